@@ -1,0 +1,120 @@
+"""Settings: one validated place for every environment variable (see .env.example)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that mean "nobody configured this". Production refuses to start with any of them.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "dev-secret-key", "dev-token", "admin"}
+)
+
+# Dev defaults: a working WeChat identity for the built-in sandbox, never valid against WeChat.
+DEV_APP_ID = "wxd0000000000sandbox"
+DEV_APP_SECRET = "dev-app-secret"  # noqa: S105 - a sandbox-only credential
+DEV_TOKEN = "dev-token"  # noqa: S105
+DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+class ConfigError(RuntimeError):
+    """A setting that stops start-up; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the service, read from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    app_env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = "sqlite:///./data/shente.db"
+    redis_url: str | None = None
+    # Namespaces every Redis key, so several deployments (or test runs) can share one server.
+    redis_key_prefix: str = "shente:"
+    secret_key: SecretStr = SecretStr("dev-secret-key")
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] | None = None
+
+    wechat_app_id: str = ""
+    wechat_app_secret: SecretStr = SecretStr("")
+    wechat_token: SecretStr = SecretStr("")
+    wechat_encoding_aes_key: SecretStr = SecretStr("")
+    wechat_account_type: Literal["service", "subscription"] = "service"
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    # "safe" refuses plaintext pushes; "compatible" and "plain" accept whatever WeChat sends.
+    wechat_message_mode: Literal["plain", "compatible", "safe"] = "compatible"
+    wechat_timestamp_tolerance_seconds: int = Field(default=300, ge=1)
+    wechat_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # WeChat gives up after 5 s; past this budget the member gets a holding reply instead.
+    wechat_reply_budget_seconds: float = Field(default=4.0, gt=0)
+
+    admin_username: str = "admin"
+    admin_password: SecretStr = SecretStr("admin")
+
+    def model_post_init(self, context: object, /) -> None:
+        """Fill dev/test defaults so the app runs with no WeChat account at all."""
+        if self.app_env == "prod":
+            return
+        if not self.wechat_app_id:
+            self.wechat_app_id = DEV_APP_ID
+        if not self.wechat_app_secret.get_secret_value():
+            self.wechat_app_secret = SecretStr(DEV_APP_SECRET)
+        if not self.wechat_token.get_secret_value():
+            self.wechat_token = SecretStr(DEV_TOKEN)
+        if not self.wechat_encoding_aes_key.get_secret_value():
+            self.wechat_encoding_aes_key = SecretStr(DEV_AES_KEY)
+
+    @property
+    def is_dev(self) -> bool:
+        """True in the developer set-up, where the sandbox and simulator are mounted."""
+        return self.app_env == "dev"
+
+    @property
+    def aes_key(self) -> str | None:
+        """The EncodingAESKey, or None when the account runs in plaintext mode only."""
+        return self.wechat_encoding_aes_key.get_secret_value() or None
+
+    def secret_values(self) -> list[str]:
+        """Every secret this process knows, so log redaction can mask them."""
+        values = [
+            self.secret_key.get_secret_value(),
+            self.wechat_app_secret.get_secret_value(),
+            self.wechat_token.get_secret_value(),
+            self.wechat_encoding_aes_key.get_secret_value(),
+            self.admin_password.get_secret_value(),
+        ]
+        return [v for v in values if len(v) >= 6]
+
+    def check_production(self) -> None:
+        """Refuse placeholder secrets and a missing WeChat set-up when APP_ENV=prod."""
+        if self.app_env != "prod":
+            return
+        required: list[tuple[str, str]] = [
+            ("SECRET_KEY", self.secret_key.get_secret_value()),
+            ("WECHAT_APP_ID", self.wechat_app_id),
+            ("WECHAT_APP_SECRET", self.wechat_app_secret.get_secret_value()),
+            ("WECHAT_TOKEN", self.wechat_token.get_secret_value()),
+            ("ADMIN_PASSWORD", self.admin_password.get_secret_value()),
+        ]
+        if self.wechat_message_mode != "plain":
+            required.append(("WECHAT_ENCODING_AES_KEY", self.aes_key or ""))
+        for name, value in required:
+            if not value:
+                raise ConfigError(f"启动失败:环境变量 {name} 未设置(APP_ENV=prod 时必须提供)")
+            if value.lower() in PLACEHOLDER_SECRETS or value.startswith(("dev-", "wxd0000")):
+                raise ConfigError(f"启动失败:环境变量 {name} 仍是占位值,请换成真实的值")
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ConfigError("启动失败:环境变量 SECRET_KEY 太短(至少 32 个字符)")
+        aes_key = self.aes_key
+        if aes_key is not None and len(aes_key) != 43:
+            raise ConfigError("启动失败:环境变量 WECHAT_ENCODING_AES_KEY 必须是 43 个字符")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

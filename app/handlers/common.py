@@ -1,0 +1,60 @@
+"""The account's basics: welcome, farewell, help, and what to say when nothing matches."""
+
+from __future__ import annotations
+
+from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.services import followers as follower_service
+
+router = MessageRouter()
+
+WELCOME = (
+    "欢迎关注神特新材党建服务号!\n"
+    "在这里您可以:参加党员固定学习日签到与请假、签署廉洁承诺、"
+    "阅读《神特组宣》《神特清风》、提交合理化建议和微感悟、查看自己的记录。\n"
+    "首次使用请先绑定身份:向党群部门领取绑定码,然后回复「绑定 绑定码」。\n"
+    "回复「帮助」查看全部功能。"
+)
+UNKNOWN_TEXT = "暂时没有理解您的意思。回复「帮助」查看可用的关键词,或点击下方菜单。"
+
+
+@router.event("subscribe")
+async def on_subscribe(ctx: HandlerContext) -> Reply:
+    """Welcome a new follower and tell them how to bind."""
+    await follower_service.record_subscribe(ctx.session, openid=ctx.openid, scene=None, now=ctx.now)
+    return WELCOME
+
+
+@router.event("subscribe_scan")
+async def on_subscribe_by_qr(ctx: HandlerContext) -> Reply:
+    """Welcome a follower who came through a QR code, remembering its scene."""
+    scene = str(ctx.fields.get("EventKey") or "") or None
+    await follower_service.record_subscribe(
+        ctx.session, openid=ctx.openid, scene=scene, now=ctx.now
+    )
+    return WELCOME
+
+
+@router.event("unsubscribe")
+async def on_unsubscribe(ctx: HandlerContext) -> Reply:
+    """Record that the follower left; WeChat shows them nothing, so answer nothing."""
+    await follower_service.record_unsubscribe(ctx.session, openid=ctx.openid, now=ctx.now)
+    return None
+
+
+@router.text("帮助", help="查看本说明")
+async def on_help(ctx: HandlerContext) -> Reply:
+    """List every keyword the account understands (built from the registry, so never stale)."""
+    lines = [f"「{keyword}」{text}" for keyword, text in ctx.router.keywords()]
+    return "您可以回复以下关键词:\n" + "\n".join(lines) + "\n也可以直接点击下方菜单。"
+
+
+@router.register(msg_type="text")
+async def on_other_text(ctx: HandlerContext) -> Reply:
+    """Guide a member whose text matched nothing, instead of ignoring them."""
+    return UNKNOWN_TEXT
+
+
+@router.fallback()
+async def on_anything_else(ctx: HandlerContext) -> Reply:
+    """Other messages and events are recorded; WeChat gets "success" and the member nothing."""
+    return None

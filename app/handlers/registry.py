@@ -1,0 +1,189 @@
+"""The handler registry: each handler declares what it answers, the router picks the best match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import BaseReply
+
+from app.config import Settings
+
+# A handler answers with text, a wechatpy reply, a list of articles, or None for "success".
+Reply: TypeAlias = str | BaseReply | list[dict[str, str]] | None
+
+
+@dataclass(slots=True)
+class HandlerContext:
+    """What a handler gets: the message, a session inside the unit of work, and the clock."""
+
+    message: BaseMessage
+    fields: dict[str, Any]
+    session: AsyncSession
+    settings: Settings
+    now: datetime
+    inbound_id: int
+    router: MessageRouter
+    keyword_args: str = (
+        ""  # for keyword handlers: what follows the keyword ("绑定 123456" → "123456")
+    )
+
+    @property
+    def openid(self) -> str:
+        """The sender's openid."""
+        return str(self.fields.get("FromUserName", ""))
+
+
+Handler = Callable[[HandlerContext], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One registration: what it matches and the handler that answers."""
+
+    handler: Handler
+    name: str
+    msg_type: str | None = None
+    event: str | None = None
+    event_key: str | None = None
+    keyword: str | None = None
+    pattern: re.Pattern[str] | None = None
+    help: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The rule chosen for a message and what a keyword rule leaves for the handler."""
+
+    rule: Rule
+    keyword_args: str = ""
+
+
+def _event_name(message: BaseMessage) -> str:
+    return str(getattr(message, "event", "") or "").lower()
+
+
+@dataclass
+class MessageRouter:
+    """Handlers by specificity: event+key or keyword, then regex, then event/type, then fallback."""
+
+    _by_event_key: dict[tuple[str, str], Rule] = field(default_factory=dict)
+    _by_keyword: dict[str, Rule] = field(default_factory=dict)
+    _patterns: list[Rule] = field(default_factory=list)
+    _by_event: dict[str, Rule] = field(default_factory=dict)
+    _by_type: dict[str, Rule] = field(default_factory=dict)
+    _fallback: Rule | None = None
+
+    def _add(self, rule: Rule) -> None:
+        if rule.event is not None and rule.event_key is not None:
+            self._put(self._by_event_key, (rule.event, rule.event_key), rule)
+        elif rule.keyword is not None:
+            self._put(self._by_keyword, rule.keyword, rule)
+        elif rule.pattern is not None:
+            self._patterns.append(rule)
+        elif rule.event is not None:
+            self._put(self._by_event, rule.event, rule)
+        elif rule.msg_type is not None:
+            self._put(self._by_type, rule.msg_type, rule)
+        else:
+            if self._fallback is not None:
+                raise ValueError(f"two fallbacks: {self._fallback.name} and {rule.name}")
+            self._fallback = rule
+
+    @staticmethod
+    def _put(index: dict[Any, Rule], key: Any, rule: Rule) -> None:
+        # Two handlers for the same thing is always a mistake; fail at start-up, not in chat.
+        if key in index:
+            raise ValueError(f"{rule.name} and {index[key].name} both handle {key!r}")
+        index[key] = rule
+
+    def register(
+        self,
+        *,
+        msg_type: str | None = None,
+        event: str | None = None,
+        event_key: str | None = None,
+        keyword: str | None = None,
+        pattern: str | None = None,
+        help: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Register the decorated coroutine for what the arguments describe."""
+
+        def decorate(handler: Handler) -> Handler:
+            self._add(
+                Rule(
+                    handler=handler,
+                    name=f"{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}",
+                    msg_type=msg_type,
+                    event=event.lower() if event else None,
+                    event_key=event_key,
+                    keyword=keyword,
+                    pattern=re.compile(pattern) if pattern else None,
+                    help=help,
+                )
+            )
+            return handler
+
+        return decorate
+
+    def text(
+        self, keyword: str | None = None, *, pattern: str | None = None, help: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Handle text messages: a keyword (the first word), a regex (whole text), or any text."""
+        return self.register(msg_type="text", keyword=keyword, pattern=pattern, help=help)
+
+    def event(self, name: str, key: str | None = None) -> Callable[[Handler], Handler]:
+        """Handle an event, optionally only for one EventKey."""
+        return self.register(msg_type="event", event=name, event_key=key)
+
+    def click(self, key: str) -> Callable[[Handler], Handler]:
+        """Handle a menu button of type click with this key."""
+        return self.event("click", key)
+
+    def fallback(self) -> Callable[[Handler], Handler]:
+        """Handle whatever nothing else matched."""
+        return self.register()
+
+    def include(self, other: MessageRouter) -> None:
+        """Take over another router's registrations (one router per handler module)."""
+        rules = [
+            *other._by_event_key.values(),
+            *other._by_keyword.values(),
+            *other._patterns,
+            *other._by_event.values(),
+            *other._by_type.values(),
+        ]
+        for rule in rules + ([other._fallback] if other._fallback else []):
+            self._add(rule)
+
+    def resolve(self, message: BaseMessage) -> Match | None:
+        """The most specific rule for this message, or None when nothing matches."""
+        msg_type = str(message.type)
+        if msg_type == "event":
+            event = _event_name(message)
+            key = str(getattr(message, "key", "") or "")
+            if (rule := self._by_event_key.get((event, key))) is not None:
+                return Match(rule)
+            if (rule := self._by_event.get(event)) is not None:
+                return Match(rule)
+        elif msg_type == "text":
+            content = str(getattr(message, "content", "") or "").strip()
+            # str.split() also splits on the full-width space Chinese keyboards type.
+            words = content.split(maxsplit=1)
+            if words and (rule := self._by_keyword.get(words[0])) is not None:
+                return Match(rule, words[1] if len(words) > 1 else "")
+            for rule in self._patterns:
+                if rule.pattern is not None and rule.pattern.fullmatch(content):
+                    return Match(rule)
+        if (rule := self._by_type.get(msg_type)) is not None:
+            return Match(rule)
+        return Match(self._fallback) if self._fallback is not None else None
+
+    def keywords(self) -> list[tuple[str, str]]:
+        """The keywords members can send, with their help text, in registration order."""
+        return [(kw, rule.help) for kw, rule in self._by_keyword.items() if rule.help]

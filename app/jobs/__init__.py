@@ -1,0 +1,1 @@
+"""APScheduler 3 jobs: thin wrappers that open a unit of work and call one service."""

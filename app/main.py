@@ -1,0 +1,117 @@
+"""The ASGI application: `app.main:app`, built by `create_app()`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+from prometheus_fastapi_instrumentator import Instrumentator
+from redis.asyncio import Redis
+
+from app.api import health, wechat
+from app.config import ConfigError, Settings, get_settings
+from app.db import create_engine, session_factory
+from app.handlers import MessageRouter, default_router
+from app.handlers.runtime import Dispatcher, FollowUpSender, LogOnlyFollowUps
+from app.logging import RequestIdMiddleware, configure_logging
+from app.metrics import Metrics
+from app.models.types import utcnow
+from app.wechat.crypto import MessageCrypto
+from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    router: MessageRouter | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    followups: FollowUpSender | None = None,
+) -> FastAPI:
+    """Build the app; tests pass their own settings, router, clock and follow-up sender."""
+    settings = settings or get_settings()
+    settings.check_production()
+    configure_logging(
+        level=settings.log_level,
+        json=(settings.log_format or ("json" if settings.app_env == "prod" else "console"))
+        == "json",
+        secrets=settings.secret_values(),
+    )
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    redis = (
+        Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        if settings.redis_url
+        else None
+    )
+    cache: ResponseCache = (
+        RedisResponseCache(redis, prefix=settings.redis_key_prefix)
+        if redis is not None
+        else NoResponseCache()
+    )
+    metrics = Metrics()
+    dispatcher = Dispatcher(
+        router=router or default_router(),
+        sessions=sessions,
+        settings=settings,
+        cache=cache,
+        metrics=metrics,
+        clock=clock,
+        followups=followups or LogOnlyFollowUps(),
+    )
+    aes_key = settings.aes_key
+    crypto = (
+        MessageCrypto(
+            token=settings.wechat_token.get_secret_value(),
+            encoding_aes_key=aes_key,
+            app_id=settings.wechat_app_id,
+        )
+        if aes_key
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await dispatcher.drain()
+        if redis is not None:
+            await redis.aclose()
+        await engine.dispose()
+
+    app = FastAPI(
+        title="神特党建",
+        summary="WeChat Official Account backend of the Shente Party branch",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.redis = redis
+    app.state.metrics = metrics
+    app.state.clock = clock
+    app.state.dispatcher = dispatcher
+    app.state.callback = wechat.Callback(
+        settings=settings, crypto=crypto, dispatcher=dispatcher, metrics=metrics, clock=clock
+    )
+    app.include_router(wechat.router)
+    app.include_router(health.router)
+    Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"]).instrument(
+        app
+    ).expose(app, include_in_schema=False)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def _app_or_exit() -> FastAPI:
+    """Build the module-level app; a configuration error is one line on stderr, not a traceback."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+app = _app_or_exit()

@@ -1,0 +1,1 @@
+"""Domain logic, one module per concept: typed functions, keyword-only arguments, no commits."""

@@ -1,0 +1,1 @@
+"""The WeChat protocol: signatures, crypto, parsing, de-duplication and the outbound client."""
