@@ -24,7 +24,7 @@ def _checked_settings() -> Settings:
     try:
         settings.check_production()
     except ConfigError as exc:
-        console.print(str(exc), markup=False)
+        console.print(str(exc), markup=False, soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
     return settings
 
@@ -102,3 +102,7 @@ def scheduler() -> None:
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -198,12 +198,16 @@ async def make_client(
     for app in apps:
         await app.state.dispatcher.drain(5)
         if app.state.redis is not None:
+            keys = [k async for k in app.state.redis.scan_iter(match=f"{backend.redis_prefix}*")]
+            if keys:
+                await app.state.redis.delete(*keys)
             await app.state.redis.aclose()
-        await _truncate(app)
+        if app.state.settings.database_url == backend.database_url:
+            await truncate(app)  # apps pointed elsewhere (a proxy, a dead port) own no data
         await app.state.engine.dispose()
 
 
-async def _truncate(app: Any) -> None:
+async def truncate(app: Any) -> None:
     """Empty every table so the next test starts clean (the schema stays migrated)."""
     from app.models import metadata
 

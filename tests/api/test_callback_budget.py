@@ -1,0 +1,144 @@
+"""WeChat's 5-second deadline: slow handlers get a holding reply and finish in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+from sqlmodel import select
+
+from app.handlers import build_router
+from app.handlers.runtime import APOLOGY_TEXT, HOLDING_TEXT
+from app.models import Follower, InboundMessage
+from app.models.types import utcnow
+from tests.conftest import count_rows
+from tests.wechat_peer import random_openid
+
+
+class RecordingFollowUps:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object]] = []
+
+    async def send(self, *, openid: str, reply: object) -> None:
+        self.sent.append((openid, reply))
+
+
+def slow_router(runs: list[str], seconds: float):
+    router = build_router()
+
+    @router.text("慢")
+    async def slow(ctx):
+        runs.append(ctx.openid)
+        await asyncio.sleep(seconds)
+        ctx.session.add(Follower(openid=ctx.openid, subscribe_scene="slow-side-effect"))
+        return "慢慢来的结果"
+
+    @router.text("坏")
+    async def broken(ctx):
+        runs.append(ctx.openid)
+        raise RuntimeError("a bug")
+
+    return router
+
+
+async def _row(client, openid):
+    async with client.app.state.sessions() as session:
+        return (
+            await session.exec(select(InboundMessage).where(InboundMessage.openid == openid))
+        ).one()
+
+
+async def test_slow_handler_gets_a_holding_reply_and_finishes_once(make_client, peer):
+    runs: list[str] = []
+    followups = RecordingFollowUps()
+    client = await make_client(
+        router=slow_router(runs, 0.8), followups=followups, wechat_reply_budget_seconds=0.2
+    )
+    openid = random_openid()
+    xml = peer.text(openid, "慢")
+
+    started = time.perf_counter()
+    first = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
+    elapsed = time.perf_counter() - started
+    assert first.status_code == 200 and elapsed < 0.6
+    assert peer.open_reply(first.text)["Content"] == HOLDING_TEXT
+    assert (await _row(client, openid)).status == "deferred"
+
+    # A retry while the handler still runs: the same bytes, and the handler is not run again.
+    retry = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
+    assert retry.content == first.content
+
+    await client.app.state.dispatcher.drain(5)
+    row = await _row(client, openid)
+    assert row.status == "done" and "慢慢来的结果" in (row.late_reply or "")
+    assert followups.sent == [(openid, "慢慢来的结果")]
+    assert await count_rows(client, Follower, Follower.openid == openid) == 1  # side effect kept
+
+    late_retry = await client.post(
+        "/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1]
+    )
+    assert late_retry.content == first.content
+    assert runs == [openid]
+
+
+async def test_fast_handler_is_not_deferred(make_client, peer):
+    client = await make_client(wechat_reply_budget_seconds=0.5)
+    openid = random_openid()
+    response = await client.post(
+        "/wechat", params=(d := peer.request(peer.text(openid, "帮助"), "plain"))[0], content=d[1]
+    )
+    assert "「帮助」" in peer.open_reply(response.text)["Content"]
+    assert (await _row(client, openid)).status == "replied"
+
+
+async def test_failing_handler_apologises_once(make_client, peer):
+    runs: list[str] = []
+    client = await make_client(router=slow_router(runs, 0))
+    openid = random_openid()
+    xml = peer.text(openid, "坏")
+    first = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
+    again = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
+    assert first.status_code == 200
+    assert peer.open_reply(first.text)["Content"] == APOLOGY_TEXT
+    assert again.content == first.content
+    row = await _row(client, openid)
+    assert row.status == "failed" and "a bug" in (row.error or "")
+    assert runs == [openid]
+
+
+async def test_a_dead_claim_is_taken_over_by_the_retry(make_client, peer, clock):
+    """A process that died after claiming leaves a row with no answer; the retry finishes it."""
+    runs: list[str] = []
+    client = await make_client(router=slow_router(runs, 0), wechat_reply_budget_seconds=0.3)
+    openid = random_openid()
+    xml = peer.text(openid, "慢")
+    fields = {
+        "ToUserName": peer.account,
+        "FromUserName": openid,
+        "MsgType": "text",
+        "CreateTime": xml.split("<CreateTime>")[1].split("<")[0],
+        "MsgId": xml.split("<MsgId>")[1].split("<")[0],
+        "Content": "慢",
+    }
+    from app.db import unit_of_work
+    from app.services import inbound_messages
+    from app.wechat.dedup import dedup_key
+
+    async with unit_of_work(client.app.state.sessions) as session:
+        await inbound_messages.claim(
+            session,
+            dedup_key=dedup_key(fields),
+            fields=fields,
+            msg_type="text",
+            event=None,
+            encrypted=True,
+            now=utcnow() - timedelta(seconds=30),
+        )
+    response = await client.post(
+        "/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1]
+    )
+    assert peer.open_reply(response.text)["Content"] == "慢慢来的结果"
+    row = await _row(client, openid)
+    assert row.status == "replied" and row.attempts == 2
+    assert runs == [openid]
