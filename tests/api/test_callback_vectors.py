@@ -32,7 +32,10 @@ async def test_official_python_sample_decrypts_through_post(make_client, clock):
         "encrypt_type": "aes",
         "msg_signature": v["msg_signature"],
     }
-    body = f"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[{v['encrypt']}]]></Encrypt></xml>"
+    body = (
+        "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>"
+        f"<Encrypt><![CDATA[{v['encrypt']}]]></Encrypt></xml>"
+    )
     response = await client.post("/wechat", params=params, content=body.encode())
     assert response.status_code == 200
     async with client.app.state.sessions() as session:
