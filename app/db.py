@@ -63,7 +63,8 @@ def create_engine(database_url: str) -> AsyncEngine:
         url,
         pool_size=20,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout on the hot path. A connection the
+        # server dropped fails on first use, invalidates the pool, and the dispatcher retries once.
         pool_timeout=5,
         # A dead server must fail fast (→ 503, WeChat retries), not hang past its 5 s deadline.
         connect_args={"timeout": 3, "command_timeout": 10},

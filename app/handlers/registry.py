@@ -27,7 +27,6 @@ class HandlerContext:
     session: AsyncSession
     settings: Settings
     now: datetime
-    inbound_id: int
     router: MessageRouter
     keyword_args: str = (
         ""  # for keyword handlers: what follows the keyword ("绑定 123456" → "123456")

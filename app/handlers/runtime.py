@@ -1,15 +1,23 @@
-"""Run one delivery: claim it once, answer inside WeChat's deadline, replay it to retries."""
+"""Run one delivery: answer inside WeChat's deadline, store it with its answer, replay to retries.
+
+A delivery is handled in one unit of work: the handler's side effects and the row recording the
+message with its answer commit together, so a retry or a concurrent duplicate can never repeat a
+side effect (its insert finds the row and its own work is rolled back). A handler that outruns
+the budget gets a holding reply, stored first in a separate short transaction; when it finishes,
+it recognises that row by its attempt id and records its result as a late reply.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from wechatpy.replies import create_reply
@@ -28,7 +36,6 @@ log = structlog.get_logger(__name__)
 HOLDING_TEXT = "消息已收到,正在处理,稍后把结果发给您。"
 APOLOGY_TEXT = "抱歉,系统暂时出了点问题,请稍后再试。"
 SUCCESS = "success"  # what WeChat wants when there is nothing to say
-_POLL_SECONDS = 0.05
 
 
 class FollowUpSender(Protocol):
@@ -47,6 +54,31 @@ class LogOnlyFollowUps:
         log.warning("late reply not pushed: no outbound client configured")
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One attempt at handling one message."""
+
+    inbound: InboundMessage
+    key: str
+    match: Match | None
+    received_at: datetime
+    seal: Callable[[str], str]
+    attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def handler_name(self) -> str:
+        """The registered name of the handler, for the message log."""
+        return self.match.rule.name if self.match else "none"
+
+
+class _AlreadyAnswered(Exception):  # noqa: N818 - a signal, not an error
+    """Another attempt stored this delivery first: roll back ours and replay its answer."""
+
+    def __init__(self, response_body: str) -> None:
+        super().__init__("already answered")
+        self.response_body = response_body
+
+
 @dataclass
 class Dispatcher:
     """Turns a verified inbound message into the response body WeChat receives."""
@@ -62,16 +94,6 @@ class Dispatcher:
     def __post_init__(self) -> None:
         self._background: set[asyncio.Task[str]] = set()
 
-    @property
-    def budget(self) -> float:
-        """Seconds a handler may take before the member gets a holding reply."""
-        return self.settings.wechat_reply_budget_seconds
-
-    @property
-    def stale_after(self) -> timedelta:
-        """A claim older than this with no answer belongs to a process that died."""
-        return timedelta(seconds=self.budget + 2)
-
     async def answer(self, inbound: InboundMessage, seal: Callable[[str], str]) -> str:
         """The response body for this delivery; `seal` encrypts a plaintext reply when needed."""
         key = dedup_key(inbound.fields)
@@ -79,186 +101,162 @@ class Dispatcher:
         if cached is not None:
             self.metrics.duplicates.inc()
             return cached
-        message = inbound.message
-        async with unit_of_work(self.sessions) as session:
-            claim = await inbound_service.claim(
-                session,
-                dedup_key=key,
-                fields=inbound.fields,
-                msg_type=str(inbound.fields.get("MsgType", message.type)),
-                event=str(getattr(message, "event", "") or "") or None,
-                encrypted=inbound.encrypted,
-                now=self.clock(),
-            )
-        if claim.is_new:
-            body = await self._run(claim.id, inbound, seal)
-        else:
-            self.metrics.duplicates.inc()
-            body = await self._answer_duplicate(claim, key, inbound, seal)
-        if body != SUCCESS or claim.is_new:
-            await self.cache.put(key, body)
+        delivery = Delivery(inbound, key, self.router.resolve(inbound.message), self.clock(), seal)
+        try:
+            body = await self._run(delivery)
+        except DBAPIError as exc:
+            # A pooled connection the server dropped (restart, idle timeout) fails on first use;
+            # nothing was committed, so one more try on a fresh connection is safe.
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection was stale; retrying once")
+            body = await self._run(delivery)
+        await self.cache.put(key, body)
         return body
 
-    async def _run(
-        self, inbound_id: int, inbound: InboundMessage, seal: Callable[[str], str]
-    ) -> str:
-        """Run the handler; past the budget, answer with a holding reply and let it finish."""
-        match = self.router.resolve(inbound.message)
-        task = asyncio.create_task(self._handle(inbound_id, match, inbound, seal))
-        done, _ = await asyncio.wait({task}, timeout=self.budget)
+    async def _run(self, delivery: Delivery) -> str:
+        """Handle within the budget, or answer with a holding reply and let the handler finish."""
+        task = asyncio.create_task(self._handle(delivery))
+        done, _ = await asyncio.wait({task}, timeout=self.settings.wechat_reply_budget_seconds)
         if done:
             return task.result()
-        return await self._defer(inbound_id, match, task, inbound, seal)
+        return await self._defer(delivery, task)
 
-    def _render(self, reply: Reply, inbound: InboundMessage) -> str:
+    def _render(self, reply: Reply, delivery: Delivery) -> str:
         """Plaintext reply XML, or "success" when there is nothing to say."""
         if reply is None or reply == "":
             return SUCCESS
-        return str(create_reply(reply, inbound.message, render=True))
+        return str(create_reply(reply, delivery.inbound.message, render=True))
 
-    async def _handle(
+    def _seal(self, xml: str, delivery: Delivery) -> str:
+        return xml if xml == SUCCESS else delivery.seal(xml)
+
+    async def _record(
         self,
-        inbound_id: int,
-        match: Match | None,
-        inbound: InboundMessage,
-        seal: Callable[[str], str],
-    ) -> str:
-        """Handler and answer in one unit of work: its side effects and our record commit as one."""
-        name = match.rule.name if match else "none"
+        session: AsyncSession,
+        delivery: Delivery,
+        status: InboundStatus,
+        xml: str,
+        body: str,
+        error: str | None = None,
+    ) -> int | None:
+        """Insert the delivery with this answer; None when another attempt got there first."""
+        inbound = delivery.inbound
+        return await inbound_service.record(
+            session,
+            dedup_key=delivery.key,
+            attempt=delivery.attempt,
+            fields=inbound.fields,
+            msg_type=str(inbound.fields.get("MsgType", inbound.message.type)),
+            event=str(getattr(inbound.message, "event", "") or "") or None,
+            encrypted=inbound.encrypted,
+            received_at=delivery.received_at,
+            status=status,
+            handler=delivery.handler_name,
+            reply=xml,
+            response_body=body,
+            now=self.clock(),
+            error=error,
+        )
+
+    async def _handle(self, delivery: Delivery) -> str:
+        """The handler and the stored answer in one unit of work."""
         late: Reply = None
         try:
             async with unit_of_work(self.sessions) as session:
+                existing = await inbound_service.find(session, dedup_key=delivery.key)
+                if existing is not None:  # a retry of something already answered
+                    self.metrics.duplicates.inc()
+                    return existing.response_body
                 reply: Reply = None
-                if match is not None:
-                    ctx = HandlerContext(
-                        message=inbound.message,
-                        fields=inbound.fields,
-                        session=session,
-                        settings=self.settings,
-                        now=self.clock(),
-                        inbound_id=inbound_id,
-                        router=self.router,
-                        keyword_args=match.keyword_args,
+                if delivery.match is not None:
+                    reply = await delivery.match.rule.handler(
+                        HandlerContext(
+                            message=delivery.inbound.message,
+                            fields=delivery.inbound.fields,
+                            session=session,
+                            settings=self.settings,
+                            now=self.clock(),
+                            router=self.router,
+                            keyword_args=delivery.match.keyword_args,
+                        )
                     )
-                    reply = await match.rule.handler(ctx)
-                xml = self._render(reply, inbound)
-                body = xml if xml == SUCCESS else seal(xml)
-                answered = await inbound_service.record_answer(
-                    session,
-                    inbound_id=inbound_id,
-                    status=InboundStatus.REPLIED,
-                    handler=name,
-                    reply=xml,
-                    response_body=body,
-                    now=self.clock(),
-                )
-                if not answered:  # the holding reply went out first: this is a late reply
-                    await inbound_service.record_late_reply(
-                        session, inbound_id=inbound_id, late_reply=xml, now=self.clock()
-                    )
+                xml = self._render(reply, delivery)
+                body = self._seal(xml, delivery)
+                if await self._record(session, delivery, InboundStatus.REPLIED, xml, body) is None:
+                    body = await self._settle_conflict(session, delivery, late_reply=xml)
                     late = reply
+        except _AlreadyAnswered as answered:
+            self.metrics.duplicates.inc()
+            return answered.response_body
         except Exception as exc:
             if is_database_unavailable(exc):
-                raise  # the edge answers 503 and WeChat retries; the claim is taken over then
-            log.exception("handler failed", handler=name, inbound_id=inbound_id)
-            self.metrics.handler_errors.labels(handler=name).inc()
-            return await self._record_failure(inbound_id, name, inbound, seal, exc)
+                raise  # the edge answers 503, WeChat retries, and nothing was written
+            log.exception("handler failed", handler=delivery.handler_name)
+            self.metrics.handler_errors.labels(handler=delivery.handler_name).inc()
+            return await self._record_failure(delivery, exc)
         if late is not None:
-            await self.followups.send(openid=str(inbound.fields["FromUserName"]), reply=late)
+            await self.followups.send(
+                openid=str(delivery.inbound.fields["FromUserName"]), reply=late
+            )
         return body
 
-    async def _record_failure(
+    async def _settle_conflict(
         self,
-        inbound_id: int,
-        name: str,
-        inbound: InboundMessage,
-        seal: Callable[[str], str],
-        exc: Exception,
+        session: AsyncSession,
+        delivery: Delivery,
+        *,
+        late_reply: str | None,
+        error: str | None = None,
     ) -> str:
-        """Apologise to the member, once: retries get the same apology, not another attempt."""
-        xml = self._render(APOLOGY_TEXT, inbound)
-        body = seal(xml)
-        async with unit_of_work(self.sessions) as session:
-            answered = await inbound_service.record_answer(
-                session,
-                inbound_id=inbound_id,
-                status=InboundStatus.FAILED,
-                handler=name,
-                reply=xml,
-                response_body=body,
-                now=self.clock(),
-                error=repr(exc)[:2000],
-            )
-            if not answered:  # a holding reply already went out; keep the error on record
-                await inbound_service.record_late_reply(
-                    session, inbound_id=inbound_id, late_reply=None, now=self.clock()
-                )
+        """The row exists: ours if it is our holding reply (complete it), else give way."""
+        existing = await inbound_service.find(session, dedup_key=delivery.key, lock=True)
+        assert existing is not None  # the insert conflicted with it
+        if existing.attempt != delivery.attempt:
+            raise _AlreadyAnswered(existing.response_body)
+        await inbound_service.complete_deferred(
+            session, inbound_id=existing.id, late_reply=late_reply, now=self.clock(), error=error
+        )
+        return existing.response_body
+
+    async def _record_failure(self, delivery: Delivery, exc: Exception) -> str:
+        """Apologise, once: retries get the same apology, not another attempt."""
+        xml = self._render(APOLOGY_TEXT, delivery)
+        body = self._seal(xml, delivery)
+        error = repr(exc)[:2000]
+        try:
+            async with unit_of_work(self.sessions) as session:
+                if (
+                    await self._record(session, delivery, InboundStatus.FAILED, xml, body, error)
+                    is None
+                ):
+                    body = await self._settle_conflict(
+                        session, delivery, late_reply=None, error=error
+                    )
+        except _AlreadyAnswered as answered:
+            return answered.response_body
         return body
 
-    async def _defer(
-        self,
-        inbound_id: int,
-        match: Match | None,
-        task: asyncio.Task[str],
-        inbound: InboundMessage,
-        seal: Callable[[str], str],
-    ) -> str:
-        """Record and send a holding reply, unless the handler answered while we decided."""
-        xml = self._render(HOLDING_TEXT, inbound)
-        body = seal(xml)
+    async def _defer(self, delivery: Delivery, task: asyncio.Task[str]) -> str:
+        """Store and send a holding reply, unless an answer was stored while we decided."""
+        xml = self._render(HOLDING_TEXT, delivery)
+        body = self._seal(xml, delivery)
         async with unit_of_work(self.sessions) as session:
-            deferred = await inbound_service.record_answer(
-                session,
-                inbound_id=inbound_id,
-                status=InboundStatus.DEFERRED,
-                handler=match.rule.name if match else "none",
-                reply=xml,
-                response_body=body,
-                now=self.clock(),
+            stored = await self._record(session, delivery, InboundStatus.DEFERRED, xml, body)
+            existing = (
+                None if stored else await inbound_service.find(session, dedup_key=delivery.key)
             )
-        if not deferred:
-            return await task
-        self.metrics.deferred.inc()
         self._background.add(task)
         task.add_done_callback(self._finished_in_background)
+        if existing is not None:
+            return existing.response_body  # our handler (or a concurrent delivery) just answered
+        self.metrics.deferred.inc()
         return body
 
     def _finished_in_background(self, task: asyncio.Task[str]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("deferred handler failed", error=repr(task.exception()))
-
-    async def _answer_duplicate(
-        self,
-        claim: inbound_service.Claim,
-        key: str,
-        inbound: InboundMessage,
-        seal: Callable[[str], str],
-    ) -> str:
-        """Replay the first answer; wait for it while the first delivery is still working."""
-        deadline = time.monotonic() + self.budget
-        current: inbound_service.Claim | None = claim
-        while current is not None:
-            if current.response_body is not None:
-                return current.response_body
-            if self.clock() - current.claimed_at > self.stale_after:
-                async with unit_of_work(self.sessions) as session:
-                    won = await inbound_service.take_over(
-                        session,
-                        inbound_id=current.id,
-                        seen_attempts=current.attempts,
-                        now=self.clock(),
-                    )
-                if won:
-                    log.warning("took over a stale delivery", inbound_id=current.id)
-                    return await self._run(current.id, inbound, seal)
-            if time.monotonic() >= deadline:
-                break
-            await asyncio.sleep(_POLL_SECONDS)
-            async with self.sessions() as session:
-                current = await inbound_service.find(session, dedup_key=key)
-        # The first delivery is still inside its own budget: it will answer; we say nothing.
-        return SUCCESS
 
     async def drain(self, seconds: float = 10.0) -> None:
         """Let deferred handlers finish before the process exits."""

@@ -13,9 +13,8 @@ from app.models.types import JSONType, UTCDateTime, utcnow
 
 
 class InboundStatus(StrEnum):
-    """Where an inbound message is in its life."""
+    """How an inbound message was answered."""
 
-    PROCESSING = "processing"  # claimed; its handler is running
     REPLIED = "replied"  # answered inside the deadline
     DEFERRED = "deferred"  # a holding reply went out; the handler is still working
     DONE = "done"  # a deferred handler finished; its result is in late_reply
@@ -23,7 +22,7 @@ class InboundStatus(StrEnum):
 
 
 class InboundMessage(SQLModel, table=True):
-    """One message or event pushed by WeChat, stored before it is answered."""
+    """One message or event pushed by WeChat, stored with its answer before the answer is sent."""
 
     __tablename__ = "inbound_message"
     __table_args__ = (
@@ -53,16 +52,14 @@ class InboundMessage(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
     # An InboundStatus value; a plain string column so new states need no migration.
-    status: str = Field(default=InboundStatus.PROCESSING.value, max_length=16)
-    claimed_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
-    attempts: int = 1
+    status: str = Field(default=InboundStatus.REPLIED.value, max_length=16)
+    # Which handling attempt wrote the row: a deferred handler recognises its own holding reply.
+    attempt: str = Field(max_length=32)
     handler: str | None = Field(default=None, max_length=128)
     reply: str | None = Field(default=None, sa_column=Column(Text))
     # The exact bytes we answered with, so a retry gets the same answer byte for byte.
-    response_body: str | None = Field(default=None, sa_column=Column(Text))
-    replied_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    replied_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     late_reply: str | None = Field(default=None, sa_column=Column(Text))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     error: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,4 +1,4 @@
-"""Storing inbound messages: claim a delivery once, then record how it was answered."""
+"""Storing inbound messages: each delivery once, with the exact answer it got."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, Table, and_, select, update
+from sqlalchemy import CursorResult, Executable, Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,22 +16,35 @@ _table: Table = InboundMessage.__table__  # type: ignore[attr-defined]
 _c = _table.c
 
 
-async def _execute(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
+# Built once: the hot path binds parameters into cached statements instead of rebuilding them.
+_FIND = select(_c.id, _c.status, _c.response_body, _c.attempt).where(
+    _c.dedup_key == bindparam("dedup_key")
+)
+_FIND_FOR_UPDATE = _FIND.with_for_update()  # SQLite ignores it: its writers are serial anyway
+_INSERTS = {
+    name: dialect.insert(_table)
+    .on_conflict_do_nothing(index_elements=["dedup_key"])
+    .returning(_c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+async def _execute(
+    session: AsyncSession, statement: Executable, parameters: dict[str, Any] | None = None
+) -> CursorResult[Any]:
     """Run a Core statement on the session's connection (inside its transaction)."""
     connection = await session.connection()
-    return await connection.execute(statement)
+    return await connection.execute(statement, parameters)
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    """The outcome of claiming a delivery: ours to handle, or someone else's record."""
+class Answer:
+    """The stored answer of a delivery: what was sent, and by which attempt."""
 
     id: int
-    is_new: bool
     status: InboundStatus
-    response_body: str | None
-    claimed_at: datetime
-    attempts: int
+    response_body: str
+    attempt: str
 
 
 def _content(fields: dict[str, Any]) -> str | None:
@@ -43,20 +56,37 @@ def _content(fields: dict[str, Any]) -> str | None:
     return None
 
 
-async def claim(
+async def find(session: AsyncSession, *, dedup_key: str, lock: bool = False) -> Answer | None:
+    """The answer already stored for this delivery, if any (optionally locking the row)."""
+    statement = _FIND_FOR_UPDATE if lock else _FIND
+    row = (await _execute(session, statement, {"dedup_key": dedup_key})).one_or_none()
+    if row is None:
+        return None
+    return Answer(row.id, InboundStatus(row.status), row.response_body, row.attempt)
+
+
+async def record(
     session: AsyncSession,
     *,
     dedup_key: str,
+    attempt: str,
     fields: dict[str, Any],
     msg_type: str,
     event: str | None,
     encrypted: bool,
+    received_at: datetime,
+    status: InboundStatus,
+    handler: str,
+    reply: str,
+    response_body: str,
     now: datetime,
-) -> Claim:
-    """Insert the delivery unless its key exists; either way say who owns it."""
+    error: str | None = None,
+) -> int | None:
+    """Insert the delivery with its answer; None when another attempt recorded it first."""
     event_key = fields.get("EventKey")
     values: dict[str, Any] = {
         "dedup_key": dedup_key,
+        "attempt": attempt,
         "account": str(fields.get("ToUserName", ""))[:64],
         "openid": str(fields.get("FromUserName", ""))[:64],
         "msg_type": msg_type[:32],
@@ -67,93 +97,38 @@ async def claim(
         "payload": fields,
         "encrypted": encrypted,
         "sent_at": datetime.fromtimestamp(int(fields["CreateTime"]), UTC),
-        "received_at": now,
-        "status": InboundStatus.PROCESSING.value,
-        "claimed_at": now,
-        "attempts": 1,
+        "received_at": received_at,
+        "status": status.value,
+        "handler": handler[:128],
+        "reply": reply,
+        "response_body": response_body,
+        "replied_at": now,
+        "completed_at": None if status is InboundStatus.DEFERRED else now,
+        "error": error,
     }
     dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(_table).values(values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    new_id = (await _execute(session, stmt.returning(_c.id))).scalar_one_or_none()
-    if new_id is not None:
-        return Claim(new_id, True, InboundStatus.PROCESSING, None, now, 1)
-    existing = await find(session, dedup_key=dedup_key)
-    assert existing is not None  # the conflicting row exists: rows are never deleted here
-    return existing
+    result = await _execute(session, _INSERTS[dialect], values)
+    inserted: int | None = result.scalar_one_or_none()
+    return inserted
 
 
-async def find(session: AsyncSession, *, dedup_key: str) -> Claim | None:
-    """The current record of a delivery, if it was ever claimed."""
-    row = (
-        await _execute(
-            session,
-            select(_c.id, _c.status, _c.response_body, _c.claimed_at, _c.attempts).where(
-                _c.dedup_key == dedup_key
-            ),
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    status = InboundStatus(row.status)
-    return Claim(row.id, False, status, row.response_body, row.claimed_at, row.attempts)
-
-
-async def take_over(
-    session: AsyncSession, *, inbound_id: int, seen_attempts: int, now: datetime
-) -> bool:
-    """Claim a delivery whose first owner went silent; only one retry can win."""
-    result = await _execute(
-        session,
-        update(_table)
-        .where(
-            and_(
-                _c.id == inbound_id,
-                _c.status == InboundStatus.PROCESSING.value,
-                _c.attempts == seen_attempts,
-            )
-        )
-        .values(claimed_at=now, attempts=_c.attempts + 1),
-    )
-    return bool(result.rowcount)
-
-
-async def record_answer(
+async def complete_deferred(
     session: AsyncSession,
     *,
     inbound_id: int,
-    status: InboundStatus,
-    handler: str,
-    reply: str,
-    response_body: str,
+    late_reply: str | None,
     now: datetime,
     error: str | None = None,
-) -> bool:
-    """Record the answer sent, unless another outcome was recorded first (False then)."""
-    result = await _execute(
-        session,
-        update(_table)
-        .where(and_(_c.id == inbound_id, _c.status == InboundStatus.PROCESSING.value))
-        .values(
-            status=status.value,
-            handler=handler,
-            reply=reply,
-            response_body=response_body,
-            replied_at=now,
-            completed_at=None if status is InboundStatus.DEFERRED else now,
-            error=error,
-        ),
-    )
-    return bool(result.rowcount)
-
-
-async def record_late_reply(
-    session: AsyncSession, *, inbound_id: int, late_reply: str | None, now: datetime
 ) -> None:
-    """Record what a deferred handler produced after the holding reply went out."""
+    """Record what a deferred handler produced after its holding reply went out."""
     await _execute(
         session,
         update(_table)
-        .where(_c.id == inbound_id)
-        .values(status=InboundStatus.DONE.value, late_reply=late_reply, completed_at=now),
+        .where(and_(_c.id == inbound_id, _c.status == InboundStatus.DEFERRED.value))
+        .values(
+            status=InboundStatus.FAILED.value if error else InboundStatus.DONE.value,
+            late_reply=late_reply,
+            completed_at=now,
+            error=error,
+        ),
     )

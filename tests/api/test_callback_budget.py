@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 
 from sqlmodel import select
 
 from app.handlers import build_router
 from app.handlers.runtime import APOLOGY_TEXT, HOLDING_TEXT
 from app.models import Follower, InboundMessage
-from app.models.types import utcnow
 from tests.conftest import count_rows
 from tests.wechat_peer import random_openid
 
@@ -107,38 +105,65 @@ async def test_failing_handler_apologises_once(make_client, peer):
     assert runs == [openid]
 
 
-async def test_a_dead_claim_is_taken_over_by_the_retry(make_client, peer, clock):
-    """A process that died after claiming leaves a row with no answer; the retry finishes it."""
-    runs: list[str] = []
-    client = await make_client(router=slow_router(runs, 0), wechat_reply_budget_seconds=0.3)
-    openid = random_openid()
-    xml = peer.text(openid, "慢")
-    fields = {
-        "ToUserName": peer.account,
-        "FromUserName": openid,
-        "MsgType": "text",
-        "CreateTime": xml.split("<CreateTime>")[1].split("<")[0],
-        "MsgId": xml.split("<MsgId>")[1].split("<")[0],
-        "Content": "慢",
-    }
-    from app.db import unit_of_work
-    from app.services import inbound_messages
-    from app.wechat.dedup import dedup_key
+async def test_database_failure_mid_handler_leaves_nothing_and_the_retry_succeeds(
+    make_client, peer
+):
+    """The handler's writes and the message row commit together, or not at all."""
+    from sqlalchemy.exc import OperationalError
 
-    async with unit_of_work(client.app.state.sessions) as session:
-        await inbound_messages.claim(
-            session,
-            dedup_key=dedup_key(fields),
-            fields=fields,
-            msg_type="text",
-            event=None,
-            encrypted=True,
-            now=utcnow() - timedelta(seconds=30),
-        )
-    response = await client.post(
-        "/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1]
+    runs: list[str] = []
+    router = build_router()
+
+    @router.text("断")
+    async def flaky(ctx):
+        runs.append(ctx.openid)
+        ctx.session.add(Follower(openid=ctx.openid, subscribe_scene="side-effect"))
+        await ctx.session.flush()
+        if len(runs) == 1:
+            raise OperationalError("INSERT …", {}, ConnectionResetError("server closed"))
+        return "好了"
+
+    client = await make_client(router=router)
+    openid = random_openid()
+    xml = peer.text(openid, "断")
+    first = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
+    assert first.status_code == 503
+    assert await count_rows(client, InboundMessage) == 0
+    assert await count_rows(client, Follower) == 0  # the side effect rolled back with it
+    retry = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
+    assert peer.open_reply(retry.text)["Content"] == "好了"
+    assert await count_rows(client, InboundMessage) == 1
+    assert await count_rows(client, Follower) == 1
+
+
+async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, peer):
+    """Two deliveries racing through a slow handler: one wins, the other's writes roll back."""
+    from app.services import followers as follower_service
+
+    runs: list[str] = []
+    router = build_router()
+
+    @router.text("加一")
+    async def increment(ctx):
+        runs.append(ctx.openid)
+        follower = await follower_service.get_by_openid(ctx.session, openid=ctx.openid)
+        follower.subscribe_count += 1
+        await ctx.session.flush()
+        await asyncio.sleep(0.1)
+        return f"第{follower.subscribe_count}次"
+
+    client = await make_client(router=router)
+    openid = random_openid()
+    async with client.app.state.sessions() as session:
+        session.add(Follower(openid=openid, subscribe_count=0))
+        await session.commit()
+    xml = peer.text(openid, "加一")
+    requests = [peer.request(xml, "plain") for _ in range(2)]
+    responses = await asyncio.gather(
+        *(client.post("/wechat", params=p, content=b) for p, b in requests)
     )
-    assert peer.open_reply(response.text)["Content"] == "慢慢来的结果"
-    row = await _row(client, openid)
-    assert row.status == "replied" and row.attempts == 2
-    assert runs == [openid]
+    assert responses[0].content == responses[1].content
+    assert await count_rows(client, InboundMessage) == 1
+    async with client.app.state.sessions() as session:
+        follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
+    assert follower.subscribe_count == 1
