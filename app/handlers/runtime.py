@@ -71,7 +71,7 @@ class Delivery:
         return self.match.rule.name if self.match else "none"
 
 
-class _AlreadyAnswered(Exception):  # noqa: N818 - a signal, not an error
+class _AlreadyAnswered(Exception):  # a signal between two attempts, not an error
     """Another attempt stored this delivery first: roll back ours and replay its answer."""
 
     def __init__(self, response_body: str) -> None:
