@@ -18,6 +18,7 @@ DEV_APP_ID = "wxd0000000000sandbox"
 DEV_APP_SECRET = "dev-app-secret"  # noqa: S105 - a sandbox-only credential
 DEV_TOKEN = "dev-token"  # noqa: S105
 DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+WECHAT_API = "https://api.weixin.qq.com"
 
 
 class ConfigError(RuntimeError):
@@ -44,7 +45,10 @@ class Settings(BaseSettings):
     wechat_token: SecretStr = SecretStr("")
     wechat_encoding_aes_key: SecretStr = SecretStr("")
     wechat_account_type: Literal["service", "subscription"] = "service"
-    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    # Empty in dev means the built-in sandbox, mounted at /sandbox.
+    wechat_api_base_url: str = ""
+    # Where members reach this backend (menu links, /m/ pages, OAuth redirects).
+    public_base_url: str = "http://127.0.0.1:8000"
     # "safe" refuses plaintext pushes; "compatible" and "plain" accept whatever WeChat sends.
     wechat_message_mode: Literal["plain", "compatible", "safe"] = "compatible"
     wechat_timestamp_tolerance_seconds: int = Field(default=300, ge=1)
@@ -58,6 +62,8 @@ class Settings(BaseSettings):
     def model_post_init(self, context: object, /) -> None:
         """Fill dev/test defaults so the app runs with no WeChat account at all."""
         if self.app_env == "prod":
+            if not self.wechat_api_base_url:
+                self.wechat_api_base_url = WECHAT_API
             return
         if not self.wechat_app_id:
             self.wechat_app_id = DEV_APP_ID
@@ -72,6 +78,11 @@ class Settings(BaseSettings):
     def is_dev(self) -> bool:
         """True in the developer set-up, where the sandbox and simulator are mounted."""
         return self.app_env == "dev"
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when outbound calls go to the built-in sandbox instead of WeChat."""
+        return not self.wechat_api_base_url and self.app_env != "prod"
 
     @property
     def aes_key(self) -> str | None:

@@ -7,11 +7,13 @@ from app.db import create_engine, session_factory, unit_of_work
 from app.models.types import utcnow
 from app.services import followers as follower_service
 
-DEMO_OPENIDS = (
-    "oDEMO0000000000000000000001",
-    "oDEMO0000000000000000000002",
-    "oDEMO0000000000000000000003",
+# Followers of the dev sandbox, so the simulator has people to be from the first minute.
+DEMO_MEMBERS = (
+    ("oDEMO0000000000000000000001", "王建国(演示)"),
+    ("oDEMO0000000000000000000002", "李秀英(演示)"),
+    ("oDEMO0000000000000000000003", "张伟(演示)"),
 )
+DEMO_OPENIDS = tuple(openid for openid, _ in DEMO_MEMBERS)
 
 
 async def seed(settings: Settings) -> int:

@@ -102,6 +102,10 @@ def create_app(
         app
     ).expose(app, include_in_schema=False)
     app.add_middleware(RequestIdMiddleware)
+    if settings.is_dev:
+        from app.devtools import mount_sandbox
+
+        mount_sandbox(app, settings)
     return app
 
 

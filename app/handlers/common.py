@@ -41,11 +41,16 @@ async def on_unsubscribe(ctx: HandlerContext) -> Reply:
     return None
 
 
+def help_text(router: MessageRouter) -> str:
+    """Every keyword the account understands (built from the registry, so never stale)."""
+    lines = [f"「{keyword}」{text}" for keyword, text in router.keywords()]
+    return "您可以回复以下关键词:\n" + "\n".join(lines) + "\n也可以直接点击下方菜单。"
+
+
 @router.text("帮助", help="查看本说明")
 async def on_help(ctx: HandlerContext) -> Reply:
-    """List every keyword the account understands (built from the registry, so never stale)."""
-    lines = [f"「{keyword}」{text}" for keyword, text in ctx.router.keywords()]
-    return "您可以回复以下关键词:\n" + "\n".join(lines) + "\n也可以直接点击下方菜单。"
+    """Answer the keyword 帮助 with the list of keywords."""
+    return help_text(ctx.router)
 
 
 @router.register(msg_type="text")
