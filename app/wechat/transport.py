@@ -1,0 +1,216 @@
+"""The WeChat API plumbing: shared token, rate limit, bounded retries, typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, Self
+
+import httpx
+import structlog
+
+from app.models.types import utcnow
+from app.wechat.errors import (
+    PermanentError,
+    QuotaError,
+    TokenInvalidError,
+    TransientError,
+    classify,
+)
+from app.wechat.ratelimit import RateLimiter
+from app.wechat.tokens import TokenManager, TokenStore
+
+log = structlog.get_logger("app.wechat.client")
+
+log = structlog.get_logger("app.wechat.client")
+
+BACKOFF_CAP_SECONDS = 5.0
+# httpx failures where the request certainly never reached WeChat: safe to resend anything.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class WeChatTransport:
+    """The plumbing of the client: one httpx client, the shared token, limits and retries."""
+
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: str,
+        token_store: TokenStore,
+        base_url: str = "https://api.weixin.qq.com",
+        oauth_base_url: str = "https://open.weixin.qq.com",
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 5.0,
+        max_retries: int = 3,
+        rate_limit_per_second: float | None = 20.0,
+        backoff_base: float = 0.2,
+        refresh_margin_seconds: float = 300,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """Configure the account; `http` is borrowed when given, otherwise owned and closed."""
+        self.app_id = app_id
+        self._secret = app_secret
+        self._base_url = base_url.rstrip("/")
+        self._oauth_base_url = oauth_base_url.rstrip("/")
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient()
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._backoff_base = backoff_base
+        self._limiter = RateLimiter(rate_limit_per_second) if rate_limit_per_second else None
+        self._clock = clock
+        self._failed_tokens: set[str] = set()
+        self.tokens = TokenManager(
+            token_store,
+            self._fetch_access_token,
+            name=f"access_token:{app_id}",
+            refresh_margin_seconds=refresh_margin_seconds,
+            clock=clock,
+        )
+        self.tickets = TokenManager(
+            token_store,
+            self._fetch_jsapi_ticket,
+            name=f"jsapi_ticket:{app_id}",
+            refresh_margin_seconds=refresh_margin_seconds,
+            clock=clock,
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    # --- transport ----------------------------------------------------------------------
+    async def _send(
+        self, call: str, method: str, path: str, params: dict[str, str], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One HTTP exchange, bounded by the timeout; any non-JSON outcome is TransientError."""
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        try:
+            # httpx times each phase separately (and ASGI transports not at all): this bounds
+            # the whole exchange, so a trickling or hanging upstream cannot stall a caller.
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.request(
+                    method, self._base_url + path, params=params, timeout=self._timeout, **kwargs
+                )
+        except TimeoutError:
+            raise TransientError(None, "timed out", call, maybe_done=True) from None
+        except _NOT_SENT as exc:
+            raise TransientError(None, type(exc).__name__, call) from None
+        except httpx.TransportError as exc:
+            raise TransientError(None, type(exc).__name__, call, maybe_done=True) from None
+        if response.status_code >= 500:
+            raise TransientError(None, f"HTTP {response.status_code}", call, maybe_done=True)
+        if response.status_code >= 400:
+            raise PermanentError(None, f"HTTP {response.status_code}", call)
+        try:
+            data = response.json()
+        except ValueError:
+            # An HTML error page from WeChat's gateway or a truncated body: no answer at all.
+            raise TransientError(None, "not JSON", call, maybe_done=True) from None
+        if not isinstance(data, dict):
+            raise TransientError(None, "not a JSON object", call, maybe_done=True)
+        return data
+
+    async def _call(
+        self,
+        call: str,
+        path: str,
+        *,
+        method: Literal["GET", "POST"] = "POST",
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, Any] | None = None,
+        auth: bool = True,
+        resend_safe: bool = True,
+    ) -> dict[str, Any]:
+        """Call an API: token, rate limit, send; refresh once on a dead token; retry transients.
+
+        `resend_safe=False` (messages, creations) retries only failures that certainly did not
+        reach WeChat, so a lost answer never turns into a second message on a member's phone.
+        """
+        kwargs: dict[str, Any] = {}
+        if body is not None:
+            # WeChat shows \uXXXX escapes literally in some messages: send UTF-8 as is.
+            kwargs["content"] = json.dumps(body, ensure_ascii=False).encode()
+            kwargs["headers"] = {"content-type": "application/json; charset=utf-8"}
+        if files is not None:
+            kwargs["files"] = files
+        attempt, token_refreshed = 0, False
+        while True:
+            attempt += 1
+            query = dict(params or {})
+            token = await self.tokens.get() if auth else ""
+            if auth:
+                query["access_token"] = token
+            try:
+                data = await self._send(call, method, path, query, kwargs)
+                errcode = int(data.get("errcode") or 0)
+                if errcode == 0:
+                    return data
+                error_type = classify(errcode)
+                error = error_type(errcode, str(data.get("errmsg", "")), call, attempts=attempt)
+            except TransientError as exc:
+                exc.attempts = attempt
+                error = exc
+            log.warning(
+                "wechat_call_failed", call=call, path=path, errcode=error.errcode, attempt=attempt
+            )
+            if isinstance(error, TokenInvalidError) and auth and not token_refreshed:
+                token_refreshed = True
+                self._failed_tokens = {token}
+                await self.tokens.invalidate(token)
+                attempt -= 1  # a refreshed token is not one of the transient retries
+                continue
+            if not isinstance(error, TransientError) or attempt > self._max_retries:
+                raise error
+            if error.maybe_done and not resend_safe:
+                raise error
+            await self._backoff(attempt)
+
+    async def _backoff(self, attempt: int) -> None:
+        """Exponential backoff with full jitter, so many retrying callers spread out."""
+        ceiling = min(BACKOFF_CAP_SECONDS, self._backoff_base * 2 ** (attempt - 1))
+        delay = random.uniform(0, ceiling)  # noqa: S311 - jitter, not security
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    # --- credentials --------------------------------------------------------------------
+    async def _fetch_access_token(self) -> tuple[str, int]:
+        """Fetch the stable token; force a new one only if WeChat hands back a rejected one."""
+        data = await self._stable_token(force=False)
+        if data[0] in self._failed_tokens:
+            try:
+                data = await self._stable_token(force=True)
+            except QuotaError:
+                # 20 forced refreshes a day, 30 s apart: past that, WeChat's current one it is.
+                log.warning("forced_token_refresh_refused", call="stable_token")
+        self._failed_tokens = set()
+        return data
+
+    async def _stable_token(self, *, force: bool) -> tuple[str, int]:
+        body = {
+            "grant_type": "client_credential",
+            "appid": self.app_id,
+            "secret": self._secret,
+            "force_refresh": force,
+        }
+        data = await self._call("stable_token", "/cgi-bin/stable_token", body=body, auth=False)
+        return str(data["access_token"]), int(data["expires_in"])
+
+    async def _fetch_jsapi_ticket(self) -> tuple[str, int]:
+        data = await self._call(
+            "getticket", "/cgi-bin/ticket/getticket", method="GET", params={"type": "jsapi"}
+        )
+        return str(data["ticket"]), int(data["expires_in"])
