@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     wechat_account_type: Literal["service", "subscription"] = "service"
     # Empty in dev means the built-in sandbox, mounted at /sandbox.
     wechat_api_base_url: str = ""
+    wechat_oauth_base_url: str = "https://open.weixin.qq.com"
+    wechat_api_timeout_seconds: float = Field(default=5.0, gt=0)
+    wechat_api_max_retries: int = Field(default=3, ge=0)
+    # Our own ceiling on outbound calls per second and process (WeChat's limits are per minute).
+    wechat_api_rate_per_second: float = Field(default=20.0, gt=0)
     # Where members reach this backend (menu links, /m/ pages, OAuth redirects).
     public_base_url: str = "http://127.0.0.1:8000"
     # "safe" refuses plaintext pushes; "compatible" and "plain" accept whatever WeChat sends.

@@ -1,4 +1,4 @@
-"""Developer mode: the built-in WeChat sandbox at /sandbox and the phone simulator at /dev/."""
+"""The built-in WeChat sandbox (dev and tests), mounted at /sandbox in dev beside /dev/."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from app.wechat.menu import load_menu
 log = structlog.get_logger(__name__)
 
 
-def mount_sandbox(app: FastAPI, settings: Settings) -> FastAPI:
-    """Mount the fake WeChat API; it calls back into this app's real POST /wechat path."""
+def create_dev_sandbox(app: FastAPI, settings: Settings) -> FastAPI:
+    """The fake WeChat API for this account; it calls back into the app's real POST /wechat."""
     sandbox = create_sandbox_app(
         SandboxConfig(
             app_id=settings.wechat_app_id,
@@ -28,8 +28,6 @@ def mount_sandbox(app: FastAPI, settings: Settings) -> FastAPI:
             callback_transport=httpx.ASGITransport(app=app),
         )
     )
-    app.mount("/sandbox", sandbox)
-    app.state.sandbox_app = sandbox
     seed_sandbox(sandbox.state.sandbox, settings)
     return sandbox
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import httpx
 from fastapi import FastAPI
 from prometheus_fastapi_instrumentator import Instrumentator
 from redis.asyncio import Redis
@@ -15,12 +16,25 @@ from app.api import health, wechat
 from app.config import ConfigError, Settings, get_settings
 from app.db import create_engine, session_factory
 from app.handlers import MessageRouter, default_router
-from app.handlers.runtime import Dispatcher, FollowUpSender, LogOnlyFollowUps
+from app.handlers.followups import CustomMessageFollowUps, FollowUpSender
+from app.handlers.runtime import Dispatcher
 from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
+from app.wechat.setup import create_client, token_store
+
+
+def _crypto(settings: Settings) -> MessageCrypto | None:
+    aes_key = settings.aes_key
+    if aes_key is None:
+        return None
+    return MessageCrypto(
+        token=settings.wechat_token.get_secret_value(),
+        encoding_aes_key=aes_key,
+        app_id=settings.wechat_app_id,
+    )
 
 
 def create_app(
@@ -33,11 +47,9 @@ def create_app(
     """Build the app; tests pass their own settings, router, clock and follow-up sender."""
     settings = settings or get_settings()
     settings.check_production()
+    log_format = settings.log_format or ("json" if settings.app_env == "prod" else "console")
     configure_logging(
-        level=settings.log_level,
-        json=(settings.log_format or ("json" if settings.app_env == "prod" else "console"))
-        == "json",
-        secrets=settings.secret_values(),
+        level=settings.log_level, json=log_format == "json", secrets=settings.secret_values()
     )
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -52,30 +64,12 @@ def create_app(
         else NoResponseCache()
     )
     metrics = Metrics()
-    dispatcher = Dispatcher(
-        router=router or default_router(),
-        sessions=sessions,
-        settings=settings,
-        cache=cache,
-        metrics=metrics,
-        clock=clock,
-        followups=followups or LogOnlyFollowUps(),
-    )
-    aes_key = settings.aes_key
-    crypto = (
-        MessageCrypto(
-            token=settings.wechat_token.get_secret_value(),
-            encoding_aes_key=aes_key,
-            app_id=settings.wechat_app_id,
-        )
-        if aes_key
-        else None
-    )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        await dispatcher.drain()
+        await app.state.dispatcher.drain()
+        await app.state.wechat.aclose()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
@@ -92,9 +86,35 @@ def create_app(
     app.state.redis = redis
     app.state.metrics = metrics
     app.state.clock = clock
-    app.state.dispatcher = dispatcher
+
+    # Outbound: WeChat itself, or (dev and test) the built-in sandbox, in-process.
+    sandbox_transport = None
+    if settings.uses_sandbox:
+        from app.devtools import create_dev_sandbox
+
+        sandbox = create_dev_sandbox(app, settings)
+        app.state.sandbox_app = sandbox
+        sandbox_transport = httpx.ASGITransport(app=sandbox)
+        if settings.is_dev:
+            app.mount("/sandbox", sandbox)
+    store = token_store(settings=settings, redis=redis, sessions=sessions)
+    app.state.wechat = create_client(settings=settings, store=store, sandbox=sandbox_transport)
+
+    app.state.dispatcher = Dispatcher(
+        router=router or default_router(),
+        sessions=sessions,
+        settings=settings,
+        cache=cache,
+        metrics=metrics,
+        clock=clock,
+        followups=followups or CustomMessageFollowUps(app.state.wechat),
+    )
     app.state.callback = wechat.Callback(
-        settings=settings, crypto=crypto, dispatcher=dispatcher, metrics=metrics, clock=clock
+        settings=settings,
+        crypto=_crypto(settings),
+        dispatcher=app.state.dispatcher,
+        metrics=metrics,
+        clock=clock,
     )
     app.include_router(wechat.router)
     app.include_router(health.router)
@@ -102,10 +122,6 @@ def create_app(
         app
     ).expose(app, include_in_schema=False)
     app.add_middleware(RequestIdMiddleware)
-    if settings.is_dev:
-        from app.devtools import mount_sandbox
-
-        mount_sandbox(app, settings)
     return app
 
 

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 import structlog
 from sqlalchemy.exc import DBAPIError
@@ -24,6 +23,7 @@ from wechatpy.replies import create_reply
 
 from app.config import Settings
 from app.db import is_database_unavailable, unit_of_work
+from app.handlers.followups import FollowUpSender
 from app.handlers.registry import HandlerContext, Match, MessageRouter, Reply
 from app.metrics import Metrics
 from app.models import InboundStatus
@@ -36,22 +36,6 @@ log = structlog.get_logger(__name__)
 HOLDING_TEXT = "消息已收到,正在处理,稍后把结果发给您。"
 APOLOGY_TEXT = "抱歉,系统暂时出了点问题,请稍后再试。"
 SUCCESS = "success"  # what WeChat wants when there is nothing to say
-
-
-class FollowUpSender(Protocol):
-    """Delivers what a deferred handler produced after the holding reply went out."""
-
-    async def send(self, *, openid: str, reply: Reply) -> None:
-        """Push the late reply to the member (a customer-service message)."""
-        ...
-
-
-class LogOnlyFollowUps:
-    """Until an outbound channel is configured, a late reply is stored and logged, not sent."""
-
-    async def send(self, *, openid: str, reply: Reply) -> None:
-        """Note that the late reply stays in the message log only."""
-        log.warning("late reply not pushed: no outbound client configured")
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,3 +167,15 @@ async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, pee
     async with client.app.state.sessions() as session:
         follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
     assert follower.subscribe_count == 1
+
+
+async def test_late_reply_reaches_the_member_through_the_sandbox(make_client):
+    """End to end: the sandbox plays WeChat, the late reply arrives as a customer-service text."""
+    client = await make_client(router=slow_router([], 0.5), wechat_reply_budget_seconds=0.2)
+    sandbox = client.app.state.sandbox_app.state
+    member = sandbox.sandbox.add_follower(nickname="测试党员")
+    result = await sandbox.sandbox_callbacks.send_text(member.openid, "慢")
+    assert result.status == 200 and result.reply["content"] == HOLDING_TEXT
+    await client.app.state.dispatcher.drain(5)
+    pushed = [d for d in sandbox.sandbox.deliveries_for(member.openid) if d.channel == "custom"]
+    assert [d.payload["content"] for d in pushed] == ["慢慢来的结果"]

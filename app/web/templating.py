@@ -1,0 +1,14 @@
+"""Jinja2 templates and static files shared by the web pages (/dev/, later /admin/ and /m/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+# Mounted by app.main at /static under the name "static", so templates use url_for("static").
+STATIC_DIR = WEB_DIR / "static"
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)

@@ -1,0 +1,49 @@
+"""Build the outbound WeChat client for this deployment (WeChat itself, or the dev sandbox)."""
+
+from __future__ import annotations
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.wechat.client import WeChatClient
+from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
+from app.wechat.tokens import TokenStore
+
+
+def token_store(
+    *, settings: Settings, redis: Redis | None, sessions: async_sessionmaker[AsyncSession]
+) -> TokenStore:
+    """Redis when configured (fast, shared), else the database (shared, slower)."""
+    if redis is not None:
+        return RedisTokenStore(redis, settings.redis_key_prefix)
+    return DatabaseTokenStore(sessions)
+
+
+def create_client(
+    *, settings: Settings, store: TokenStore, sandbox: httpx.AsyncBaseTransport | None = None
+) -> WeChatClient:
+    """The client; with `sandbox`, calls go in-process to the fake WeChat instead."""
+    if sandbox is not None:
+        # OAuth pages are opened by the member's browser, so they need a real URL.
+        base_url, oauth_base_url = (
+            "http://sandbox",
+            settings.public_base_url.rstrip("/") + "/sandbox",
+        )
+        http: httpx.AsyncClient | None = httpx.AsyncClient(transport=sandbox, base_url=base_url)
+    else:
+        base_url = settings.wechat_api_base_url or "https://api.weixin.qq.com"
+        oauth_base_url, http = settings.wechat_oauth_base_url, None
+    return WeChatClient(
+        app_id=settings.wechat_app_id,
+        app_secret=settings.wechat_app_secret.get_secret_value(),
+        token_store=store,
+        base_url=base_url,
+        oauth_base_url=oauth_base_url,
+        http=http,
+        timeout=settings.wechat_api_timeout_seconds,
+        max_retries=settings.wechat_api_max_retries,
+        rate_limit_per_second=settings.wechat_api_rate_per_second,
+    )
