@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from alembic.config import Config
@@ -14,9 +16,12 @@ from app.config import ConfigError, Settings, get_settings
 cli = typer.Typer(help="神特党建 — WeChat Official Account backend", no_args_is_help=True)
 db_cli = typer.Typer(help="Database migrations", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+menu_cli = typer.Typer(help="The account's custom menu (app/menu.toml)", no_args_is_help=True)
+cli.add_typer(menu_cli, name="menu")
 console = Console(stderr=True)
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def _checked_settings() -> Settings:
@@ -89,6 +94,86 @@ def seed_demo() -> None:
         raise typer.Exit(2)
     created = asyncio.run(seed(settings))
     console.print(f"demo data ready ({created} new rows)")
+
+
+MenuFile = typer.Option(None, "--file", help="Menu file (default: app/menu.toml)")
+
+
+def _checked_menu(settings: Settings, path: Path | None) -> dict[str, Any]:
+    from app.wechat.menu import MENU_FILE, MenuError, load_menu, validate_menu
+
+    try:
+        menu = load_menu(path or MENU_FILE, base_url=settings.public_base_url)
+        validate_menu(menu)
+    except (MenuError, OSError) as exc:
+        console.print(f"菜单有误:{exc}", markup=False, soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+    return menu
+
+
+def _print_menu(menu: dict[str, Any]) -> None:
+    from rich.tree import Tree
+
+    tree = Tree("自定义菜单")
+    for top in menu.get("button", []):
+        branch = tree.add(top["name"])
+        for sub in top.get("sub_button", []):
+            target = sub.get("key") or sub.get("url") or sub.get("media_id") or ""
+            branch.add(f"{sub['name']}  [dim]{sub.get('type', '')} {target}[/dim]")
+    Console().print(tree)
+
+
+@menu_cli.command("check")
+def menu_check(path: Path | None = MenuFile) -> None:
+    """Validate the menu file against WeChat's limits, locally."""
+    menu = _checked_menu(_checked_settings(), path)
+    _print_menu(menu)
+    console.print("菜单符合微信的限制。")
+
+
+@menu_cli.command("sync")
+def menu_sync(path: Path | None = MenuFile) -> None:
+    """Validate the menu file, then push it to WeChat (nothing is pushed when it is invalid)."""
+    from app.wechat.cli_client import outbound_client
+
+    settings = _checked_settings()
+    menu = _checked_menu(settings, path)
+
+    async def push() -> None:
+        async with outbound_client(settings) as client:
+            await client.create_menu(menu)
+
+    _run_wechat(push())
+    console.print("菜单已推送到公众号(微信客户端约 5 分钟内刷新)。")
+
+
+@menu_cli.command("show")
+def menu_show() -> None:
+    """Print the menu WeChat currently has."""
+    from app.wechat.cli_client import outbound_client
+
+    settings = _checked_settings()
+
+    async def fetch() -> dict[str, Any] | None:
+        async with outbound_client(settings) as client:
+            return await client.get_menu()
+
+    current = _run_wechat(fetch())
+    if current is None:
+        console.print("公众号当前没有自定义菜单。")
+        return
+    _print_menu(current.get("menu", current))
+
+
+def _run_wechat(coro: Coroutine[Any, Any, T]) -> T:
+    """Run an outbound call; a WeChat error is one line and exit code 1, not a traceback."""
+    from app.wechat.errors import WeChatError
+
+    try:
+        return asyncio.run(coro)
+    except WeChatError as exc:
+        console.print(f"微信接口返回错误:{exc}", markup=False, soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
 
 
 @cli.command()
