@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint format check-python migrate demo serve scheduler bench clean
+.PHONY: run test install lint format check-python migrate demo serve scheduler bench clean \
+	browser-deps screenshot
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found %s)" % sys.version.split()[0])'
@@ -26,8 +27,19 @@ run: install
 	$(BIN)/shente serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check and the whole suite (PostgreSQL + Redis when present; required with CI=true)
-test: lint
+test: lint browser-deps
 	$(BIN)/pytest
+
+## browser-deps: Debian's Chromium and a CJK font for tests/browser (never `playwright install`)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@test -x /usr/bin/chromium && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+## screenshot: refresh docs/simulator.png from the browser test
+screenshot: install browser-deps
+	SCREENSHOT=1 $(BIN)/pytest tests/browser/test_simulator.py
 
 lint: install
 	$(BIN)/ruff check .

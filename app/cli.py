@@ -90,7 +90,7 @@ def seed_demo() -> None:
 
     settings = _checked_settings()
     if settings.app_env == "prod":
-        console.print("拒绝执行:生产环境不能写入演示数据")
+        console.print("拒绝执行：生产环境不能写入演示数据")
         raise typer.Exit(2)
     created = asyncio.run(seed(settings))
     console.print(f"demo data ready ({created} new rows)")
@@ -106,7 +106,7 @@ def _checked_menu(settings: Settings, path: Path | None) -> dict[str, Any]:
         menu = load_menu(path or MENU_FILE, base_url=settings.public_base_url)
         validate_menu(menu)
     except (MenuError, OSError) as exc:
-        console.print(f"菜单有误:{exc}", markup=False, soft_wrap=True, highlight=False)
+        console.print(f"菜单有误：{exc}", markup=False, soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
     return menu
 
@@ -144,7 +144,7 @@ def menu_sync(path: Path | None = MenuFile) -> None:
             await client.create_menu(menu)
 
     _run_wechat(push())
-    console.print("菜单已推送到公众号(微信客户端约 5 分钟内刷新)。")
+    console.print("菜单已推送到公众号（微信客户端约 5 分钟内刷新）。")
 
 
 @menu_cli.command("show")
@@ -172,7 +172,7 @@ def _run_wechat(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except WeChatError as exc:
-        console.print(f"微信接口返回错误:{exc}", markup=False, soft_wrap=True, highlight=False)
+        console.print(f"微信接口返回错误：{exc}", markup=False, soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -120,14 +120,14 @@ class Settings(BaseSettings):
             required.append(("WECHAT_ENCODING_AES_KEY", self.aes_key or ""))
         for name, value in required:
             if not value:
-                raise ConfigError(f"启动失败:环境变量 {name} 未设置(APP_ENV=prod 时必须提供)")
+                raise ConfigError(f"启动失败：环境变量 {name} 未设置（APP_ENV=prod 时必须提供）")
             if value.lower() in PLACEHOLDER_SECRETS or value.startswith(("dev-", "wxd0000")):
-                raise ConfigError(f"启动失败:环境变量 {name} 仍是占位值,请换成真实的值")
+                raise ConfigError(f"启动失败：环境变量 {name} 仍是占位值，请换成真实的值")
         if len(self.secret_key.get_secret_value()) < 32:
-            raise ConfigError("启动失败:环境变量 SECRET_KEY 太短(至少 32 个字符)")
+            raise ConfigError("启动失败：环境变量 SECRET_KEY 太短（至少 32 个字符）")
         aes_key = self.aes_key
         if aes_key is not None and len(aes_key) != 43:
-            raise ConfigError("启动失败:环境变量 WECHAT_ENCODING_AES_KEY 必须是 43 个字符")
+            raise ConfigError("启动失败：环境变量 WECHAT_ENCODING_AES_KEY 必须是 43 个字符")
 
 
 @lru_cache

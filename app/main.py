@@ -9,6 +9,7 @@ from datetime import datetime
 
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
 from redis.asyncio import Redis
 
@@ -21,6 +22,7 @@ from app.handlers.runtime import Dispatcher
 from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
+from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
 from app.wechat.setup import create_client, token_store
@@ -96,7 +98,10 @@ def create_app(
         app.state.sandbox_app = sandbox
         sandbox_transport = httpx.ASGITransport(app=sandbox)
         if settings.is_dev:
+            from app.web import dev as dev_pages
+
             app.mount("/sandbox", sandbox)
+            app.include_router(dev_pages.router)
     store = token_store(settings=settings, redis=redis, sessions=sessions)
     app.state.wechat = create_client(settings=settings, store=store, sandbox=sandbox_transport)
 
@@ -122,6 +127,7 @@ def create_app(
         app
     ).expose(app, include_in_schema=False)
     app.add_middleware(RequestIdMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

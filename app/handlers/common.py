@@ -8,13 +8,13 @@ from app.services import followers as follower_service
 router = MessageRouter()
 
 WELCOME = (
-    "欢迎关注神特新材党建服务号!\n"
-    "在这里您可以:参加党员固定学习日签到与请假、签署廉洁承诺、"
+    "欢迎关注神特新材党建服务号！\n"
+    "在这里您可以：参加党员固定学习日签到与请假、签署廉洁承诺、"
     "阅读《神特组宣》《神特清风》、提交合理化建议和微感悟、查看自己的记录。\n"
-    "首次使用请先绑定身份:向党群部门领取绑定码,然后回复「绑定 绑定码」。\n"
+    "首次使用请先绑定身份：向党群部门领取绑定码，然后回复「绑定 绑定码」。\n"
     "回复「帮助」查看全部功能。"
 )
-UNKNOWN_TEXT = "暂时没有理解您的意思。回复「帮助」查看可用的关键词,或点击下方菜单。"
+UNKNOWN_TEXT = "暂时没有理解您的意思。回复「帮助」查看可用的关键词，或点击下方菜单。"
 
 
 @router.event("subscribe")
@@ -44,7 +44,7 @@ async def on_unsubscribe(ctx: HandlerContext) -> Reply:
 def help_text(router: MessageRouter) -> str:
     """Every keyword the account understands (built from the registry, so never stale)."""
     lines = [f"「{keyword}」{text}" for keyword, text in router.keywords()]
-    return "您可以回复以下关键词:\n" + "\n".join(lines) + "\n也可以直接点击下方菜单。"
+    return "您可以回复以下关键词：\n" + "\n".join(lines) + "\n也可以直接点击下方菜单。"
 
 
 @router.text("帮助", help="查看本说明")

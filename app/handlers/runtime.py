@@ -33,8 +33,8 @@ from app.wechat.inbound import InboundMessage
 
 log = structlog.get_logger(__name__)
 
-HOLDING_TEXT = "消息已收到,正在处理,稍后把结果发给您。"
-APOLOGY_TEXT = "抱歉,系统暂时出了点问题,请稍后再试。"
+HOLDING_TEXT = "消息已收到，正在处理，稍后把结果发给您。"
+APOLOGY_TEXT = "抱歉，系统暂时出了点问题，请稍后再试。"
 SUCCESS = "success"  # what WeChat wants when there is nothing to say
 
 

@@ -66,7 +66,7 @@ class SandboxState:
         base = int(time.time())
         self._msgid = base << 31
         self._job_id = base * 1000
-        self._delivery_id = 0
+        self._delivery_id = base * 1000  # a page polling with an old since_id still sees new ones
         self._init_data()
 
     def _init_data(self) -> None:
