@@ -123,16 +123,23 @@ def read_message(
     elif mode == "safe":
         raise Rejected(403, "plaintext messages are refused in safe mode", "plaintext_refused")
 
-    fields = _xml_dict(text)
+    try:
+        # wechatpy parses (entities disabled) and picks the message class in one pass.
+        message = parse_message(text)
+    except (ExpatError, KeyError, AttributeError, ValueError, TypeError):
+        message = None
+    fields = message._data if message is not None else _xml_dict(text)
+    _check_fields(fields)
+    if message is None:  # well-formed fields, yet wechatpy refused it
+        raise Rejected(400, "malformed message", "malformed")
+    return InboundMessage(message=message, fields=fields, encrypted=query.encrypted)
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    """Every message names sender, account, time and type exactly once."""
     for name in _REQUIRED_FIELDS:
         if not isinstance(fields.get(name), str) or not fields[name]:
             problem = "repeated" if isinstance(fields.get(name), list) else "missing"
             raise Rejected(400, f"malformed message: {problem} {name}", "malformed")
     if not fields["CreateTime"].isdigit():
         raise Rejected(400, "malformed message: CreateTime is not a number", "malformed")
-    try:
-        # wechatpy re-parses the text (cheap next to the crypto) and picks the message class.
-        message = parse_message(text)
-    except (ExpatError, KeyError, AttributeError, ValueError, TypeError):
-        raise Rejected(400, "malformed message", "malformed") from None
-    return InboundMessage(message=message, fields=message._data, encrypted=query.encrypted)
