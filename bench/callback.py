@@ -162,6 +162,8 @@ def main() -> None:
 
     database = f"shente_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(pg(f'CREATE DATABASE "{database}"'))
+    if os.environ.get("BENCH_ASYNC_COMMIT"):
+        asyncio.run(pg(f'ALTER DATABASE "{database}" SET synchronous_commit = off'))
     workdir = Path(tempfile.mkdtemp(prefix="shente-bench-"))
     peer = WeChatPeer()
     env = os.environ | {

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from wechatpy.replies import create_reply
 
@@ -68,6 +68,7 @@ class Dispatcher:
     """Turns a verified inbound message into the response body WeChat receives."""
 
     router: MessageRouter
+    engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     cache: ResponseCache
@@ -77,6 +78,8 @@ class Dispatcher:
 
     def __post_init__(self) -> None:
         self._background: set[asyncio.Task[str]] = set()
+        # Same pool; single statements commit on their own, saving BEGIN and COMMIT trips.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def answer(self, inbound: InboundMessage, seal: Callable[[str], str]) -> str:
         """The response body for this delivery; `seal` encrypts a plaintext reply when needed."""
@@ -117,7 +120,7 @@ class Dispatcher:
 
     async def _record(
         self,
-        session: AsyncSession,
+        session: inbound_service.Database,
         delivery: Delivery,
         status: InboundStatus,
         xml: str,
@@ -143,33 +146,55 @@ class Dispatcher:
             error=error,
         )
 
+    async def _find(self, key: str) -> inbound_service.Answer | None:
+        async with self._autocommit.connect() as connection:
+            return await inbound_service.find(connection, dedup_key=key)
+
+    async def _call_handler(self, delivery: Delivery, session: AsyncSession) -> Reply:
+        if delivery.match is None:
+            return None
+        return await delivery.match.rule.handler(
+            HandlerContext(
+                message=delivery.inbound.message,
+                fields=delivery.inbound.fields,
+                session=session,
+                settings=self.settings,
+                now=self.clock(),
+                router=self.router,
+                keyword_args=delivery.match.keyword_args,
+            )
+        )
+
     async def _handle(self, delivery: Delivery) -> str:
-        """The handler and the stored answer in one unit of work."""
+        """Run the handler; its writes (if any) and the stored answer commit as one."""
+        existing = await self._find(delivery.key)
+        if existing is not None:  # a retry of something already answered
+            self.metrics.duplicates.inc()
+            return existing.response_body
         late: Reply = None
         try:
-            async with unit_of_work(self.sessions) as session:
-                existing = await inbound_service.find(session, dedup_key=delivery.key)
-                if existing is not None:  # a retry of something already answered
-                    self.metrics.duplicates.inc()
-                    return existing.response_body
-                reply: Reply = None
-                if delivery.match is not None:
-                    reply = await delivery.match.rule.handler(
-                        HandlerContext(
-                            message=delivery.inbound.message,
-                            fields=delivery.inbound.fields,
-                            session=session,
-                            settings=self.settings,
-                            now=self.clock(),
-                            router=self.router,
-                            keyword_args=delivery.match.keyword_args,
-                        )
-                    )
+            async with self.sessions() as session:
+                reply = await self._call_handler(delivery, session)
                 xml = self._render(reply, delivery)
                 body = self._seal(xml, delivery)
-                if await self._record(session, delivery, InboundStatus.REPLIED, xml, body) is None:
-                    body = await self._settle_conflict(session, delivery, late_reply=xml)
-                    late = reply
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()
+                db: inbound_service.Database
+                if session.in_transaction():
+                    db = session  # the handler's transaction carries the answer too
+                else:
+                    # Nothing of the handler's to commit: one autocommitted insert suffices.
+                    db = await self._autocommit.connect()
+                try:
+                    stored = await self._record(db, delivery, InboundStatus.REPLIED, xml, body)
+                    if stored is None:
+                        body = await self._settle_conflict(db, delivery, late_reply=xml)
+                        late = reply
+                    if db is session:
+                        await session.commit()
+                finally:
+                    if db is not session:
+                        await db.close()
         except _AlreadyAnswered as answered:
             self.metrics.duplicates.inc()
             return answered.response_body
@@ -187,7 +212,7 @@ class Dispatcher:
 
     async def _settle_conflict(
         self,
-        session: AsyncSession,
+        session: inbound_service.Database,
         delivery: Delivery,
         *,
         late_reply: str | None,

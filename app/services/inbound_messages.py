@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Executable, Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import InboundMessage, InboundStatus
@@ -29,11 +30,15 @@ _INSERTS = {
 }
 
 
+# A session (inside its transaction) or a bare connection (autocommit: one statement, one trip).
+Database = AsyncSession | AsyncConnection
+
+
 async def _execute(
-    session: AsyncSession, statement: Executable, parameters: dict[str, Any] | None = None
+    db: Database, statement: Executable, parameters: dict[str, Any] | None = None
 ) -> CursorResult[Any]:
-    """Run a Core statement on the session's connection (inside its transaction)."""
-    connection = await session.connection()
+    """Run a Core statement on the session's connection, or on the connection itself."""
+    connection = await db.connection() if isinstance(db, AsyncSession) else db
     return await connection.execute(statement, parameters)
 
 
@@ -47,6 +52,11 @@ class Answer:
     attempt: str
 
 
+def _dialect(db: Database) -> str:
+    bind = db.bind if isinstance(db, AsyncSession) else db.engine
+    return bind.dialect.name if bind is not None else "postgresql"
+
+
 def _content(fields: dict[str, Any]) -> str | None:
     """The human-readable part of a message, for the message log."""
     for name in ("Content", "Recognition", "Label", "Url", "PicUrl", "Title"):
@@ -56,7 +66,7 @@ def _content(fields: dict[str, Any]) -> str | None:
     return None
 
 
-async def find(session: AsyncSession, *, dedup_key: str, lock: bool = False) -> Answer | None:
+async def find(session: Database, *, dedup_key: str, lock: bool = False) -> Answer | None:
     """The answer already stored for this delivery, if any (optionally locking the row)."""
     statement = _FIND_FOR_UPDATE if lock else _FIND
     row = (await _execute(session, statement, {"dedup_key": dedup_key})).one_or_none()
@@ -66,7 +76,7 @@ async def find(session: AsyncSession, *, dedup_key: str, lock: bool = False) -> 
 
 
 async def record(
-    session: AsyncSession,
+    session: Database,
     *,
     dedup_key: str,
     attempt: str,
@@ -106,14 +116,14 @@ async def record(
         "completed_at": None if status is InboundStatus.DEFERRED else now,
         "error": error,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
+    dialect = _dialect(session)
     result = await _execute(session, _INSERTS[dialect], values)
     inserted: int | None = result.scalar_one_or_none()
     return inserted
 
 
 async def complete_deferred(
-    session: AsyncSession,
+    session: Database,
     *,
     inbound_id: int,
     late_reply: str | None,
