@@ -85,6 +85,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex[:16]
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        scope.setdefault("state", {})["request_id"] = request_id  # for audit entries
         started = time.perf_counter()
         status = 500
 

@@ -9,24 +9,31 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 import httpx
+import structlog
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.middleware.sessions import SessionMiddleware
 
 from app.api import health, wechat
 from app.config import ConfigError, Settings, get_settings
-from app.db import create_engine, session_factory
+from app.db import create_engine, session_factory, unit_of_work
 from app.handlers import MessageRouter, default_router
 from app.handlers.followups import CustomMessageFollowUps, FollowUpSender
 from app.handlers.runtime import Dispatcher
 from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
+from app.services import admins as admin_service
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
 from app.wechat.setup import create_client, token_store
+
+log = structlog.get_logger(__name__)
 
 
 def _crypto(settings: Settings) -> MessageCrypto | None:
@@ -38,6 +45,24 @@ def _crypto(settings: Settings) -> MessageCrypto | None:
         encoding_aes_key=aes_key,
         app_id=settings.wechat_app_id,
     )
+
+
+async def _ensure_first_admin(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Create the first admin from ADMIN_USERNAME / ADMIN_PASSWORD when there is none."""
+    try:
+        async with unit_of_work(sessions) as session:
+            created = await admin_service.ensure_first_admin(
+                session,
+                username=settings.admin_username,
+                password=settings.admin_password.get_secret_value(),
+            )
+    except Exception as exc:  # an unmigrated database must not stop start-up
+        log.warning("first admin not checked", error=type(exc).__name__)
+        return
+    if created is not None:
+        log.info("first admin created", username=settings.admin_username)
 
 
 def create_app(
@@ -75,6 +100,7 @@ def create_app(
         # short-lived objects; the default threshold of 700 made full collections the p99).
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
+        await _ensure_first_admin(settings, sessions)
         yield
         await app.state.dispatcher.drain()
         await app.state.wechat.aclose()
@@ -133,6 +159,15 @@ def create_app(
     Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"]).instrument(
         app
     ).expose(app, include_in_schema=False)
+    # The console's signed session cookie (8 hours; HTTPS-only in production).
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="shente_session",
+        max_age=8 * 3600,
+        same_site="lax",
+        https_only=settings.app_env == "prod",
+    )
     app.add_middleware(RequestIdMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from app.models.types import UTCDateTime, utcnow
@@ -23,6 +23,12 @@ class Follower(SQLModel, table=True):
     # The qrscene_ key of the QR code the follower scanned to subscribe, if any.
     subscribe_scene: str | None = Field(default=None, max_length=128)
     subscribe_count: int = 0
+    # The person this WeChat belongs to: one follower per person, one person per follower.
+    person_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), unique=True),
+    )
+    bound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
