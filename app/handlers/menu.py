@@ -22,12 +22,6 @@ async def on_help_button(ctx: HandlerContext) -> Reply:
     return help_text(ctx.router)
 
 
-@router.click("BIND_HELP")
-async def on_bind_button(ctx: HandlerContext) -> Reply:
-    """Explain how to bind a WeChat account to a person on the roster."""
-    return "绑定身份：请向党群部门领取绑定码，然后回复「绑定 绑定码」，例如「绑定 K7P2QX」。"
-
-
 @router.event("click")
 async def on_other_button(ctx: HandlerContext) -> Reply:
     """A button whose feature is not available yet says so, instead of staying silent."""

@@ -142,6 +142,12 @@ async def create(session: AsyncSession, *, data: PersonCreate, actor: audit.Acto
     person = Person(**data.model_dump(mode="python"))
     person.stage = data.stage.value
     person.status = data.status.value
+    if (
+        data.stage is PoliticalStage.PROBATIONARY
+        and not data.probation_ends_on
+        and data.stage_since
+    ):
+        person.probation_ends_on = data.stage_since + PROBATION
     session.add(person)
     await session.flush()
     if data.stage is not PoliticalStage.MASSES:
