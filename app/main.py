@@ -28,6 +28,7 @@ from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
 from app.services import admins as admin_service
+from app.web import member as member_pages
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
@@ -156,6 +157,7 @@ def create_app(
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
+    app.include_router(member_pages.router)
     Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"]).instrument(
         app
     ).expose(app, include_in_schema=False)

@@ -12,3 +12,20 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def _stage_label(value: str) -> str:
+    from app.models import PoliticalStage
+
+    return PoliticalStage(value).label
+
+
+def _install_globals() -> None:
+    """Helpers every template may use: the CSRF hidden field and Chinese labels."""
+    from app.web.security import csrf_field
+
+    templates.env.globals["csrf_field"] = csrf_field
+    templates.env.globals["stage_label"] = _stage_label
+
+
+_install_globals()
