@@ -93,7 +93,14 @@ def seed_demo() -> None:
         console.print("拒绝执行：生产环境不能写入演示数据")
         raise typer.Exit(2)
     created = asyncio.run(seed(settings))
-    console.print(f"demo data ready ({created} new rows)")
+    console.print(f"演示数据已就绪（新增 {created} 行）")
+    console.print(
+        f"控制台：{settings.public_base_url}/admin/ (用户 {settings.admin_username})；"
+        f"模拟器：{settings.public_base_url}/dev/",
+        markup=False,
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 MenuFile = typer.Option(None, "--file", help="Menu file (default: app/menu.toml)")
