@@ -28,6 +28,8 @@ from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
 from app.services import admins as admin_service
+from app.services import org_units as org_unit_service
+from app.web import admin as admin_console
 from app.web import member as member_pages
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
@@ -48,12 +50,12 @@ def _crypto(settings: Settings) -> MessageCrypto | None:
     )
 
 
-async def _ensure_first_admin(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    """Create the first admin from ADMIN_USERNAME / ADMIN_PASSWORD when there is none."""
+async def _ensure_first_run(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Create the default organisation tree and the first admin (ADMIN_USERNAME / _PASSWORD)."""
     try:
         async with unit_of_work(sessions) as session:
+            # A new install needs its tree before the first roster import can place anyone.
+            await org_unit_service.ensure_default_tree(session)
             created = await admin_service.ensure_first_admin(
                 session,
                 username=settings.admin_username,
@@ -101,7 +103,7 @@ def create_app(
         # short-lived objects; the default threshold of 700 made full collections the p99).
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
-        await _ensure_first_admin(settings, sessions)
+        await _ensure_first_run(settings, sessions)
         yield
         await app.state.dispatcher.drain()
         await app.state.wechat.aclose()
@@ -158,6 +160,8 @@ def create_app(
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
     app.include_router(member_pages.router)
+    app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
+    admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"]).instrument(
         app
     ).expose(app, include_in_schema=False)

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import AuditLog
 from app.models.types import utcnow
 
-# Never copied into the audit trail, whatever the model holds.
+# Never copied into the audit trail, whatever the model holds (phones are kept masked).
 _HIDDEN_FIELDS = {"password_hash", "token_hash", "code_hash"}
 
 
@@ -37,6 +37,8 @@ def snapshot(model: SQLModel | None) -> dict[str, Any] | None:
     for key, value in model.model_dump().items():
         if key in _HIDDEN_FIELDS:
             continue
+        if key == "phone" and isinstance(value, str):
+            value = value[:3] + "****" + value[-4:] if len(value) > 7 else "****"
         out[key] = value.isoformat() if isinstance(value, date | datetime) else value
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import func
@@ -107,10 +108,19 @@ async def recent_messages(
 
 
 async def activity_by_day(
-    session: AsyncSession, *, unit_ids: frozenset[int] | None, days: int = 7, now: datetime
+    session: AsyncSession,
+    *,
+    unit_ids: frozenset[int] | None,
+    days: int = 7,
+    now: datetime,
+    timezone: str = "Asia/Shanghai",
 ) -> list[tuple[date, int]]:
-    """Messages per day (UTC dates) over the last `days` days, oldest first, zeros included."""
-    since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Messages per local (China) day over the last `days` days, oldest first, zeros included."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    since = (local_now - timedelta(days=days - 1)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     statement = (
         select(InboundMessage.received_at)
         .outerjoin(Follower, col(Follower.openid) == InboundMessage.openid)
@@ -120,7 +130,7 @@ async def activity_by_day(
     counts: dict[date, int] = {}
     # Counted in Python: portable across SQLite and PostgreSQL, and a week is small.
     for received_at in (await session.exec(_scope(statement, unit_ids))).all():
-        day = received_at.date()
+        day = received_at.astimezone(zone).date()
         counts[day] = counts.get(day, 0) + 1
     first = since.date()
     return [

@@ -1,0 +1,50 @@
+"""The admin console at /admin/: server-rendered pages, one router module per concept.
+
+Wire it in app.main.create_app with `app.include_router(router)` and `add_error_pages(app)`.
+Every POST under /admin/ must carry the session's CSRF token (checked before anything else).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from app.web.admin import (
+    api_tokens,
+    audit,
+    auth,
+    bindings,
+    home,
+    messages,
+    people,
+    people_form,
+    roster_io,
+    users,
+)
+from app.web.admin.deps import ConsoleUser, csrf_protect
+from app.web.admin.pages import NotFound, add_error_pages
+
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+for module in (
+    auth,
+    home,
+    roster_io,  # /people/import, /people/export, /people/template.*: before /people/{id}
+    people_form,
+    people,
+    bindings,
+    messages,
+    audit,
+    users,
+    api_tokens,
+):
+    router.include_router(module.router)
+
+
+@router.get("/{path:path}", response_class=HTMLResponse)
+async def not_found(request: Request, path: str, me: ConsoleUser) -> HTMLResponse:
+    """Any other console address: the console's own 404 page."""
+    raise NotFound("这个页面不存在。请从左侧菜单进入。")
+
+
+__all__ = ["add_error_pages", "router"]

@@ -1,0 +1,75 @@
+"""The inbound message log: what members sent, what they got back, and how it was handled."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.api.deps import Session
+from app.services import message_log as message_log_service
+from app.web.admin.deps import ConsoleUser
+from app.web.admin.forms import parse_int, parse_page
+from app.web.admin.pages import render
+
+router = APIRouter(prefix="/messages")
+
+PAGE_SIZE = 50
+MSG_TYPES = {
+    "text": "文字",
+    "event": "事件",
+    "image": "图片",
+    "voice": "语音",
+    "video": "视频",
+    "shortvideo": "小视频",
+    "location": "位置",
+    "link": "链接",
+}
+STATUSES = {
+    "replied": ("已回复", "success"),
+    "deferred": ("处理中(已先回复稍候)", "warning"),
+    "done": ("已补发回复", "info"),
+    "failed": ("处理失败", "danger"),
+}
+EVENTS = {
+    "subscribe": "关注",
+    "unsubscribe": "取消关注",
+    "CLICK": "点击菜单",
+    "VIEW": "打开菜单链接",
+    "SCAN": "扫码",
+    "LOCATION": "上报位置",
+}
+
+
+@router.get("", response_class=HTMLResponse)
+async def message_log(
+    request: Request,
+    session: Session,
+    me: ConsoleUser,
+    person: str = "",
+    openid: str = "",
+    type: str = "",
+    page: str = "",
+) -> HTMLResponse:
+    """Newest first; filter by person, openid or message type."""
+    number = parse_page(page)
+    entries, total = await message_log_service.recent_messages(
+        session,
+        unit_ids=me.unit_ids,
+        person_id=parse_int(person),
+        openid=openid.strip() or None,
+        msg_type=type if type in MSG_TYPES else None,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+    )
+    context = {
+        "nav": "messages",
+        "entries": entries,
+        "total": total,
+        "page": number,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "filters": {"person": person, "openid": openid, "type": type},
+        "msg_types": MSG_TYPES,
+        "statuses": STATUSES,
+        "events": EVENTS,
+    }
+    return render(request, "admin/messages.html", context)
