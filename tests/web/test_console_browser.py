@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 UVICORN_ARGS = ["--host", "127.0.0.1", "--log-level", "warning"]
 SAMPLE = ROOT / "tests" / "fixtures" / "roster_sample.xlsx"
 SCREENSHOT = ROOT / "docs" / "console.png"
-ADMIN_USERNAME, ADMIN_PASSWORD = "secretary", "browser-test-password"
+ADMIN_USERNAME, ADMIN_PASSWORD = "dangban", "browser-test-password"
 STEP_TIMEOUT_MS = 8_000
 # The organisation tree the sample's 所属组织 refers to (a fresh database has no units).
 DEFAULT_TREE = """
