@@ -19,6 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.api import health, wechat
+from app.api import v1 as api_v1
+from app.api.errors import install_error_handlers
 from app.config import ConfigError, Settings, get_settings
 from app.db import create_engine, session_factory, unit_of_work
 from app.handlers import MessageRouter, default_router
@@ -162,6 +164,8 @@ def create_app(
     app.include_router(member_pages.router)
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
+    app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
+    install_error_handlers(app)  # the API's one error schema, only under /api/
     Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"]).instrument(
         app
     ).expose(app, include_in_schema=False)

@@ -28,7 +28,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response goes out, so a 201 means the write is stored.
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

@@ -199,6 +199,23 @@ class PersonBase(SQLModel):
     def _phone_digits(cls, value: str | None) -> str | None:
         return _check_phone(value)
 
+    @field_validator("*")
+    @classmethod
+    def _text_storable(cls, value: object) -> object:
+        return _storable(value)
+
+
+def _storable(value: object) -> object:
+    """Refuse text PostgreSQL cannot store (NUL, lone surrogates): a clear 422, not a 500."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("文本中不能包含空字符")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("文本包含无效字符") from None
+    return value
+
 
 def _check_phone(value: str | None) -> str | None:
     """Digits, spaces, + and - only; empty means none."""
@@ -237,6 +254,11 @@ class PersonUpdate(SQLModel):
     def _phone_digits(cls, value: str | None) -> str | None:
         return _check_phone(value)
 
+    @field_validator("*")
+    @classmethod
+    def _text_storable(cls, value: object) -> object:
+        return _storable(value)
+
 
 class PersonPublic(SQLModel):
     """A person as the console and the API show them: phone masked, binding summarised."""
@@ -267,3 +289,8 @@ class StageTransitionCreate(SQLModel):
     occurred_on: date
     document_ref: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("*")
+    @classmethod
+    def _text_storable(cls, value: object) -> object:
+        return _storable(value)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -16,11 +17,36 @@ from app.services import audit
 from app.services import org_units as org_unit_service
 
 PROBATION = timedelta(days=365)
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> date:
+    """Today's date in China, where the branch's dates are kept (not the server's UTC date)."""
+    return datetime.now(CHINA).date()
+
+
 _STAGE_ORDER = list(PoliticalStage)
 
 
 class PersonError(ValueError):
-    """A change the roster refuses, with a message for the admin."""
+    """A change the roster refuses, with a message for the admin (422: fix the input)."""
+
+    status_code = 422
+
+
+class PersonConflict(PersonError):
+    """A change that clashes with what is stored (409: a taken employee number)."""
+
+    status_code = 409
+
+
+# Required columns: a partial update may leave them out, but never set them to nothing.
+_REQUIRED_ON_UPDATE = {
+    "employee_no": "工号",
+    "name": "姓名",
+    "is_manager": "是否管理人员",
+    "status": "状态",
+}
 
 
 def _id(person: Person) -> int:
@@ -68,9 +94,12 @@ async def search(
         Follower, col(Follower.person_id) == Person.id
     )
     if query.text:
-        like = f"%{query.text.strip()}%"
+        text = query.text.strip()  # % and _ are matched literally (autoescape)
         statement = statement.where(
-            or_(col(Person.name).like(like), col(Person.employee_no).like(like))
+            or_(
+                col(Person.name).contains(text, autoescape=True),
+                col(Person.employee_no).contains(text, autoescape=True),
+            )
         )
     if query.stage is not None:
         statement = statement.where(Person.stage == query.stage.value)
@@ -138,7 +167,7 @@ async def get_by_employee_no(session: AsyncSession, *, employee_no: str) -> Pers
 async def create(session: AsyncSession, *, data: PersonCreate, actor: audit.Actor) -> Person:
     """Add a person (audited); the initial stage is recorded as their first transition."""
     if await get_by_employee_no(session, employee_no=data.employee_no) is not None:
-        raise PersonError(f"工号 {data.employee_no} 已存在")
+        raise PersonConflict(f"工号 {data.employee_no} 已存在")
     person = Person(**data.model_dump(mode="python"))
     person.stage = data.stage.value
     person.status = data.status.value
@@ -156,7 +185,7 @@ async def create(session: AsyncSession, *, data: PersonCreate, actor: audit.Acto
                 person_id=_id(person),
                 from_stage=None,
                 to_stage=data.stage.value,
-                occurred_on=data.stage_since or date.today(),
+                occurred_on=data.stage_since or china_today(),
                 note="建档时的政治面貌",
                 recorded_by=actor.name,
             )
@@ -177,9 +206,12 @@ async def update(
 ) -> Person:
     """Change a person's fields (audited with before and after)."""
     changes = data.model_dump(exclude_unset=True, mode="python")
+    for key, label in _REQUIRED_ON_UPDATE.items():
+        if key in changes and changes[key] is None:
+            raise PersonError(f"{label}不能为空")
     if "employee_no" in changes and changes["employee_no"] != person.employee_no:
         if await get_by_employee_no(session, employee_no=changes["employee_no"]) is not None:
-            raise PersonError(f"工号 {changes['employee_no']} 已存在")
+            raise PersonConflict(f"工号 {changes['employee_no']} 已存在")
     before = audit.snapshot(person)
     for key, value in changes.items():
         setattr(person, key, value.value if isinstance(value, PersonStatus) else value)
@@ -204,7 +236,7 @@ async def transition(
     """Move a person to another stage on a date; entering probation sets its end a year on."""
     current = PoliticalStage(person.stage)
     if data.to_stage is current:
-        raise PersonError(f"{person.name} 已经是{current.label}")
+        raise PersonConflict(f"{person.name} 已经是{current.label}")
     backwards = _STAGE_ORDER.index(data.to_stage) < _STAGE_ORDER.index(current)
     if backwards and not (data.note and data.note.strip()):
         # Going back (e.g. 取消预备党员资格) is rare and must say why.

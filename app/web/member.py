@@ -21,7 +21,7 @@ router = APIRouter(prefix="/m", include_in_schema=False)
 
 MEMBER_KEY = "member_openid"
 STATE_KEY = "member_oauth_state"
-Session = Annotated[AsyncSession, Depends(get_session)]
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:

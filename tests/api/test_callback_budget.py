@@ -51,7 +51,7 @@ async def test_slow_handler_gets_a_holding_reply_and_finishes_once(make_client, 
     runs: list[str] = []
     followups = RecordingFollowUps()
     client = await make_client(
-        router=slow_router(runs, 0.8), followups=followups, wechat_reply_budget_seconds=0.2
+        router=slow_router(runs, 2.0), followups=followups, wechat_reply_budget_seconds=0.2
     )
     openid = random_openid()
     xml = peer.text(openid, "慢")
@@ -59,7 +59,8 @@ async def test_slow_handler_gets_a_holding_reply_and_finishes_once(make_client, 
     started = time.perf_counter()
     first = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
     elapsed = time.perf_counter() - started
-    assert first.status_code == 200 and elapsed < 0.6
+    # The holding reply went out long before the 2-second handler finished.
+    assert first.status_code == 200 and elapsed < 1.5
     assert peer.open_reply(first.text)["Content"] == HOLDING_TEXT
     assert (await _row(client, openid)).status == "deferred"
 

@@ -1,0 +1,42 @@
+"""The admin REST API under /api/v1: bearer tokens for automation, or the console's cookie."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Security
+from fastapi.security import HTTPBearer
+
+from app.api.deps import current_principal
+from app.api.errors import error_responses
+from app.api.v1 import (
+    admin_users,
+    audit,
+    bindings,
+    me,
+    messages,
+    org_units,
+    people,
+    roster,
+    tokens,
+)
+from app.api.v1.common import refuse_unstorable_text
+
+# Documents the bearer scheme in OpenAPI (the "Authorize" button); checking is done below.
+_bearer = HTTPBearer(
+    auto_error=False, description="An API token (st_…); the console's session cookie works too"
+)
+# Authentication is required here, for every route at once: a route added later cannot forget
+# it. Roles (Writer, AdminOnly) and scope are checked by each route.
+router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[
+        Security(_bearer),
+        Depends(current_principal),
+        Depends(refuse_unstorable_text),
+    ],
+    responses=error_responses(401, 422),
+)
+# The roster file's static paths (/people/export, …) come before /people/{person_id:int}.
+for module in (me, org_units, roster, people, bindings, messages, audit, tokens, admin_users):
+    router.include_router(module.router)
+
+__all__ = ["router"]
