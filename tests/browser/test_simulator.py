@@ -7,111 +7,30 @@ skipped, or fails with CI=true. With SCREENSHOT=1 it also refreshes docs/simulat
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.browser_support import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_server
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-UVICORN_ARGS = ["--host", "127.0.0.1", "--log-level", "warning"]
 SCREENSHOT = ROOT / "docs" / "simulator.png"
 STEP_TIMEOUT_MS = 5_000  # each reply comes through the full signed, encrypted /wechat path
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """Debian's Chromium, or skip (fail with CI=true) when it is not installed."""
-    if CHROMIUM.exists():
-        return str(CHROMIUM)
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(
-            f"{CHROMIUM} not found: CI runs the browser test "
-            "(apt-get install -y chromium fonts-wqy-microhei)",
-            pytrace=False,
-        )
-    pytest.skip(
-        "Chromium not installed (apt-get install chromium fonts-wqy-microhei); browser test skipped"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Debian's Chromium (or a skip / a CI failure)."""
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
 def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Migrate a fresh SQLite database and serve the dev app with uvicorn; yield its base URL."""
-    tmp = tmp_path_factory.mktemp("simulator")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "APP_ENV": "dev",
-        "DATABASE_URL": f"sqlite:///{tmp}/t.db",
-        "REDIS_URL": "",
-        "PUBLIC_BASE_URL": base,
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", *UVICORN_ARGS, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(proc, base, log_path)
+    """The dev app on a fresh database; its base URL."""
+    with dev_server(tmp_path_factory.mktemp("simulator")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server not healthy within 20 s:\n{log_path.read_text()}")
 
 
 def _tap_menu(page: Page, top: str, item: str) -> None:

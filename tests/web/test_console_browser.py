@@ -8,127 +8,36 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.browser_support import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_server
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-UVICORN_ARGS = ["--host", "127.0.0.1", "--log-level", "warning"]
 SAMPLE = ROOT / "tests" / "fixtures" / "roster_sample.xlsx"
 SCREENSHOT = ROOT / "docs" / "console.png"
 ADMIN_USERNAME, ADMIN_PASSWORD = "dangban", "browser-test-password"
 STEP_TIMEOUT_MS = 8_000
-# The organisation tree the sample's 所属组织 refers to (a fresh database has no units).
-DEFAULT_TREE = """
-import asyncio
-from app.config import get_settings
-from app.db import create_engine, session_factory, unit_of_work
-from app.services import org_units
-
-async def main():
-    engine = create_engine(get_settings().database_url)
-    async with unit_of_work(session_factory(engine)) as session:
-        await org_units.ensure_default_tree(session)
-    await engine.dispose()
-
-asyncio.run(main())
-"""
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """Debian's Chromium, or skip (fail with CI=true) when it is not installed."""
-    if CHROMIUM.exists():
-        return str(CHROMIUM)
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(
-            f"{CHROMIUM} not found: CI runs the browser test "
-            "(apt-get install -y chromium fonts-wqy-microhei)",
-            pytrace=False,
-        )
-    pytest.skip(
-        "Chromium not installed (apt-get install chromium fonts-wqy-microhei); browser test skipped"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server not healthy within 20 s:\n{log_path.read_text()}")
+    """Debian's Chromium (or a skip / a CI failure)."""
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
 def console_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated SQLite database and the dev app (console mounted) under uvicorn."""
-    tmp = tmp_path_factory.mktemp("console")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "APP_ENV": "dev",
-        "DATABASE_URL": f"sqlite:///{tmp}/t.db",
-        "REDIS_URL": "",
-        "PUBLIC_BASE_URL": base,
-        "LOG_LEVEL": "WARNING",
-        "ADMIN_USERNAME": ADMIN_USERNAME,  # the first admin is created at start-up
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
-    for step in (["-m", "app.cli", "db", "upgrade"], ["-c", DEFAULT_TREE]):
-        subprocess.run(
-            [sys.executable, *step], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60
-        )
-    log_path = tmp / "server.log"
-    app = "app.main:app"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", app, *UVICORN_ARGS, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(proc, base, log_path)
+    """The dev app with its first admin (created at start-up, as is the organisation tree)."""
+    with dev_server(
+        tmp_path_factory.mktemp("console"),
+        ADMIN_USERNAME=ADMIN_USERNAME,
+        ADMIN_PASSWORD=ADMIN_PASSWORD,
+    ) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _sign_in(page: Page, base: str) -> None:
