@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StringConstraints
-from sqlmodel import col, select
 
 from app.api.deps import AdminOnly, Session, actor_of
 from app.api.errors import ApiError, error_responses
 from app.api.v1.common import INT32_MAX, check_unit
 from app.models import AdminRole, AdminUser
+from app.services import admin_accounts
 from app.services import admins as admin_service
 
 router = APIRouter(prefix="/admin-users", tags=["admin-users"])
@@ -67,8 +67,7 @@ def _public(user: AdminUser) -> AdminUserPublic:
 @router.get("", responses=error_responses(403))
 async def list_users(session: Session, principal: AdminOnly) -> list[AdminUserPublic]:
     """Every console user."""
-    users = (await session.exec(select(AdminUser).order_by(col(AdminUser.id)))).all()
-    return [_public(user) for user in users]
+    return [_public(user) for user in await admin_accounts.list_users(session)]
 
 
 @router.post("", status_code=201, responses=error_responses(403, 409))

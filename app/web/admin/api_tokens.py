@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Session
+from app.services import admin_accounts as accounts
 from app.services import admins as admin_service
-from app.web.admin import accounts
 from app.web.admin.deps import ConsoleAdmin, actor, now
 from app.web.admin.forms import text_fields
 from app.web.admin.pages import NotFound, flash, redirect, render

@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import AdminRole, AdminUser
+from app.services import admin_accounts as accounts
 from app.services import admins as admin_service
 from app.services import org_units as org_unit_service
-from app.web.admin import accounts
 from app.web.admin.deps import ConsoleAdmin, actor, now
 from app.web.admin.forms import parse_int, text_fields
 from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render

@@ -1,7 +1,4 @@
-"""Console-user operations that app.services.admins does not offer yet (each write audited).
-
-They belong in app.services.admins; they live here only until that module grows them.
-"""
+"""Console accounts: listing users and their tokens, (de)activating, resetting passwords."""
 
 from __future__ import annotations
 
