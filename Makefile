@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml | check-python
 install: $(STAMP)
 
 ## run: virtualenv, install, migrate, demo data, serve on http://$(HOST):$(PORT) (dev defaults)
+# Links in replies and menus point at this server unless PUBLIC_BASE_URL says otherwise.
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/shente db upgrade
 	$(BIN)/shente seed-demo
