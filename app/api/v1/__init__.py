@@ -15,6 +15,7 @@ from app.api.v1 import (
     messages,
     org_units,
     people,
+    roles,
     roster,
     tokens,
 )
@@ -36,7 +37,18 @@ router = APIRouter(
     responses=error_responses(401, 422),
 )
 # The roster file's static paths (/people/export, …) come before /people/{person_id:int}.
-for module in (me, org_units, roster, people, bindings, messages, audit, tokens, admin_users):
+for module in (
+    me,
+    org_units,
+    roster,
+    people,
+    roles,
+    bindings,
+    messages,
+    audit,
+    tokens,
+    admin_users,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]

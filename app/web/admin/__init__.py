@@ -18,6 +18,7 @@ from app.web.admin import (
     messages,
     people,
     people_form,
+    roles,
     roster_io,
     users,
 )
@@ -31,6 +32,7 @@ for module in (
     home,
     roster_io,  # /people/import, /people/export, /people/template.*: before /people/{id}
     people_form,
+    roles,  # the 支部职务 and 结对帮学 forms on the person page
     people,
     bindings,
     messages,

@@ -34,6 +34,10 @@ ACTIONS = {
     "binding.revoke_code": "作废绑定码",
     "binding.bind": "微信绑定",
     "binding.unbind": "解除绑定",
+    "role.assign": "任命支部职务",
+    "role.remove": "免去支部职务",
+    "study_pair.create": "登记结对帮学",
+    "study_pair.end": "结束结对帮学",
     "admin_user.create": "新增账号",
     "admin_user.create_first": "创建首个管理员",
     "admin_user.deactivate": "停用账号",
@@ -42,7 +46,12 @@ ACTIONS = {
     "api_token.create": "创建 API 令牌",
     "api_token.revoke": "吊销 API 令牌",
 }
-TARGETS = {"person": "人员", "admin_user": "账号", "api_token": "API 令牌"}
+TARGETS = {
+    "person": "人员",
+    "admin_user": "账号",
+    "api_token": "API 令牌",
+    "study_pair": "结对帮学",
+}
 FIELDS = {
     "employee_no": "工号",
     "name": "姓名",

@@ -21,6 +21,7 @@ from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in
 from app.web.admin.forms import blank_to_none, parse_int, parse_page, text_fields, validate
 from app.web.admin.pages import flash, redirect, render, today
 from app.web.admin.people_form import unit_options
+from app.web.admin.roles import section as roles_section
 
 router = APIRouter(prefix="/people")
 
@@ -118,6 +119,7 @@ async def detail_page(
         "stage_form": stage_form
         or {"occurred_on": today(request).isoformat(), "to_stage": _next_stage(person).value},
         "stage_errors": stage_errors or {},
+        "roles_section": await roles_section(session, me, person, on=today(request)),
     }
     return render(request, "admin/people/detail.html", context, status_code)
 
