@@ -28,7 +28,10 @@ class ConfigError(RuntimeError):
 class Settings(BaseSettings):
     """Every knob of the service, read from the environment and `.env`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # An empty variable (VAR= in .env, ${VAR:-} in compose) means "use the default".
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     app_env: Literal["dev", "test", "prod"] = "dev"
     database_url: str = "sqlite:///./data/shente.db"

@@ -87,3 +87,20 @@ def test_start_up_refuses_with_one_line(command, tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "WECHAT_TOKEN" in lines[0], result.stderr
+
+
+def test_env_example_documents_every_setting():
+    documented = (Path(__file__).resolve().parents[1] / ".env.example").read_text("utf-8")
+    missing = [
+        name.upper() for name in Settings.model_fields if f"\n{name.upper()}=" not in documented
+    ]
+    assert missing == [], f".env.example does not document {missing}"
+
+
+def test_copying_env_example_keeps_dev_on_the_sandbox(tmp_path):
+    """A newcomer who copies .env.example must not start calling the real WeChat."""
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    env_file = tmp_path / ".env"
+    env_file.write_text(example.read_text("utf-8"), "utf-8")
+    settings = Settings(_env_file=env_file)
+    assert settings.app_env == "dev" and settings.uses_sandbox
