@@ -53,12 +53,22 @@ async def _from_cookie(request: Request, session: AsyncSession) -> Principal | N
     return await admin_service.principal_for(session, user)
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def optional_principal(request: Request, session: Session) -> Principal | None:
-    """Who is asking: a bearer token (automation) or the console's session cookie."""
+    """Who is asking: a bearer token (automation) or the console's session cookie.
+
+    Under /api/ the cookie counts for reads only: a write through the API needs a bearer token,
+    so no other page can make a signed-in admin's browser change data (the console's own
+    forms carry CSRF tokens instead).
+    """
     token = _bearer(request)
     if token is not None:
         user = await admin_service.user_for_token(session, token=token, now=utcnow())
         return await admin_service.principal_for(session, user) if user else None
+    if request.url.path.startswith("/api/") and request.method not in _SAFE_METHODS:
+        return None
     return await _from_cookie(request, session)
 
 

@@ -116,3 +116,15 @@ async def test_secretary_sees_only_their_units(console: httpx.AsyncClient) -> No
     assert (await post_form(console, "/admin/people/new", own_unit)).status_code == 303
     theirs_now = await get_person(console, theirs)
     assert theirs_now is not None and theirs_now.stage == "masses"
+
+
+async def test_the_console_cookie_cannot_write_through_the_api(console):
+    """A signed-in admin's cookie reads the API but cannot change data through it (CSRF)."""
+    from tests.web.conftest import admin_console
+
+    await admin_console(console)
+    assert (await console.get("/api/v1/me")).status_code == 200
+    response = await console.post(
+        "/api/v1/people", json={"employee_no": "X1", "name": "跨站", "stage": "masses"}
+    )
+    assert response.status_code == 401
