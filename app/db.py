@@ -35,11 +35,6 @@ def async_url(database_url: str) -> URL:
     raise ValueError(f"unsupported database backend: {backend}")
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    """True for the embedded SQLite database."""
-    return engine.dialect.name == "sqlite"
-
-
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL; SQLite gets WAL and a busy timeout for concurrent writers."""
     url = async_url(database_url)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -41,3 +42,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """Now, aware, in UTC."""
     return datetime.now(UTC)
+
+
+# The branch's dates (stage changes, study days, months) are China dates, whatever the server's.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> date:
+    """Today's date in China."""
+    return datetime.now(CHINA).date()

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import get_settings
 from app.models import BindingAttempt, BindingCode, Follower, Person
 from app.services import audit
+from app.services import followers as follower_service
 
 CODE_TTL = timedelta(days=7)
 # No 0/O, 1/I/L: the member types the code from a printed slip or a chat message.
@@ -181,7 +182,7 @@ async def redeem(session: AsyncSession, *, openid: str, code: str, now: datetime
         return await _fail(session, openid, now, RedeemOutcome.INVALID)
     person = await session.get(Person, record.person_id)
     assert person is not None
-    follower = (await session.exec(select(Follower).where(Follower.openid == openid))).first()
+    follower = await follower_service.get_by_openid(session, openid=openid)
     if follower is not None and follower.person_id == person.id:
         return RedeemResult(RedeemOutcome.ALREADY_BOUND, person)
     if record.used_at is not None:

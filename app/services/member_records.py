@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -12,10 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import InboundMessage, Person, PoliticalStage, StageTransition
 from app.models.person import PersonPublic
+from app.models.types import CHINA
 from app.services import bindings as binding_service
 from app.services import people as people_service
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Follower, InboundMessage, Person
 
+# A secretary sees messages of people in their units; unbound followers only admins see.
+from app.services.people import in_scope
+
 _CONTENT = re.compile(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", re.S)
 
 
@@ -50,13 +53,6 @@ def reply_text(xml: str | None) -> str | None:
     return "图文:" + "、".join(titles) if titles else f"[{root.findtext('MsgType') or '回复'}]"
 
 
-def _scope(statement, unit_ids: frozenset[int] | None):  # type: ignore[no-untyped-def]
-    """A secretary sees messages of people in their units; unbound followers only admins see."""
-    if unit_ids is None:
-        return statement
-    return statement.where(col(Person.org_unit_id).in_(unit_ids))
-
-
 async def recent_messages(
     session: AsyncSession,
     *,
@@ -79,7 +75,7 @@ async def recent_messages(
         statement = statement.where(InboundMessage.openid == openid)
     if msg_type:
         statement = statement.where(InboundMessage.msg_type == msg_type)
-    statement = _scope(statement, unit_ids)
+    statement = in_scope(statement, unit_ids)
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     rows = (
         await session.exec(
@@ -129,7 +125,7 @@ async def activity_by_day(
     )
     counts: dict[date, int] = {}
     # Counted in Python: portable across SQLite and PostgreSQL, and a week is small.
-    for received_at in (await session.exec(_scope(statement, unit_ids))).all():
+    for received_at in (await session.exec(in_scope(statement, unit_ids))).all():
         day = received_at.astimezone(zone).date()
         counts[day] = counts.get(day, 0) + 1
     first = since.date()

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from app.models import Follower, Person, PersonStatus, PoliticalStage, StageTransition
 from app.models.person import PersonCreate, PersonPublic, PersonUpdate, StageTransitionCreate
-from app.models.types import utcnow
+from app.models.types import china_today, utcnow
 from app.services import audit
 from app.services import org_units as org_unit_service
 
 PROBATION = timedelta(days=365)
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def china_today() -> date:
-    """Today's date in China, where the branch's dates are kept (not the server's UTC date)."""
-    return datetime.now(CHINA).date()
 
 
 _STAGE_ORDER = list(PoliticalStage)
@@ -75,10 +70,15 @@ class PersonQuery:
     bound: bool | None = None
 
 
-def _scoped(statement, unit_ids: frozenset[int] | None):  # type: ignore[no-untyped-def]
+S = TypeVar("S", bound="Select[*tuple[Any, ...]] | SelectOfScalar[Any]")
+
+
+def in_scope(statement: S, unit_ids: frozenset[int] | None) -> S:
+    """Keep rows whose person belongs to the units in scope (None: every unit)."""
     if unit_ids is None:
         return statement
-    return statement.where(col(Person.org_unit_id).in_(unit_ids))
+    # .where() keeps the statement's kind; the stubs only promise the union back.
+    return cast(S, statement.where(col(Person.org_unit_id).in_(unit_ids)))
 
 
 async def search(
@@ -111,7 +111,7 @@ async def search(
     if query.bound is not None:
         bound_filter = col(Follower.id).is_not(None) if query.bound else col(Follower.id).is_(None)
         statement = statement.where(bound_filter)
-    statement = _scoped(statement, unit_ids)
+    statement = in_scope(statement, unit_ids)
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     rows = (
         await session.exec(statement.order_by(col(Person.employee_no)).offset(offset).limit(limit))
@@ -294,7 +294,7 @@ async def stage_counts(
         .group_by(col(Person.stage))
     )
     counts = {stage: 0 for stage in PoliticalStage}
-    for stage, count in (await session.exec(_scoped(statement, unit_ids))).all():
+    for stage, count in (await session.exec(in_scope(statement, unit_ids))).all():
         counts[PoliticalStage(stage)] = int(count)
     return counts
 
@@ -309,5 +309,5 @@ async def binding_counts(
         .outerjoin(Follower, col(Follower.person_id) == Person.id)
         .where(Person.status == PersonStatus.ACTIVE.value)
     )
-    bound, total = (await session.exec(_scoped(statement, unit_ids))).one()
+    bound, total = (await session.exec(in_scope(statement, unit_ids))).one()
     return int(bound), int(total) - int(bound)

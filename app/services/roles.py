@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import BranchRole, BranchRoleKind, OrgUnit, Person, PoliticalStage, StudyPair
 from app.services import audit
 from app.services import org_units as org_unit_service
-from app.services.people import PersonConflict, PersonError
+from app.services.people import PersonConflict, PersonError, in_scope
 
 _ROLE_ORDER = list(BranchRoleKind)
 
@@ -154,8 +154,7 @@ async def people_with_roles(
 ) -> dict[int, list[str]]:
     """Role labels per person (of people whose unit is in scope; None means all), for lists."""
     statement = select(BranchRole).join(Person, col(Person.id) == BranchRole.person_id)
-    if unit_ids is not None:
-        statement = statement.where(col(Person.org_unit_id).in_(unit_ids))
+    statement = in_scope(statement, unit_ids)
     labels: dict[int, list[str]] = {}
     for row in sorted((await session.exec(statement)).all(), key=_role_key):
         label = BranchRoleKind(row.role).label

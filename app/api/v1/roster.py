@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -13,6 +12,7 @@ from pydantic import BaseModel
 from app.api.deps import CurrentPrincipal, Session, Writer, actor_of
 from app.api.errors import ApiError, ErrorResponse, error_responses
 from app.api.v1.common import now
+from app.models.types import CHINA
 from app.services import audit
 from app.services import roster_io as roster_service
 
@@ -24,7 +24,6 @@ MEDIA_TYPES: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def _file_responses() -> dict[int | str, dict[str, Any]]:

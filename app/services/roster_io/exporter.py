@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Person, PersonStatus, PoliticalStage
 from app.services import org_units as org_unit_service
+from app.services.people import in_scope
 from app.services.roster_io import files
 from app.services.roster_io.columns import COLUMNS, Cell, parse_date
 
@@ -49,8 +50,7 @@ async def export_people(
 ) -> bytes:
     """The roster of people in scope (None = everyone) by employee number, as .xlsx or .csv."""
     statement = select(Person).order_by(col(Person.employee_no))
-    if unit_ids is not None:
-        statement = statement.where(col(Person.org_unit_id).in_(unit_ids))
+    statement = in_scope(statement, unit_ids)
     people = (await session.exec(statement)).all()
     unit_names = await org_unit_service.path_names(session)
     rows = [_row(_values(person, unit_names)) for person in people]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -14,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import OrgUnit, Person, PoliticalStage
 from app.models.person import PersonCreate, PersonUpdate, StageTransitionCreate
+from app.models.types import china_today
 from app.services import audit
 from app.services import org_units as org_unit_service
 from app.services import people as people_service
@@ -22,7 +22,6 @@ from app.services.roster_io import rows as row_reader
 from app.services.roster_io.columns import COLUMNS
 from app.services.roster_io.rows import RowError
 
-CHINA = ZoneInfo("Asia/Shanghai")
 IMPORT_NOTE = "名册导入"
 _BY_KEY = {column.key: column for column in COLUMNS}
 _EDITABLE = ("name", "department", "post", "is_manager", "phone", "note", "status")
@@ -210,7 +209,7 @@ async def import_people(
         ambiguous=ambiguous,
         people={person.employee_no: person for person in (await session.exec(statement)).all()},
         unit_ids=unit_ids,
-        today=datetime.now(CHINA).date(),
+        today=china_today(),
         errors=errors,
     )
     plans = [
