@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from app.config import Settings
 from app.db import create_engine, session_factory
 from app.wechat.client import WeChatClient
-from app.wechat.setup import token_store
+from app.wechat.setup import create_client, token_store
 
 
 @asynccontextmanager
@@ -21,14 +21,7 @@ async def outbound_client(settings: Settings) -> AsyncIterator[WeChatClient]:
     store = token_store(settings=settings, redis=redis, sessions=session_factory(engine))
     # In dev the sandbox lives inside the server (`make run`): reach it over HTTP.
     base_url = settings.wechat_api_base_url or settings.public_base_url.rstrip("/") + "/sandbox"
-    client = WeChatClient(
-        app_id=settings.wechat_app_id,
-        app_secret=settings.wechat_app_secret.get_secret_value(),
-        token_store=store,
-        base_url=base_url,
-        timeout=settings.wechat_api_timeout_seconds,
-        max_retries=settings.wechat_api_max_retries,
-    )
+    client = create_client(settings=settings, store=store, base_url=base_url)
     try:
         yield client
     finally:

@@ -23,9 +23,13 @@ def token_store(
 
 
 def create_client(
-    *, settings: Settings, store: TokenStore, sandbox: httpx.AsyncBaseTransport | None = None
+    *,
+    settings: Settings,
+    store: TokenStore,
+    sandbox: httpx.AsyncBaseTransport | None = None,
+    base_url: str | None = None,
 ) -> WeChatClient:
-    """The client; with `sandbox`, calls go in-process to the fake WeChat instead."""
+    """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides."""
     if sandbox is not None:
         # OAuth pages are opened by the member's browser, so they need a real URL.
         base_url, oauth_base_url = (
@@ -34,7 +38,7 @@ def create_client(
         )
         http: httpx.AsyncClient | None = httpx.AsyncClient(transport=sandbox, base_url=base_url)
     else:
-        base_url = settings.wechat_api_base_url or "https://api.weixin.qq.com"
+        base_url = base_url or settings.wechat_api_base_url or "https://api.weixin.qq.com"
         oauth_base_url, http = settings.wechat_oauth_base_url, None
     return WeChatClient(
         app_id=settings.wechat_app_id,
