@@ -22,14 +22,6 @@ class FollowUpSender(Protocol):
         ...
 
 
-class LogOnlyFollowUps:
-    """Without an outbound client, a late reply stays in the message log and is not pushed."""
-
-    async def send(self, *, openid: str, reply: Reply) -> None:
-        """Note that the late reply was kept, not sent."""
-        log.warning("late reply kept in the message log only: no outbound client")
-
-
 class CustomMessageFollowUps:
     """Push late replies as customer-service messages: the member wrote just now, so the
     48-hour window is open."""
