@@ -4,9 +4,19 @@ from sqlmodel import SQLModel
 
 from app.models.admin import AdminRole, AdminUser, ApiToken, AuditLog
 from app.models.binding import BindingAttempt, BindingCode
+from app.models.broadcast import (
+    Broadcast,
+    BroadcastBatch,
+    BroadcastRecipient,
+    BroadcastStatus,
+    BroadcastWorker,
+    Channel,
+    RecipientStatus,
+)
 from app.models.credential import WeChatCredential, WeChatLease
 from app.models.follower import Follower
 from app.models.inbound_message import InboundMessage, InboundStatus
+from app.models.newsletter import IssueStatus, NewsletterIssue, NewsletterRead, NewsletterSeries
 from app.models.org import OrgUnit, OrgUnitKind
 from app.models.person import (
     BranchRole,
@@ -29,14 +39,25 @@ __all__ = [
     "BindingCode",
     "BranchRole",
     "BranchRoleKind",
+    "Broadcast",
+    "BroadcastBatch",
+    "BroadcastRecipient",
+    "BroadcastStatus",
+    "BroadcastWorker",
+    "Channel",
     "Follower",
     "InboundMessage",
     "InboundStatus",
+    "IssueStatus",
+    "NewsletterIssue",
+    "NewsletterRead",
+    "NewsletterSeries",
     "OrgUnit",
     "OrgUnitKind",
     "Person",
     "PersonStatus",
     "PoliticalStage",
+    "RecipientStatus",
     "StageTransition",
     "StudyPair",
     "WeChatCredential",
