@@ -19,6 +19,7 @@ DEV_APP_SECRET = "dev-app-secret"  # noqa: S105 - a sandbox-only credential
 DEV_TOKEN = "dev-token"  # noqa: S105
 DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 WECHAT_API = "https://api.weixin.qq.com"
+DEV_NOTICE_TEMPLATE = "sandbox_tpl_notice"  # seeded in the sandbox
 
 
 class ConfigError(RuntimeError):
@@ -64,6 +65,21 @@ class Settings(BaseSettings):
     # WeChat gives up after 5 s; past this budget the member gets a holding reply instead.
     wechat_reply_budget_seconds: float = Field(default=4.0, gt=0)
 
+    # Template messages (certified service accounts): the notice template used for newsletters
+    # and notices, with fields thing1 (标题), thing2 (来源), time3 (时间). Empty: not used.
+    wechat_template_notice_id: str = ""
+    # Subscribe notifications (一次性订阅): a template with fields thing1, time2, thing3.
+    wechat_subscribe_template_id: str = ""
+    # The tag a subscription account mass-sends to (its only mass channel); empty: no mass send.
+    wechat_mass_tag_id: int | None = None
+
+    # Broadcasts: requests in flight per sender, its call rate, attempts per recipient, and how
+    # long to wait for WeChat's receipt before an in-doubt template message is sent again.
+    broadcast_concurrency: int = Field(default=20, ge=1, le=500)
+    broadcast_rate_per_second: float = Field(default=50.0, gt=0)
+    broadcast_max_attempts: int = Field(default=5, ge=1)
+    broadcast_receipt_grace_seconds: int = Field(default=600, ge=1)
+
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
 
@@ -81,6 +97,8 @@ class Settings(BaseSettings):
             self.wechat_token = SecretStr(DEV_TOKEN)
         if not self.wechat_encoding_aes_key.get_secret_value():
             self.wechat_encoding_aes_key = SecretStr(DEV_AES_KEY)
+        if self.uses_sandbox and not self.wechat_template_notice_id:
+            self.wechat_template_notice_id = DEV_NOTICE_TEMPLATE
 
     @property
     def is_dev(self) -> bool:

@@ -71,6 +71,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_by', sa.String(length=64), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('msg_id', sa.BigInteger(), nullable=True),
     sa.Column('msg_data_id', sa.BigInteger(), nullable=True),
     sa.Column('errcode', sa.Integer(), nullable=True),

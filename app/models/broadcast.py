@@ -137,6 +137,8 @@ class BroadcastBatch(SQLModel, table=True):
     status: str = Field(default=RecipientStatus.PENDING.value, max_length=16)
     size: int = 0
     attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     msg_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
     msg_data_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     errcode: int | None = None

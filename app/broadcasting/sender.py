@@ -1,0 +1,508 @@
+"""BroadcastSender: send every due broadcast to each of its people exactly once.
+
+The rules that make "exactly once" hold:
+- a row is claimed (status `sending`, committed) before its request leaves, and only `pending`
+  rows are ever claimed, so two senders never take the same row;
+- an outcome is written only while the row is still `sending` and claimed by this sender;
+- a failure that may have reached WeChat (a time-out, a lost answer) is never retried blindly:
+  the row becomes `unknown` until WeChat's receipt settles it (see services.broadcasts.workers);
+- a quota error puts the row back and pauses the broadcast instead of dropping anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.broadcasting.messages import link_for, send_one
+from app.config import Settings
+from app.db import unit_of_work
+from app.models import (
+    Broadcast,
+    BroadcastBatch,
+    BroadcastRecipient,
+    BroadcastStatus,
+    RecipientStatus,
+)
+from app.models.types import CHINA, utcnow
+from app.services.broadcasts import rows as row_service
+from app.services.broadcasts import workers as worker_service
+from app.services.broadcasts.links import RecipientLinks
+from app.services.broadcasts.rows import Outcome
+from app.wechat.client import WeChatClient
+from app.wechat.errors import (
+    PermanentError,
+    QuotaError,
+    TransientError,
+    WeChatError,
+    WindowClosedError,
+)
+
+log = structlog.get_logger(__name__)
+
+CLIENTMSGID_EXISTS = 45065
+# What the secretary reads next to a failed or unreachable row.
+PERMANENT_REASONS = {
+    43004: "已取消关注公众号",
+    40003: "微信 openid 无效",
+    43101: "未订阅该通知",
+    48001: "公众号没有该接口权限",
+    40037: "模板 ID 无效",
+    47003: "模板内容不符合微信规则",
+}
+LOST_ANSWER = "微信未及时应答，可能已送达；等待微信回执确认"
+INTERNAL = "系统内部错误，结果待确认"
+FLUSH_SECONDS = 0.1
+HEARTBEAT_SECONDS = 5.0
+STATUS_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class SendReport:
+    """What one run did, row by row."""
+
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    unknown: int = 0
+    retrying: int = 0
+    paused: list[int] = field(default_factory=list)
+    broadcasts: list[int] = field(default_factory=list)
+    reconciled: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: Outcome) -> None:
+        """Tally one outcome."""
+        match outcome.status:
+            case RecipientStatus.SENT:
+                self.sent += 1
+            case RecipientStatus.FAILED:
+                self.failed += 1
+            case RecipientStatus.UNREACHABLE:
+                self.unreachable += 1
+            case RecipientStatus.UNKNOWN:
+                self.unknown += 1
+            case _:
+                self.retrying += 1
+
+
+def next_china_midnight(now: datetime) -> datetime:
+    """When WeChat's daily quotas reset (00:00 China time)."""
+    local = now.astimezone(CHINA)
+    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
+
+
+class BroadcastSender:
+    """One sender process (or task); several may run at once against one database."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        client: WeChatClient,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        concurrency: int | None = None,
+        retry_base_seconds: float = 2.0,
+        max_idle_wait: float = 30.0,
+        on_progress: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        """Configure; nothing is touched until run()."""
+        self.engine = engine
+        self.sessions = sessions
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+        self.concurrency = concurrency or settings.broadcast_concurrency
+        self.retry_base = retry_base_seconds
+        self.max_idle_wait = max_idle_wait
+        self.on_progress = on_progress
+        self.worker_id = f"w-{uuid.uuid4().hex[:16]}"
+        self.links = RecipientLinks(
+            settings.public_base_url, settings.secret_key.get_secret_value()
+        )
+        self._quota: QuotaError | None = None
+        self._last_heartbeat = 0.0
+
+    # --- the run ------------------------------------------------------------------------
+    async def run(self, broadcast_id: int | None = None) -> SendReport:
+        """Settle what dead senders left, then send every due broadcast (or just one)."""
+        report = SendReport()
+        async with self._registered():
+            async with unit_of_work(self.sessions) as session:
+                report.reconciled = await worker_service.reconcile(
+                    session,
+                    now=self.clock(),
+                    grace=timedelta(seconds=self.settings.broadcast_receipt_grace_seconds),
+                    exclude=self.worker_id,
+                )
+            async with self.sessions() as session:
+                due = await row_service.due(session, now=self.clock(), broadcast_id=broadcast_id)
+            for bid in due:
+                await self._send_broadcast(bid, report)
+        return report
+
+    @contextlib.asynccontextmanager
+    async def _registered(self) -> AsyncIterator[None]:
+        """Exist as a worker (a row, and on PostgreSQL an advisory lock) for the run's length."""
+        lock: AsyncConnection | None = None
+        async with unit_of_work(self.sessions) as session:
+            await worker_service.register(session, worker_id=self.worker_id, now=self.clock())
+        if self.engine.dialect.name == "postgresql":
+            lock = await self.engine.connect()
+            key = worker_service.lock_key(self.worker_id)
+            await lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            await lock.commit()  # the session-level lock outlives the transaction
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                async with unit_of_work(self.sessions) as session:
+                    await worker_service.stopped(
+                        session, worker_id=self.worker_id, now=self.clock()
+                    )
+            if lock is not None:
+                with contextlib.suppress(Exception):
+                    await lock.close()
+
+    async def _send_broadcast(self, broadcast_id: int, report: SendReport) -> None:
+        async with unit_of_work(self.sessions) as session:
+            if not await row_service.start(session, broadcast_id=broadcast_id, now=self.clock()):
+                return
+            broadcast = await row_service.get(session, broadcast_id=broadcast_id)
+        assert broadcast is not None
+        report.broadcasts.append(broadcast_id)
+        self._quota = None
+        log.info("broadcast sending", broadcast=broadcast_id, worker=self.worker_id)
+        await self._send_batches(broadcast, report)
+        if self._quota is None:
+            await self._send_rows(broadcast, report)
+        async with unit_of_work(self.sessions) as session:
+            if self._quota is not None:
+                until = next_china_midnight(self.clock())
+                reason = (
+                    f"微信今日额度已用完（errcode {self._quota.errcode}），"
+                    f"{until.astimezone(CHINA):%m-%d %H:%M} 自动继续"
+                )
+                await row_service.pause(
+                    session, broadcast_id=broadcast_id, until=until, reason=reason
+                )
+                report.paused.append(broadcast_id)
+            else:
+                await row_service.finish_if_settled(
+                    session, broadcast_id=broadcast_id, now=self.clock()
+                )
+        await self._progress(broadcast_id)
+
+    # --- per-person rows ----------------------------------------------------------------
+    async def _send_rows(self, broadcast: Broadcast, report: SendReport) -> None:
+        """Keep up to `concurrency` requests in flight; write outcomes in small groups."""
+        assert broadcast.id is not None
+        inflight: set[asyncio.Task[Outcome]] = set()
+        outcomes: list[Outcome] = []
+        last_flush = last_check = time.monotonic()
+        stopping = False
+        low_water = max(1, self.concurrency // 4)
+        while True:
+            claimed: list[BroadcastRecipient] = []
+            if not stopping and self.concurrency - len(inflight) >= low_water:
+                async with unit_of_work(self.sessions) as session:
+                    claimed = await row_service.claim(
+                        session,
+                        broadcast_id=broadcast.id,
+                        worker=self.worker_id,
+                        limit=self.concurrency - len(inflight),
+                        now=self.clock(),
+                    )
+                for row in claimed:
+                    inflight.add(asyncio.create_task(self._send_row(broadcast, row)))
+            if not inflight:
+                if outcomes:
+                    await self._flush(broadcast.id, outcomes, report)
+                    outcomes = []
+                if stopping:
+                    break
+                if not claimed:
+                    wait = await self._wait_for_retries(broadcast.id)
+                    if wait is None:
+                        break
+                    await asyncio.sleep(wait)
+                continue
+            done, _ = await asyncio.wait(
+                inflight, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                inflight.discard(task)
+                outcomes.append(task.result())
+            if self._quota is not None:
+                stopping = True
+            now = time.monotonic()
+            if outcomes and (len(outcomes) >= low_water or now - last_flush >= FLUSH_SECONDS):
+                await self._flush(broadcast.id, outcomes, report)
+                outcomes, last_flush = [], now
+            if not stopping and now - last_check >= STATUS_CHECK_SECONDS:
+                last_check = now
+                stopping = not await self._still_wanted(broadcast.id)
+
+    async def _wait_for_retries(self, broadcast_id: int) -> float | None:
+        """Seconds until the next retry is due, or None when nothing is left for this run."""
+        async with self.sessions() as session:
+            due_at = await row_service.next_due(
+                session, broadcast_id=broadcast_id, now=self.clock()
+            )
+        if due_at is None:
+            return None
+        wait = (due_at - self.clock()).total_seconds()
+        if wait > self.max_idle_wait:
+            return None  # the scheduler's next round picks it up
+        return max(0.01, wait)
+
+    async def _still_wanted(self, broadcast_id: int) -> bool:
+        async with self.sessions() as session:
+            broadcast = await session.get(Broadcast, broadcast_id)
+        return broadcast is not None and broadcast.status == BroadcastStatus.SENDING.value
+
+    async def _send_row(self, broadcast: Broadcast, row: BroadcastRecipient) -> Outcome:
+        """Send to one person and say what happened; never raises."""
+        assert row.id is not None
+        try:
+            msgid = await send_one(
+                self.client,
+                broadcast=broadcast,
+                row=row,
+                url=link_for(broadcast, row, self.links),
+                template_id=self.settings.wechat_template_notice_id,
+                subscribe_template_id=self.settings.wechat_subscribe_template_id,
+            )
+        except WeChatError as exc:
+            return self._failure(row, exc)
+        except Exception:
+            log.exception("broadcast row crashed", broadcast=broadcast.id, row=row.id)
+            return Outcome(
+                row.id, RecipientStatus.UNKNOWN, reason=INTERNAL, in_doubt_since=self.clock()
+            )
+        return Outcome(row.id, RecipientStatus.SENT, msgid=msgid, sent_at=self.clock())
+
+    def _failure(self, row: BroadcastRecipient, exc: WeChatError) -> Outcome:
+        assert row.id is not None
+        now = self.clock()
+        if isinstance(exc, QuotaError):
+            self._quota = exc
+            return Outcome(
+                row.id,
+                RecipientStatus.PENDING,
+                errcode=exc.errcode,
+                reason="微信今日额度已用完，暂停后继续",
+                counts_attempt=False,
+            )
+        if isinstance(exc, WindowClosedError):
+            return Outcome(
+                row.id,
+                RecipientStatus.UNREACHABLE,
+                errcode=exc.errcode,
+                reason="不在 48 小时客服消息时限内",
+            )
+        if isinstance(exc, TransientError):
+            if exc.maybe_done:
+                return Outcome(
+                    row.id,
+                    RecipientStatus.UNKNOWN,
+                    errcode=exc.errcode,
+                    reason=LOST_ANSWER,
+                    in_doubt_since=now,
+                )
+            attempts = row.attempts + 1
+            if attempts >= self.settings.broadcast_max_attempts:
+                return Outcome(
+                    row.id,
+                    RecipientStatus.FAILED,
+                    errcode=exc.errcode,
+                    reason=f"重试 {attempts} 次仍失败（{exc.errmsg}）",
+                )
+            delay = row_service.retry_delay(attempts, base=self.retry_base)
+            return Outcome(
+                row.id,
+                RecipientStatus.PENDING,
+                errcode=exc.errcode,
+                reason="暂时失败，稍后自动重试",
+                next_attempt_at=now + delay,
+            )
+        if isinstance(exc, PermanentError) and exc.errcode in PERMANENT_REASONS:
+            status = (
+                RecipientStatus.UNREACHABLE
+                if exc.errcode in (43004, 40003, 43101)
+                else RecipientStatus.FAILED
+            )
+            return Outcome(
+                row.id, status, errcode=exc.errcode, reason=PERMANENT_REASONS[exc.errcode]
+            )
+        return Outcome(
+            row.id,
+            RecipientStatus.FAILED,
+            errcode=exc.errcode,
+            reason=f"微信返回错误 {exc.errcode}：{exc.errmsg}"[:200],
+        )
+
+    async def _flush(self, broadcast_id: int, outcomes: list[Outcome], report: SendReport) -> None:
+        async with unit_of_work(self.sessions) as session:
+            await row_service.record(session, worker=self.worker_id, outcomes=outcomes)
+            if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
+                self._last_heartbeat = time.monotonic()
+                await worker_service.heartbeat(session, worker_id=self.worker_id, now=self.clock())
+        for outcome in outcomes:
+            report.count(outcome)
+        await self._progress(broadcast_id)
+
+    async def _progress(self, broadcast_id: int) -> None:
+        if self.on_progress is not None:
+            await self.on_progress(broadcast_id)
+
+    # --- mass batches -------------------------------------------------------------------
+    async def _send_batches(self, broadcast: Broadcast, report: SendReport) -> None:
+        """Send each pending mass batch; a resent batch keeps its clientmsgid."""
+        assert broadcast.id is not None
+        while True:
+            async with unit_of_work(self.sessions) as session:
+                claimed = await row_service.claim_batch(
+                    session, broadcast_id=broadcast.id, worker=self.worker_id, now=self.clock()
+                )
+            if claimed is None:
+                return
+            batch, openids = claimed
+            async with unit_of_work(self.sessions) as session:
+                session.add(batch)
+                if not openids:
+                    await row_service.settle_batch(
+                        session, batch=batch, status=RecipientStatus.CANCELLED, now=self.clock()
+                    )
+                    continue
+                await self._send_batch(session, broadcast, batch, openids, report)
+            if self._quota is not None:
+                return
+
+    async def _send_batch(
+        self,
+        session: AsyncSession,
+        broadcast: Broadcast,
+        batch: BroadcastBatch,
+        openids: list[str],
+        report: SendReport,
+    ) -> None:
+        message = broadcast.message
+        media_id = message.get("media_id")
+        content = None if media_id else str(message.get("text") or broadcast.title)
+        now = self.clock()
+        try:
+            if self.settings.wechat_account_type == "service":
+                result = await self.client.mass_send_to_openids(
+                    openids, clientmsgid=batch.clientmsgid, media_id=media_id, text=content
+                )
+            else:
+                result = await self.client.mass_send_to_tag(
+                    self.settings.wechat_mass_tag_id,
+                    clientmsgid=batch.clientmsgid,
+                    media_id=media_id,
+                    text=content,
+                )
+        except QuotaError as exc:
+            self._quota = exc
+            await row_service.release_batch(
+                session, batch=batch, errcode=exc.errcode, reason="群发额度已用完，暂停后继续"
+            )
+            return
+        except TransientError as exc:
+            if batch.attempts >= self.settings.broadcast_max_attempts:
+                await self._settle(
+                    session,
+                    batch,
+                    RecipientStatus.FAILED,
+                    report,
+                    len(openids),
+                    errcode=exc.errcode,
+                    reason=f"群发多次失败（{exc.errmsg}）",
+                )
+            else:
+                await row_service.release_batch(
+                    session, batch=batch, errcode=exc.errcode, reason="群发暂时失败，稍后重试"
+                )
+            return
+        except PermanentError as exc:
+            if exc.errcode == CLIENTMSGID_EXISTS:
+                # WeChat already has this clientmsgid: an earlier attempt went out.
+                await self._settle(
+                    session,
+                    batch,
+                    RecipientStatus.SENT,
+                    report,
+                    len(openids),
+                    reason="微信确认此批此前已发出",
+                )
+                return
+            await self._settle(
+                session,
+                batch,
+                RecipientStatus.FAILED,
+                report,
+                len(openids),
+                errcode=exc.errcode,
+                reason=f"群发被拒绝：{exc.errcode} {exc.errmsg}"[:200],
+            )
+            return
+        except WeChatError as exc:
+            await self._settle(
+                session,
+                batch,
+                RecipientStatus.FAILED,
+                report,
+                len(openids),
+                errcode=exc.errcode,
+                reason=f"群发失败：{exc.errmsg}"[:200],
+            )
+            return
+        await self._settle(
+            session,
+            batch,
+            RecipientStatus.SENT,
+            report,
+            len(openids),
+            msg_id=result.msg_id,
+            msg_data_id=result.msg_data_id,
+        )
+        log.info(
+            "mass batch sent",
+            broadcast=broadcast.id,
+            batch=batch.id,
+            size=len(openids),
+            at=now.isoformat(),
+        )
+
+    async def _settle(
+        self,
+        session: AsyncSession,
+        batch: BroadcastBatch,
+        status: RecipientStatus,
+        report: SendReport,
+        size: int,
+        **fields: object,
+    ) -> None:
+        await row_service.settle_batch(
+            session,
+            batch=batch,
+            status=status,
+            now=self.clock(),
+            **fields,  # type: ignore[arg-type]
+        )
+        if status is RecipientStatus.SENT:
+            report.sent += size
+        else:
+            report.failed += size

@@ -1,0 +1,1 @@
+"""Broadcasts: reach, recipient rows, receipts, progress; no commits (see app.broadcasting)."""
