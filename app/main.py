@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.api import health, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
+from app.broadcasting.pool import SenderPool
 from app.config import ConfigError, Settings, get_settings
 from app.db import create_engine, session_factory, unit_of_work
 from app.handlers import MessageRouter, default_router
@@ -30,6 +31,7 @@ from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
 from app.services import admins as admin_service
+from app.services import newsletters as newsletter_service
 from app.services import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web import member as member_pages
@@ -58,6 +60,7 @@ async def _ensure_first_run(settings: Settings, sessions: async_sessionmaker[Asy
         async with unit_of_work(sessions) as session:
             # A new install needs its tree before the first roster import can place anyone.
             await org_unit_service.ensure_default_tree(session)
+            await newsletter_service.ensure_default_series(session)
             created = await admin_service.ensure_first_admin(
                 session,
                 username=settings.admin_username,
@@ -107,8 +110,10 @@ def create_app(
         gc.set_threshold(20_000, 20, 20)
         await _ensure_first_run(settings, sessions)
         yield
+        await app.state.broadcasts.stop()
         await app.state.dispatcher.drain()
         await app.state.wechat.aclose()
+        await app.state.broadcast_client.aclose()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
@@ -141,6 +146,20 @@ def create_app(
             app.include_router(dev_pages.router)
     store = token_store(settings=settings, redis=redis, sessions=sessions)
     app.state.wechat = create_client(settings=settings, store=store, sandbox=sandbox_transport)
+    # Broadcasts get their own client: their call rate is not the chat's.
+    app.state.broadcast_client = create_client(
+        settings=settings,
+        store=store,
+        sandbox=sandbox_transport,
+        rate_per_second=settings.broadcast_rate_per_second,
+    )
+    app.state.broadcasts = SenderPool(
+        engine=engine,
+        sessions=sessions,
+        client=app.state.broadcast_client,
+        settings=settings,
+        clock=clock,
+    )
 
     app.state.dispatcher = Dispatcher(
         router=router or default_router(),

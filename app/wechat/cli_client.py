@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, session_factory
@@ -13,19 +16,40 @@ from app.wechat.client import WeChatClient
 from app.wechat.setup import create_client, token_store
 
 
+@dataclass(frozen=True)
+class Runtime:
+    """What a command needs: the database and a WeChat client sharing the deployment's token."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    client: WeChatClient
+
+
 @asynccontextmanager
-async def outbound_client(settings: Settings) -> AsyncIterator[WeChatClient]:
-    """A client sharing the deployment's token store; in dev it talks to the running sandbox."""
+async def command_runtime(
+    settings: Settings, *, rate_per_second: float | None = None
+) -> AsyncIterator[Runtime]:
+    """Database and client for a command; in dev the client talks to the running sandbox."""
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    store = token_store(settings=settings, redis=redis, sessions=session_factory(engine))
+    store = token_store(settings=settings, redis=redis, sessions=sessions)
     # In dev the sandbox lives inside the server (`make run`): reach it over HTTP.
     base_url = settings.wechat_api_base_url or settings.public_base_url.rstrip("/") + "/sandbox"
-    client = create_client(settings=settings, store=store, base_url=base_url)
+    client = create_client(
+        settings=settings, store=store, base_url=base_url, rate_per_second=rate_per_second
+    )
     try:
-        yield client
+        yield Runtime(engine, sessions, client)
     finally:
         await client.aclose()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def outbound_client(settings: Settings) -> AsyncIterator[WeChatClient]:
+    """A client sharing the deployment's token store (`shente menu sync`)."""
+    async with command_runtime(settings) as runtime:
+        yield runtime.client

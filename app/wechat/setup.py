@@ -28,8 +28,12 @@ def create_client(
     store: TokenStore,
     sandbox: httpx.AsyncBaseTransport | None = None,
     base_url: str | None = None,
+    rate_per_second: float | None = None,
 ) -> WeChatClient:
-    """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides."""
+    """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
+
+    `rate_per_second` replaces the interactive call rate (broadcast senders have their own).
+    """
     if sandbox is not None:
         # OAuth pages are opened by the member's browser, so they need a real URL.
         base_url, oauth_base_url = (
@@ -49,5 +53,5 @@ def create_client(
         http=http,
         timeout=settings.wechat_api_timeout_seconds,
         max_retries=settings.wechat_api_max_retries,
-        rate_limit_per_second=settings.wechat_api_rate_per_second,
+        rate_limit_per_second=rate_per_second or settings.wechat_api_rate_per_second,
     )

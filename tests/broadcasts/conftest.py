@@ -96,7 +96,7 @@ def sender_for(client: httpx.AsyncClient, **kwargs: Any) -> BroadcastSender:
     return BroadcastSender(
         engine=app.state.engine,
         sessions=app.state.sessions,
-        client=app.state.wechat,
+        client=app.state.broadcast_client,
         settings=app.state.settings,
         **kwargs,
     )
@@ -115,9 +115,7 @@ async def rows_of(client: httpx.AsyncClient, broadcast_id: int) -> list[Broadcas
 def deliveries_by_openid(client: httpx.AsyncClient, channel: str | None = None) -> Counter[str]:
     """How many messages each member's phone received."""
     return Counter(
-        d.openid
-        for d in sandbox_of(client).deliveries
-        if channel is None or d.channel == channel
+        d.openid for d in sandbox_of(client).deliveries if channel is None or d.channel == channel
     )
 
 

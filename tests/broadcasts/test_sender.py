@@ -6,7 +6,6 @@ from collections import Counter
 
 import httpx
 
-from app.models import Channel
 from tests.broadcasts.conftest import (
     add_members,
     deliveries_by_openid,

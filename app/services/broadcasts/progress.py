@@ -1,0 +1,155 @@
+"""How far a broadcast has got: counts by outcome, the reasons, and each person's row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Broadcast, BroadcastRecipient, Person, RecipientStatus
+
+SETTLED = frozenset(
+    {
+        RecipientStatus.SENT.value,
+        RecipientStatus.FAILED.value,
+        RecipientStatus.UNREACHABLE.value,
+        RecipientStatus.CANCELLED.value,
+    }
+)
+
+
+@dataclass
+class Progress:
+    """A broadcast's numbers; `done` counts rows that will not change by themselves."""
+
+    broadcast_id: int
+    status: str
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+    opened: int = 0
+
+    @property
+    def done(self) -> int:
+        """Rows with a final outcome."""
+        return sum(n for status, n in self.counts.items() if status in SETTLED)
+
+    @property
+    def percent(self) -> int:
+        """Share of rows with a final outcome, 0–100."""
+        return 100 if self.total == 0 else int(100 * self.done / self.total)
+
+    def count(self, status: RecipientStatus) -> int:
+        """Rows in one status."""
+        return self.counts.get(status.value, 0)
+
+
+async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
+    """The current numbers of one broadcast."""
+    assert broadcast.id is not None
+    where = BroadcastRecipient.broadcast_id == broadcast.id
+    counts = (
+        await session.exec(
+            select(BroadcastRecipient.status, func.count())
+            .where(where)
+            .group_by(col(BroadcastRecipient.status))
+        )
+    ).all()
+    channels = (
+        await session.exec(
+            select(BroadcastRecipient.channel, func.count())
+            .where(where, col(BroadcastRecipient.channel).is_not(None))
+            .group_by(col(BroadcastRecipient.channel))
+        )
+    ).all()
+    reasons = (
+        await session.exec(
+            select(BroadcastRecipient.reason, func.count())
+            .where(
+                where,
+                col(BroadcastRecipient.reason).is_not(None),
+                col(BroadcastRecipient.status).in_(
+                    [
+                        RecipientStatus.FAILED.value,
+                        RecipientStatus.UNREACHABLE.value,
+                        RecipientStatus.UNKNOWN.value,
+                        RecipientStatus.PENDING.value,
+                    ]
+                ),
+            )
+            .group_by(col(BroadcastRecipient.reason))
+        )
+    ).all()
+    opened = (
+        await session.exec(
+            select(func.count()).where(where, col(BroadcastRecipient.opened_at).is_not(None))
+        )
+    ).one()
+    return Progress(
+        broadcast_id=broadcast.id,
+        status=broadcast.status,
+        total=broadcast.total,
+        counts={str(s): int(n) for s, n in counts},
+        by_channel={str(c): int(n) for c, n in channels},
+        reasons={str(r): int(n) for r, n in reasons},
+        opened=int(opened),
+    )
+
+
+@dataclass(frozen=True)
+class RecipientLine:
+    """One person's row as the console and the export show it."""
+
+    person_id: int
+    name: str
+    employee_no: str
+    channel: str | None
+    status: str
+    reason: str | None
+    attempts: int
+    sent_at: datetime | None
+    msgid: int | None
+    errcode: int | None
+    receipt: str | None
+    opened_at: datetime | None
+
+
+async def recipients(
+    session: AsyncSession, *, broadcast_id: int, status: str | None = None
+) -> list[RecipientLine]:
+    """Every row of a broadcast with the person's name, optionally of one status."""
+    statement = (
+        select(BroadcastRecipient, Person.name, Person.employee_no)
+        .join(Person, col(Person.id) == col(BroadcastRecipient.person_id))
+        .where(BroadcastRecipient.broadcast_id == broadcast_id)
+        .order_by(col(BroadcastRecipient.id))
+    )
+    if status:
+        statement = statement.where(BroadcastRecipient.status == status)
+    return [
+        RecipientLine(
+            person_id=row.person_id,
+            name=name,
+            employee_no=employee_no,
+            channel=row.channel,
+            status=row.status,
+            reason=row.reason,
+            attempts=row.attempts,
+            sent_at=row.sent_at,
+            msgid=row.msgid,
+            errcode=row.errcode,
+            receipt=row.receipt,
+            opened_at=row.opened_at,
+        )
+        for row, name, employee_no in (await session.exec(statement)).all()
+    ]
+
+
+async def recent(session: AsyncSession, *, limit: int = 50) -> list[Broadcast]:
+    """The newest broadcasts first."""
+    result = await session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit))
+    return list(result.all())

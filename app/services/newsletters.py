@@ -1,0 +1,134 @@
+"""Newsletters: series, issues written in Markdown, rendering as WeChat shows it, and reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+from markdown_it import MarkdownIt
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import (
+    IssueStatus,
+    NewsletterIssue,
+    NewsletterRead,
+    NewsletterSeries,
+)
+
+DEFAULT_SERIES = (
+    ("zuxuan", "《神特组宣》", "组织与宣传工作", "ARCHIVE_ZUXUAN"),
+    ("qingfeng", "《神特清风》", "廉政教育", "ARCHIVE_QINGFENG"),
+)
+ARCHIVE_SIZE = 5  # a news reply shows at most 8 articles; five fit on one phone screen
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # "commonmark" with raw HTML off: whatever an admin types is escaped, never executed.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def render(body: str) -> str:
+    """The issue body as HTML (the WeChat draft's content and the preview)."""
+    return str(_markdown().render(body))
+
+
+async def ensure_default_series(session: AsyncSession) -> None:
+    """Create 《神特组宣》 and 《神特清风》 if they are missing (first start)."""
+    existing = set((await session.exec(select(NewsletterSeries.code))).all())
+    for code, name, description, menu_key in DEFAULT_SERIES:
+        if code not in existing:
+            session.add(
+                NewsletterSeries(code=code, name=name, description=description, menu_key=menu_key)
+            )
+    await session.flush()
+
+
+async def all_series(session: AsyncSession) -> list[NewsletterSeries]:
+    """Every series, oldest first."""
+    return list(
+        (await session.exec(select(NewsletterSeries).order_by(col(NewsletterSeries.id)))).all()
+    )
+
+
+async def series_by_menu_key(session: AsyncSession, *, menu_key: str) -> NewsletterSeries | None:
+    """The series a menu button belongs to."""
+    statement = select(NewsletterSeries).where(NewsletterSeries.menu_key == menu_key)
+    return (await session.exec(statement)).first()
+
+
+async def next_number(session: AsyncSession, *, series_id: int) -> int:
+    """The number the next issue of a series gets."""
+    current = (
+        await session.exec(
+            select(func.max(NewsletterIssue.number)).where(NewsletterIssue.series_id == series_id)
+        )
+    ).one()
+    return int(current or 0) + 1
+
+
+async def get(session: AsyncSession, *, issue_id: int) -> NewsletterIssue | None:
+    """One issue."""
+    return await session.get(NewsletterIssue, issue_id)
+
+
+async def issues(
+    session: AsyncSession, *, series_id: int | None = None, limit: int = 100
+) -> list[NewsletterIssue]:
+    """Issues, newest first."""
+    statement = select(NewsletterIssue).order_by(col(NewsletterIssue.id).desc()).limit(limit)
+    if series_id is not None:
+        statement = statement.where(NewsletterIssue.series_id == series_id)
+    return list((await session.exec(statement)).all())
+
+
+async def latest_sent(
+    session: AsyncSession, *, series_id: int, limit: int = ARCHIVE_SIZE
+) -> list[NewsletterIssue]:
+    """The newest issues of a series that went out (the archive button's answer)."""
+    statement = (
+        select(NewsletterIssue)
+        .where(
+            NewsletterIssue.series_id == series_id,
+            NewsletterIssue.status == IssueStatus.SENT.value,
+        )
+        .order_by(col(NewsletterIssue.number).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+def display_title(series: NewsletterSeries, issue: NewsletterIssue) -> str:
+    """ "《神特组宣》第 12 期｜标题", how pushes and the archive name an issue."""
+    return f"{series.name}第 {issue.number} 期｜{issue.title}"
+
+
+async def record_read(
+    session: AsyncSession, *, issue_id: int, person_id: int, via: str, now: datetime
+) -> NewsletterRead:
+    """Remember that a person opened an issue (first time, last time, how often)."""
+    read = (
+        await session.exec(
+            select(NewsletterRead).where(
+                NewsletterRead.issue_id == issue_id, NewsletterRead.person_id == person_id
+            )
+        )
+    ).first()
+    if read is None:
+        read = NewsletterRead(
+            issue_id=issue_id, person_id=person_id, first_opened_at=now, last_opened_at=now, via=via
+        )
+    else:
+        read.last_opened_at = now
+        read.open_count += 1
+    session.add(read)
+    await session.flush()
+    return read
+
+
+async def read_count(session: AsyncSession, *, issue_id: int) -> int:
+    """How many people opened an issue."""
+    statement = select(func.count()).where(NewsletterRead.issue_id == issue_id)
+    return int((await session.exec(statement)).one())
