@@ -11,6 +11,7 @@ import typer
 from alembic.config import Config
 from rich.console import Console
 
+from app.cli_broadcasts import broadcasts_cli, push_cli
 from app.config import ConfigError, Settings, get_settings
 
 cli = typer.Typer(help="神特党建 — WeChat Official Account backend", no_args_is_help=True)
@@ -19,6 +20,9 @@ cli.add_typer(db_cli, name="db")
 menu_cli = typer.Typer(help="The account's custom menu (app/menu.toml)", no_args_is_help=True)
 cli.add_typer(menu_cli, name="menu")
 console = Console(stderr=True)
+cli.add_typer(broadcasts_cli, name="broadcasts")
+cli.add_typer(push_cli, name="push")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")

@@ -35,6 +35,7 @@ from app.services import newsletters as newsletter_service
 from app.services import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web import member as member_pages
+from app.web import member_newsletters
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
@@ -109,7 +110,18 @@ def create_app(
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
         await _ensure_first_run(settings, sessions)
+        scheduler = None
+        if settings.is_dev:
+            # In dev the scheduled jobs run inside the app; production runs `shente scheduler`.
+            from app.jobs.broadcasts import JobContext
+            from app.jobs.runner import build_scheduler
+
+            jobs = JobContext(engine, sessions, app.state.broadcast_client, settings)
+            scheduler = build_scheduler(settings, jobs)
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         await app.state.broadcasts.stop()
         await app.state.dispatcher.drain()
         await app.state.wechat.aclose()
@@ -181,6 +193,7 @@ def create_app(
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
     app.include_router(member_pages.router)
+    app.include_router(member_newsletters.router)  # /m/r/<token>, /m/n/<id>
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie

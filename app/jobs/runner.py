@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.config import Settings
+from app.jobs import broadcasts
+from app.jobs.broadcasts import JobContext
 from app.logging import configure_logging
+from app.models.types import utcnow
+from app.wechat.cli_client import command_runtime
 
 log = structlog.get_logger(__name__)
 
 
-def build_scheduler(settings: Settings) -> AsyncIOScheduler:
+def build_scheduler(settings: Settings, ctx: JobContext) -> AsyncIOScheduler:
     """An AsyncIO scheduler in China time with every registered job."""
-    # Jobs (study-day reminders, pledge prompts, broadcast resume) register here as they land.
-    return AsyncIOScheduler(timezone=settings.timezone)
+    scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    # Runs once at start too: a crash mid-broadcast is finished as soon as the scheduler is back.
+    scheduler.add_job(
+        broadcasts.send_due,
+        "interval",
+        seconds=broadcasts.SEND_DUE_SECONDS,
+        id=broadcasts.SEND_DUE_ID,
+        args=[ctx],
+        next_run_time=datetime.now(utcnow().tzinfo),
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler
 
 
 async def run_forever(settings: Settings) -> None:
@@ -24,10 +40,12 @@ async def run_forever(settings: Settings) -> None:
     configure_logging(
         level=settings.log_level, json=settings.app_env == "prod", secrets=settings.secret_values()
     )
-    scheduler = build_scheduler(settings)
-    scheduler.start()
-    log.info("scheduler started", jobs=len(scheduler.get_jobs()), timezone=settings.timezone)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        scheduler.shutdown(wait=False)
+    async with command_runtime(settings, rate_per_second=settings.broadcast_rate_per_second) as rt:
+        ctx = JobContext(rt.engine, rt.sessions, rt.client, settings)
+        scheduler = build_scheduler(settings, ctx)
+        scheduler.start()
+        log.info("scheduler started", jobs=len(scheduler.get_jobs()), timezone=settings.timezone)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)

@@ -132,3 +132,12 @@ async def read_count(session: AsyncSession, *, issue_id: int) -> int:
     """How many people opened an issue."""
     statement = select(func.count()).where(NewsletterRead.issue_id == issue_id)
     return int((await session.exec(statement)).one())
+
+
+async def due_scheduled(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Scheduled issues whose time has come."""
+    statement = select(NewsletterIssue.id).where(
+        NewsletterIssue.status == IssueStatus.SCHEDULED.value,
+        col(NewsletterIssue.scheduled_at) <= now,
+    )
+    return [int(i) for i in (await session.exec(statement)).all() if i is not None]

@@ -33,7 +33,7 @@ def _safe_next(path: str | None) -> str:
     return path if path and path.startswith("/m/") and not path.startswith("//") else "/m/me"
 
 
-def _sign_in(request: Request, next_path: str) -> Response:
+def oauth_sign_in(request: Request, next_path: str) -> Response:
     """Send the member to WeChat's OAuth page (silent snsapi_base) and back."""
     settings = request.app.state.settings
     if settings.wechat_account_type != "service":
@@ -84,7 +84,7 @@ async def my_record(request: Request, session: Session) -> Response:
     """我的记录: the member's own profile and history."""
     openid = request.session.get(MEMBER_KEY)
     if not isinstance(openid, str):
-        return _sign_in(request, "/m/me")
+        return oauth_sign_in(request, "/m/me")
     person = await binding_service.person_for_openid(session, openid=openid)
     if person is None:
         return RedirectResponse("/m/bind", 302)
@@ -99,7 +99,7 @@ async def bind_form(request: Request, session: Session) -> Response:
     """The binding page: type the code the Party office gave you."""
     openid = request.session.get(MEMBER_KEY)
     if not isinstance(openid, str):
-        return _sign_in(request, "/m/bind")
+        return oauth_sign_in(request, "/m/bind")
     person = await binding_service.person_for_openid(session, openid=openid)
     if person is not None:
         return RedirectResponse("/m/me", 302)
@@ -125,7 +125,7 @@ async def bind(request: Request, session: Session, code: Annotated[str, Form()] 
         return _page(request, "message.html", 403, title="页面已过期", text="请刷新页面后重试。")
     openid = request.session.get(MEMBER_KEY)
     if not isinstance(openid, str):
-        return _sign_in(request, "/m/bind")
+        return oauth_sign_in(request, "/m/bind")
     result = await binding_service.redeem(
         session, openid=openid, code=code, now=request.app.state.clock()
     )

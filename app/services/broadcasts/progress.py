@@ -47,6 +47,10 @@ class Progress:
         """Rows in one status."""
         return self.counts.get(status.value, 0)
 
+    def count_of(self, status: str) -> int:
+        """Rows in one status, by its value."""
+        return self.counts.get(status, 0)
+
 
 async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
     """The current numbers of one broadcast."""

@@ -1,0 +1,187 @@
+"""`shente broadcasts …` and `shente push newsletter …`: send, resume, watch and cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.config import Settings
+
+broadcasts_cli = typer.Typer(help="Broadcasts: resume, list, cancel", no_args_is_help=True)
+push_cli = typer.Typer(help="Push content to members", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    from app.cli import _checked_settings
+
+    return _checked_settings()
+
+
+async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> dict[str, Any]:
+    """Run one sender to the end, with a progress bar for one broadcast when asked."""
+    from app.broadcasting import BroadcastSender
+    from app.models import Broadcast
+    from app.services.broadcasts import progress as progress_service
+    from app.wechat.cli_client import command_runtime
+
+    async with command_runtime(settings, rate_per_second=settings.broadcast_rate_per_second) as rt:
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not show,
+        )
+        tasks: dict[int, Any] = {}
+
+        async def on_progress(bid: int) -> None:
+            async with rt.sessions() as session:
+                broadcast = await session.get(Broadcast, bid)
+                if broadcast is None:
+                    return
+                numbers = await progress_service.progress(session, broadcast=broadcast)
+            if bid not in tasks:
+                tasks[bid] = bar.add_task(broadcast.title[:30], total=numbers.total, detail="")
+            detail = (
+                f"已发送 {numbers.count_of('sent')} 失败 {numbers.count_of('failed')} "
+                f"无法送达 {numbers.count_of('unreachable')} 待确认 {numbers.count_of('unknown')}"
+            )
+            bar.update(tasks[bid], completed=numbers.done, detail=detail)
+
+        sender = BroadcastSender(
+            engine=rt.engine,
+            sessions=rt.sessions,
+            client=rt.client,
+            settings=settings,
+            on_progress=on_progress,
+        )
+        with bar:
+            report = await sender.run(broadcast_id)
+    return {
+        "broadcasts": report.broadcasts,
+        "sent": report.sent,
+        "failed": report.failed,
+        "unreachable": report.unreachable,
+        "unknown": report.unknown,
+        "paused": report.paused,
+        "reconciled": report.reconciled,
+    }
+
+
+def _summary(result: dict[str, Any]) -> None:
+    reconciled = result["reconciled"]
+    if reconciled.get("in_doubt") or reconciled.get("requeued") or reconciled.get("batches"):
+        console.print(
+            f"接续上次中断：{reconciled.get('in_doubt', 0)} 条结果待确认，"
+            f"{reconciled.get('requeued', 0)} 条未收到微信回执已重新排队，"
+            f"{reconciled.get('batches', 0)} 个群发批次重新提交"
+        )
+    console.print(
+        f"本次发送：成功 {result['sent']}，失败 {result['failed']}，"
+        f"无法送达 {result['unreachable']}，结果待确认 {result['unknown']}"
+    )
+    if result["paused"]:
+        console.print(f"已暂停（微信额度用完，到时自动继续）：推送 {result['paused']}")
+
+
+@broadcasts_cli.command("resume")
+def resume(
+    broadcast_id: int | None = typer.Argument(None, help="Only this broadcast"),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar"),
+) -> None:
+    """Finish every broadcast that is due (after a crash, a pause, or a scheduled time)."""
+    result = asyncio.run(_send(_settings(), broadcast_id, show=not quiet))
+    _summary(result)
+
+
+@broadcasts_cli.command("list")
+def list_broadcasts(limit: int = typer.Option(20, help="How many, newest first")) -> None:
+    """The newest broadcasts with their numbers."""
+    from app.db import create_engine, session_factory
+    from app.models import BroadcastStatus
+    from app.services.broadcasts import progress as progress_service
+
+    async def load() -> list[tuple[Any, Any]]:
+        engine = create_engine(_settings().database_url)
+        try:
+            async with session_factory(engine)() as session:
+                items = await progress_service.recent(session, limit=limit)
+                return [(b, await progress_service.progress(session, broadcast=b)) for b in items]
+        finally:
+            await engine.dispose()
+
+    table = Table("ID", "标题", "状态", "人数", "已发送", "失败", "无法送达", "待发送", "待确认")
+    for broadcast, numbers in asyncio.run(load()):
+        table.add_row(
+            str(broadcast.id),
+            broadcast.title,
+            BroadcastStatus(broadcast.status).label,
+            str(numbers.total),
+            *(
+                str(numbers.count_of(s))
+                for s in ("sent", "failed", "unreachable", "pending", "unknown")
+            ),
+        )
+    Console().print(table)
+
+
+@broadcasts_cli.command("cancel")
+def cancel(broadcast_id: int = typer.Argument(..., help="The broadcast to stop")) -> None:
+    """Stop a broadcast: what has not been sent is not sent."""
+    from app.db import create_engine, session_factory, unit_of_work
+    from app.models.types import utcnow
+    from app.services.broadcasts import rows as row_service
+
+    async def run() -> int:
+        engine = create_engine(_settings().database_url)
+        try:
+            async with unit_of_work(session_factory(engine)) as session:
+                return await row_service.cancel(
+                    session, broadcast_id=broadcast_id, now=utcnow(), by="cli"
+                )
+        finally:
+            await engine.dispose()
+
+    console.print(f"已取消，{asyncio.run(run())} 人不再发送。")
+
+
+@push_cli.command("newsletter")
+def push_newsletter(
+    issue_id: int = typer.Argument(..., help="The newsletter issue (see the console's 刊物 page)"),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar"),
+) -> None:
+    """Publish an issue and send it to every member, showing progress."""
+    from app.broadcasting.newsletters import PublishError, publish
+    from app.models.types import utcnow
+    from app.wechat.cli_client import command_runtime
+
+    settings = _settings()
+
+    async def run() -> int:
+        async with command_runtime(settings) as rt:
+            broadcast = await publish(
+                sessions=rt.sessions,
+                client=rt.client,
+                settings=settings,
+                issue_id=issue_id,
+                actor="cli",
+                now=utcnow(),
+            )
+        assert broadcast.id is not None
+        return broadcast.id
+
+    try:
+        broadcast_id = asyncio.run(run())
+    except PublishError as exc:
+        console.print(f"发送失败：{exc}", markup=False)
+        raise typer.Exit(1) from None
+    console.print(f"已生成推送 {broadcast_id}，开始发送……")
+    _summary(asyncio.run(_send(settings, broadcast_id, show=not quiet)))

@@ -1,0 +1,105 @@
+"""Reading pushes and newsletters inside WeChat: /m/r/<token> (a push's link), /m/n/<id>."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.deps import get_session
+from app.models import Broadcast, BroadcastRecipient, NewsletterIssue, NewsletterSeries
+from app.models.types import CHINA
+from app.services import bindings as binding_service
+from app.services import newsletters as newsletter_service
+from app.services.broadcasts.links import RecipientLinks
+from app.web.member import MEMBER_KEY, oauth_sign_in
+from app.web.templating import templates
+
+router = APIRouter(prefix="/m", include_in_schema=False)
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ISSUE_SUBJECT = "newsletter_issue"
+
+
+def _message(request: Request, status: int, title: str, text: str) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "m/message.html", {"title": title, "text": text}, status_code=status
+    )
+
+
+async def _article(request: Request, session: AsyncSession, issue: NewsletterIssue) -> Response:
+    """The WeChat article once it is published there; our own page until then."""
+    if issue.article_url:
+        return RedirectResponse(issue.article_url, 302)
+    series = await session.get(NewsletterSeries, issue.series_id)
+    assert series is not None
+    context = {
+        "issue": issue,
+        "series": series,
+        "body": newsletter_service.render(issue.body),
+        "date": (issue.sent_at or issue.updated_at).astimezone(CHINA),
+    }
+    return templates.TemplateResponse(request, "m/newsletter.html", context)
+
+
+async def _signed_in_person(request: Request, session: AsyncSession) -> int | None:
+    """The person of the WeChat signed in through OAuth on this browser, if any."""
+    openid = request.session.get(MEMBER_KEY)
+    if not isinstance(openid, str):
+        return None
+    person = await binding_service.person_for_openid(session, openid=openid)
+    return person.id if person is not None else None
+
+
+@router.get("/r/{token}")
+async def open_push(token: str, request: Request, session: Session) -> Response:
+    """A push's per-person link: record who opened it, then show what it points to."""
+    settings = request.app.state.settings
+    links = RecipientLinks(settings.public_base_url, settings.secret_key.get_secret_value())
+    row_id = links.read(token)
+    row = await session.get(BroadcastRecipient, row_id) if row_id is not None else None
+    if row is None:
+        return _message(request, 404, "链接无效", "这个链接不完整或已失效，请回到公众号重新打开。")
+    broadcast = await session.get(Broadcast, row.broadcast_id)
+    assert broadcast is not None
+    now = request.app.state.clock()
+    # A forwarded link must not count as the recipient's read: OAuth, where we have it, wins.
+    reader = await _signed_in_person(request, session)
+    if reader is None or reader == row.person_id:
+        reader, via = row.person_id, "oauth" if reader else "link"
+        if row.opened_at is None:
+            row.opened_at = now
+            session.add(row)
+    else:
+        via = "oauth"
+    if broadcast.subject_type == ISSUE_SUBJECT and broadcast.subject_id is not None:
+        issue = await session.get(NewsletterIssue, broadcast.subject_id)
+        if issue is not None:
+            await newsletter_service.record_read(
+                session, issue_id=broadcast.subject_id, person_id=reader, via=via, now=now
+            )
+            return await _article(request, session, issue)
+    target = broadcast.message.get("url")
+    if isinstance(target, str) and target.startswith(("http://", "https://", "/m/")):
+        return RedirectResponse(target, 302)
+    return _message(request, 200, broadcast.title, str(broadcast.message.get("text") or ""))
+
+
+@router.get("/n/{issue_id}")
+async def read_issue(issue_id: int, request: Request, session: Session) -> Response:
+    """An issue from the archive: members are recognised through OAuth (service accounts)."""
+    issue = await newsletter_service.get(session, issue_id=issue_id)
+    if issue is None or issue.sent_at is None:
+        return _message(request, 404, "内容不存在", "这一期还没有发布。")
+    settings = request.app.state.settings
+    openid = request.session.get(MEMBER_KEY)
+    if not isinstance(openid, str) and settings.wechat_account_type == "service":
+        if request.query_params.get("oauth") != "done":
+            return oauth_sign_in(request, f"/m/n/{issue_id}?oauth=done")
+    reader = await _signed_in_person(request, session)
+    if reader is not None:
+        await newsletter_service.record_read(
+            session, issue_id=issue_id, person_id=reader, via="oauth", now=request.app.state.clock()
+        )
+    return await _article(request, session, issue)
