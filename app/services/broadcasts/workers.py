@@ -7,11 +7,20 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import BroadcastBatch, BroadcastRecipient, BroadcastWorker, Channel, RecipientStatus
+from app.models import (
+    Broadcast,
+    BroadcastBatch,
+    BroadcastRecipient,
+    BroadcastStatus,
+    BroadcastWorker,
+    Channel,
+    RecipientStatus,
+)
+from app.services.broadcasts.receipts import CONFIRMED
 from app.services.broadcasts.rows import execute
 
 # A worker that has not beaten its heart for this long is dead, whatever else we know.
@@ -149,15 +158,34 @@ async def reconcile(
             .values(status=RecipientStatus.PENDING.value, claimed_by=None),
         )
         batches = int(result.rowcount)
-    result = await execute(
+    # A receipt that came while the row was still `sending` proves WeChat accepted it.
+    await execute(
         session,
         update(BroadcastRecipient)
         .where(
             col(BroadcastRecipient.status) == RecipientStatus.UNKNOWN.value,
-            col(BroadcastRecipient.channel).in_(RECEIPTED),
-            col(BroadcastRecipient.receipt).is_(None),
-            col(BroadcastRecipient.in_doubt_since) <= now - grace,
+            col(BroadcastRecipient.receipt) == "success",
         )
+        .values(
+            status=RecipientStatus.SENT.value,
+            reason=CONFIRMED,
+            sent_at=func.coalesce(col(BroadcastRecipient.claimed_at), now),
+            in_doubt_since=None,
+        ),
+    )
+    unconfirmed = (
+        col(BroadcastRecipient.status) == RecipientStatus.UNKNOWN.value,
+        col(BroadcastRecipient.channel).in_(RECEIPTED),
+        col(BroadcastRecipient.receipt).is_(None),
+        col(BroadcastRecipient.in_doubt_since) <= now - grace,
+    )
+    reopened = set(
+        (await session.exec(select(BroadcastRecipient.broadcast_id).where(*unconfirmed))).all()
+    )
+    result = await execute(
+        session,
+        update(BroadcastRecipient)
+        .where(*unconfirmed)
         .values(
             status=RecipientStatus.PENDING.value,
             reason=RESENT,
@@ -166,5 +194,16 @@ async def reconcile(
             next_attempt_at=None,
         ),
     )
+    if reopened:
+        # A finished broadcast has work again: the sender only looks at active ones.
+        await execute(
+            session,
+            update(Broadcast)
+            .where(
+                col(Broadcast.id).in_(reopened),
+                col(Broadcast.status) == BroadcastStatus.DONE.value,
+            )
+            .values(status=BroadcastStatus.SENDING.value, finished_at=None),
+        )
     requeued = int(result.rowcount)
     return {"in_doubt": in_doubt, "requeued": requeued, "batches": batches, "dead": len(dead)}

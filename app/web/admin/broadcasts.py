@@ -1,0 +1,194 @@
+"""推送记录: every broadcast with its numbers, a live progress page, the export and 取消发送."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.deps import Session
+from app.models import Broadcast, BroadcastStatus, Person, RecipientStatus
+from app.services import audit
+from app.services.admins import Principal
+from app.services.broadcasts import export as export_service
+from app.services.broadcasts import progress as progress_service
+from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.progress import Progress, RecipientLine
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
+
+router = APIRouter(prefix="/broadcasts")
+
+FINAL = frozenset({BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value})
+KINDS = {"newsletter": "刊物", "reminder": "提醒", "pledge": "承诺", "notice": "通知"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def status_label(value: str) -> str:
+    """A broadcast status in Chinese."""
+    try:
+        return BroadcastStatus(value).label
+    except ValueError:
+        return value
+
+
+def numbers(progress: Progress) -> dict[str, Any]:
+    """The figures the pages and progress.json show (待发送 includes rows being sent)."""
+    return {
+        "status": progress.status,
+        "status_label": status_label(progress.status),
+        "final": progress.status in FINAL,
+        "total": progress.total,
+        "percent": progress.percent,
+        "done": progress.done,
+        "opened": progress.opened,
+        "counts": {
+            "sent": progress.count(RecipientStatus.SENT),
+            "failed": progress.count(RecipientStatus.FAILED),
+            "unreachable": progress.count(RecipientStatus.UNREACHABLE),
+            "pending": progress.count(RecipientStatus.PENDING)
+            + progress.count(RecipientStatus.SENDING),
+            "unknown": progress.count(RecipientStatus.UNKNOWN),
+            "cancelled": progress.count(RecipientStatus.CANCELLED),
+        },
+    }
+
+
+async def visible_people(
+    session: AsyncSession, me: Principal, person_ids: Iterable[int]
+) -> dict[int, str]:
+    """The employee numbers of the people the user may see (a secretary: their units only)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    found = (
+        await session.exec(
+            select(Person.id, Person.employee_no, Person.org_unit_id).where(col(Person.id).in_(ids))
+        )
+    ).all()
+    return {
+        int(pid): employee_no
+        for pid, employee_no, unit_id in found
+        if pid is not None and me.sees_unit(unit_id)
+    }
+
+
+async def _lines(
+    session: AsyncSession, me: Principal, broadcast_id: int, status: str | None = None
+) -> list[RecipientLine]:
+    lines = await progress_service.recipients(session, broadcast_id=broadcast_id, status=status)
+    if me.unit_ids is None:
+        return lines
+    # Everyone's numbers are in the totals; only names within the user's units are listed.
+    shown = await visible_people(session, me, (line.person_id for line in lines))
+    return [line for line in lines if line.person_id in shown]
+
+
+async def _broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    broadcast = await row_service.get(session, broadcast_id=broadcast_id)
+    if broadcast is None:
+        raise NotFound("没有找到这次推送。")
+    return broadcast
+
+
+@router.get("", response_class=HTMLResponse)
+async def broadcast_list(request: Request, session: Session, me: ConsoleUser) -> HTMLResponse:
+    """The newest broadcasts with their numbers."""
+    entries = []
+    for broadcast in await progress_service.recent(session):
+        figures = numbers(await progress_service.progress(session, broadcast=broadcast))
+        entries.append((broadcast, figures))
+    context = {"nav": "broadcasts", "entries": entries, "kinds": KINDS}
+    return render(request, "admin/broadcasts/list.html", context)
+
+
+@router.get("/{broadcast_id:int}", response_class=HTMLResponse)
+async def broadcast_detail(
+    request: Request, broadcast_id: int, session: Session, me: ConsoleUser, status: str = ""
+) -> HTMLResponse:
+    """One broadcast: live numbers, channels, reasons, and each person's row (by status)."""
+    broadcast = await _broadcast(session, broadcast_id)
+    progress = await progress_service.progress(session, broadcast=broadcast)
+    chosen = status if status in {s.value for s in RecipientStatus} else ""
+    context = {
+        "nav": "broadcasts",
+        "broadcast": broadcast,
+        "figures": numbers(progress),
+        "progress": progress,
+        "lines": await _lines(session, me, broadcast_id, chosen or None),
+        "status_filter": chosen,
+        "statuses": list(RecipientStatus),
+        "status_label": export_service.status_label,
+        "channel_label": export_service.channel_label,
+        "kinds": KINDS,
+        "cancellable": broadcast.status in row_service.ACTIVE,
+    }
+    return render(request, "admin/broadcasts/detail.html", context)
+
+
+@router.get("/{broadcast_id:int}/progress.json")
+async def broadcast_progress(broadcast_id: int, session: Session, me: ConsoleUser) -> Response:
+    """The numbers alone, polled every second by the progress page."""
+    broadcast = await _broadcast(session, broadcast_id)
+    figures = numbers(await progress_service.progress(session, broadcast=broadcast))
+    return JSONResponse(figures, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{broadcast_id:int}/export.xlsx")
+async def broadcast_export(
+    request: Request, broadcast_id: int, session: Session, me: ConsoleUser
+) -> Response:
+    """Download the per-person rows and the summary (audited as broadcast.export)."""
+    broadcast = await _broadcast(session, broadcast_id)
+    progress = await progress_service.progress(session, broadcast=broadcast)
+    lines = await _lines(session, me, broadcast_id)
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    data = export_service.workbook(progress, lines, title=broadcast.title, zone=zone)
+    await audit.record(
+        session,
+        actor=actor(request, me),
+        action="broadcast.export",
+        target_type="broadcast",
+        target_id=broadcast_id,
+        summary=f"导出推送明细:{broadcast.title}({len(lines)} 人)",
+    )
+    # RFC 5987: the Chinese name for browsers that read it, an ASCII one for the rest.
+    name = quote(f"推送明细-{broadcast_id}.xlsx")
+    headers = {
+        "Content-Disposition": (
+            f"attachment; filename=\"broadcast-{broadcast_id}.xlsx\"; filename*=UTF-8''{name}"
+        ),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
+    }
+    return Response(data, media_type=XLSX, headers=headers)
+
+
+@router.post("/{broadcast_id:int}/cancel")
+async def broadcast_cancel(
+    request: Request, broadcast_id: int, session: Session, me: ConsoleWriter
+) -> Response:
+    """取消发送: whoever has not been sent to yet gets nothing (audited)."""
+    broadcast = await _broadcast(session, broadcast_id)
+    if broadcast.status not in row_service.ACTIVE:
+        flash(request, f"这次推送{status_label(broadcast.status)},不能再取消。", "warning")
+        return redirect(f"/admin/broadcasts/{broadcast_id}")
+    stopped = await row_service.cancel(
+        session, broadcast_id=broadcast_id, now=now(request), by=me.username
+    )
+    await audit.record(
+        session,
+        actor=actor(request, me),
+        action="broadcast.cancel",
+        target_type="broadcast",
+        target_id=broadcast_id,
+        summary=f"取消发送:{broadcast.title}({stopped} 人未发出)",
+    )
+    flash(request, f"已取消发送,{stopped} 人的消息不再发出;已经发出的无法撤回。")
+    return redirect(f"/admin/broadcasts/{broadcast_id}")

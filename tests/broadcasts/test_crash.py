@@ -1,0 +1,140 @@
+"""A sender killed with SIGKILL mid-broadcast, then `shente broadcasts resume`: nobody twice, nobody lost.
+
+The sender runs as a real `shente` process against the app's sandbox served over HTTP; WeChat's
+receipts (TEMPLATESENDJOBFINISH) come back to the app under test, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.models import Broadcast, BroadcastRecipient
+from app.sandbox.server import serve_in_background
+from tests.broadcasts.conftest import add_members, deliveries_by_openid, make_broadcast, sandbox_of
+
+SHENTE = Path(sys.executable).with_name("shente")
+MEMBERS = 200
+GRACE_SECONDS = 1
+
+
+def _env(client: httpx.AsyncClient, sandbox_url: str) -> dict[str, str]:
+    settings: Any = client.app.state.settings  # type: ignore[attr-defined]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "BROADCAST_"))}
+    env.update(
+        APP_ENV="test",
+        DATABASE_URL=settings.database_url,
+        WECHAT_API_BASE_URL=sandbox_url,
+        WECHAT_APP_ID=settings.wechat_app_id,
+        WECHAT_APP_SECRET=settings.wechat_app_secret.get_secret_value(),
+        WECHAT_TEMPLATE_NOTICE_ID=settings.wechat_template_notice_id,
+        BROADCAST_CONCURRENCY="3",
+        BROADCAST_RATE_PER_SECOND="10000",
+        BROADCAST_RECEIPT_GRACE_SECONDS=str(GRACE_SECONDS),
+        LOG_LEVEL="WARNING",
+    )
+    if settings.redis_url:
+        env.update(REDIS_URL=settings.redis_url, REDIS_KEY_PREFIX=settings.redis_key_prefix)
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+async def _count(client: httpx.AsyncClient, broadcast_id: int, status: str) -> int:
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        statement = select(func.count()).where(
+            BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.status == status
+        )
+        return int((await session.exec(statement)).one())
+
+
+async def _resume(env: dict[str, str]) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        str(SHENTE),
+        "broadcasts",
+        "resume",
+        "--quiet",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 90)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, out.decode()
+    return out.decode()
+
+
+async def test_sigkill_mid_broadcast_then_resume(
+    make_client: Callable[..., Any],
+) -> None:
+    client: httpx.AsyncClient = await make_client()
+    sandbox_app = client.app.state.sandbox_app  # type: ignore[attr-defined]
+    sandbox = sandbox_of(client)
+    sandbox_app.state.sandbox_ctx.config.auto_job_events = True  # receipts, as WeChat sends them
+    sandbox.faults.latency_ms = 40
+    sandbox.faults.paths = ["/cgi-bin/message/template/send"]
+    members = await add_members(client, MEMBERS)
+    broadcast_id = await make_broadcast(client, members)
+
+    async with serve_in_background(sandbox_app) as sandbox_url:
+        env = _env(client, sandbox_url)
+        proc = await asyncio.create_subprocess_exec(
+            str(SHENTE),
+            "broadcasts",
+            "resume",
+            "--quiet",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            # WeChat's own count, in memory: the kill must not wait for a database query.
+            async with asyncio.timeout(60):
+                while len(sandbox.deliveries) < MEMBERS // 2:
+                    assert proc.returncode is None, "the sender finished before it was killed"
+                    await asyncio.sleep(0.005)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+        at_kill = len(sandbox.deliveries)
+        assert MEMBERS // 2 <= at_kill < MEMBERS, f"killed too late to prove anything: {at_kill}"
+        in_flight = await _count(client, broadcast_id, "sending")
+        assert in_flight > 0, "killed between two claims: nothing was in doubt"
+        # Nobody has two messages, even before the resume.
+        assert max(deliveries_by_openid(client, "template").values()) == 1
+
+        first = await _resume(env)
+        assert "接续上次中断" in first  # it found what the killed sender left in doubt
+        await sandbox_app.state.sandbox_callbacks.drain()
+        await asyncio.sleep(GRACE_SECONDS + 0.2)  # the subprocess's own clock decides the grace
+        await _resume(env)
+        await sandbox_app.state.sandbox_callbacks.drain()
+
+    got = deliveries_by_openid(client, "template")
+    assert got == Counter({m.openid: 1 for m in members}), {
+        "duplicates": [o for o, n in got.items() if n > 1],
+        "lost": [m.openid for m in members if m.openid not in got],
+    }
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        rows = (
+            await session.exec(
+                select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
+            )
+        ).all()
+        broadcast = await session.get(Broadcast, broadcast_id)
+    assert Counter(r.status for r in rows) == Counter({"sent": MEMBERS})
+    assert broadcast is not None and broadcast.status == "done"
