@@ -1,4 +1,4 @@
-"""A sender killed with SIGKILL mid-broadcast, then `shente broadcasts resume`: nobody twice, nobody lost.
+"""A sender killed with SIGKILL mid-broadcast, then `shente broadcasts resume`: each member once.
 
 The sender runs as a real `shente` process against the app's sandbox served over HTTP; WeChat's
 receipts (TEMPLATESENDJOBFINISH) come back to the app under test, as in production.

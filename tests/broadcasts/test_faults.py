@@ -1,4 +1,4 @@
-"""Faults from WeChat's side: quotas, members who left, lost answers; nobody dropped, nobody twice."""
+"""WeChat-side faults: quotas, members who left, lost answers; nobody dropped, nobody twice."""
 
 from __future__ import annotations
 
