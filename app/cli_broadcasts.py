@@ -167,7 +167,7 @@ def push_newsletter(
 
     async def run() -> int:
         async with command_runtime(settings) as rt:
-            broadcast = await publish(
+            published = await publish(
                 sessions=rt.sessions,
                 client=rt.client,
                 settings=settings,
@@ -175,8 +175,8 @@ def push_newsletter(
                 actor="cli",
                 now=utcnow(),
             )
-        assert broadcast.id is not None
-        return broadcast.id
+        assert published.broadcast.id is not None
+        return published.broadcast.id
 
     try:
         broadcast_id = asyncio.run(run())

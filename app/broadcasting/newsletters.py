@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -18,6 +20,7 @@ from app.services import newsletters as newsletter_service
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.reach import Reach
+from app.services.broadcasts.rows import execute
 from app.wechat.client import DraftArticle, WeChatClient
 from app.wechat.errors import WeChatError
 
@@ -32,11 +35,17 @@ class PublishError(Exception):
 
 
 def channels_for(issue: NewsletterIssue) -> tuple[Channel, ...]:
-    """The channels an issue may use, best first: the article by mass send needs a cover."""
-    if issue.channel_mode == "notify":
+    """The channels an issue may use, best first.
+
+    自动 (auto): the article by mass send, and a notice to whoever mass cannot reach;
+    群发图文 (mass): mass send only, the rest are listed; 逐人通知 (notify): notices only.
+    A WeChat draft needs a cover image, so without one only notices are possible.
+    """
+    has_cover = issue.cover_image is not None or issue.cover_media_id is not None
+    if issue.channel_mode == "notify" or not has_cover:
         return NOTIFY_CHANNELS
-    if issue.cover_image is None and issue.cover_media_id is None:
-        return NOTIFY_CHANNELS  # a WeChat draft needs a cover image
+    if issue.channel_mode == "mass":
+        return (Channel.MASS,)
     return MASS_CHANNELS
 
 
@@ -108,6 +117,42 @@ def _message(
     }
 
 
+@dataclass(frozen=True)
+class Published:
+    """The issue's broadcast, and whether this call created it (False: it existed already)."""
+
+    broadcast: Broadcast
+    created: bool
+
+
+# A publisher that died between its WeChat steps leaves the issue "sending"; after this long
+# another attempt may take it over (each step it finished is stored and skipped).
+STALE_CLAIM = timedelta(minutes=5)
+
+
+async def _claim(session: AsyncSession, issue: NewsletterIssue, now: datetime) -> bool:
+    """Take the issue for publishing, atomically: two clicks never both reach WeChat."""
+    result = await execute(
+        session,
+        update(NewsletterIssue)
+        .where(
+            col(NewsletterIssue.id) == issue.id,
+            col(NewsletterIssue.broadcast_id).is_(None),
+            or_(
+                col(NewsletterIssue.status).in_(
+                    [IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value]
+                ),
+                and_(
+                    col(NewsletterIssue.status) == IssueStatus.SENDING.value,
+                    col(NewsletterIssue.updated_at) < now - STALE_CLAIM,
+                ),
+            ),
+        )
+        .values(status=IssueStatus.SENDING.value, updated_at=now),
+    )
+    return bool(result.rowcount)
+
+
 async def publish(
     *,
     sessions: async_sessionmaker[AsyncSession],
@@ -116,11 +161,12 @@ async def publish(
     issue_id: int,
     actor: str,
     now: datetime,
-) -> Broadcast:
+) -> Published:
     """Prepare the issue at WeChat and store its broadcast; the sender delivers it.
 
     Each WeChat step stores its result before the next, so a retry after a failure continues
-    where it stopped instead of uploading twice.
+    where it stopped instead of uploading twice. Publishing an issue that has its broadcast
+    already returns that broadcast.
     """
     async with unit_of_work(sessions) as session:
         issue = await newsletter_service.get(session, issue_id=issue_id)
@@ -128,15 +174,21 @@ async def publish(
             raise PublishError("这一期不存在")
         existing = await row_service.get_by_key(session, key=broadcast_key(issue))
         if existing is not None:
-            return existing
-        if issue.status not in (IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value):
-            raise PublishError(f"这一期{IssueStatus(issue.status).label}，不能再发送")
+            return Published(existing, created=False)
         if not issue.title.strip() or not issue.body.strip():
             raise PublishError("标题和正文不能为空")
+        if issue.channel_mode == "mass" and issue.cover_image is None:
+            raise PublishError("群发图文需要封面图片，请先上传封面")
+        previous = issue.status
+        if not await _claim(session, issue, now):
+            if issue.status == IssueStatus.SENDING.value:
+                raise PublishError("这一期正在发送，请稍候刷新查看进度")
+            raise PublishError(f"这一期{IssueStatus(issue.status).label}，不能再发送")
     try:
         if Channel.MASS in channels_for(issue) or issue.freepublish:
             await _prepare_article(sessions, client, settings, issue)
     except WeChatError as exc:
+        await _store(sessions, issue, status=previous)  # let the admin try again
         raise PublishError(f"微信接口返回错误：{exc.errcode} {exc.errmsg}") from exc
     async with unit_of_work(sessions) as session:
         issue = await newsletter_service.get(session, issue_id=issue_id)
@@ -162,7 +214,7 @@ async def publish(
         issue.updated_at = now
         session.add(issue)
     log.info("newsletter published", issue=issue_id, broadcast=broadcast.id, total=broadcast.total)
-    return broadcast
+    return Published(broadcast, created=True)
 
 
 async def _prepare_article(

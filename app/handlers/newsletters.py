@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import NewsletterSeries
 from app.services import newsletters as newsletter_service
@@ -46,3 +48,24 @@ async def _by_key(ctx: HandlerContext, key: str) -> Reply:
     if series is None:
         return "该栏目暂未开设。"
     return await archive(ctx, series)
+
+
+def _first_article_url(info: dict[str, Any]) -> str | None:
+    detail = info.get("article_detail") or {}
+    items = detail.get("item") if isinstance(detail, dict) else None
+    first = items[0] if isinstance(items, list) and items else items
+    url = first.get("article_url") if isinstance(first, dict) else None
+    return str(url) if url else None
+
+
+@router.event("publishjobfinish")
+async def on_published(ctx: HandlerContext) -> Reply:
+    """PUBLISHJOBFINISH: remember the article's address once WeChat published it."""
+    info = ctx.fields.get("PublishEventInfo")
+    if isinstance(info, dict) and str(info.get("publish_status")) == "0":
+        await newsletter_service.record_published(
+            ctx.session,
+            publish_id=str(info.get("publish_id") or ""),
+            article_url=_first_article_url(info),
+        )
+    return None

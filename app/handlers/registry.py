@@ -63,8 +63,22 @@ class Match:
     keyword_args: str = ""
 
 
+def _raw(message: BaseMessage) -> dict[str, Any]:
+    data = getattr(message, "_data", None)
+    return data if isinstance(data, dict) else {}
+
+
+def _msg_type(message: BaseMessage) -> str:
+    # wechatpy parses events it does not know (PUBLISHJOBFINISH) as "unknown"; the raw fields
+    # still say what they are.
+    if message.type == "unknown":
+        return str(_raw(message).get("MsgType") or "unknown")
+    return str(message.type)
+
+
 def _event_name(message: BaseMessage) -> str:
-    return str(getattr(message, "event", "") or "").lower()
+    event = getattr(message, "event", None) or _raw(message).get("Event") or ""
+    return str(event).lower()
 
 
 @dataclass
@@ -162,7 +176,7 @@ class MessageRouter:
 
     def resolve(self, message: BaseMessage) -> Match | None:
         """The most specific rule for this message, or None when nothing matches."""
-        msg_type = str(message.type)
+        msg_type = _msg_type(message)
         if msg_type == "event":
             event = _event_name(message)
             key = str(getattr(message, "key", "") or "")

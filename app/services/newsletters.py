@@ -141,3 +141,17 @@ async def due_scheduled(session: AsyncSession, *, now: datetime) -> list[int]:
         col(NewsletterIssue.scheduled_at) <= now,
     )
     return [int(i) for i in (await session.exec(statement)).all() if i is not None]
+
+
+async def record_published(
+    session: AsyncSession, *, publish_id: str, article_url: str | None
+) -> NewsletterIssue | None:
+    """PUBLISHJOBFINISH: the issue is in the account's history; readers go to that article."""
+    statement = select(NewsletterIssue).where(NewsletterIssue.publish_id == publish_id)
+    issue = (await session.exec(statement)).first()
+    if issue is None or not article_url:
+        return issue
+    issue.article_url = article_url[:1024]
+    session.add(issue)
+    await session.flush()
+    return issue

@@ -60,7 +60,7 @@ async def _issue(client: httpx.AsyncClient, *, cover: bool, **fields: Any) -> in
 
 async def _publish(client: httpx.AsyncClient, issue_id: int) -> int:
     app: Any = client.app  # type: ignore[attr-defined]
-    broadcast = await publish(
+    published = await publish(
         sessions=app.state.sessions,
         client=app.state.broadcast_client,
         settings=app.state.settings,
@@ -68,8 +68,8 @@ async def _publish(client: httpx.AsyncClient, issue_id: int) -> int:
         actor="tester",
         now=app.state.clock(),
     )
-    assert broadcast.id is not None
-    return broadcast.id
+    assert published.broadcast.id is not None
+    return published.broadcast.id
 
 
 async def test_an_issue_with_a_cover_goes_out_as_one_mass_send(client: httpx.AsyncClient) -> None:
@@ -200,3 +200,22 @@ async def test_the_archive_button_answers_with_the_latest_issues(client: httpx.A
     sandbox_of(client).advance(2)
     other = await callbacks.click(member.openid, "ARCHIVE_QINGFENG")
     assert "《神特清风》还没有发布过内容" in other.reply["content"]
+
+
+async def test_freepublish_sends_readers_to_the_published_article(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_members(client, 2)
+    issue_id = await _issue(client, cover=True, freepublish=True)
+    await _publish(client, issue_id)
+    await sender_for(client).run()
+    sandbox = sandbox_of(client)
+    (publication,) = sandbox.publications.values()
+    callbacks = client.app.state.sandbox_app.state.sandbox_callbacks  # type: ignore[attr-defined]
+    assert (await callbacks.emit_publish_job_finish(publication.publish_id)).status == 200
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        issue = await session.get(NewsletterIssue, issue_id)
+    assert issue is not None and issue.article_url == publication.article_urls[0]
+    # The archive link now leads to WeChat's article.
+    page = await client.get(f"/m/n/{issue_id}?oauth=done")
+    assert page.status_code == 302 and page.headers["location"] == issue.article_url

@@ -112,9 +112,9 @@ def workbook(
     summary.append(["已阅读", progress.opened])
     summary.append(["完成度", f"{progress.percent}%"])
     for channel, count in sorted(progress.by_channel.items()):
-        summary.append([f"渠道:{channel_label(channel)}", count])
+        summary.append([f"渠道：{channel_label(channel)}", count])
     for reason, count in sorted(progress.reasons.items(), key=lambda item: -item[1]):
-        summary.append([f"原因:{reason}", count])
+        summary.append([f"原因：{reason}", count])
 
     out = io.BytesIO()
     book.save(out)

@@ -45,12 +45,22 @@ ACTIONS = {
     "admin_user.password_reset": "重置密码",
     "api_token.create": "创建 API 令牌",
     "api_token.revoke": "吊销 API 令牌",
+    "newsletter.create": "新建刊物",
+    "newsletter.update": "修改刊物",
+    "newsletter.send": "发送刊物",
+    "newsletter.unschedule": "取消定时发送",
+    "newsletter.series_create": "新增刊物栏目",
+    "broadcast.export": "导出推送明细",
+    "broadcast.cancel": "取消推送",
 }
 TARGETS = {
     "person": "人员",
     "admin_user": "账号",
     "api_token": "API 令牌",
     "study_pair": "结对帮学",
+    "newsletter_issue": "刊物",
+    "broadcast": "推送",
+    "newsletter_series": "刊物栏目",
 }
 FIELDS = {
     "employee_no": "工号",

@@ -156,7 +156,7 @@ async def broadcast_export(
         action="broadcast.export",
         target_type="broadcast",
         target_id=broadcast_id,
-        summary=f"导出推送明细:{broadcast.title}({len(lines)} 人)",
+        summary=f"导出推送明细：{broadcast.title}（{len(lines)} 人）",
     )
     # RFC 5987: the Chinese name for browsers that read it, an ASCII one for the rest.
     name = quote(f"推送明细-{broadcast_id}.xlsx")
@@ -177,7 +177,7 @@ async def broadcast_cancel(
     """取消发送: whoever has not been sent to yet gets nothing (audited)."""
     broadcast = await _broadcast(session, broadcast_id)
     if broadcast.status not in row_service.ACTIVE:
-        flash(request, f"这次推送{status_label(broadcast.status)},不能再取消。", "warning")
+        flash(request, f"这次推送{status_label(broadcast.status)}，不能再取消。", "warning")
         return redirect(f"/admin/broadcasts/{broadcast_id}")
     stopped = await row_service.cancel(
         session, broadcast_id=broadcast_id, now=now(request), by=me.username
@@ -188,7 +188,7 @@ async def broadcast_cancel(
         action="broadcast.cancel",
         target_type="broadcast",
         target_id=broadcast_id,
-        summary=f"取消发送:{broadcast.title}({stopped} 人未发出)",
+        summary=f"取消发送：{broadcast.title}（{stopped} 人未发出）",
     )
-    flash(request, f"已取消发送,{stopped} 人的消息不再发出;已经发出的无法撤回。")
+    flash(request, f"已取消发送，{stopped} 人的消息不再发出；已经发出的无法撤回。")
     return redirect(f"/admin/broadcasts/{broadcast_id}")

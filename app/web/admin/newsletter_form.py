@@ -120,9 +120,9 @@ async def _check(
     try:
         when = _parse_when(shown["scheduled_at"], _zone(request))
     except ValueError:
-        errors["scheduled_at"] = "时间格式不对,请用日期时间选择器"
+        errors["scheduled_at"] = "时间格式不对，请用日期时间选择器"
     if when is not None and when <= now(request):
-        errors["scheduled_at"] = "定时发送的时间已经过去,请选择以后的时间"
+        errors["scheduled_at"] = "定时发送的时间已经过去，请选择以后的时间"
     cover, cover_error = await _cover(form)
     if cover_error:
         errors["cover"] = cover_error
@@ -191,7 +191,7 @@ async def _page(
 
 def _editable(issue: NewsletterIssue) -> NewsletterIssue:
     if issue.status not in EDITABLE:
-        raise ConsoleError("这一期已经发送(或已取消),不能再修改。")
+        raise ConsoleError("这一期已经发送（或已取消），不能再修改。")
     return issue
 
 
@@ -231,7 +231,7 @@ async def create_issue(request: Request, session: Session, me: ConsoleWriter) ->
         action="newsletter.create",
         target_type="newsletter_issue",
         target_id=issue.id,
-        summary=f"新建第 {issue.number} 期:{issue.title}",
+        summary=f"新建第 {issue.number} 期：{issue.title}",
         after=audit_view(issue),
     )
     flash(request, f"已保存第 {issue.number} 期《{issue.title}》。下面是预览。")
@@ -268,7 +268,7 @@ async def update_issue(
         action="newsletter.update",
         target_type="newsletter_issue",
         target_id=issue.id,
-        summary=f"修改第 {issue.number} 期:{issue.title}",
+        summary=f"修改第 {issue.number} 期：{issue.title}",
         before=before,
         after=audit_view(issue),
     )

@@ -40,7 +40,7 @@ class SeriesCreate(BaseModel):
     def _menu_key(cls, value: str | None) -> str | None:
         allowed = all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in value or "")
         if not allowed:
-            raise ValueError("只能用英文字母、数字和 _(与菜单里按钮的 key 一致)")
+            raise ValueError("只能用英文字母、数字和 _（与菜单里按钮的 key 一致）")
         return value.upper() if value else value
 
 

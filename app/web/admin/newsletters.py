@@ -17,6 +17,7 @@ from app.services import newsletters as newsletter_service
 from app.services.admins import Principal
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.rows import DuplicateBroadcast
 from app.web.admin.broadcasts import numbers, visible_people
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int
@@ -189,13 +190,13 @@ async def issue_send(
     issue = await issue_or_404(session, issue_id)
     if issue.broadcast_id is not None:
         # A second click, or another tab: never a second broadcast, just the first one's page.
-        flash(request, "这一期已经发送过,下面是它的推送进度。", "info")
+        flash(request, "这一期已经发送过，下面是它的推送进度。", "info")
         return redirect(f"/admin/broadcasts/{issue.broadcast_id}")
     state = request.app.state
     try:
         # publish() runs its own units of work (it calls WeChat between them); nothing is
         # written in this request's session before it, so SQLite's single writer is free.
-        broadcast = await publish(
+        published = await publish(
             sessions=state.sessions,
             client=state.broadcast_client,
             settings=state.settings,
@@ -203,16 +204,22 @@ async def issue_send(
             actor=me.username,
             now=now(request),
         )
+    except DuplicateBroadcast as exc:
+        # Two clicks at the same moment: the other request created it; show that one.
+        return redirect(f"/admin/broadcasts/{exc.existing.id}")
     except PublishError as exc:
         await session.refresh(issue)  # publish may have stored the cover or draft meanwhile
         return await preview_page(request, session, me, issue, error=str(exc), status_code=400)
+    broadcast = published.broadcast
+    if not published.created:
+        return redirect(f"/admin/broadcasts/{broadcast.id}")
     await audit.record(
         session,
         actor=actor(request, me),
         action="newsletter.send",
         target_type="newsletter_issue",
         target_id=issue_id,
-        summary=f"发送 {broadcast.title}(共 {broadcast.total} 人,推送 #{broadcast.id})",
+        summary=f"发送 {broadcast.title}（共 {broadcast.total} 人，推送 #{broadcast.id}）",
     )
     state.broadcasts.kick()
     flash(request, f"已开始发送 {broadcast.title}。")
@@ -226,7 +233,7 @@ async def issue_unschedule(
     """取消定时: the issue goes back to being a draft (audited)."""
     issue = await issue_or_404(session, issue_id)
     if issue.status != IssueStatus.SCHEDULED.value:
-        flash(request, f"这一期{issue_label(issue.status)},没有定时发送可以取消。", "warning")
+        flash(request, f"这一期{issue_label(issue.status)}，没有定时发送可以取消。", "warning")
         return redirect(f"/admin/newsletters/{issue_id}")
     before = audit_view(issue)
     issue.status = IssueStatus.DRAFT.value
@@ -240,9 +247,9 @@ async def issue_unschedule(
         action="newsletter.unschedule",
         target_type="newsletter_issue",
         target_id=issue_id,
-        summary=f"取消定时:第 {issue.number} 期 {issue.title}",
+        summary=f"取消定时：第 {issue.number} 期 {issue.title}",
         before=before,
         after=audit_view(issue),
     )
-    flash(request, "已取消定时发送,这一期回到草稿。")
+    flash(request, "已取消定时发送，这一期回到草稿。")
     return redirect(f"/admin/newsletters/{issue_id}")
