@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 import httpx
@@ -44,3 +45,61 @@ async def test_transient_errors_are_retried_and_never_duplicated(client: httpx.A
     assert Counter(r.status for r in rows) == Counter({"sent": 60}), report
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
     assert sandbox_of(client).call_count("/cgi-bin/message/template/send", -1) > 0
+
+
+async def test_two_senders_at_once_share_the_work_and_never_overlap(
+    client: httpx.AsyncClient,
+) -> None:
+    members = await add_members(client, 80)
+    broadcast_id = await make_broadcast(client, members)
+    sandbox_of(client).faults.latency_ms = 30  # long enough for both to be mid-flight together
+    sandbox_of(client).faults.paths = ["/cgi-bin/message/template/send"]
+
+    first, second = await asyncio.gather(
+        sender_for(client, concurrency=6).run(), sender_for(client, concurrency=6).run()
+    )
+
+    assert first.sent + second.sent == 80
+    if client.app.state.engine.dialect.name == "postgresql":  # type: ignore[attr-defined]
+        # SKIP LOCKED lets both take rows; SQLite's single writer may let one take them all.
+        assert first.sent > 0 and second.sent > 0
+    assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
+    rows = await rows_of(client, broadcast_id)
+    assert {r.status for r in rows} == {"sent"}
+
+
+async def test_scheduled_newsletter_goes_out_at_its_time(client: httpx.AsyncClient, clock) -> None:
+    from datetime import timedelta
+
+    from app.jobs.broadcasts import JobContext, send_due
+    from app.models import NewsletterIssue
+    from app.services import newsletters as newsletter_service
+
+    members = await add_members(client, 3)
+    app = client.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        await newsletter_service.ensure_default_series(session)
+        (series, *_rest) = await newsletter_service.all_series(session)
+        issue = NewsletterIssue(
+            series_id=series.id,
+            number=1,
+            title="定时的一期",
+            body="正文",
+            status="scheduled",
+            scheduled_at=clock() + timedelta(hours=1),
+        )
+        session.add(issue)
+        await session.commit()
+    ctx = JobContext(
+        app.state.engine, app.state.sessions, app.state.broadcast_client, app.state.settings
+    )
+
+    early = await send_due(ctx, now=clock())
+    assert early.sent == 0 and deliveries_by_openid(client) == Counter()
+
+    late = await send_due(ctx, now=clock() + timedelta(hours=1, seconds=1))
+    assert late.sent == 3
+    assert deliveries_by_openid(client) == Counter({m.openid: 1 for m in members})
+    async with app.state.sessions() as session:
+        stored = await session.get(NewsletterIssue, issue.id)
+    assert stored is not None and stored.status == "sent"

@@ -181,10 +181,15 @@ async def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    # Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED): PostgreSQL may
+    # rescan such a subquery and update more rows than the limit (seen: 80 claimed for 6).
+    ids = [int(i) for i in (await session.exec(pick)).all() if i is not None]
+    if not ids:
+        return []
     statement = (
         update(BroadcastRecipient)
         .where(
-            col(BroadcastRecipient.id).in_(pick.scalar_subquery()),
+            col(BroadcastRecipient.id).in_(ids),
             col(BroadcastRecipient.status) == RecipientStatus.PENDING.value,
         )
         .values(status=RecipientStatus.SENDING.value, claimed_by=worker, claimed_at=now)
