@@ -19,8 +19,12 @@ console = Console(stderr=True)
 
 def _settings() -> Settings:
     from app.cli import _checked_settings
+    from app.logging import configure_logging
 
-    return _checked_settings()
+    settings = _checked_settings()
+    # The progress bar and the summary say what happened; only warnings go to the log here.
+    configure_logging(level="WARNING", json=False, secrets=settings.secret_values())
+    return settings
 
 
 async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> dict[str, Any]:
@@ -65,31 +69,39 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
         )
         with bar:
             report = await sender.run(broadcast_id)
-    return {
-        "broadcasts": report.broadcasts,
-        "sent": report.sent,
-        "failed": report.failed,
-        "unreachable": report.unreachable,
-        "unknown": report.unknown,
-        "paused": report.paused,
-        "reconciled": report.reconciled,
-    }
+        finals = []
+        async with rt.sessions() as session:
+            for bid in report.broadcasts:
+                broadcast = await session.get(Broadcast, bid)
+                if broadcast is not None:
+                    numbers = await progress_service.progress(session, broadcast=broadcast)
+                    finals.append((broadcast, numbers))
+    return {"report": report, "finals": finals}
 
 
 def _summary(result: dict[str, Any]) -> None:
-    reconciled = result["reconciled"]
+    """What this run did, then where each broadcast it touched stands, with the reasons."""
+    report = result["report"]
+    reconciled = report.reconciled
     if reconciled.get("in_doubt") or reconciled.get("requeued") or reconciled.get("batches"):
         console.print(
             f"接续上次中断：{reconciled.get('in_doubt', 0)} 条结果待确认，"
             f"{reconciled.get('requeued', 0)} 条未收到微信回执已重新排队，"
             f"{reconciled.get('batches', 0)} 个群发批次重新提交"
         )
-    console.print(
-        f"本次发送：成功 {result['sent']}，失败 {result['failed']}，"
-        f"无法送达 {result['unreachable']}，结果待确认 {result['unknown']}"
-    )
-    if result["paused"]:
-        console.print(f"已暂停（微信额度用完，到时自动继续）：推送 {result['paused']}")
+    console.print(f"本次发出 {report.sent} 条。")
+    for broadcast, numbers in result["finals"]:
+        line = (
+            f"推送 {broadcast.id}「{broadcast.title}」：共 {numbers.total} 人，"
+            f"已发送 {numbers.count_of('sent')}，失败 {numbers.count_of('failed')}，"
+            f"无法送达 {numbers.count_of('unreachable')}，待确认 {numbers.count_of('unknown')}，"
+            f"待发送 {numbers.count_of('pending')}"
+        )
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
+        for reason, count in sorted(numbers.reasons.items(), key=lambda item: -item[1]):
+            console.print(f"  {reason}：{count} 人", markup=False, highlight=False)
+    if report.paused:
+        console.print(f"已暂停（微信额度用完，到时自动继续）：推送 {report.paused}")
 
 
 @broadcasts_cli.command("resume")
@@ -118,17 +130,17 @@ def list_broadcasts(limit: int = typer.Option(20, help="How many, newest first")
         finally:
             await engine.dispose()
 
-    table = Table("ID", "标题", "状态", "人数", "已发送", "失败", "无法送达", "待发送", "待确认")
+    table = Table("ID", "状态", "人数", "已发送", "失败", "无法送达", "待发送", "待确认", "标题")
     for broadcast, numbers in asyncio.run(load()):
         table.add_row(
             str(broadcast.id),
-            broadcast.title,
             BroadcastStatus(broadcast.status).label,
             str(numbers.total),
             *(
                 str(numbers.count_of(s))
                 for s in ("sent", "failed", "unreachable", "pending", "unknown")
             ),
+            broadcast.title,
         )
     Console().print(table)
 
