@@ -138,3 +138,45 @@ async def test_sigkill_mid_broadcast_then_resume(
         broadcast = await session.get(Broadcast, broadcast_id)
     assert Counter(r.status for r in rows) == Counter({"sent": MEMBERS})
     assert broadcast is not None and broadcast.status == "done"
+
+
+async def test_push_newsletter_from_the_command_line(make_client: Callable[..., Any]) -> None:
+    from app.models import NewsletterIssue
+    from app.services import newsletters as newsletter_service
+
+    client: httpx.AsyncClient = await make_client()
+    members = await add_members(client, 4)
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        await newsletter_service.ensure_default_series(session)
+        series = (await newsletter_service.all_series(session))[1]
+        issue = NewsletterIssue(series_id=series.id, number=7, title="命令行发的一期", body="正文")
+        session.add(issue)
+        await session.commit()
+    async with serve_in_background(client.app.state.sandbox_app) as sandbox_url:  # type: ignore[attr-defined]
+        proc = await asyncio.create_subprocess_exec(
+            str(SHENTE),
+            "push",
+            "newsletter",
+            str(issue.id),
+            "--quiet",
+            env=_env(client, sandbox_url),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 90)
+    text = out.decode()
+    assert proc.returncode == 0, text
+    assert "《神特清风》第 7 期｜命令行发的一期」：共 4 人，已发送 4" in text
+    assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
+
+    proc = await asyncio.create_subprocess_exec(
+        str(SHENTE),
+        "push",
+        "newsletter",
+        "999999",
+        env=_env(client, "http://127.0.0.1:9"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1 and "这一期不存在" in out.decode()
