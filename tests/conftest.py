@@ -253,3 +253,22 @@ async def post(
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+async def proxied(backend: Backend, make_client: Callable[..., Any]) -> AsyncIterator[Any]:
+    """An app whose PostgreSQL connections go through a proxy the test can cut and restore."""
+    from sqlalchemy.engine import make_url
+
+    from tests.tcp_proxy import TcpProxy
+
+    if backend.name != "postgresql":
+        pytest.skip("the network cut is simulated on PostgreSQL; SQLite is a local file")
+    url = make_url(backend.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    client = await make_client(database_url=url.set(port=proxy.port).render_as_string(False))
+    yield client, proxy
+    await proxy.start() if proxy._server is None else None
+    await truncate(client.app)
+    await proxy.stop()

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.broadcasting.messages import link_for, send_one
 from app.config import Settings
-from app.db import unit_of_work
+from app.db import is_database_unavailable, unit_of_work
 from app.models import (
     Broadcast,
     BroadcastBatch,
@@ -65,6 +65,7 @@ INTERNAL = "系统内部错误，结果待确认"
 FLUSH_SECONDS = 0.1
 HEARTBEAT_SECONDS = 5.0
 STATUS_CHECK_SECONDS = 1.0
+FLUSH_ATTEMPTS = 4  # 0.5 + 1 + 2 s of waiting for the database before giving up
 
 
 @dataclass
@@ -206,10 +207,33 @@ class BroadcastSender:
 
     # --- per-person rows ----------------------------------------------------------------
     async def _send_rows(self, broadcast: Broadcast, report: SendReport) -> None:
-        """Keep up to `concurrency` requests in flight; write outcomes in small groups."""
-        assert broadcast.id is not None
+        """Send the per-person rows; if the database goes away, finish what is in flight."""
         inflight: set[asyncio.Task[Outcome]] = set()
         outcomes: list[Outcome] = []
+        try:
+            await self._pump(broadcast, report, inflight, outcomes)
+        finally:
+            # Requests already on their way complete; their outcomes are written if the
+            # database lets us. Whatever cannot be written stays `sending` and is reconciled.
+            if inflight:
+                done, _ = await asyncio.wait(inflight, timeout=self._drain_seconds())
+                outcomes.extend(t.result() for t in done)
+            if outcomes:
+                with contextlib.suppress(Exception):
+                    await self._flush(broadcast.id or 0, outcomes, report)
+
+    def _drain_seconds(self) -> float:
+        return self.settings.wechat_api_timeout_seconds * (self.settings.wechat_api_max_retries + 1)
+
+    async def _pump(
+        self,
+        broadcast: Broadcast,
+        report: SendReport,
+        inflight: set[asyncio.Task[Outcome]],
+        outcomes: list[Outcome],
+    ) -> None:
+        """Keep up to `concurrency` requests in flight; write outcomes in small groups."""
+        assert broadcast.id is not None
         last_flush = last_check = time.monotonic()
         stopping = False
         low_water = max(1, self.concurrency // 4)
@@ -229,7 +253,7 @@ class BroadcastSender:
             if not inflight:
                 if outcomes:
                     await self._flush(broadcast.id, outcomes, report)
-                    outcomes = []
+                    outcomes.clear()
                 if stopping:
                     break
                 if not claimed:
@@ -249,7 +273,8 @@ class BroadcastSender:
             now = time.monotonic()
             if outcomes and (len(outcomes) >= low_water or now - last_flush >= FLUSH_SECONDS):
                 await self._flush(broadcast.id, outcomes, report)
-                outcomes, last_flush = [], now
+                outcomes.clear()
+                last_flush = now
             if not stopping and now - last_check >= STATUS_CHECK_SECONDS:
                 last_check = now
                 stopping = not await self._still_wanted(broadcast.id)
@@ -354,11 +379,22 @@ class BroadcastSender:
         )
 
     async def _flush(self, broadcast_id: int, outcomes: list[Outcome], report: SendReport) -> None:
-        async with unit_of_work(self.sessions) as session:
-            await row_service.record(session, worker=self.worker_id, outcomes=outcomes)
-            if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
-                self._last_heartbeat = time.monotonic()
-                await worker_service.heartbeat(session, worker_id=self.worker_id, now=self.clock())
+        """Write outcomes; a database blip is waited out (briefly), then the run stops."""
+        for attempt in range(FLUSH_ATTEMPTS):
+            try:
+                async with unit_of_work(self.sessions) as session:
+                    await row_service.record(session, worker=self.worker_id, outcomes=outcomes)
+                    if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
+                        self._last_heartbeat = time.monotonic()
+                        await worker_service.heartbeat(
+                            session, worker_id=self.worker_id, now=self.clock()
+                        )
+                break
+            except Exception as exc:
+                if not is_database_unavailable(exc) or attempt == FLUSH_ATTEMPTS - 1:
+                    raise
+                log.warning("broadcast outcomes not written yet", error=type(exc).__name__)
+                await asyncio.sleep(0.5 * 2**attempt)
         for outcome in outcomes:
             report.count(outcome)
         await self._progress(broadcast_id)

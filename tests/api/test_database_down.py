@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy.engine import make_url
-
 from app.models import InboundMessage
-from tests.conftest import count_rows, post, truncate
-from tests.tcp_proxy import TcpProxy
+from tests.conftest import count_rows, post
 from tests.wechat_peer import random_openid
-
-
-@pytest.fixture
-async def proxied(backend, make_client):
-    if backend.name != "postgresql":
-        pytest.skip("the network cut is simulated on PostgreSQL; SQLite is a local file")
-    url = make_url(backend.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    client = await make_client(database_url=url.set(port=proxy.port).render_as_string(False))
-    yield client, proxy
-    await proxy.start() if proxy._server is None else None
-    await truncate(client.app)
-    await proxy.stop()
 
 
 async def test_database_down_means_503_then_recovery(proxied, peer):

@@ -1,0 +1,81 @@
+"""The database goes away mid-broadcast: a blip is waited out; an outage stops the sender
+with nothing lost, and the resume after it sends each member exactly one message."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from app.db import is_database_unavailable
+from tests.broadcasts.conftest import (
+    add_members,
+    deliveries_by_openid,
+    make_broadcast,
+    rows_of,
+    sandbox_of,
+    sender_for,
+)
+from tests.conftest import Clock
+
+TEMPLATE_SEND = "/cgi-bin/message/template/send"
+
+
+async def _when_delivered(client: Any, count: int) -> None:
+    async with asyncio.timeout(30):
+        while len(sandbox_of(client).deliveries) < count:
+            await asyncio.sleep(0.005)
+
+
+async def test_a_short_blip_is_waited_out(proxied: Any) -> None:
+    client, proxy = proxied
+    members = await add_members(client, 40)
+    broadcast_id = await make_broadcast(client, members)
+    sandbox_of(client).faults.latency_ms = 20
+    sandbox_of(client).faults.paths = [TEMPLATE_SEND]
+
+    sending = asyncio.create_task(sender_for(client, concurrency=4).run())
+    await _when_delivered(client, 10)
+    await proxy.stop()  # every connection cut, new ones refused…
+    await asyncio.sleep(0.3)
+    await proxy.start()  # …and back before the sender gives up
+    report = await sending
+
+    assert report.sent == 40
+    assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
+    assert {r.status for r in await rows_of(client, broadcast_id)} == {"sent"}
+
+
+async def test_an_outage_stops_the_sender_and_the_resume_finishes(
+    proxied: Any, clock: Clock
+) -> None:
+    client, proxy = proxied
+    members = await add_members(client, 40)
+    broadcast_id = await make_broadcast(client, members)
+    sandbox = sandbox_of(client)
+    sandbox.faults.latency_ms = 20
+    sandbox.faults.paths = [TEMPLATE_SEND]
+
+    sending = asyncio.create_task(sender_for(client, concurrency=4, clock=clock).run())
+    await _when_delivered(client, 10)
+    await proxy.stop()
+    with pytest.raises(Exception) as stopped:  # the sender says so; it does not pretend
+        await sending
+    assert is_database_unavailable(stopped.value)
+    delivered_during = Counter(d.openid for d in sandbox.deliveries)
+    assert max(delivered_during.values()) == 1
+
+    await proxy.start()
+    # WeChat's receipts for what went out reach /wechat once we are reachable again.
+    callbacks = client.app.state.sandbox_app.state.sandbox_callbacks
+    for send in list(sandbox.template_sends.values()):
+        assert (await callbacks.emit_job_finish(send.msgid)).status == 200
+    await sender_for(client, concurrency=4, clock=clock).run()
+    clock.advance(client.app.state.settings.broadcast_receipt_grace_seconds + 1)
+    await sender_for(client, concurrency=4, clock=clock).run()
+
+    assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
+    rows = await rows_of(client, broadcast_id)
+    assert Counter(r.status for r in rows) == Counter({"sent": 40})
