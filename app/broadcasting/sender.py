@@ -18,6 +18,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 import structlog
 from sqlalchemy import text
@@ -65,7 +67,8 @@ INTERNAL = "系统内部错误，结果待确认"
 FLUSH_SECONDS = 0.1
 HEARTBEAT_SECONDS = 5.0
 STATUS_CHECK_SECONDS = 1.0
-FLUSH_ATTEMPTS = 4  # 0.5 + 1 + 2 s of waiting for the database before giving up
+DB_ATTEMPTS = 4  # 0.5 + 1 + 2 s of waiting for the database before giving up
+T = TypeVar("T")
 
 
 @dataclass
@@ -134,11 +137,17 @@ class BroadcastSender:
         )
         self._quota: QuotaError | None = None
         self._last_heartbeat = 0.0
+        self._lock: AsyncConnection | None = None
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, broadcast_id: int | None = None) -> SendReport:
         """Settle what dead senders left, then send every due broadcast (or just one)."""
         report = SendReport()
+        async with self.sessions() as session:
+            if not await row_service.anything_to_do(
+                session, now=self.clock(), broadcast_id=broadcast_id
+            ):
+                return report  # the scheduler asks every 30 s; most rounds find nothing
         async with self._registered():
             async with unit_of_work(self.sessions) as session:
                 report.reconciled = await worker_service.reconcile(
@@ -156,14 +165,9 @@ class BroadcastSender:
     @contextlib.asynccontextmanager
     async def _registered(self) -> AsyncIterator[None]:
         """Exist as a worker (a row, and on PostgreSQL an advisory lock) for the run's length."""
-        lock: AsyncConnection | None = None
         async with unit_of_work(self.sessions) as session:
             await worker_service.register(session, worker_id=self.worker_id, now=self.clock())
-        if self.engine.dialect.name == "postgresql":
-            lock = await self.engine.connect()
-            key = worker_service.lock_key(self.worker_id)
-            await lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            await lock.commit()  # the session-level lock outlives the transaction
+        await self._relock()
         try:
             yield
         finally:
@@ -172,9 +176,27 @@ class BroadcastSender:
                     await worker_service.stopped(
                         session, worker_id=self.worker_id, now=self.clock()
                     )
-            if lock is not None:
+            if self._lock is not None:
                 with contextlib.suppress(Exception):
-                    await lock.close()
+                    await self._lock.close()
+
+    async def _relock(self) -> None:
+        """Hold this worker's advisory lock (PostgreSQL), on a new connection if the old died."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        if self._lock is not None:
+            with contextlib.suppress(Exception):
+                await self._lock.execute(text("SELECT 1"))
+                return  # still holding it
+            with contextlib.suppress(Exception):
+                await self._lock.invalidate()
+            self._lock = None
+        with contextlib.suppress(Exception):  # the database may still be away: next time
+            lock = await self.engine.connect()
+            key = worker_service.lock_key(self.worker_id)
+            await lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            await lock.commit()  # the session-level lock outlives the transaction
+            self._lock = lock
 
     async def _send_broadcast(self, broadcast_id: int, report: SendReport) -> None:
         async with unit_of_work(self.sessions) as session:
@@ -240,14 +262,15 @@ class BroadcastSender:
         while True:
             claimed: list[BroadcastRecipient] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:
-                async with unit_of_work(self.sessions) as session:
-                    claimed = await row_service.claim(
-                        session,
+                claimed = await self._db(
+                    partial(
+                        row_service.claim,
                         broadcast_id=broadcast.id,
                         worker=self.worker_id,
                         limit=self.concurrency - len(inflight),
                         now=self.clock(),
                     )
+                )
                 for row in claimed:
                     inflight.add(asyncio.create_task(self._send_row(broadcast, row)))
             if not inflight:
@@ -281,10 +304,11 @@ class BroadcastSender:
 
     async def _wait_for_retries(self, broadcast_id: int) -> float | None:
         """Seconds until the next retry is due, or None when nothing is left for this run."""
-        async with self.sessions() as session:
-            due_at = await row_service.next_due(
+        due_at = await self._db(
+            lambda session: row_service.next_due(
                 session, broadcast_id=broadcast_id, now=self.clock()
             )
+        )
         if due_at is None:
             return None
         wait = (due_at - self.clock()).total_seconds()
@@ -293,8 +317,7 @@ class BroadcastSender:
         return max(0.01, wait)
 
     async def _still_wanted(self, broadcast_id: int) -> bool:
-        async with self.sessions() as session:
-            broadcast = await session.get(Broadcast, broadcast_id)
+        broadcast = await self._db(lambda session: session.get(Broadcast, broadcast_id))
         return broadcast is not None and broadcast.status == BroadcastStatus.SENDING.value
 
     async def _send_row(self, broadcast: Broadcast, row: BroadcastRecipient) -> Outcome:
@@ -378,23 +401,30 @@ class BroadcastSender:
             reason=f"微信返回错误 {exc.errcode}：{exc.errmsg}"[:200],
         )
 
-    async def _flush(self, broadcast_id: int, outcomes: list[Outcome], report: SendReport) -> None:
-        """Write outcomes; a database blip is waited out (briefly), then the run stops."""
-        for attempt in range(FLUSH_ATTEMPTS):
+    async def _db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run one unit of work; a database blip is waited out (briefly), then the run stops."""
+        for attempt in range(DB_ATTEMPTS):
             try:
                 async with unit_of_work(self.sessions) as session:
-                    await row_service.record(session, worker=self.worker_id, outcomes=outcomes)
-                    if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
-                        self._last_heartbeat = time.monotonic()
-                        await worker_service.heartbeat(
-                            session, worker_id=self.worker_id, now=self.clock()
-                        )
-                break
+                    return await work(session)
             except Exception as exc:
-                if not is_database_unavailable(exc) or attempt == FLUSH_ATTEMPTS - 1:
+                if not is_database_unavailable(exc) or attempt == DB_ATTEMPTS - 1:
                     raise
-                log.warning("broadcast outcomes not written yet", error=type(exc).__name__)
+                log.warning("broadcast database unavailable, waiting", error=type(exc).__name__)
                 await asyncio.sleep(0.5 * 2**attempt)
+                await self._relock()
+        raise AssertionError("unreachable")
+
+    async def _flush(self, broadcast_id: int, outcomes: list[Outcome], report: SendReport) -> None:
+        """Write outcomes (and the heartbeat) in one unit of work."""
+
+        async def write(session: AsyncSession) -> None:
+            await row_service.record(session, worker=self.worker_id, outcomes=outcomes)
+            if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
+                self._last_heartbeat = time.monotonic()
+                await worker_service.heartbeat(session, worker_id=self.worker_id, now=self.clock())
+
+        await self._db(write)
         for outcome in outcomes:
             report.count(outcome)
         await self._progress(broadcast_id)

@@ -158,6 +158,24 @@ async def due(
     return [int(i) for i in (await session.exec(statement.order_by(col(Broadcast.id)))).all() if i]
 
 
+async def anything_to_do(
+    session: AsyncSession, *, now: datetime, broadcast_id: int | None = None
+) -> bool:
+    """Whether a sender has work: a due broadcast, or rows left sending or in doubt."""
+    if await due(session, now=now, broadcast_id=broadcast_id):
+        return True
+    unsettled = await session.exec(
+        select(BroadcastRecipient.id)
+        .where(
+            col(BroadcastRecipient.status).in_(
+                [RecipientStatus.SENDING.value, RecipientStatus.UNKNOWN.value]
+            )
+        )
+        .limit(1)
+    )
+    return unsettled.first() is not None
+
+
 async def claim(
     session: AsyncSession, *, broadcast_id: int, worker: str, limit: int, now: datetime
 ) -> list[BroadcastRecipient]:
@@ -319,7 +337,13 @@ _OUTCOME = (
     .where(
         and_(
             _R.id == bindparam("row_id"),
-            _R.status == RecipientStatus.SENDING.value,
+            # Still ours: `sending`, or put in doubt by a reconcile that thought us dead (an
+            # answer we did get settles it). A row requeued or re-claimed since is not ours.
+            # (two comparisons, not IN: executemany cannot expand a list)
+            or_(
+                _R.status == RecipientStatus.SENDING.value,
+                _R.status == RecipientStatus.UNKNOWN.value,
+            ),
             _R.claimed_by == bindparam("worker"),
         )
     )

@@ -7,7 +7,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, text, update
+from sqlalchemy import delete, func, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,7 +80,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 async def _is_dead(session: AsyncSession, worker: BroadcastWorker, now: datetime) -> bool:
-    if worker.stopped_at is not None or now - worker.heartbeat_at > HEARTBEAT_TIMEOUT:
+    if worker.stopped_at is not None:
         return True
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
@@ -89,10 +89,11 @@ async def _is_dead(session: AsyncSession, worker: BroadcastWorker, now: datetime
         got = (await execute(session, text("SELECT pg_try_advisory_lock(:k)"), {"k": key})).scalar()
         if got:
             await execute(session, text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            return True
-        return False
-    # SQLite is one machine's database: the process table answers.
-    return worker.hostname == socket.gethostname() and not _pid_alive(worker.pid)
+        return bool(got)
+    if worker.hostname == socket.gethostname():
+        # SQLite is one machine's database: the process table answers.
+        return not _pid_alive(worker.pid)
+    return now - worker.heartbeat_at > HEARTBEAT_TIMEOUT
 
 
 async def dead_workers(session: AsyncSession, *, now: datetime, exclude: str | None) -> list[str]:
@@ -136,6 +137,11 @@ async def reconcile(
     Mass batches carry a clientmsgid WeChat de-duplicates, so they are simply sent again.
     """
     dead = await dead_workers(session, now=now, exclude=exclude)
+    # Finished senders are history only after a day (their ids stay on the rows they sent).
+    await execute(
+        session,
+        delete(BroadcastWorker).where(col(BroadcastWorker.stopped_at) < now - timedelta(days=1)),
+    )
     in_doubt = requeued = batches = 0
     if dead:
         result = await execute(
