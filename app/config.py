@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody configured this". Production refuses to start with any of them.
@@ -79,9 +79,19 @@ class Settings(BaseSettings):
     broadcast_rate_per_second: float = Field(default=50.0, gt=0)
     broadcast_max_attempts: int = Field(default=5, ge=1)
     broadcast_receipt_grace_seconds: int = Field(default=600, ge=1)
+    # No push reaches a phone in these hours (China time); "off" to send at any hour.
+    quiet_hours: str = "22:00-07:30"
 
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_parse(cls, value: str) -> str:
+        from app.services.broadcasts.quiet import QuietHours
+
+        QuietHours.parse(value)  # refuse a malformed window at start-up, not at 22:00
+        return value
 
     def model_post_init(self, context: object, /) -> None:
         """Fill dev/test defaults so the app runs with no WeChat account at all."""

@@ -165,6 +165,8 @@ def settings_for(backend: Backend, peer: WeChatPeer) -> Callable[..., Settings]:
             "wechat_token": peer.token,
             "wechat_encoding_aes_key": peer.aes_key,
             "log_level": "WARNING",
+            # Tests run at any hour; the quiet-hours tests switch them on with their own clock.
+            "quiet_hours": "off",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -40,6 +40,7 @@ from app.models.types import CHINA, utcnow
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts import workers as worker_service
 from app.services.broadcasts.links import RecipientLinks
+from app.services.broadcasts.quiet import QuietHours
 from app.services.broadcasts.rows import Outcome
 from app.wechat.client import WeChatClient
 from app.wechat.errors import (
@@ -138,6 +139,8 @@ class BroadcastSender:
         self._quota: QuotaError | None = None
         self._last_heartbeat = 0.0
         self._lock: AsyncConnection | None = None
+        self._quiet: datetime | None = None
+        self.quiet_hours = QuietHours.parse(settings.quiet_hours)
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, broadcast_id: int | None = None) -> SendReport:
@@ -198,14 +201,26 @@ class BroadcastSender:
             await lock.commit()  # the session-level lock outlives the transaction
             self._lock = lock
 
+    def _quiet_until(self, broadcast: Broadcast) -> datetime | None:
+        """The end of the quiet hours we are in (None: send), unless the broadcast is urgent."""
+        if self.quiet_hours is None or broadcast.message.get("urgent"):
+            return None
+        return self.quiet_hours.until(self.clock())
+
     async def _send_broadcast(self, broadcast_id: int, report: SendReport) -> None:
         async with unit_of_work(self.sessions) as session:
+            broadcast = await row_service.get(session, broadcast_id=broadcast_id)
+            if broadcast is None:
+                return
+            quiet = self._quiet_until(broadcast)
+            if quiet is not None:
+                await self._pause_quiet(session, broadcast_id, quiet, report)
+                return
             if not await row_service.start(session, broadcast_id=broadcast_id, now=self.clock()):
                 return
-            broadcast = await row_service.get(session, broadcast_id=broadcast_id)
-        assert broadcast is not None
         report.broadcasts.append(broadcast_id)
         self._quota = None
+        self._quiet = None
         log.info("broadcast sending", broadcast=broadcast_id, worker=self.worker_id)
         await self._send_batches(broadcast, report)
         if self._quota is None:
@@ -221,11 +236,24 @@ class BroadcastSender:
                     session, broadcast_id=broadcast_id, until=until, reason=reason
                 )
                 report.paused.append(broadcast_id)
+            elif self._quiet is not None:
+                await self._pause_quiet(session, broadcast_id, self._quiet, report)
             else:
                 await row_service.finish_if_settled(
                     session, broadcast_id=broadcast_id, now=self.clock()
                 )
         await self._progress(broadcast_id)
+
+    async def _pause_quiet(
+        self, session: AsyncSession, broadcast_id: int, until: datetime, report: SendReport
+    ) -> None:
+        assert self.quiet_hours is not None
+        reason = (
+            f"免打扰时段（{self.quiet_hours.label}），"
+            f"{until.astimezone(CHINA):%m-%d %H:%M} 自动继续"
+        )
+        await row_service.pause(session, broadcast_id=broadcast_id, until=until, reason=reason)
+        report.paused.append(broadcast_id)
 
     # --- per-person rows ----------------------------------------------------------------
     async def _send_rows(self, broadcast: Broadcast, report: SendReport) -> None:
@@ -300,7 +328,8 @@ class BroadcastSender:
                 last_flush = now
             if not stopping and now - last_check >= STATUS_CHECK_SECONDS:
                 last_check = now
-                stopping = not await self._still_wanted(broadcast.id)
+                self._quiet = self._quiet_until(broadcast)  # 22:00 came mid-broadcast
+                stopping = self._quiet is not None or not await self._still_wanted(broadcast.id)
 
     async def _wait_for_retries(self, broadcast_id: int) -> float | None:
         """Seconds until the next retry is due, or None when nothing is left for this run."""

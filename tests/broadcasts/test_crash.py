@@ -41,6 +41,7 @@ def _env(client: httpx.AsyncClient, sandbox_url: str) -> dict[str, str]:
         BROADCAST_CONCURRENCY="3",
         BROADCAST_RATE_PER_SECOND="10000",
         BROADCAST_RECEIPT_GRACE_SECONDS=str(GRACE_SECONDS),
+        QUIET_HOURS="off",
         LOG_LEVEL="WARNING",
     )
     if settings.redis_url:

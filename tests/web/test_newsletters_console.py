@@ -392,3 +392,26 @@ async def test_secretary_lists_only_their_own_people(console: httpx.AsyncClient)
         )
     ]
     assert names == ["本组成员"]
+
+
+async def test_at_night_the_preview_says_when_sending_will_start(
+    make_client: Any, clock: Any
+) -> None:
+    """免打扰时段: the admin is told before clicking; the broadcast waits, nothing goes out."""
+    from datetime import datetime
+
+    from app.models.types import CHINA
+
+    night = await make_client(quiet_hours="22:00-07:30")
+    clock.set(datetime(2026, 12, 1, 23, 0, tzinfo=CHINA))
+    await admin_console(night)
+    await add_members(night, 2)
+    issue_id = await add_issue(night)
+    page = await night.get(f"/admin/newsletters/{issue_id}")
+    assert "现在是免打扰时段：点「立即发送」后，消息在 12-02 07:30 才开始发出。" in page.text
+    response = await post_form(night, f"/admin/newsletters/{issue_id}/send", {})
+    assert response.status_code == 303
+    await night.app.state.broadcasts.drain(10)
+    assert sum(deliveries_by_openid(night).values()) == 0
+    progress = await night.get(response.headers["location"])
+    assert "免打扰时段（22:00–07:30），12-02 07:30 自动继续" in progress.text

@@ -12,11 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.deps import Session
 from app.broadcasting.newsletters import PublishError, plan_reach, publish
 from app.models import IssueStatus, NewsletterIssue, NewsletterSeries
+from app.models.types import CHINA
 from app.services import audit
 from app.services import newsletters as newsletter_service
 from app.services.admins import Principal
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.quiet import QuietHours
 from app.services.broadcasts.rows import DuplicateBroadcast
 from app.web.admin.broadcasts import numbers, visible_people
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
@@ -156,8 +158,16 @@ async def preview_page(
         "label": issue_label,
         "tones": STATUS_TONES,
         "error": error,
+        "quiet_until": _quiet_until(request),
     }
     return render(request, "admin/newsletters/preview.html", context, status_code)
+
+
+def _quiet_until(request: Request) -> str | None:
+    """When sending now would start, if we are in quiet hours (China time, for the notice)."""
+    quiet = QuietHours.parse(request.app.state.settings.quiet_hours)
+    until = quiet.until(now(request)) if quiet is not None else None
+    return f"{until.astimezone(CHINA):%m-%d %H:%M}" if until is not None else None
 
 
 @router.get("/{issue_id:int}", response_class=HTMLResponse)
