@@ -71,7 +71,7 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
             report = await sender.run(broadcast_id)
         finals = []
         async with rt.sessions() as session:
-            for bid in report.broadcasts:
+            for bid in dict.fromkeys([*report.broadcasts, *report.paused]):
                 broadcast = await session.get(Broadcast, bid)
                 if broadcast is not None:
                     numbers = await progress_service.progress(session, broadcast=broadcast)
@@ -98,10 +98,10 @@ def _summary(result: dict[str, Any]) -> None:
             f"待发送 {numbers.count_of('pending')}"
         )
         console.print(line, markup=False, soft_wrap=True, highlight=False)
+        if broadcast.status == "paused" and broadcast.pause_reason:
+            console.print(f"  已暂停：{broadcast.pause_reason}", markup=False, highlight=False)
         for reason, count in sorted(numbers.reasons.items(), key=lambda item: -item[1]):
             console.print(f"  {reason}：{count} 人", markup=False, highlight=False)
-    if report.paused:
-        console.print(f"已暂停（微信额度用完，到时自动继续）：推送 {report.paused}")
 
 
 @broadcasts_cli.command("resume")
