@@ -150,13 +150,13 @@ def cancel(broadcast_id: int = typer.Argument(..., help="The broadcast to stop")
     """Stop a broadcast: what has not been sent is not sent."""
     from app.db import create_engine, session_factory, unit_of_work
     from app.models.types import utcnow
-    from app.services.broadcasts import rows as row_service
+    from app.services.broadcasts import lifecycle
 
     async def run() -> int:
         engine = create_engine(_settings().database_url)
         try:
             async with unit_of_work(session_factory(engine)) as session:
-                return await row_service.cancel(
+                return await lifecycle.cancel(
                     session, broadcast_id=broadcast_id, now=utcnow(), by="cli"
                 )
         finally:

@@ -6,12 +6,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -81,6 +83,13 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         except BaseException:
             await session.rollback()
             raise
+
+
+async def execute(
+    session: AsyncSession, statement: Executable, parameters: Any = None
+) -> CursorResult[Any]:
+    """Run a Core statement (executemany given a list) in the session's transaction."""
+    return await (await session.connection()).execute(statement, parameters)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -4,6 +4,7 @@ Unlike the services it drives, it owns its units of work: a claim commits before
 request leaves, and outcomes commit in small groups as answers come back.
 """
 
-from app.broadcasting.sender import BroadcastSender, SendReport
+from app.broadcasting.outcomes import SendReport
+from app.broadcasting.sender import BroadcastSender
 
 __all__ = ["BroadcastSender", "SendReport"]

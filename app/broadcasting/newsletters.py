@@ -13,14 +13,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.db import unit_of_work
+from app.db import execute, unit_of_work
 from app.models import Broadcast, Channel, IssueStatus, NewsletterIssue, NewsletterSeries
 from app.models.types import CHINA
 from app.services import newsletters as newsletter_service
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.reach import Reach
-from app.services.broadcasts.rows import execute
 from app.wechat.client import DraftArticle, WeChatClient
 from app.wechat.errors import WeChatError
 

@@ -12,7 +12,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.broadcasting.sender import BroadcastSender, SendReport
+from app.broadcasting.outcomes import SendReport
+from app.broadcasting.sender import BroadcastSender
 from app.config import Settings
 from app.wechat.client import WeChatClient
 

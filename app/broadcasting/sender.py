@@ -16,7 +16,6 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
@@ -26,17 +25,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.broadcasting.mass import MassBatches
 from app.broadcasting.messages import link_for, send_one
+from app.broadcasting.outcomes import INTERNAL, SendReport, failure_outcome
 from app.config import Settings
 from app.db import is_database_unavailable, unit_of_work
 from app.models import (
     Broadcast,
-    BroadcastBatch,
     BroadcastRecipient,
     BroadcastStatus,
     RecipientStatus,
 )
 from app.models.types import CHINA, utcnow
+from app.services.broadcasts import lifecycle
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts import workers as worker_service
 from app.services.broadcasts.links import RecipientLinks
@@ -44,60 +45,17 @@ from app.services.broadcasts.quiet import QuietHours
 from app.services.broadcasts.rows import Outcome
 from app.wechat.client import WeChatClient
 from app.wechat.errors import (
-    PermanentError,
     QuotaError,
-    TransientError,
     WeChatError,
-    WindowClosedError,
 )
 
 log = structlog.get_logger(__name__)
 
-CLIENTMSGID_EXISTS = 45065
-# What the secretary reads next to a failed or unreachable row.
-PERMANENT_REASONS = {
-    43004: "已取消关注公众号",
-    40003: "微信 openid 无效",
-    43101: "未订阅该通知",
-    48001: "公众号没有该接口权限",
-    40037: "模板 ID 无效",
-    47003: "模板内容不符合微信规则",
-}
-LOST_ANSWER = "微信未及时应答，可能已送达；等待微信回执确认"
-INTERNAL = "系统内部错误，结果待确认"
 FLUSH_SECONDS = 0.1
 HEARTBEAT_SECONDS = 5.0
 STATUS_CHECK_SECONDS = 1.0
 DB_ATTEMPTS = 4  # 0.5 + 1 + 2 s of waiting for the database before giving up
 T = TypeVar("T")
-
-
-@dataclass
-class SendReport:
-    """What one run did, row by row."""
-
-    sent: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    unknown: int = 0
-    retrying: int = 0
-    paused: list[int] = field(default_factory=list)
-    broadcasts: list[int] = field(default_factory=list)
-    reconciled: dict[str, int] = field(default_factory=dict)
-
-    def count(self, outcome: Outcome) -> None:
-        """Tally one outcome."""
-        match outcome.status:
-            case RecipientStatus.SENT:
-                self.sent += 1
-            case RecipientStatus.FAILED:
-                self.failed += 1
-            case RecipientStatus.UNREACHABLE:
-                self.unreachable += 1
-            case RecipientStatus.UNKNOWN:
-                self.unknown += 1
-            case _:
-                self.retrying += 1
 
 
 def next_china_midnight(now: datetime) -> datetime:
@@ -147,7 +105,7 @@ class BroadcastSender:
         """Settle what dead senders left, then send every due broadcast (or just one)."""
         report = SendReport()
         async with self.sessions() as session:
-            if not await row_service.anything_to_do(
+            if not await lifecycle.anything_to_do(
                 session, now=self.clock(), broadcast_id=broadcast_id
             ):
                 return report  # the scheduler asks every 30 s; most rounds find nothing
@@ -160,7 +118,7 @@ class BroadcastSender:
                     exclude=self.worker_id,
                 )
             async with self.sessions() as session:
-                due = await row_service.due(session, now=self.clock(), broadcast_id=broadcast_id)
+                due = await lifecycle.due(session, now=self.clock(), broadcast_id=broadcast_id)
             for bid in due:
                 await self._send_broadcast(bid, report)
         return report
@@ -190,6 +148,7 @@ class BroadcastSender:
         if self._lock is not None:
             with contextlib.suppress(Exception):
                 await self._lock.execute(text("SELECT 1"))
+                await self._lock.commit()  # never leave it idle in a transaction
                 return  # still holding it
             with contextlib.suppress(Exception):
                 await self._lock.invalidate()
@@ -216,13 +175,15 @@ class BroadcastSender:
             if quiet is not None:
                 await self._pause_quiet(session, broadcast_id, quiet, report)
                 return
-            if not await row_service.start(session, broadcast_id=broadcast_id, now=self.clock()):
+            if not await lifecycle.start(session, broadcast_id=broadcast_id, now=self.clock()):
                 return
         report.broadcasts.append(broadcast_id)
         self._quota = None
         self._quiet = None
         log.info("broadcast sending", broadcast=broadcast_id, worker=self.worker_id)
-        await self._send_batches(broadcast, report)
+        mass = MassBatches(self.sessions, self.client, self.settings, self.clock, self.worker_id)
+        await mass.send(broadcast, report)
+        self._quota = mass.quota
         if self._quota is None:
             await self._send_rows(broadcast, report)
         async with unit_of_work(self.sessions) as session:
@@ -232,14 +193,14 @@ class BroadcastSender:
                     f"微信今日额度已用完（errcode {self._quota.errcode}），"
                     f"{until.astimezone(CHINA):%m-%d %H:%M} 自动继续"
                 )
-                await row_service.pause(
+                await lifecycle.pause(
                     session, broadcast_id=broadcast_id, until=until, reason=reason
                 )
                 report.paused.append(broadcast_id)
             elif self._quiet is not None:
                 await self._pause_quiet(session, broadcast_id, self._quiet, report)
             else:
-                await row_service.finish_if_settled(
+                await lifecycle.finish_if_settled(
                     session, broadcast_id=broadcast_id, now=self.clock()
                 )
         await self._progress(broadcast_id)
@@ -252,7 +213,7 @@ class BroadcastSender:
             f"免打扰时段（{self.quiet_hours.label}），"
             f"{until.astimezone(CHINA):%m-%d %H:%M} 自动继续"
         )
-        await row_service.pause(session, broadcast_id=broadcast_id, until=until, reason=reason)
+        await lifecycle.pause(session, broadcast_id=broadcast_id, until=until, reason=reason)
         report.paused.append(broadcast_id)
 
     # --- per-person rows ----------------------------------------------------------------
@@ -362,73 +323,21 @@ class BroadcastSender:
                 subscribe_template_id=self.settings.wechat_subscribe_template_id,
             )
         except WeChatError as exc:
-            return self._failure(row, exc)
+            if isinstance(exc, QuotaError):
+                self._quota = exc
+            return failure_outcome(
+                row,
+                exc,
+                now=self.clock(),
+                max_attempts=self.settings.broadcast_max_attempts,
+                retry_base=self.retry_base,
+            )
         except Exception:
             log.exception("broadcast row crashed", broadcast=broadcast.id, row=row.id)
             return Outcome(
                 row.id, RecipientStatus.UNKNOWN, reason=INTERNAL, in_doubt_since=self.clock()
             )
         return Outcome(row.id, RecipientStatus.SENT, msgid=msgid, sent_at=self.clock())
-
-    def _failure(self, row: BroadcastRecipient, exc: WeChatError) -> Outcome:
-        assert row.id is not None
-        now = self.clock()
-        if isinstance(exc, QuotaError):
-            self._quota = exc
-            return Outcome(
-                row.id,
-                RecipientStatus.PENDING,
-                errcode=exc.errcode,
-                reason="微信今日额度已用完，暂停后继续",
-                counts_attempt=False,
-            )
-        if isinstance(exc, WindowClosedError):
-            return Outcome(
-                row.id,
-                RecipientStatus.UNREACHABLE,
-                errcode=exc.errcode,
-                reason="不在 48 小时客服消息时限内",
-            )
-        if isinstance(exc, TransientError):
-            if exc.maybe_done:
-                return Outcome(
-                    row.id,
-                    RecipientStatus.UNKNOWN,
-                    errcode=exc.errcode,
-                    reason=LOST_ANSWER,
-                    in_doubt_since=now,
-                )
-            attempts = row.attempts + 1
-            if attempts >= self.settings.broadcast_max_attempts:
-                return Outcome(
-                    row.id,
-                    RecipientStatus.FAILED,
-                    errcode=exc.errcode,
-                    reason=f"重试 {attempts} 次仍失败（{exc.errmsg}）",
-                )
-            delay = row_service.retry_delay(attempts, base=self.retry_base)
-            return Outcome(
-                row.id,
-                RecipientStatus.PENDING,
-                errcode=exc.errcode,
-                reason="暂时失败，稍后自动重试",
-                next_attempt_at=now + delay,
-            )
-        if isinstance(exc, PermanentError) and exc.errcode in PERMANENT_REASONS:
-            status = (
-                RecipientStatus.UNREACHABLE
-                if exc.errcode in (43004, 40003, 43101)
-                else RecipientStatus.FAILED
-            )
-            return Outcome(
-                row.id, status, errcode=exc.errcode, reason=PERMANENT_REASONS[exc.errcode]
-            )
-        return Outcome(
-            row.id,
-            RecipientStatus.FAILED,
-            errcode=exc.errcode,
-            reason=f"微信返回错误 {exc.errcode}：{exc.errmsg}"[:200],
-        )
 
     async def _db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run one unit of work; a database blip is waited out (briefly), then the run stops."""
@@ -461,143 +370,3 @@ class BroadcastSender:
     async def _progress(self, broadcast_id: int) -> None:
         if self.on_progress is not None:
             await self.on_progress(broadcast_id)
-
-    # --- mass batches -------------------------------------------------------------------
-    async def _send_batches(self, broadcast: Broadcast, report: SendReport) -> None:
-        """Send each pending mass batch; a resent batch keeps its clientmsgid."""
-        assert broadcast.id is not None
-        while True:
-            async with unit_of_work(self.sessions) as session:
-                claimed = await row_service.claim_batch(
-                    session, broadcast_id=broadcast.id, worker=self.worker_id, now=self.clock()
-                )
-            if claimed is None:
-                return
-            batch, openids = claimed
-            async with unit_of_work(self.sessions) as session:
-                session.add(batch)
-                if not openids:
-                    await row_service.settle_batch(
-                        session, batch=batch, status=RecipientStatus.CANCELLED, now=self.clock()
-                    )
-                    continue
-                await self._send_batch(session, broadcast, batch, openids, report)
-            if self._quota is not None:
-                return
-
-    async def _send_batch(
-        self,
-        session: AsyncSession,
-        broadcast: Broadcast,
-        batch: BroadcastBatch,
-        openids: list[str],
-        report: SendReport,
-    ) -> None:
-        message = broadcast.message
-        media_id = message.get("media_id")
-        content = None if media_id else str(message.get("text") or broadcast.title)
-        now = self.clock()
-        try:
-            if self.settings.wechat_account_type == "service":
-                result = await self.client.mass_send_to_openids(
-                    openids, clientmsgid=batch.clientmsgid, media_id=media_id, text=content
-                )
-            else:
-                result = await self.client.mass_send_to_tag(
-                    self.settings.wechat_mass_tag_id,
-                    clientmsgid=batch.clientmsgid,
-                    media_id=media_id,
-                    text=content,
-                )
-        except QuotaError as exc:
-            self._quota = exc
-            await row_service.release_batch(
-                session, batch=batch, errcode=exc.errcode, reason="群发额度已用完，暂停后继续"
-            )
-            return
-        except TransientError as exc:
-            if batch.attempts >= self.settings.broadcast_max_attempts:
-                await self._settle(
-                    session,
-                    batch,
-                    RecipientStatus.FAILED,
-                    report,
-                    len(openids),
-                    errcode=exc.errcode,
-                    reason=f"群发多次失败（{exc.errmsg}）",
-                )
-            else:
-                await row_service.release_batch(
-                    session, batch=batch, errcode=exc.errcode, reason="群发暂时失败，稍后重试"
-                )
-            return
-        except PermanentError as exc:
-            if exc.errcode == CLIENTMSGID_EXISTS:
-                # WeChat already has this clientmsgid: an earlier attempt went out.
-                await self._settle(
-                    session,
-                    batch,
-                    RecipientStatus.SENT,
-                    report,
-                    len(openids),
-                    reason="微信确认此批此前已发出",
-                )
-                return
-            await self._settle(
-                session,
-                batch,
-                RecipientStatus.FAILED,
-                report,
-                len(openids),
-                errcode=exc.errcode,
-                reason=f"群发被拒绝：{exc.errcode} {exc.errmsg}"[:200],
-            )
-            return
-        except WeChatError as exc:
-            await self._settle(
-                session,
-                batch,
-                RecipientStatus.FAILED,
-                report,
-                len(openids),
-                errcode=exc.errcode,
-                reason=f"群发失败：{exc.errmsg}"[:200],
-            )
-            return
-        await self._settle(
-            session,
-            batch,
-            RecipientStatus.SENT,
-            report,
-            len(openids),
-            msg_id=result.msg_id,
-            msg_data_id=result.msg_data_id,
-        )
-        log.info(
-            "mass batch sent",
-            broadcast=broadcast.id,
-            batch=batch.id,
-            size=len(openids),
-            at=now.isoformat(),
-        )
-
-    async def _settle(
-        self,
-        session: AsyncSession,
-        batch: BroadcastBatch,
-        status: RecipientStatus,
-        report: SendReport,
-        size: int,
-        **fields: object,
-    ) -> None:
-        await row_service.settle_batch(
-            session,
-            batch=batch,
-            status=status,
-            now=self.clock(),
-            **fields,  # type: ignore[arg-type]
-        )
-        if status is RecipientStatus.SENT:
-            report.sent += size
-        else:
-            report.failed += size

@@ -141,12 +141,12 @@ async def test_an_in_doubt_row_without_receipt_is_sent_again_after_the_grace(
 
 
 async def test_a_cancelled_broadcast_sends_nothing_more(client: httpx.AsyncClient) -> None:
-    from app.services.broadcasts import rows as row_service
+    from app.services.broadcasts import lifecycle
 
     members = await add_members(client, 5)
     broadcast_id = await make_broadcast(client, members)
     async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-        cancelled = await row_service.cancel(
+        cancelled = await lifecycle.cancel(
             session,
             broadcast_id=broadcast_id,
             now=client.app.state.clock(),

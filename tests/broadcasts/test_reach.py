@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from app.broadcasting.messages import template_value
+from app.db import execute
 from app.models import BroadcastRecipient, Channel, InboundMessage
 from app.services.broadcasts import reach as reach_service
-from app.services.broadcasts import rows as row_service
 from tests.broadcasts.conftest import add_members, make_broadcast
 
 ALL = [Channel.MASS, Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM]
@@ -39,7 +39,7 @@ async def test_a_fifth_mass_message_this_month_moves_to_a_template(
     for key in ("a", "b", "c", "d"):
         earlier = await make_broadcast(client, members[:2], key=key, channels=[Channel.MASS])
         async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-            await row_service.execute(
+            await execute(
                 session,
                 table.update()
                 .where(table.c.broadcast_id == earlier, table.c.person_id == members[0].person_id)

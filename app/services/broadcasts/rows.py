@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import execute
 from app.models import (
     Broadcast,
-    BroadcastBatch,
     BroadcastRecipient,
-    BroadcastStatus,
     Channel,
     RecipientStatus,
 )
+from app.services.broadcasts import batches as batch_service
 from app.services.broadcasts.reach import Reach
 
-MASS_BATCH_MAX = 10_000  # openids per mass/send request
-ACTIVE = (BroadcastStatus.READY.value, BroadcastStatus.SENDING.value, BroadcastStatus.PAUSED.value)
 _R = BroadcastRecipient.__table__.c  # type: ignore[attr-defined]
-
-
-async def execute(
-    session: AsyncSession, statement: Executable, parameters: Any = None
-) -> CursorResult[Any]:
-    """Run a Core statement on the session's connection, inside its transaction."""
-    return await (await session.connection()).execute(statement, parameters)
 
 
 class DuplicateBroadcast(Exception):
@@ -113,67 +101,8 @@ async def create(
     ]
     if rows:
         await execute(session, BroadcastRecipient.__table__.insert(), rows)  # type: ignore[attr-defined]
-    await _make_batches(session, broadcast.id)
+    await batch_service.make_batches(session, broadcast_id=broadcast.id)
     return broadcast
-
-
-async def _make_batches(session: AsyncSession, broadcast_id: int) -> None:
-    """Group the mass recipients into requests of at most 10,000, each with its clientmsgid."""
-    ids = (
-        await session.exec(
-            select(BroadcastRecipient.id)
-            .where(
-                BroadcastRecipient.broadcast_id == broadcast_id,
-                BroadcastRecipient.channel == Channel.MASS.value,
-            )
-            .order_by(col(BroadcastRecipient.id))
-        )
-    ).all()
-    for start in range(0, len(ids), MASS_BATCH_MAX):
-        chunk = [i for i in ids[start : start + MASS_BATCH_MAX] if i is not None]
-        batch = BroadcastBatch(
-            broadcast_id=broadcast_id, clientmsgid=uuid.uuid4().hex, size=len(chunk)
-        )
-        session.add(batch)
-        await session.flush()
-        await execute(
-            session,
-            update(BroadcastRecipient)
-            .where(col(BroadcastRecipient.id).in_(chunk))
-            .values(batch_id=batch.id),
-        )
-
-
-async def due(
-    session: AsyncSession, *, now: datetime, broadcast_id: int | None = None
-) -> list[int]:
-    """Broadcasts with work to do now: ready or sending, or paused past their pause."""
-    statement = select(Broadcast.id).where(
-        col(Broadcast.status).in_(ACTIVE),
-        or_(col(Broadcast.not_before).is_(None), col(Broadcast.not_before) <= now),
-        or_(col(Broadcast.paused_until).is_(None), col(Broadcast.paused_until) <= now),
-    )
-    if broadcast_id is not None:
-        statement = statement.where(Broadcast.id == broadcast_id)
-    return [int(i) for i in (await session.exec(statement.order_by(col(Broadcast.id)))).all() if i]
-
-
-async def anything_to_do(
-    session: AsyncSession, *, now: datetime, broadcast_id: int | None = None
-) -> bool:
-    """Whether a sender has work: a due broadcast, or rows left sending or in doubt."""
-    if await due(session, now=now, broadcast_id=broadcast_id):
-        return True
-    unsettled = await session.exec(
-        select(BroadcastRecipient.id)
-        .where(
-            col(BroadcastRecipient.status).in_(
-                [RecipientStatus.SENDING.value, RecipientStatus.UNKNOWN.value]
-            )
-        )
-        .limit(1)
-    )
-    return unsettled.first() is not None
 
 
 async def claim(
@@ -234,87 +163,6 @@ async def next_due(session: AsyncSession, *, broadcast_id: int, now: datetime) -
     if not pending:
         return None
     return pending[0] or now
-
-
-async def claim_batch(
-    session: AsyncSession, *, broadcast_id: int, worker: str, now: datetime
-) -> tuple[BroadcastBatch, list[str]] | None:
-    """Take one pending mass batch and its openids, or None when no batch is waiting."""
-    batch = (
-        await session.exec(
-            select(BroadcastBatch)
-            .where(
-                BroadcastBatch.broadcast_id == broadcast_id,
-                BroadcastBatch.status == RecipientStatus.PENDING.value,
-            )
-            .order_by(col(BroadcastBatch.id))
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-    ).first()
-    if batch is None:
-        return None
-    batch.status = RecipientStatus.SENDING.value
-    batch.claimed_by, batch.claimed_at = worker, now
-    batch.attempts += 1
-    await session.flush()
-    openids = (
-        await session.exec(
-            select(BroadcastRecipient.openid)
-            .where(
-                BroadcastRecipient.batch_id == batch.id,
-                BroadcastRecipient.status == RecipientStatus.PENDING.value,
-            )
-            .order_by(col(BroadcastRecipient.id))
-        )
-    ).all()
-    return batch, [o for o in openids if o]
-
-
-async def settle_batch(
-    session: AsyncSession,
-    *,
-    batch: BroadcastBatch,
-    status: RecipientStatus,
-    now: datetime,
-    msg_id: int | None = None,
-    msg_data_id: int | None = None,
-    errcode: int | None = None,
-    reason: str | None = None,
-) -> None:
-    """Record a mass request's outcome on the batch and on each of its pending rows."""
-    batch.status = status.value
-    batch.msg_id, batch.msg_data_id = msg_id, msg_data_id
-    batch.errcode, batch.error = errcode, reason
-    batch.sent_at = now if status is RecipientStatus.SENT else None
-    session.add(batch)
-    await execute(
-        session,
-        update(BroadcastRecipient)
-        .where(
-            col(BroadcastRecipient.batch_id) == batch.id,
-            col(BroadcastRecipient.status) == RecipientStatus.PENDING.value,
-        )
-        .values(
-            status=status.value,
-            msgid=msg_id,
-            errcode=errcode,
-            reason=reason,
-            sent_at=batch.sent_at,
-            attempts=batch.attempts,
-        ),
-    )
-
-
-async def release_batch(
-    session: AsyncSession, *, batch: BroadcastBatch, errcode: int | None, reason: str
-) -> None:
-    """Put a batch back to pending (quota, transient failure): its clientmsgid stays the same."""
-    batch.status = RecipientStatus.PENDING.value
-    batch.claimed_by = None
-    batch.errcode, batch.error = errcode, reason
-    session.add(batch)
-    await session.flush()
 
 
 @dataclass(slots=True)
@@ -380,87 +228,6 @@ async def record(session: AsyncSession, *, worker: str, outcomes: Sequence[Outco
         for o in outcomes
     ]
     await execute(session, _OUTCOME, params)
-
-
-async def pause(session: AsyncSession, *, broadcast_id: int, until: datetime, reason: str) -> None:
-    """Stop sending until `until` (a quota ran out); nothing pending is dropped."""
-    await execute(
-        session,
-        update(Broadcast)
-        .where(col(Broadcast.id) == broadcast_id, col(Broadcast.status).in_(ACTIVE))
-        .values(status=BroadcastStatus.PAUSED.value, paused_until=until, pause_reason=reason),
-    )
-
-
-async def start(session: AsyncSession, *, broadcast_id: int, now: datetime) -> bool:
-    """Mark an active broadcast as sending; False when it was cancelled or finished meanwhile."""
-    result = await execute(
-        session,
-        update(Broadcast)
-        .where(col(Broadcast.id) == broadcast_id, col(Broadcast.status).in_(ACTIVE))
-        .values(
-            status=BroadcastStatus.SENDING.value,
-            started_at=func.coalesce(col(Broadcast.started_at), now),
-            paused_until=None,
-            pause_reason=None,
-        ),
-    )
-    return bool(result.rowcount)
-
-
-async def finish_if_settled(session: AsyncSession, *, broadcast_id: int, now: datetime) -> bool:
-    """Mark the broadcast done when no row is pending or being sent; True when it is done."""
-    open_rows = (
-        await session.exec(
-            select(func.count()).where(
-                BroadcastRecipient.broadcast_id == broadcast_id,
-                col(BroadcastRecipient.status).in_(
-                    [RecipientStatus.PENDING.value, RecipientStatus.SENDING.value]
-                ),
-            )
-        )
-    ).one()
-    if open_rows:
-        return False
-    await execute(
-        session,
-        update(Broadcast)
-        .where(
-            col(Broadcast.id) == broadcast_id,
-            col(Broadcast.status).in_([BroadcastStatus.READY.value, BroadcastStatus.SENDING.value]),
-        )
-        .values(status=BroadcastStatus.DONE.value, finished_at=now),
-    )
-    return True
-
-
-async def cancel(session: AsyncSession, *, broadcast_id: int, now: datetime, by: str) -> int:
-    """Stop what has not been sent: pending rows become cancelled; return how many."""
-    await execute(
-        session,
-        update(Broadcast)
-        .where(col(Broadcast.id) == broadcast_id, col(Broadcast.status).in_(ACTIVE))
-        .values(status=BroadcastStatus.CANCELLED.value, cancelled_at=now, cancelled_by=by),
-    )
-    result = await execute(
-        session,
-        update(BroadcastRecipient)
-        .where(
-            col(BroadcastRecipient.broadcast_id) == broadcast_id,
-            col(BroadcastRecipient.status) == RecipientStatus.PENDING.value,
-        )
-        .values(status=RecipientStatus.CANCELLED.value, reason="管理员取消了发送"),
-    )
-    await execute(
-        session,
-        update(BroadcastBatch)
-        .where(
-            col(BroadcastBatch.broadcast_id) == broadcast_id,
-            col(BroadcastBatch.status) == RecipientStatus.PENDING.value,
-        )
-        .values(status=RecipientStatus.CANCELLED.value),
-    )
-    return int(result.rowcount)
 
 
 def retry_delay(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> timedelta:

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import execute
 from app.models import (
     Broadcast,
     BroadcastBatch,
@@ -21,7 +22,6 @@ from app.models import (
     RecipientStatus,
 )
 from app.services.broadcasts.receipts import CONFIRMED
-from app.services.broadcasts.rows import execute
 
 # A worker that has not beaten its heart for this long is dead, whatever else we know.
 HEARTBEAT_TIMEOUT = timedelta(seconds=60)

@@ -17,6 +17,7 @@ from app.models import Broadcast, BroadcastStatus, Person, RecipientStatus
 from app.services import audit
 from app.services.admins import Principal
 from app.services.broadcasts import export as export_service
+from app.services.broadcasts import lifecycle
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.progress import Progress, RecipientLine
@@ -127,7 +128,7 @@ async def broadcast_detail(
         "status_label": export_service.status_label,
         "channel_label": export_service.channel_label,
         "kinds": KINDS,
-        "cancellable": broadcast.status in row_service.ACTIVE,
+        "cancellable": broadcast.status in lifecycle.ACTIVE,
     }
     return render(request, "admin/broadcasts/detail.html", context)
 
@@ -176,10 +177,10 @@ async def broadcast_cancel(
 ) -> Response:
     """取消发送: whoever has not been sent to yet gets nothing (audited)."""
     broadcast = await _broadcast(session, broadcast_id)
-    if broadcast.status not in row_service.ACTIVE:
+    if broadcast.status not in lifecycle.ACTIVE:
         flash(request, f"这次推送{status_label(broadcast.status)}，不能再取消。", "warning")
         return redirect(f"/admin/broadcasts/{broadcast_id}")
-    stopped = await row_service.cancel(
+    stopped = await lifecycle.cancel(
         session, broadcast_id=broadcast_id, now=now(request), by=me.username
     )
     await audit.record(
