@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -15,8 +16,8 @@ from app.config import Settings
 from app.db import unit_of_work
 from app.models import Broadcast, BroadcastBatch, RecipientStatus
 from app.services.broadcasts import batches as batch_service
-from app.wechat.client import WeChatClient
-from app.wechat.errors import PermanentError, QuotaError, TransientError, WeChatError
+from app.wechat.client import MassSendResult, WeChatClient
+from app.wechat.errors import QuotaError, TransientError, WeChatError
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +58,23 @@ class MassBatches:
             if self.quota is not None:
                 return
 
+    async def _request(
+        self, broadcast: Broadcast, batch: BroadcastBatch, openids: list[str]
+    ) -> MassSendResult:
+        """One mass send: to the openids (service account) or the members' tag (subscription)."""
+        media_id = broadcast.message.get("media_id")
+        text = None if media_id else str(broadcast.message.get("text") or broadcast.title)
+        if self.settings.wechat_account_type == "service":
+            return await self.client.mass_send_to_openids(
+                openids, clientmsgid=batch.clientmsgid, media_id=media_id, text=text
+            )
+        return await self.client.mass_send_to_tag(
+            self.settings.wechat_mass_tag_id,
+            clientmsgid=batch.clientmsgid,
+            media_id=media_id,
+            text=text,
+        )
+
     async def _send_batch(
         self,
         session: AsyncSession,
@@ -65,22 +83,10 @@ class MassBatches:
         openids: list[str],
         report: SendReport,
     ) -> None:
-        message = broadcast.message
-        media_id = message.get("media_id")
-        content = None if media_id else str(message.get("text") or broadcast.title)
-        now = self.clock()
+        """Send one batch; its outcome is written on the batch and on every row in it."""
+        fields: dict[str, Any]
         try:
-            if self.settings.wechat_account_type == "service":
-                result = await self.client.mass_send_to_openids(
-                    openids, clientmsgid=batch.clientmsgid, media_id=media_id, text=content
-                )
-            else:
-                result = await self.client.mass_send_to_tag(
-                    self.settings.wechat_mass_tag_id,
-                    clientmsgid=batch.clientmsgid,
-                    media_id=media_id,
-                    text=content,
-                )
+            result = await self._request(broadcast, batch, openids)
         except QuotaError as exc:
             self.quota = exc
             await batch_service.release_batch(
@@ -88,88 +94,31 @@ class MassBatches:
             )
             return
         except TransientError as exc:
-            if batch.attempts >= self.settings.broadcast_max_attempts:
-                await self._settle(
-                    session,
-                    batch,
-                    RecipientStatus.FAILED,
-                    report,
-                    len(openids),
-                    errcode=exc.errcode,
-                    reason=f"群发多次失败（{exc.errmsg}）",
-                )
-            else:
+            if batch.attempts < self.settings.broadcast_max_attempts:
                 await batch_service.release_batch(
                     session, batch=batch, errcode=exc.errcode, reason="群发暂时失败，稍后重试"
                 )
-            return
-        except PermanentError as exc:
+                return
+            status = RecipientStatus.FAILED
+            fields = {"errcode": exc.errcode, "reason": f"群发多次失败（{exc.errmsg}）"[:200]}
+        except WeChatError as exc:
             if exc.errcode == CLIENTMSGID_EXISTS:
                 # WeChat already has this clientmsgid: an earlier attempt went out.
-                await self._settle(
-                    session,
-                    batch,
-                    RecipientStatus.SENT,
-                    report,
-                    len(openids),
-                    reason="微信确认此批此前已发出",
-                )
-                return
-            await self._settle(
-                session,
-                batch,
-                RecipientStatus.FAILED,
-                report,
-                len(openids),
-                errcode=exc.errcode,
-                reason=f"群发被拒绝：{exc.errcode} {exc.errmsg}"[:200],
-            )
-            return
-        except WeChatError as exc:
-            await self._settle(
-                session,
-                batch,
-                RecipientStatus.FAILED,
-                report,
-                len(openids),
-                errcode=exc.errcode,
-                reason=f"群发失败：{exc.errmsg}"[:200],
-            )
-            return
-        await self._settle(
-            session,
-            batch,
-            RecipientStatus.SENT,
-            report,
-            len(openids),
-            msg_id=result.msg_id,
-            msg_data_id=result.msg_data_id,
-        )
-        log.info(
-            "mass batch sent",
-            broadcast=broadcast.id,
-            batch=batch.id,
-            size=len(openids),
-            at=now.isoformat(),
-        )
-
-    async def _settle(
-        self,
-        session: AsyncSession,
-        batch: BroadcastBatch,
-        status: RecipientStatus,
-        report: SendReport,
-        size: int,
-        **fields: object,
-    ) -> None:
+                status, fields = RecipientStatus.SENT, {"reason": "微信确认此批此前已发出"}
+            else:
+                status = RecipientStatus.FAILED
+                fields = {
+                    "errcode": exc.errcode,
+                    "reason": f"群发被拒绝：{exc.errcode} {exc.errmsg}"[:200],
+                }
+        else:
+            status = RecipientStatus.SENT
+            fields = {"msg_id": result.msg_id, "msg_data_id": result.msg_data_id}
         await batch_service.settle_batch(
-            session,
-            batch=batch,
-            status=status,
-            now=self.clock(),
-            **fields,  # type: ignore[arg-type]
+            session, batch=batch, status=status, now=self.clock(), **fields
         )
         if status is RecipientStatus.SENT:
-            report.sent += size
+            report.sent += len(openids)
         else:
-            report.failed += size
+            report.failed += len(openids)
+        log.info("mass batch settled", broadcast=broadcast.id, batch=batch.id, status=status.value)

@@ -219,3 +219,49 @@ async def test_freepublish_sends_readers_to_the_published_article(
     # The archive link now leads to WeChat's article.
     page = await client.get(f"/m/n/{issue_id}?oauth=done")
     assert page.status_code == 302 and page.headers["location"] == issue.article_url
+
+
+async def test_a_lost_mass_answer_is_resent_and_wechat_refuses_the_duplicate(
+    client: httpx.AsyncClient,
+) -> None:
+    members = await add_members(client, 3)
+    issue_id = await _issue(client, cover=True)
+    broadcast_id = await _publish(client, issue_id)
+    sandbox = sandbox_of(client)
+    # WeChat does the mass send, but its answer never reaches us: the client times out.
+    sandbox.faults.hang_after_next = 1
+    sandbox.faults.hang_seconds = 0.5
+    sandbox.faults.paths = ["/cgi-bin/message/mass/send"]
+    client.app.state.broadcast_client._timeout = 0.2  # type: ignore[attr-defined]
+
+    await sender_for(client).run()
+
+    # The retry carried the same clientmsgid; WeChat said 45065, so nobody got it twice.
+    assert sandbox.call_count("/cgi-bin/message/mass/send", 45065) == 1
+    assert deliveries_by_openid(client, "mass") == Counter({m.openid: 1 for m in members})
+    rows = await rows_of(client, broadcast_id)
+    assert {(r.status, r.reason) for r in rows} == {("sent", "微信确认此批此前已发出")}
+
+
+async def test_a_subscription_account_out_of_mass_sends_pauses_until_tomorrow(
+    make_client: Any,
+) -> None:
+    client = await make_client(wechat_account_type="subscription", wechat_mass_tag_id=100)
+    members = await add_members(client, 3)
+    sandbox = sandbox_of(client)
+    tag = sandbox.tags.setdefault(100, type(next(iter(sandbox.tags.values())))(100, "党员"))
+    for member in members:
+        sandbox.followers[member.openid].tagids.append(tag.id)
+    sandbox.mass_sends_by_day[
+        __import__("app.sandbox.rules", fromlist=["x"]).china_day(sandbox.now())
+    ] = 1
+    issue_id = await _issue(client, cover=True)
+    broadcast_id = await _publish(client, issue_id)
+
+    report = await sender_for(client).run()
+
+    assert report.paused == [broadcast_id]
+    assert deliveries_by_openid(client) == Counter()
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        (batch,) = (await session.exec(select(BroadcastBatch))).all()
+    assert batch.status == "pending" and batch.errcode == 45028
