@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -79,6 +80,19 @@ def in_scope(statement: S, unit_ids: frozenset[int] | None) -> S:
         return statement
     # .where() keeps the statement's kind; the stubs only promise the union back.
     return cast(S, statement.where(col(Person.org_unit_id).in_(unit_ids)))
+
+
+async def employee_numbers(
+    session: AsyncSession, *, person_ids: Iterable[int], unit_ids: frozenset[int] | None
+) -> dict[int, str]:
+    """The 工号 of those of these people who are in scope (None: every unit)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    statement = in_scope(
+        select(Person.id, Person.employee_no).where(col(Person.id).in_(ids)), unit_ids
+    )
+    return {int(pid): no for pid, no in (await session.exec(statement)).all() if pid is not None}
 
 
 async def search(

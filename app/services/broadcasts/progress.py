@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Broadcast, BroadcastRecipient, Person, RecipientStatus
+from app.services import people as people_service
 
 SETTLED = frozenset(
     {
@@ -123,14 +124,19 @@ class RecipientLine:
 
 
 async def recipients(
-    session: AsyncSession, *, broadcast_id: int, status: str | None = None
+    session: AsyncSession,
+    *,
+    broadcast_id: int,
+    status: str | None = None,
+    unit_ids: frozenset[int] | None = None,
 ) -> list[RecipientLine]:
-    """Every row of a broadcast with the person's name, optionally of one status."""
-    statement = (
+    """The rows of a broadcast with the person's name: of one status, of the units in scope."""
+    statement = people_service.in_scope(
         select(BroadcastRecipient, Person.name, Person.employee_no)
         .join(Person, col(Person.id) == col(BroadcastRecipient.person_id))
         .where(BroadcastRecipient.broadcast_id == broadcast_id)
-        .order_by(col(BroadcastRecipient.id))
+        .order_by(col(BroadcastRecipient.id)),
+        unit_ids,
     )
     if status:
         statement = statement.where(BroadcastRecipient.status == status)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
-from app.models import Broadcast, BroadcastStatus, Person, RecipientStatus
+from app.models import Broadcast, BroadcastStatus, RecipientStatus
 from app.services import audit
 from app.services.admins import Principal
 from app.services.broadcasts import export as export_service
@@ -61,34 +59,13 @@ def numbers(progress: Progress) -> dict[str, Any]:
     }
 
 
-async def visible_people(
-    session: AsyncSession, me: Principal, person_ids: Iterable[int]
-) -> dict[int, str]:
-    """The employee numbers of the people the user may see (a secretary: their units only)."""
-    ids = sorted(set(person_ids))
-    if not ids:
-        return {}
-    found = (
-        await session.exec(
-            select(Person.id, Person.employee_no, Person.org_unit_id).where(col(Person.id).in_(ids))
-        )
-    ).all()
-    return {
-        int(pid): employee_no
-        for pid, employee_no, unit_id in found
-        if pid is not None and me.sees_unit(unit_id)
-    }
-
-
 async def _lines(
     session: AsyncSession, me: Principal, broadcast_id: int, status: str | None = None
 ) -> list[RecipientLine]:
-    lines = await progress_service.recipients(session, broadcast_id=broadcast_id, status=status)
-    if me.unit_ids is None:
-        return lines
     # Everyone's numbers are in the totals; only names within the user's units are listed.
-    shown = await visible_people(session, me, (line.person_id for line in lines))
-    return [line for line in lines if line.person_id in shown]
+    return await progress_service.recipients(
+        session, broadcast_id=broadcast_id, status=status, unit_ids=me.unit_ids
+    )
 
 
 async def _broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:

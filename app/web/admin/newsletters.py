@@ -15,12 +15,13 @@ from app.models import IssueStatus, NewsletterIssue, NewsletterSeries
 from app.models.types import CHINA
 from app.services import audit
 from app.services import newsletters as newsletter_service
+from app.services import people as people_service
 from app.services.admins import Principal
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.quiet import QuietHours
 from app.services.broadcasts.rows import DuplicateBroadcast
-from app.web.admin.broadcasts import numbers, visible_people
+from app.web.admin.broadcasts import numbers
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int
 from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
@@ -135,7 +136,9 @@ async def preview_page(
             session, issue=issue, settings=request.app.state.settings, now=now(request)
         )
         # Counts cover everyone; names are listed only within a secretary's own units.
-        shown = await visible_people(session, me, (p.person_id for p in reach.unreachable))
+        shown = await people_service.employee_numbers(
+            session, person_ids=(p.person_id for p in reach.unreachable), unit_ids=me.unit_ids
+        )
         unreachable = [
             {"id": p.person_id, "name": p.name, "employee_no": shown[p.person_id], "why": p.reason}
             for p in reach.unreachable
