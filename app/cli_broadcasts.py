@@ -32,9 +32,9 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
     from app.broadcasting import BroadcastSender
     from app.models import Broadcast
     from app.services.broadcasts import progress as progress_service
-    from app.wechat.cli_client import command_runtime
+    from app.wechat.cli_client import sender_runtime
 
-    async with command_runtime(settings, rate_per_second=settings.broadcast_rate_per_second) as rt:
+    async with sender_runtime(settings) as rt:
         bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -164,6 +164,7 @@ def create_app(
         store=store,
         sandbox=sandbox_transport,
         rate_per_second=settings.broadcast_rate_per_second,
+        max_connections=settings.broadcast_concurrency,
     )
     app.state.broadcasts = SenderPool(
         engine=engine,

@@ -13,7 +13,7 @@ from app.jobs import broadcasts
 from app.jobs.broadcasts import JobContext
 from app.logging import configure_logging
 from app.models.types import utcnow
-from app.wechat.cli_client import command_runtime
+from app.wechat.cli_client import sender_runtime
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +40,7 @@ async def run_forever(settings: Settings) -> None:
     configure_logging(
         level=settings.log_level, json=settings.app_env == "prod", secrets=settings.secret_values()
     )
-    async with command_runtime(settings, rate_per_second=settings.broadcast_rate_per_second) as rt:
+    async with sender_runtime(settings) as rt:
         ctx = JobContext(rt.engine, rt.sessions, rt.client, settings)
         scheduler = build_scheduler(settings, ctx)
         scheduler.start()

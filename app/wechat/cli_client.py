@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -27,7 +27,7 @@ class Runtime:
 
 @asynccontextmanager
 async def command_runtime(
-    settings: Settings, *, rate_per_second: float | None = None
+    settings: Settings, *, rate_per_second: float | None = None, max_connections: int | None = None
 ) -> AsyncIterator[Runtime]:
     """Database and client for a command; in dev the client talks to the running sandbox."""
     engine = create_engine(settings.database_url)
@@ -37,7 +37,11 @@ async def command_runtime(
     # In dev the sandbox lives inside the server (`make run`): reach it over HTTP.
     base_url = settings.wechat_api_base_url or settings.public_base_url.rstrip("/") + "/sandbox"
     client = create_client(
-        settings=settings, store=store, base_url=base_url, rate_per_second=rate_per_second
+        settings=settings,
+        store=store,
+        base_url=base_url,
+        rate_per_second=rate_per_second,
+        max_connections=max_connections,
     )
     try:
         yield Runtime(engine, sessions, client)
@@ -46,6 +50,15 @@ async def command_runtime(
         if redis is not None:
             await redis.aclose()
         await engine.dispose()
+
+
+def sender_runtime(settings: Settings) -> AbstractAsyncContextManager[Runtime]:
+    """The runtime of a broadcast sender: its own call rate and connection pools."""
+    return command_runtime(
+        settings,
+        rate_per_second=settings.broadcast_rate_per_second,
+        max_connections=settings.broadcast_concurrency,
+    )
 
 
 @asynccontextmanager

@@ -25,6 +25,10 @@ def dedup_key(fields: dict[str, Any]) -> str:
     else:
         # LOCATION events arrive every 5 s and can share a CreateTime with a click: add the kind.
         key = f"evt:{sender}:{created}:{_text(fields.get('Event'))}:{_text(fields.get('EventKey'))}"
+        # Job receipts (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH) spell it MsgID: two of them in
+        # one second for one member are two receipts, not a retry.
+        if job_id := fields.get("MsgID"):
+            key += f":{_text(job_id)}"
     if len(key) > _MAX_KEY:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.wechat.client import WeChatClient
+from app.wechat.sharded import ShardedTransport
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import TokenStore
 
@@ -29,10 +30,12 @@ def create_client(
     sandbox: httpx.AsyncBaseTransport | None = None,
     base_url: str | None = None,
     rate_per_second: float | None = None,
+    max_connections: int | None = None,
 ) -> WeChatClient:
     """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
 
-    `rate_per_second` replaces the interactive call rate (broadcast senders have their own).
+    `rate_per_second` replaces the interactive call rate (broadcast senders have their own);
+    `max_connections` gives a sender that many pooled connections, in small pools.
     """
     if sandbox is not None:
         # OAuth pages are opened by the member's browser, so they need a real URL.
@@ -43,7 +46,12 @@ def create_client(
         http: httpx.AsyncClient | None = httpx.AsyncClient(transport=sandbox, base_url=base_url)
     else:
         base_url = base_url or settings.wechat_api_base_url or "https://api.weixin.qq.com"
-        oauth_base_url, http = settings.wechat_oauth_base_url, None
+        oauth_base_url = settings.wechat_oauth_base_url
+        http = (
+            httpx.AsyncClient(transport=ShardedTransport(max_connections))
+            if max_connections
+            else None
+        )
     return WeChatClient(
         app_id=settings.wechat_app_id,
         app_secret=settings.wechat_app_secret.get_secret_value(),
@@ -51,6 +59,7 @@ def create_client(
         base_url=base_url,
         oauth_base_url=oauth_base_url,
         http=http,
+        owns_http=True,
         timeout=settings.wechat_api_timeout_seconds,
         max_retries=settings.wechat_api_max_retries,
         rate_limit_per_second=rate_per_second or settings.wechat_api_rate_per_second,

@@ -25,8 +25,6 @@ from app.wechat.tokens import TokenManager, TokenStore
 
 log = structlog.get_logger("app.wechat.client")
 
-log = structlog.get_logger("app.wechat.client")
-
 BACKOFF_CAP_SECONDS = 5.0
 # httpx failures where the request certainly never reached WeChat: safe to resend anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -44,6 +42,7 @@ class WeChatTransport:
         base_url: str = "https://api.weixin.qq.com",
         oauth_base_url: str = "https://open.weixin.qq.com",
         http: httpx.AsyncClient | None = None,
+        owns_http: bool | None = None,
         timeout: float = 5.0,
         max_retries: int = 3,
         rate_limit_per_second: float | None = 20.0,
@@ -51,14 +50,18 @@ class WeChatTransport:
         refresh_margin_seconds: float = 300,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        """Configure the account; `http` is borrowed when given, otherwise owned and closed."""
+        """Configure the account; `http` is borrowed when given (unless `owns_http`), else owned."""
         self.app_id = app_id
         self._secret = app_secret
         self._base_url = base_url.rstrip("/")
         self._oauth_base_url = oauth_base_url.rstrip("/")
-        self._owns_http = http is None
+        self._owns_http = http is None if owns_http is None else owns_http
         self._http = http or httpx.AsyncClient()
         self._timeout = timeout
+        # Waiting for a pooled connection or connecting gets half the budget, so that httpx says
+        # PoolTimeout / ConnectTimeout (nothing sent: safe to resend) before the overall bound
+        # fires, which can only say "maybe sent".
+        self._phases = httpx.Timeout(timeout, connect=timeout / 2, pool=timeout / 2)
         self._max_retries = max_retries
         self._backoff_base = backoff_base
         self._limiter = RateLimiter(rate_limit_per_second) if rate_limit_per_second else None
@@ -102,7 +105,7 @@ class WeChatTransport:
             # the whole exchange, so a trickling or hanging upstream cannot stall a caller.
             async with asyncio.timeout(self._timeout):
                 response = await self._http.request(
-                    method, self._base_url + path, params=params, timeout=self._timeout, **kwargs
+                    method, self._base_url + path, params=params, timeout=self._phases, **kwargs
                 )
         except TimeoutError:
             raise TransientError(None, "timed out", call, maybe_done=True) from None

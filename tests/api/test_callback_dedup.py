@@ -72,6 +72,9 @@ def test_keys_follow_wxjava():
     assert dedup_key(base | {"MsgId": "42"}) == "msg:42:o1:100"
     assert dedup_key(base | {"Event": "LOCATION"}) == "evt:o1:100:LOCATION:"
     assert dedup_key(base | {"Event": "CLICK", "EventKey": "K"}) == "evt:o1:100:CLICK:K"
+    # Two receipts in one second for one member are two receipts (they carry MsgID).
+    receipt = base | {"Event": "TEMPLATESENDJOBFINISH"}
+    assert dedup_key(receipt | {"MsgID": "7"}) != dedup_key(receipt | {"MsgID": "8"})
     long_key = dedup_key(base | {"Event": "CLICK", "EventKey": "k" * 300})
     assert long_key.startswith("sha256:") and len(long_key) < 255
 

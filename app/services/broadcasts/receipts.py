@@ -21,9 +21,11 @@ async def template_finished(
 ) -> BroadcastRecipient | None:
     """Apply a TEMPLATESENDJOBFINISH to the row it reports on; return that row.
 
-    The row is found by msgid; failing that (the sender died before it could record the msgid)
-    by the member's oldest template row still being sent or in doubt, which this receipt proves
-    WeChat accepted.
+    The row is found by msgid; failing that (the sender died before it could record the msgid,
+    or the receipt outran the sender's answer) by the member's template row still being sent or
+    in doubt that was claimed last: WeChat sends receipts within seconds, so an older in-doubt
+    row of another broadcast would have had its own receipt long ago. (No comparison with our
+    clock: the sender that claimed the row may run on another machine.)
     """
     row = (
         await session.exec(
@@ -45,7 +47,7 @@ async def template_finished(
                     ),
                     col(BroadcastRecipient.msgid).is_(None),
                 )
-                .order_by(col(BroadcastRecipient.claimed_at), col(BroadcastRecipient.id))
+                .order_by(col(BroadcastRecipient.claimed_at).desc(), col(BroadcastRecipient.id))
                 .limit(1)
             )
         ).first()
