@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +10,7 @@ import typer
 from alembic.config import Config
 from rich.console import Console
 
+from app import eventloop
 from app.cli_broadcasts import broadcasts_cli, push_cli
 from app.config import ConfigError, Settings, get_settings
 
@@ -96,7 +96,7 @@ def seed_demo() -> None:
     if settings.app_env == "prod":
         console.print("拒绝执行：生产环境不能写入演示数据")
         raise typer.Exit(2)
-    created = asyncio.run(seed(settings))
+    created = eventloop.run(seed(settings))
     console.print(f"演示数据已就绪（新增 {created} 行）")
     console.print(
         f"控制台：{settings.public_base_url}/admin/ (用户 {settings.admin_username})；"
@@ -181,7 +181,7 @@ def _run_wechat(coro: Coroutine[Any, Any, T]) -> T:
     from app.wechat.errors import WeChatError
 
     try:
-        return asyncio.run(coro)
+        return eventloop.run(coro)
     except WeChatError as exc:
         console.print(f"微信接口返回错误：{exc}", markup=False, soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
@@ -192,7 +192,7 @@ def scheduler() -> None:
     """Run the scheduled jobs in this process (production runs exactly one of these)."""
     from app.jobs.runner import run_forever
 
-    asyncio.run(run_forever(_checked_settings()))
+    eventloop.run(run_forever(_checked_settings()))
 
 
 def main() -> None:

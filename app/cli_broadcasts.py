@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app import eventloop
 from app.config import Settings
 
 broadcasts_cli = typer.Typer(help="Broadcasts: resume, list, cancel", no_args_is_help=True)
@@ -110,7 +110,7 @@ def resume(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar"),
 ) -> None:
     """Finish every broadcast that is due (after a crash, a pause, or a scheduled time)."""
-    result = asyncio.run(_send(_settings(), broadcast_id, show=not quiet))
+    result = eventloop.run(_send(_settings(), broadcast_id, show=not quiet))
     _summary(result)
 
 
@@ -131,7 +131,7 @@ def list_broadcasts(limit: int = typer.Option(20, help="How many, newest first")
             await engine.dispose()
 
     table = Table("ID", "状态", "人数", "已发送", "失败", "无法送达", "待发送", "待确认", "标题")
-    for broadcast, numbers in asyncio.run(load()):
+    for broadcast, numbers in eventloop.run(load()):
         table.add_row(
             str(broadcast.id),
             BroadcastStatus(broadcast.status).label,
@@ -162,7 +162,7 @@ def cancel(broadcast_id: int = typer.Argument(..., help="The broadcast to stop")
         finally:
             await engine.dispose()
 
-    console.print(f"已取消，{asyncio.run(run())} 人不再发送。")
+    console.print(f"已取消，{eventloop.run(run())} 人不再发送。")
 
 
 @push_cli.command("newsletter")
@@ -191,9 +191,9 @@ def push_newsletter(
         return published.broadcast.id
 
     try:
-        broadcast_id = asyncio.run(run())
+        broadcast_id = eventloop.run(run())
     except PublishError as exc:
         console.print(f"发送失败：{exc}", markup=False)
         raise typer.Exit(1) from None
     console.print(f"已生成推送 {broadcast_id}，开始发送……")
-    _summary(asyncio.run(_send(settings, broadcast_id, show=not quiet)))
+    _summary(eventloop.run(_send(settings, broadcast_id, show=not quiet)))
