@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app.models import Broadcast, BroadcastRecipient, Channel
+from app.models import Broadcast, Channel
 from app.services.broadcasts.links import RecipientLinks
+from app.services.broadcasts.rows import Claimed
 from app.wechat.client import WeChatClient
 
 TEMPLATE_VALUE_MAX = 20  # WeChat's limit per template field since 2023-05-04, no line breaks
@@ -15,7 +16,7 @@ def template_value(text: str) -> str:
     return line if len(line) <= TEMPLATE_VALUE_MAX else line[: TEMPLATE_VALUE_MAX - 1] + "…"
 
 
-def link_for(broadcast: Broadcast, row: BroadcastRecipient, links: RecipientLinks) -> str | None:
+def link_for(broadcast: Broadcast, row: Claimed, links: RecipientLinks) -> str | None:
     """The recipient's own short link (it records the open), or the message's plain URL."""
     if broadcast.message.get("track_opens") and row.id is not None:
         return links.url(row.id)
@@ -27,7 +28,7 @@ async def send_one(
     client: WeChatClient,
     *,
     broadcast: Broadcast,
-    row: BroadcastRecipient,
+    row: Claimed,
     url: str | None,
     template_id: str,
     subscribe_template_id: str,

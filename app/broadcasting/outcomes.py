@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.models import BroadcastRecipient, RecipientStatus
-from app.services.broadcasts.rows import Outcome, retry_delay
+from app.models import RecipientStatus
+from app.services.broadcasts.rows import Claimed, Outcome, retry_delay
 from app.wechat.errors import (
     PermanentError,
     QuotaError,
@@ -58,7 +58,7 @@ class SendReport:
 
 
 def failure_outcome(
-    row: BroadcastRecipient,
+    row: Claimed,
     exc: WeChatError,
     *,
     now: datetime,

@@ -105,9 +105,19 @@ async def create(
     return broadcast
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row taken for sending: just what the sender needs (no ORM object per message)."""
+
+    id: int
+    openid: str | None
+    channel: str | None
+    attempts: int
+
+
 async def claim(
     session: AsyncSession, *, broadcast_id: int, worker: str, limit: int, now: datetime
-) -> list[BroadcastRecipient]:
+) -> list[Claimed]:
     """Take up to `limit` pending per-person rows for this worker (SKIP LOCKED on PostgreSQL).
 
     Mass rows are sent by batch (claim_batch); only pending rows whose retry time has come
@@ -140,10 +150,12 @@ async def claim(
             col(BroadcastRecipient.status) == RecipientStatus.PENDING.value,
         )
         .values(status=RecipientStatus.SENDING.value, claimed_by=worker, claimed_at=now)
-        .returning(*BroadcastRecipient.__table__.c)  # type: ignore[attr-defined]
+        .returning(_R.id, _R.openid, _R.channel, _R.attempts)
     )
     result = await execute(session, statement)
-    return sorted((BroadcastRecipient(**row._mapping) for row in result), key=lambda r: r.id or 0)
+    return sorted(
+        (Claimed(r.id, r.openid, r.channel, r.attempts) for r in result), key=lambda c: c.id
+    )
 
 
 async def next_due(session: AsyncSession, *, broadcast_id: int, now: datetime) -> datetime | None:
