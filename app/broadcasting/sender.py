@@ -32,7 +32,6 @@ from app.config import Settings
 from app.db import is_database_unavailable, unit_of_work
 from app.models import (
     Broadcast,
-    BroadcastRecipient,
     BroadcastStatus,
     RecipientStatus,
 )
@@ -42,7 +41,7 @@ from app.services.broadcasts import rows as row_service
 from app.services.broadcasts import workers as worker_service
 from app.services.broadcasts.links import RecipientLinks
 from app.services.broadcasts.quiet import QuietHours
-from app.services.broadcasts.rows import Outcome
+from app.services.broadcasts.rows import Claimed, Outcome
 from app.wechat.client import WeChatClient
 from app.wechat.errors import (
     QuotaError,
@@ -249,7 +248,7 @@ class BroadcastSender:
         stopping = False
         low_water = max(1, self.concurrency // 4)
         while True:
-            claimed: list[BroadcastRecipient] = []
+            claimed: list[Claimed] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:
                 claimed = await self._db(
                     partial(
@@ -310,7 +309,7 @@ class BroadcastSender:
         broadcast = await self._db(lambda session: session.get(Broadcast, broadcast_id))
         return broadcast is not None and broadcast.status == BroadcastStatus.SENDING.value
 
-    async def _send_row(self, broadcast: Broadcast, row: BroadcastRecipient) -> Outcome:
+    async def _send_row(self, broadcast: Broadcast, row: Claimed) -> Outcome:
         """Send to one person and say what happened; never raises."""
         assert row.id is not None
         try:
