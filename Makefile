@@ -39,9 +39,10 @@ browser-deps:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; }
 
-## screenshot: refresh docs/simulator.png and docs/console.png from the browser tests
+## screenshot: refresh docs/simulator.png, console.png and broadcast.png from the browser tests
 screenshot: install browser-deps
-	SCREENSHOT=1 $(BIN)/pytest tests/browser/test_simulator.py tests/web/test_console_browser.py
+	SCREENSHOT=1 $(BIN)/pytest tests/browser/test_simulator.py tests/web/test_console_browser.py \
+	  tests/web/test_newsletter_browser.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 Needs Debian's Chromium (`apt-get install chromium fonts-wqy-microhei`); without it the test is
 skipped, or fails with CI=true. The server has the demo data (`shente seed-demo`): 22 people,
-王建国 and 李秀英 bound to the sandbox's demo WeChats.
+王建国 and 李秀英 bound to the sandbox's demo WeChats. SCREENSHOT=1 refreshes docs/broadcast.png.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tests.browser_support import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_ser
 pytestmark = pytest.mark.browser
 
 ADMIN_USERNAME, ADMIN_PASSWORD = "dangban", "browser-test-password"
+SCREENSHOT = ROOT / "docs" / "broadcast.png"
 STEP_TIMEOUT_MS = 8_000
 MASS_LATENCY_MS = 2_500
 SEND_TIMEOUT_MS = 20_000  # WeChat (the sandbox) uploads the cover, saves the draft, mass-sends
@@ -138,6 +139,9 @@ def test_compose_preview_send_and_watch_it_reach_100_percent(
             expect(page.get_by_test_id("count-sent")).to_have_text("2")
             sent = page.get_by_test_id("recipient-row").filter(has_text="王建国")
             expect(sent.get_by_test_id("recipient-status")).to_have_text("已发送")
+            if os.environ.get("SCREENSHOT") == "1":
+                SCREENSHOT.parent.mkdir(exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT))
             assert errors == []
         finally:
             browser.close()
