@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,7 +27,7 @@ def build_scheduler(settings: Settings, ctx: JobContext) -> AsyncIOScheduler:
         seconds=broadcasts.SEND_DUE_SECONDS,
         id=broadcasts.SEND_DUE_ID,
         args=[ctx],
-        next_run_time=datetime.now(utcnow().tzinfo),
+        next_run_time=utcnow(),
         max_instances=1,
         coalesce=True,
     )

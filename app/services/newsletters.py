@@ -7,6 +7,7 @@ from functools import cache
 
 from markdown_it import MarkdownIt
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -109,20 +110,24 @@ async def record_read(
     session: AsyncSession, *, issue_id: int, person_id: int, via: str, now: datetime
 ) -> NewsletterRead:
     """Remember that a person opened an issue (first time, last time, how often)."""
-    read = (
-        await session.exec(
-            select(NewsletterRead).where(
-                NewsletterRead.issue_id == issue_id, NewsletterRead.person_id == person_id
-            )
-        )
-    ).first()
+    statement = select(NewsletterRead).where(
+        NewsletterRead.issue_id == issue_id, NewsletterRead.person_id == person_id
+    )
+    read = (await session.exec(statement)).first()
     if read is None:
         read = NewsletterRead(
             issue_id=issue_id, person_id=person_id, first_opened_at=now, last_opened_at=now, via=via
         )
-    else:
-        read.last_opened_at = now
-        read.open_count += 1
+        try:
+            async with session.begin_nested():
+                session.add(read)
+        except IntegrityError:
+            # A double tap: the other request recorded the first open; count this one on it.
+            read = (await session.exec(statement)).one()
+        else:
+            return read
+    read.last_opened_at = now
+    read.open_count += 1
     session.add(read)
     await session.flush()
     return read

@@ -265,3 +265,35 @@ async def test_a_subscription_account_out_of_mass_sends_pauses_until_tomorrow(
     async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
         (batch,) = (await session.exec(select(BroadcastBatch))).all()
     assert batch.status == "pending" and batch.errcode == 45028
+
+
+async def test_a_double_tap_on_a_link_counts_two_opens(client: httpx.AsyncClient) -> None:
+    import asyncio
+
+    (member,) = await add_members(client, 1)
+    issue_id = await _issue(client, cover=False)
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    now = client.app.state.clock()  # type: ignore[attr-defined]
+
+    async def open_it(session: Any) -> None:
+        await newsletter_service.record_read(
+            session, issue_id=issue_id, person_id=member.person_id, via="link", now=now
+        )
+
+    # Two requests at once: both look, neither finds a read; the first inserts and commits
+    # while the second's insert waits on it.
+    async with sessions() as first, sessions() as second:
+        await open_it(first)  # inserted, not committed
+        racing = asyncio.create_task(_open_and_commit(open_it, second))
+        await asyncio.sleep(0.2)
+        await first.commit()
+        await racing
+
+    async with sessions() as session:
+        (read,) = (await session.exec(select(NewsletterRead))).all()
+    assert (read.person_id, read.open_count) == (member.person_id, 2)
+
+
+async def _open_and_commit(open_it: Any, session: Any) -> None:
+    await open_it(session)
+    await session.commit()
