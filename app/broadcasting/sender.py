@@ -103,18 +103,16 @@ class BroadcastSender:
     async def run(self, broadcast_id: int | None = None) -> SendReport:
         """Settle what dead senders left, then send every due broadcast (or just one)."""
         report = SendReport()
+        grace = timedelta(seconds=self.settings.broadcast_receipt_grace_seconds)
         async with self.sessions() as session:
             if not await lifecycle.anything_to_do(
-                session, now=self.clock(), broadcast_id=broadcast_id
+                session, now=self.clock(), grace=grace, broadcast_id=broadcast_id
             ):
                 return report  # the scheduler asks every 30 s; most rounds find nothing
         async with self._registered():
             async with unit_of_work(self.sessions) as session:
                 report.reconciled = await worker_service.reconcile(
-                    session,
-                    now=self.clock(),
-                    grace=timedelta(seconds=self.settings.broadcast_receipt_grace_seconds),
-                    exclude=self.worker_id,
+                    session, now=self.clock(), grace=grace, exclude=self.worker_id
                 )
             async with self.sessions() as session:
                 due = await lifecycle.due(session, now=self.clock(), broadcast_id=broadcast_id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,7 @@ from app.models import (
     BroadcastStatus,
     RecipientStatus,
 )
+from app.services.broadcasts.workers import RECEIPTED
 
 ACTIVE = (BroadcastStatus.READY.value, BroadcastStatus.SENDING.value, BroadcastStatus.PAUSED.value)
 
@@ -35,16 +36,26 @@ async def due(
 
 
 async def anything_to_do(
-    session: AsyncSession, *, now: datetime, broadcast_id: int | None = None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    grace: timedelta,
+    broadcast_id: int | None = None,
 ) -> bool:
-    """Whether a sender has work: a due broadcast, or rows left sending or in doubt."""
+    """Whether a sender has work: a due broadcast, rows left `sending` (perhaps by a dead
+    sender), or in-doubt template rows whose receipt grace has run out."""
     if await due(session, now=now, broadcast_id=broadcast_id):
         return True
     unsettled = await session.exec(
         select(BroadcastRecipient.id)
         .where(
-            col(BroadcastRecipient.status).in_(
-                [RecipientStatus.SENDING.value, RecipientStatus.UNKNOWN.value]
+            or_(
+                col(BroadcastRecipient.status) == RecipientStatus.SENDING.value,
+                and_(
+                    col(BroadcastRecipient.status) == RecipientStatus.UNKNOWN.value,
+                    col(BroadcastRecipient.channel).in_(RECEIPTED),
+                    col(BroadcastRecipient.in_doubt_since) <= now - grace,
+                ),
             )
         )
         .limit(1)
