@@ -55,8 +55,8 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
             if bid not in tasks:
                 tasks[bid] = bar.add_task(broadcast.title[:30], total=numbers.total, detail="")
             detail = (
-                f"已发送 {numbers.count_of('sent')} 失败 {numbers.count_of('failed')} "
-                f"无法送达 {numbers.count_of('unreachable')} 待确认 {numbers.count_of('unknown')}"
+                f"已发送 {numbers.count('sent')} 失败 {numbers.count('failed')} "
+                f"无法送达 {numbers.count('unreachable')} 待确认 {numbers.count('unknown')}"
             )
             bar.update(tasks[bid], completed=numbers.done, detail=detail)
 
@@ -93,9 +93,9 @@ def _summary(result: dict[str, Any]) -> None:
     for broadcast, numbers in result["finals"]:
         line = (
             f"推送 {broadcast.id}「{broadcast.title}」：共 {numbers.total} 人，"
-            f"已发送 {numbers.count_of('sent')}，失败 {numbers.count_of('failed')}，"
-            f"无法送达 {numbers.count_of('unreachable')}，待确认 {numbers.count_of('unknown')}，"
-            f"待发送 {numbers.count_of('pending')}"
+            f"已发送 {numbers.count('sent')}，失败 {numbers.count('failed')}，"
+            f"无法送达 {numbers.count('unreachable')}，待确认 {numbers.count('unknown')}，"
+            f"待发送 {numbers.count('pending')}"
         )
         console.print(line, markup=False, soft_wrap=True, highlight=False)
         if broadcast.status == "paused" and broadcast.pause_reason:
@@ -137,7 +137,7 @@ def list_broadcasts(limit: int = typer.Option(20, help="How many, newest first")
             BroadcastStatus(broadcast.status).label,
             str(numbers.total),
             *(
-                str(numbers.count_of(s))
+                str(numbers.count(s))
                 for s in ("sent", "failed", "unreachable", "pending", "unknown")
             ),
             broadcast.title,

@@ -59,12 +59,11 @@ async def _count(client: httpx.AsyncClient, broadcast_id: int, status: str) -> i
         return int((await session.exec(statement)).one())
 
 
-async def _resume(env: dict[str, str]) -> str:
+async def _shente(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run a `shente` command to its end (reaped also when it overruns); exit code and output."""
     proc = await asyncio.create_subprocess_exec(
         str(SHENTE),
-        "broadcasts",
-        "resume",
-        "--quiet",
+        *args,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -75,8 +74,13 @@ async def _resume(env: dict[str, str]) -> str:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    assert proc.returncode == 0, out.decode()
-    return out.decode()
+    return int(proc.returncode or 0), out.decode()
+
+
+async def _resume(env: dict[str, str]) -> str:
+    code, out = await _shente(env, "broadcasts", "resume", "--quiet")
+    assert code == 0, out
+    return out
 
 
 async def test_sigkill_mid_broadcast_then_resume(
@@ -154,30 +158,12 @@ async def test_push_newsletter_from_the_command_line(make_client: Callable[..., 
         session.add(issue)
         await session.commit()
     async with serve_in_background(client.app.state.sandbox_app) as sandbox_url:  # type: ignore[attr-defined]
-        proc = await asyncio.create_subprocess_exec(
-            str(SHENTE),
-            "push",
-            "newsletter",
-            str(issue.id),
-            "--quiet",
-            env=_env(client, sandbox_url),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+        code, text = await _shente(
+            _env(client, sandbox_url), "push", "newsletter", str(issue.id), "--quiet"
         )
-        out, _ = await asyncio.wait_for(proc.communicate(), 90)
-    text = out.decode()
-    assert proc.returncode == 0, text
+    assert code == 0, text
     assert "《神特清风》第 7 期｜命令行发的一期」：共 4 人，已发送 4" in text
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
 
-    proc = await asyncio.create_subprocess_exec(
-        str(SHENTE),
-        "push",
-        "newsletter",
-        "999999",
-        env=_env(client, "http://127.0.0.1:9"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 1 and "这一期不存在" in out.decode()
+    code, text = await _shente(_env(client, "http://127.0.0.1:9"), "push", "newsletter", "999999")
+    assert code == 1 and "这一期不存在" in text

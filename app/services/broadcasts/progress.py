@@ -44,13 +44,9 @@ class Progress:
         """Share of rows with a final outcome, 0–100."""
         return 100 if self.total == 0 else int(100 * self.done / self.total)
 
-    def count(self, status: RecipientStatus) -> int:
-        """Rows in one status."""
-        return self.counts.get(status.value, 0)
-
-    def count_of(self, status: str) -> int:
-        """Rows in one status, by its value."""
-        return self.counts.get(status, 0)
+    def count(self, status: str) -> int:
+        """Rows in one status (a RecipientStatus, or its value)."""
+        return self.counts.get(str(status), 0)
 
 
 async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
