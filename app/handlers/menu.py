@@ -1,11 +1,13 @@
-"""Menu buttons: help, and an honest answer for features that have not opened yet."""
+"""Menu buttons: help, newsletter archives, and an honest answer for features not open yet."""
 
 from __future__ import annotations
 
 from functools import cache
 
+from app.handlers import newsletters as newsletter_handlers
 from app.handlers.common import help_text
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.services import newsletters as newsletter_service
 from app.wechat.menu import MENU_FILE, button_names, load_menu
 
 router = MessageRouter()
@@ -24,6 +26,12 @@ async def on_help_button(ctx: HandlerContext) -> Reply:
 
 @router.event("click")
 async def on_other_button(ctx: HandlerContext) -> Reply:
-    """A button whose feature is not available yet says so, instead of staying silent."""
-    name = _button_names().get(str(ctx.fields.get("EventKey") or ""), "该")
+    """A newsletter's button shows its latest issues; any other not-yet-open feature says so."""
+    key = str(ctx.fields.get("EventKey") or "")
+    # Series are data (admins add them with a menu key), so their buttons are looked up here
+    # rather than registered one by one.
+    series = await newsletter_service.series_by_menu_key(ctx.session, menu_key=key)
+    if series is not None:
+        return await newsletter_handlers.archive(ctx, series)
+    name = _button_names().get(key, "该")
     return f"「{name}」功能即将开放，敬请期待。"

@@ -1,4 +1,4 @@
-"""The 《神特组宣》 / 《神特清风》 menu buttons: the latest issues as a news reply."""
+"""The newsletter archive (a news reply of the latest issues) and PUBLISHJOBFINISH."""
 
 from __future__ import annotations
 
@@ -29,25 +29,6 @@ async def archive(ctx: HandlerContext, series: NewsletterSeries) -> Reply:
         }
         for issue in latest
     ]
-
-
-@router.click("ARCHIVE_ZUXUAN")
-async def on_zuxuan(ctx: HandlerContext) -> Reply:
-    """《神特组宣》: the latest issues."""
-    return await _by_key(ctx, "ARCHIVE_ZUXUAN")
-
-
-@router.click("ARCHIVE_QINGFENG")
-async def on_qingfeng(ctx: HandlerContext) -> Reply:
-    """《神特清风》: the latest issues."""
-    return await _by_key(ctx, "ARCHIVE_QINGFENG")
-
-
-async def _by_key(ctx: HandlerContext, key: str) -> Reply:
-    series = await newsletter_service.series_by_menu_key(ctx.session, menu_key=key)
-    if series is None:
-        return "该栏目暂未开设。"
-    return await archive(ctx, series)
 
 
 def _first_article_url(info: dict[str, Any]) -> str | None:

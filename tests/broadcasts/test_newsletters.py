@@ -200,6 +200,13 @@ async def test_the_archive_button_answers_with_the_latest_issues(client: httpx.A
     sandbox_of(client).advance(2)
     other = await callbacks.click(member.openid, "ARCHIVE_QINGFENG")
     assert "《神特清风》还没有发布过内容" in other.reply["content"]
+    # A series an admin adds later answers on its own button, with no code change.
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        session.add(NewsletterSeries(code="tuanqing", name="《团青之声》", menu_key="ARCHIVE_TQ"))
+        await session.commit()
+    sandbox_of(client).advance(2)
+    added = await callbacks.click(member.openid, "ARCHIVE_TQ")
+    assert added.reply["content"] == "《团青之声》还没有发布过内容，敬请期待。"
 
 
 async def test_freepublish_sends_readers_to_the_published_article(
