@@ -24,7 +24,8 @@ STATE_KEY = "member_oauth_state"
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def _page(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+def page(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    """A member page (templates/m/<name>)."""
     return templates.TemplateResponse(request, f"m/{name}", context, status_code=status_code)
 
 
@@ -37,7 +38,7 @@ def oauth_sign_in(request: Request, next_path: str) -> Response:
     """Send the member to WeChat's OAuth page (silent snsapi_base) and back."""
     settings = request.app.state.settings
     if settings.wechat_account_type != "service":
-        return _page(
+        return page(
             request,
             "message.html",
             title="请在公众号内查看",
@@ -58,7 +59,7 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
         or not code
         or not secrets.compare_digest(str(pending.get("state", "")), state)
     ):
-        return _page(
+        return page(
             request,
             "message.html",
             400,
@@ -68,7 +69,7 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
     try:
         openid = await request.app.state.wechat.oauth_openid(code)
     except WeChatError:
-        return _page(
+        return page(
             request,
             "message.html",
             400,
@@ -91,7 +92,7 @@ async def my_record(request: Request, session: Session) -> Response:
     record = await member_records.member_record(
         session, person=person, now=request.app.state.clock()
     )
-    return _page(request, "me.html", record=record)
+    return page(request, "me.html", record=record)
 
 
 @router.get("/bind")
@@ -103,7 +104,7 @@ async def bind_form(request: Request, session: Session) -> Response:
     person = await binding_service.person_for_openid(session, openid=openid)
     if person is not None:
         return RedirectResponse("/m/me", 302)
-    return _page(request, "bind.html", error=None)
+    return page(request, "bind.html", error=None)
 
 
 _OUTCOME_TEXT = {
@@ -122,7 +123,7 @@ async def bind(request: Request, session: Session, code: Annotated[str, Form()] 
     try:
         await check_csrf(request)
     except CsrfError:
-        return _page(request, "message.html", 403, title="页面已过期", text="请刷新页面后重试。")
+        return page(request, "message.html", 403, title="页面已过期", text="请刷新页面后重试。")
     openid = request.session.get(MEMBER_KEY)
     if not isinstance(openid, str):
         return oauth_sign_in(request, "/m/bind")
@@ -131,4 +132,4 @@ async def bind(request: Request, session: Session, code: Annotated[str, Form()] 
     )
     if result.outcome in (RedeemOutcome.BOUND, RedeemOutcome.ALREADY_BOUND):
         return RedirectResponse("/m/me", 303)
-    return _page(request, "bind.html", 422, error=_OUTCOME_TEXT[result.outcome])
+    return page(request, "bind.html", 422, error=_OUTCOME_TEXT[result.outcome])

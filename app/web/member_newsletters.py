@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
@@ -14,18 +14,11 @@ from app.models.types import CHINA
 from app.services import bindings as binding_service
 from app.services import newsletters as newsletter_service
 from app.services.broadcasts.links import RecipientLinks
-from app.web.member import MEMBER_KEY, oauth_sign_in
-from app.web.templating import templates
+from app.web.member import MEMBER_KEY, oauth_sign_in, page
 
 router = APIRouter(prefix="/m", include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ISSUE_SUBJECT = "newsletter_issue"
-
-
-def _message(request: Request, status: int, title: str, text: str) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "m/message.html", {"title": title, "text": text}, status_code=status
-    )
 
 
 async def _article(request: Request, session: AsyncSession, issue: NewsletterIssue) -> Response:
@@ -34,13 +27,14 @@ async def _article(request: Request, session: AsyncSession, issue: NewsletterIss
         return RedirectResponse(issue.article_url, 302)
     series = await session.get(NewsletterSeries, issue.series_id)
     assert series is not None
-    context = {
-        "issue": issue,
-        "series": series,
-        "body": newsletter_service.render(issue.body),
-        "date": (issue.sent_at or issue.updated_at).astimezone(CHINA),
-    }
-    return templates.TemplateResponse(request, "m/newsletter.html", context)
+    return page(
+        request,
+        "newsletter.html",
+        issue=issue,
+        series=series,
+        body=newsletter_service.render(issue.body),
+        date=(issue.sent_at or issue.updated_at).astimezone(CHINA),
+    )
 
 
 async def _signed_in_person(request: Request, session: AsyncSession) -> int | None:
@@ -60,7 +54,13 @@ async def open_push(token: str, request: Request, session: Session) -> Response:
     row_id = links.read(token)
     row = await session.get(BroadcastRecipient, row_id) if row_id is not None else None
     if row is None:
-        return _message(request, 404, "链接无效", "这个链接不完整或已失效，请回到公众号重新打开。")
+        return page(
+            request,
+            "message.html",
+            404,
+            title="链接无效",
+            text="这个链接不完整或已失效，请回到公众号重新打开。",
+        )
     broadcast = await session.get(Broadcast, row.broadcast_id)
     assert broadcast is not None
     now = request.app.state.clock()
@@ -83,7 +83,12 @@ async def open_push(token: str, request: Request, session: Session) -> Response:
     target = broadcast.message.get("url")
     if isinstance(target, str) and target.startswith(("http://", "https://", "/m/")):
         return RedirectResponse(target, 302)
-    return _message(request, 200, broadcast.title, str(broadcast.message.get("text") or ""))
+    return page(
+        request,
+        "message.html",
+        title=broadcast.title,
+        text=str(broadcast.message.get("text") or ""),
+    )
 
 
 @router.get("/n/{issue_id}")
@@ -91,7 +96,7 @@ async def read_issue(issue_id: int, request: Request, session: Session) -> Respo
     """An issue from the archive: members are recognised through OAuth (service accounts)."""
     issue = await newsletter_service.get(session, issue_id=issue_id)
     if issue is None or issue.sent_at is None:
-        return _message(request, 404, "内容不存在", "这一期还没有发布。")
+        return page(request, "message.html", 404, title="内容不存在", text="这一期还没有发布。")
     settings = request.app.state.settings
     openid = request.session.get(MEMBER_KEY)
     if not isinstance(openid, str) and settings.wechat_account_type == "service":
