@@ -12,6 +12,7 @@ from rich.console import Console
 
 from app import eventloop
 from app.cli_broadcasts import broadcasts_cli, push_cli
+from app.cli_scheduler import scheduler_cli
 from app.config import ConfigError, Settings, get_settings
 
 cli = typer.Typer(help="神特党建 — WeChat Official Account backend", no_args_is_help=True)
@@ -22,6 +23,7 @@ cli.add_typer(menu_cli, name="menu")
 console = Console(stderr=True)
 cli.add_typer(broadcasts_cli, name="broadcasts")
 cli.add_typer(push_cli, name="push")
+cli.add_typer(scheduler_cli, name="scheduler")
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,14 +187,6 @@ def _run_wechat(coro: Coroutine[Any, Any, T]) -> T:
     except WeChatError as exc:
         console.print(f"微信接口返回错误：{exc}", markup=False, soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
-
-
-@cli.command()
-def scheduler() -> None:
-    """Run the scheduled jobs in this process (production runs exactly one of these)."""
-    from app.jobs.runner import run_forever
-
-    eventloop.run(run_forever(_checked_settings()))
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from typing import Literal
 
@@ -81,6 +82,10 @@ class Settings(BaseSettings):
     broadcast_receipt_grace_seconds: int = Field(default=600, ge=1)
     # No push reaches a phone in these hours (China time); "off" to send at any hour.
     quiet_hours: str = "22:00-07:30"
+    # Meeting reminders before the start ("1d,1h": a day and an hour before; m/h/d units), and
+    # the time (China) on the day after a meeting when absentees get the make-up task.
+    meeting_reminders: str = "1d,1h"
+    meeting_followup_time: str = "09:00"
 
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
@@ -92,6 +97,23 @@ class Settings(BaseSettings):
 
         QuietHours.parse(value)  # refuse a malformed window at start-up, not at 22:00
         return value
+
+    @field_validator("meeting_reminders")
+    @classmethod
+    def _reminders_parse(cls, value: str) -> str:
+        from app.services.meetings.reminders import parse_offsets
+
+        parse_offsets(value)
+        return value
+
+    @field_validator("meeting_followup_time")
+    @classmethod
+    def _followup_time_parse(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"MEETING_FOLLOWUP_TIME must look like 09:00, not {value!r}") from None
+        return value.strip()
 
     def model_post_init(self, context: object, /) -> None:
         """Fill dev/test defaults so the app runs with no WeChat account at all."""

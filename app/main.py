@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 import structlog
@@ -41,6 +42,9 @@ from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
 from app.wechat.setup import create_client, token_store
 
+if TYPE_CHECKING:
+    from app.jobs.runner import JobRunner
+
 log = structlog.get_logger(__name__)
 
 
@@ -72,6 +76,23 @@ async def _ensure_first_run(settings: Settings, sessions: async_sessionmaker[Asy
         return
     if created is not None:
         log.info("first admin created", username=settings.admin_username)
+
+
+def job_runner(app: FastAPI) -> JobRunner:
+    """A job runner on the app's database and client; what it creates is sent in-process."""
+    from app.jobs.context import JobContext
+    from app.jobs.runner import JobRunner
+
+    state = app.state
+    ctx = JobContext(
+        state.engine,
+        state.sessions,
+        state.broadcast_client,
+        state.settings,
+        clock=state.clock,
+        wake_sender=state.broadcasts.kick,
+    )
+    return JobRunner(ctx)
 
 
 def create_app(
@@ -110,18 +131,18 @@ def create_app(
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
         await _ensure_first_run(settings, sessions)
-        scheduler = None
+        scheduler = runner = None
         if settings.is_dev:
             # In dev the scheduled jobs run inside the app; production runs `shente scheduler`.
-            from app.jobs.broadcasts import JobContext
             from app.jobs.runner import build_scheduler
 
-            jobs = JobContext(engine, sessions, app.state.broadcast_client, settings)
-            scheduler = build_scheduler(settings, jobs)
+            runner = job_runner(app)
+            scheduler = build_scheduler(settings, runner)
             scheduler.start()
         yield
-        if scheduler is not None:
+        if scheduler is not None and runner is not None:
             scheduler.shutdown(wait=False)
+            await runner.release()
         await app.state.broadcasts.stop()
         await app.state.dispatcher.drain()
         await app.state.wechat.aclose()

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.broadcasting import BroadcastSender, SendReport
 from app.broadcasting.newsletters import PublishError, publish
-from app.config import Settings
-from app.models.types import utcnow
+from app.jobs.context import JobContext
 from app.services import newsletters as newsletter_service
-from app.wechat.client import WeChatClient
 
 log = structlog.get_logger(__name__)
-
-# Every 30 s: a scheduled issue goes out within half a minute; a paused broadcast resumes so.
-SEND_DUE_ID = "broadcasts.send_due"
-SEND_DUE_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What the scheduler's jobs share: the database and the broadcast client."""
-
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    client: WeChatClient
-    settings: Settings
 
 
 async def send_due(ctx: JobContext, now: datetime | None = None) -> SendReport:
     """Publish newsletters whose time came, then send (and resume) every due broadcast."""
-    moment = now or utcnow()
+    moment = now or ctx.clock()
     async with ctx.sessions() as session:
         issue_ids = await newsletter_service.due_scheduled(session, now=moment)
     for issue_id in issue_ids:
@@ -54,3 +35,14 @@ async def send_due(ctx: JobContext, now: datetime | None = None) -> SendReport:
         engine=ctx.engine, sessions=ctx.sessions, client=ctx.client, settings=ctx.settings
     )
     return await sender.run()
+
+
+async def send_due_job(ctx: JobContext, now: datetime) -> str | None:
+    """The job's form of send_due: what it sent, or None when nothing was due."""
+    report = await send_due(ctx, now)
+    if not report.broadcasts and not report.reconciled:
+        return None
+    return (
+        f"推送 {len(report.broadcasts)} 条：已发送 {report.sent}，失败 {report.failed}，"
+        f"无法送达 {report.unreachable}，结果待确认 {report.unknown}，待重试 {report.retrying}"
+    )

@@ -16,6 +16,19 @@ from app.models.broadcast import (
 from app.models.credential import WeChatCredential, WeChatLease
 from app.models.follower import Follower
 from app.models.inbound_message import InboundMessage, InboundStatus
+from app.models.job_run import JobOutcome, JobRun
+from app.models.meeting import (
+    ConversationPrompt,
+    LeaveRequest,
+    LeaveStatus,
+    MakeupSubmission,
+    Meeting,
+    MeetingAttachment,
+    MeetingAttendance,
+    MeetingKind,
+    MeetingStatus,
+    StudyDayRule,
+)
 from app.models.newsletter import IssueStatus, NewsletterIssue, NewsletterRead, NewsletterSeries
 from app.models.org import OrgUnit, OrgUnitKind
 from app.models.person import (
@@ -45,10 +58,21 @@ __all__ = [
     "BroadcastStatus",
     "BroadcastWorker",
     "Channel",
+    "ConversationPrompt",
     "Follower",
     "InboundMessage",
     "InboundStatus",
     "IssueStatus",
+    "JobOutcome",
+    "JobRun",
+    "LeaveRequest",
+    "LeaveStatus",
+    "MakeupSubmission",
+    "Meeting",
+    "MeetingAttachment",
+    "MeetingAttendance",
+    "MeetingKind",
+    "MeetingStatus",
     "NewsletterIssue",
     "NewsletterRead",
     "NewsletterSeries",
@@ -59,6 +83,7 @@ __all__ = [
     "PoliticalStage",
     "RecipientStatus",
     "StageTransition",
+    "StudyDayRule",
     "StudyPair",
     "WeChatCredential",
     "WeChatLease",

@@ -1,0 +1,48 @@
+"""Meeting jobs: roll the study-day rule forward, remind before meetings, follow up after."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.db import unit_of_work
+from app.jobs.context import JobContext
+from app.services import job_runs
+from app.services.meetings import meetings as meeting_service
+from app.services.meetings import reminders
+
+IDLE_RUNS_KEPT = timedelta(days=7)
+
+
+async def plan(ctx: JobContext, now: datetime) -> str | None:
+    """Create the study days of the months ahead that have none yet."""
+    async with unit_of_work(ctx.sessions) as session:
+        created = []
+        for rule in await meeting_service.active_rules(session):
+            created += await meeting_service.ensure_occurrences(session, rule=rule, now=now)
+        names = [meeting_service.name_of(m) for m in created]
+    return "新建：" + "；".join(names) if names else None
+
+
+async def remind(ctx: JobContext, now: datetime) -> str | None:
+    """Create the reminders due now (or missed, while their meeting has not begun)."""
+    async with unit_of_work(ctx.sessions) as session:
+        report = await reminders.send_reminders(session, settings=ctx.settings, now=now)
+    if report.created:
+        ctx.wake_sender()
+    return report.describe()
+
+
+async def follow_up(ctx: JobContext, now: datetime) -> str | None:
+    """Send absentees their make-up task the day after (late ones too, within the window)."""
+    async with unit_of_work(ctx.sessions) as session:
+        report = await reminders.send_followups(session, settings=ctx.settings, now=now)
+    if report.created:
+        ctx.wake_sender()
+    return report.describe()
+
+
+async def prune(ctx: JobContext, now: datetime) -> str | None:
+    """Forget week-old runs that found nothing to do."""
+    async with unit_of_work(ctx.sessions) as session:
+        removed = await job_runs.prune_idle(session, older_than=IDLE_RUNS_KEPT, now=now)
+    return f"清理 {removed} 条空运行记录" if removed else None

@@ -1,0 +1,1 @@
+"""Meetings: the study-day rule, invitees, check-in, leave, make-up, reminders and the year view."""

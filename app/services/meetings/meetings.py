@@ -1,0 +1,413 @@
+"""Meetings: create, edit, move, cancel, list; the study-day rule and its occurrences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from pydantic import field_validator, model_validator
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Meeting, MeetingKind, MeetingStatus, StudyDayRule
+from app.models.person import _storable
+from app.models.types import CHINA
+from app.services import audit
+from app.services.meetings import calendar, invitees
+
+DEFAULT_MAKEUP_TASK = "请学习本次会议的材料，并回复一段学习心得（或学习链接）完成补学。"
+CHECKIN_BEFORE = timedelta(minutes=30)
+
+
+class MeetingDraft(SQLModel):
+    """What an admin fills in for a meeting (and what the study-day rule fills in by itself)."""
+
+    kind: MeetingKind
+    title: str = Field(min_length=1, max_length=100)
+    topic: str | None = Field(default=None, max_length=2000)
+    org_unit_id: int
+    starts_at: datetime
+    duration_minutes: int = Field(default=120, ge=10, le=720)
+    place: str | None = Field(default=None, max_length=100)
+    host_id: int | None = None
+    lecturer: str | None = Field(default=None, max_length=50)
+    materials: list[dict[str, Any]] = Field(default_factory=list)
+    invite_mode: Literal["unit", "people"] = "unit"
+    invite_unit_id: int | None = None
+    party_members_only: bool = True
+    person_ids: list[int] = Field(default_factory=list)
+    checkin_before_minutes: int = Field(default=30, ge=0, le=240)
+    remind: bool = True
+    follow_up: bool = True
+    makeup_task: str | None = Field(default=None, max_length=500)
+
+    @field_validator("starts_at")
+    @classmethod
+    def _aware_minute(cls, value: datetime) -> datetime:
+        # A naive time is China time (what admins type).
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=CHINA)
+        return value.replace(microsecond=0).astimezone(UTC)
+
+    @field_validator("title", "topic", "place", "lecturer", "makeup_task")
+    @classmethod
+    def _text_storable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        stripped = str(_storable(value)).strip()
+        return stripped or None
+
+    @model_validator(mode="after")
+    def _invitees_given(self) -> MeetingDraft:
+        if self.invite_mode == "people" and not self.person_ids:
+            raise ValueError("请至少选择一位参会人员")
+        if self.invite_mode == "unit" and self.invite_unit_id is None:
+            self.invite_unit_id = self.org_unit_id
+        return self
+
+
+def _apply(meeting: Meeting, draft: MeetingDraft) -> None:
+    meeting.kind = draft.kind.value
+    meeting.title = draft.title
+    meeting.topic = draft.topic
+    meeting.org_unit_id = draft.org_unit_id
+    meeting.starts_at = draft.starts_at
+    meeting.ends_at = draft.starts_at + timedelta(minutes=draft.duration_minutes)
+    meeting.place = draft.place
+    meeting.host_id = draft.host_id
+    meeting.lecturer = draft.lecturer
+    meeting.materials = list(draft.materials)
+    meeting.invite_mode = draft.invite_mode
+    meeting.invite_unit_id = draft.invite_unit_id if draft.invite_mode == "unit" else None
+    meeting.party_members_only = draft.party_members_only
+    meeting.checkin_opens_at = draft.starts_at - timedelta(minutes=draft.checkin_before_minutes)
+    meeting.checkin_closes_at = meeting.ends_at
+    meeting.remind = draft.remind
+    meeting.follow_up = draft.follow_up
+    meeting.makeup_task = draft.makeup_task
+
+
+def draft_of(meeting: Meeting, person_ids: Sequence[int] = ()) -> MeetingDraft:
+    """The draft an edit form starts from."""
+    return MeetingDraft(
+        kind=MeetingKind(meeting.kind),
+        title=meeting.title,
+        topic=meeting.topic,
+        org_unit_id=meeting.org_unit_id,
+        starts_at=meeting.starts_at,
+        duration_minutes=int((meeting.ends_at - meeting.starts_at).total_seconds() // 60),
+        place=meeting.place,
+        host_id=meeting.host_id,
+        lecturer=meeting.lecturer,
+        materials=list(meeting.materials),
+        invite_mode="people" if meeting.invite_mode == "people" else "unit",
+        invite_unit_id=meeting.invite_unit_id,
+        party_members_only=meeting.party_members_only,
+        person_ids=list(person_ids),
+        checkin_before_minutes=int(
+            (meeting.starts_at - meeting.checkin_opens_at).total_seconds() // 60
+        ),
+        remind=meeting.remind,
+        follow_up=meeting.follow_up,
+        makeup_task=meeting.makeup_task,
+    )
+
+
+def makeup_task(meeting: Meeting) -> str:
+    """What an absentee is asked to do."""
+    return meeting.makeup_task or DEFAULT_MAKEUP_TASK
+
+
+def local_time(meeting: Meeting) -> str:
+    """ "12月5日（周五）14:30", as members read it."""
+    start = meeting.starts_at.astimezone(CHINA)
+    weekday = calendar.WEEKDAY_LABELS[start.weekday()]
+    return f"{start.month}月{start.day}日（{weekday}）{start:%H:%M}"
+
+
+def name_of(meeting: Meeting) -> str:
+    """ "12月5日（周五）14:30 党员固定学习日" — how replies and reminders name a meeting."""
+    return f"{local_time(meeting)} {meeting.title}"
+
+
+async def get(session: AsyncSession, *, meeting_id: int) -> Meeting | None:
+    """The meeting with this id."""
+    return await session.get(Meeting, meeting_id)
+
+
+async def create(
+    session: AsyncSession, *, draft: MeetingDraft, actor: audit.Actor, now: datetime
+) -> Meeting:
+    """Store a new meeting and its invitees."""
+    meeting = Meeting(
+        kind=draft.kind.value,
+        title=draft.title,
+        org_unit_id=draft.org_unit_id,
+        starts_at=draft.starts_at,
+        ends_at=draft.starts_at,
+        checkin_opens_at=draft.starts_at,
+        checkin_closes_at=draft.starts_at,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(meeting, draft)
+    session.add(meeting)
+    await session.flush()
+    await invitees.sync(session, meeting=meeting, named=draft.person_ids, now=now)
+    await audit.record(
+        session,
+        actor=actor,
+        action="meeting.create",
+        target_type="meeting",
+        target_id=meeting.id,
+        summary=name_of(meeting),
+        after=audit.snapshot(meeting),
+    )
+    return meeting
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    draft: MeetingDraft,
+    actor: audit.Actor,
+    now: datetime,
+) -> Meeting:
+    """Change a meeting; a study-day occurrence moved by hand keeps its new time from then on."""
+    before = audit.snapshot(meeting)
+    moved = draft.starts_at != meeting.starts_at
+    _apply(meeting, draft)
+    if moved and meeting.rule_id is not None:
+        meeting.moved = True
+    meeting.updated_at = now
+    session.add(meeting)
+    await session.flush()
+    await invitees.sync(session, meeting=meeting, named=draft.person_ids, now=now)
+    await audit.record(
+        session,
+        actor=actor,
+        action="meeting.update",
+        target_type="meeting",
+        target_id=meeting.id,
+        summary=name_of(meeting),
+        before=before,
+        after=audit.snapshot(meeting),
+    )
+    return meeting
+
+
+async def cancel(
+    session: AsyncSession, *, meeting: Meeting, actor: audit.Actor, now: datetime
+) -> None:
+    """Cancel a meeting: no reminders, no check-in, no follow-up (the records stay)."""
+    meeting.status = MeetingStatus.CANCELLED.value
+    meeting.updated_at = now
+    session.add(meeting)
+    await audit.record(
+        session,
+        actor=actor,
+        action="meeting.cancel",
+        target_type="meeting",
+        target_id=meeting.id,
+        summary=name_of(meeting),
+    )
+
+
+async def save_minutes(
+    session: AsyncSession, *, meeting: Meeting, text: str, actor: audit.Actor, now: datetime
+) -> None:
+    """Store the minutes (会议记录)."""
+    meeting.minutes = str(_storable(text)).strip() or None
+    meeting.minutes_by = actor.name
+    meeting.minutes_at = now
+    session.add(meeting)
+    await audit.record(
+        session,
+        actor=actor,
+        action="meeting.minutes",
+        target_type="meeting",
+        target_id=meeting.id,
+        summary=name_of(meeting),
+    )
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The China-time year as UTC bounds."""
+    start = datetime(year, 1, 1, tzinfo=CHINA)
+    return start, datetime(year + 1, 1, 1, tzinfo=CHINA)
+
+
+async def between(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    unit_ids: set[int] | frozenset[int] | None = None,
+    kinds: Sequence[MeetingKind] | None = None,
+    include_cancelled: bool = True,
+) -> list[Meeting]:
+    """Meetings starting in [start, end), in time order."""
+    statement = select(Meeting).where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+    if unit_ids is not None:
+        statement = statement.where(col(Meeting.org_unit_id).in_(unit_ids))
+    if kinds:
+        statement = statement.where(col(Meeting.kind).in_([k.value for k in kinds]))
+    if not include_cancelled:
+        statement = statement.where(Meeting.status == MeetingStatus.SCHEDULED.value)
+    return list((await session.exec(statement.order_by(col(Meeting.starts_at)))).all())
+
+
+# --- the fixed study day rule -------------------------------------------------------------
+
+
+class RuleDraft(SQLModel):
+    """The study-day rule as the console edits it."""
+
+    title: str = Field(default="党员固定学习日", min_length=1, max_length=100)
+    mode: Literal["day", "weekday"] = "weekday"
+    day_of_month: int | None = Field(default=None, ge=1, le=31)
+    week_of_month: int | None = Field(default=1)
+    weekday: int | None = Field(default=4, ge=0, le=6)
+    start_time: time = time(14, 30)
+    duration_minutes: int = Field(default=120, ge=10, le=720)
+    place: str | None = Field(default=None, max_length=100)
+    months_ahead: int = Field(default=3, ge=1, le=12)
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> RuleDraft:
+        if self.mode == "day" and self.day_of_month is None:
+            raise ValueError("请填写每月几日")
+        if self.mode == "weekday" and self.week_of_month not in (1, 2, 3, 4, -1):
+            raise ValueError("第几个只能是 1–4 或最后一个")
+        return self
+
+
+async def rule_for(session: AsyncSession, *, unit_id: int) -> StudyDayRule | None:
+    """The unit's study-day rule, if it has one."""
+    statement = select(StudyDayRule).where(StudyDayRule.org_unit_id == unit_id)
+    return (await session.exec(statement)).first()
+
+
+async def active_rules(session: AsyncSession) -> list[StudyDayRule]:
+    """Every rule that still makes occurrences."""
+    return list(
+        (await session.exec(select(StudyDayRule).where(col(StudyDayRule.active).is_(True)))).all()
+    )
+
+
+async def save_rule(
+    session: AsyncSession,
+    *,
+    unit_id: int,
+    draft: RuleDraft,
+    actor: audit.Actor,
+    now: datetime,
+) -> StudyDayRule:
+    """Create or change the rule; future occurrences nobody moved follow the new rule."""
+    rule = await rule_for(session, unit_id=unit_id) or StudyDayRule(
+        org_unit_id=unit_id, start_time=draft.start_time
+    )
+    before = audit.snapshot(rule) if rule.id else None
+    for field in RuleDraft.model_fields:
+        setattr(rule, field, getattr(draft, field))
+    rule.updated_by, rule.updated_at = actor.name, now
+    session.add(rule)
+    await session.flush()
+    for meeting in await _future_occurrences(session, rule=rule, now=now):
+        if meeting.moved:
+            continue
+        assert meeting.occurrence_month is not None
+        if not rule.active:
+            meeting.status = MeetingStatus.CANCELLED.value
+        else:
+            _place_occurrence(meeting, rule, meeting.occurrence_month)
+        meeting.updated_at = now
+        session.add(meeting)
+    await audit.record(
+        session,
+        actor=actor,
+        action="study_day.rule",
+        target_type="study_day_rule",
+        target_id=rule.id,
+        summary=calendar.describe(rule),
+        before=before,
+        after=audit.snapshot(rule),
+    )
+    await ensure_occurrences(session, rule=rule, now=now)
+    return rule
+
+
+async def _future_occurrences(
+    session: AsyncSession, *, rule: StudyDayRule, now: datetime
+) -> list[Meeting]:
+    statement = select(Meeting).where(
+        Meeting.rule_id == rule.id,
+        col(Meeting.starts_at) > now,
+        Meeting.status == MeetingStatus.SCHEDULED.value,
+    )
+    return list((await session.exec(statement)).all())
+
+
+def _place_occurrence(meeting: Meeting, rule: StudyDayRule, month: date) -> None:
+    start = calendar.occurrence_start(rule, month).astimezone(UTC)
+    meeting.title = rule.title
+    meeting.starts_at = start
+    meeting.ends_at = start + timedelta(minutes=rule.duration_minutes)
+    meeting.checkin_opens_at = start - CHECKIN_BEFORE
+    meeting.checkin_closes_at = meeting.ends_at
+    meeting.place = rule.place
+
+
+async def ensure_occurrences(
+    session: AsyncSession, *, rule: StudyDayRule, now: datetime
+) -> list[Meeting]:
+    """Create the months ahead that have no occurrence yet (a past date is never created)."""
+    if not rule.active:
+        return []
+    assert rule.id is not None
+    this_month = calendar.month_start(now.astimezone(CHINA).date())
+    months = [calendar.add_months(this_month, i) for i in range(rule.months_ahead + 1)]
+    existing = set(
+        (
+            await session.exec(
+                select(col(Meeting.occurrence_month)).where(
+                    Meeting.rule_id == rule.id, col(Meeting.occurrence_month).in_(months)
+                )
+            )
+        ).all()
+    )
+    created: list[Meeting] = []
+    for month in months:
+        if month in existing or calendar.occurrence_start(rule, month) <= now:
+            continue
+        meeting = Meeting(
+            kind=MeetingKind.STUDY_DAY.value,
+            title=rule.title,
+            org_unit_id=rule.org_unit_id,
+            invite_unit_id=rule.org_unit_id,
+            starts_at=now,
+            ends_at=now,
+            checkin_opens_at=now,
+            checkin_closes_at=now,
+            rule_id=rule.id,
+            occurrence_month=month,
+            created_by="study_day_rule",
+            created_at=now,
+            updated_at=now,
+        )
+        _place_occurrence(meeting, rule, month)
+        try:
+            # Another planner may insert the same month at the same moment: theirs stands.
+            async with session.begin_nested():
+                session.add(meeting)
+                await session.flush()
+        except IntegrityError:
+            continue
+        await invitees.sync(session, meeting=meeting, named=(), now=now)
+        created.append(meeting)
+    return created

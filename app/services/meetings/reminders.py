@@ -1,0 +1,392 @@
+"""Reminders before a meeting and the follow-up after it: which are due, and their broadcasts.
+
+Due times are whole minutes (meetings start on one, offsets are whole minutes), so a job that
+runs at second 0 of every minute enqueues each within its own run time. Catch-up after downtime
+is the same rule applied late: a reminder is sent while its meeting has not begun (only the
+latest one due, and not within half its lead of another reminder), a follow-up for as long as
+the member can still make up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.models import (
+    Broadcast,
+    Channel,
+    LeaveRequest,
+    LeaveStatus,
+    MakeupSubmission,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+)
+from app.models.types import CHINA
+from app.services.broadcasts import reach as reach_service
+from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.quiet import QuietHours
+from app.services.meetings import invitees
+from app.services.meetings.attendance import MAKEUP_WINDOW
+from app.services.meetings.meetings import makeup_task, name_of
+
+# Reminders and notices go to one person each, never by mass send (4 a month, kept for articles).
+NOTICE_CHANNELS = (Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM)
+# A reminder shifted out of quiet hours must still arrive this long before the start.
+MIN_LEAD = timedelta(minutes=10)
+_OFFSET = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+@dataclass(frozen=True, order=True)
+class Offset:
+    """How long before the start a reminder goes: its length and its label ("1d")."""
+
+    lead: timedelta
+    label: str = field(compare=False)
+
+    @property
+    def chinese(self) -> str:
+        """ "明天" for a day, "1 小时后" for an hour, as the reminder says it."""
+        minutes = int(self.lead.total_seconds() // 60)
+        if minutes % 1440 == 0:
+            days = minutes // 1440
+            return "明天" if days == 1 else f"{days} 天后"
+        if minutes % 60 == 0:
+            return f"{minutes // 60} 小时后"
+        return f"{minutes} 分钟后"
+
+
+def parse_offsets(text: str) -> list[Offset]:
+    """Read "1d,1h" into offsets, longest first. Raises ValueError when malformed."""
+    offsets = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        match = _OFFSET.match(part)
+        if match is None or int(match.group(1)) == 0:
+            raise ValueError(
+                f"meeting reminders look like 1d,1h (whole minutes, hours or days), not {text!r}"
+            )
+        number, unit = int(match.group(1)), match.group(2)
+        offsets.append(Offset(number * _UNIT[unit], f"{number}{unit}"))
+    return sorted(set(offsets), reverse=True)
+
+
+def reminder_due(meeting: Meeting, offset: Offset, quiet: QuietHours | None) -> datetime | None:
+    """When this reminder goes: its lead before the start, moved out of quiet hours (or None)."""
+    due = meeting.starts_at - offset.lead
+    if quiet is not None and (end := quiet.until(due)) is not None:
+        # At the end of the night, unless that is too close to the start to be of use.
+        return end if end <= meeting.starts_at - MIN_LEAD else None
+    return due
+
+
+def followup_due(meeting: Meeting, at: time) -> datetime:
+    """The day after the meeting (China), at the configured time."""
+    day: date = meeting.ends_at.astimezone(CHINA).date() + timedelta(days=1)
+    return datetime.combine(day, at, CHINA)
+
+
+def reminder_key(meeting: Meeting, offset: Offset) -> str:
+    """One reminder per meeting, lead and start time (a moved meeting is reminded again)."""
+    return f"meeting:{meeting.id}:remind:{offset.label}:{meeting.starts_at:%Y%m%d%H%M}"
+
+
+def followup_key(meeting: Meeting) -> str:
+    """One follow-up per meeting, ever."""
+    return f"meeting:{meeting.id}:followup"
+
+
+@dataclass
+class Report:
+    """What one run did: broadcasts created, and what it skipped and why."""
+
+    created: list[Broadcast] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def describe(self) -> str | None:
+        """The run's detail for the job record (None: nothing due)."""
+        lines = [f"已创建「{b.title}」，{b.total} 人" for b in self.created] + self.skipped
+        return "\n".join(lines) or None
+
+
+async def _reminded_since(session: AsyncSession, meeting: Meeting, since: datetime) -> bool:
+    statement = select(Broadcast.id).where(
+        Broadcast.subject_type == "meeting",
+        Broadcast.subject_id == meeting.id,
+        Broadcast.kind == "reminder",
+        col(Broadcast.created_at) > since,
+    )
+    return (await session.exec(statement)).first() is not None
+
+
+async def _not_excused(session: AsyncSession, meeting: Meeting) -> list[int]:
+    """Invitees who have not checked in and have no approved leave."""
+    assert meeting.id is not None
+    rows = await invitees.rows(session, meeting_id=meeting.id)
+    approved = set(
+        (
+            await session.exec(
+                select(LeaveRequest.person_id).where(
+                    LeaveRequest.meeting_id == meeting.id,
+                    LeaveRequest.status == LeaveStatus.APPROVED.value,
+                )
+            )
+        ).all()
+    )
+    return [r.person_id for r in rows if r.checked_in_at is None and r.person_id not in approved]
+
+
+async def _absentees(session: AsyncSession, meeting: Meeting) -> list[int]:
+    """Invitees who did not check in and have not made up yet."""
+    assert meeting.id is not None
+    statement = select(MeetingAttendance.person_id).where(
+        MeetingAttendance.meeting_id == meeting.id, col(MeetingAttendance.checked_in_at).is_(None)
+    )
+    missed = set((await session.exec(statement)).all())
+    done = set(
+        (
+            await session.exec(
+                select(MakeupSubmission.person_id).where(MakeupSubmission.meeting_id == meeting.id)
+            )
+        ).all()
+    )
+    return sorted(missed - done)
+
+
+def _where(meeting: Meeting) -> str:
+    return meeting.place or "详见通知"
+
+
+def reminder_message(meeting: Meeting, offset: Offset, settings: Settings) -> dict[str, Any]:
+    """The reminder on every channel: when, where, what, and how to check in or ask for leave."""
+    start = meeting.starts_at.astimezone(CHINA)
+    lines = [
+        f"【会议提醒】{offset.chinese}：{name_of(meeting)}",
+        f"地点：{_where(meeting)}",
+    ]
+    if meeting.topic:
+        lines.append(f"主题：{meeting.topic}")
+    lines.append("到场后点击菜单「学习日签到」或扫描会场二维码签到；不能参加请点击「请假」。")
+    return {
+        "title": f"会议提醒：{name_of(meeting)}",
+        "url": f"{settings.public_base_url.rstrip('/')}/m/meetings/{meeting.id}",
+        "text": "\n".join(lines),
+        "description": f"{_where(meeting)}。{meeting.topic or ''}".strip(),
+        "template": {
+            "thing1": meeting.title,
+            "thing2": _where(meeting),
+            "time3": f"{start:%Y-%m-%d %H:%M}",
+        },
+        "subscribe": {
+            "thing1": meeting.title,
+            "time2": f"{start:%Y-%m-%d %H:%M}",
+            "thing3": _where(meeting),
+        },
+    }
+
+
+def followup_message(meeting: Meeting, settings: Settings) -> dict[str, Any]:
+    """The make-up task for someone who missed the meeting."""
+    deadline = (meeting.ends_at + MAKEUP_WINDOW).astimezone(CHINA)
+    text = (
+        f"【补学通知】您没有参加{name_of(meeting)}。\n"
+        f"请在 {deadline.month} 月 {deadline.day} 日前完成补学：{makeup_task(meeting)}\n"
+        "点击菜单「补学」，或直接回复「补学 学习心得」提交。"
+    )
+    return {
+        "title": f"补学通知：{name_of(meeting)}",
+        "url": f"{settings.public_base_url.rstrip('/')}/m/meetings/{meeting.id}",
+        "text": text,
+        "description": makeup_task(meeting),
+        "template": {
+            "thing1": f"补学：{meeting.title}",
+            "thing2": "请点击菜单「补学」提交",
+            "time3": f"{deadline:%Y-%m-%d} 前",
+        },
+        "subscribe": {
+            "thing1": f"补学：{meeting.title}",
+            "time2": f"{deadline:%Y-%m-%d %H:%M}",
+            "thing3": "请点击菜单「补学」提交",
+        },
+    }
+
+
+async def _broadcast(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    meeting: Meeting,
+    message: dict[str, Any],
+    people: Sequence[int],
+    settings: Settings,
+    now: datetime,
+) -> Broadcast | None:
+    assert meeting.id is not None
+    plans = await reach_service.plan(
+        session, person_ids=people, channels=NOTICE_CHANNELS, settings=settings, now=now
+    )
+    try:
+        return await row_service.create(
+            session,
+            key=key,
+            kind=kind,
+            title=str(message["title"]),
+            message=message,
+            channels=NOTICE_CHANNELS,
+            reach=plans,
+            now=now,
+            created_by="scheduler",
+            subject=("meeting", meeting.id),
+        )
+    except row_service.DuplicateBroadcast:
+        return None  # another scheduler (or an earlier run) did it
+
+
+async def _upcoming(session: AsyncSession, now: datetime, horizon: timedelta) -> list[Meeting]:
+    statement = (
+        select(Meeting)
+        .where(
+            Meeting.status == MeetingStatus.SCHEDULED.value,
+            col(Meeting.remind).is_(True),
+            col(Meeting.starts_at) > now,
+            col(Meeting.starts_at) <= now + horizon,
+        )
+        .order_by(col(Meeting.starts_at))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def send_reminders(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+    """Create every reminder broadcast due at `now` whose meeting has not begun."""
+    offsets = parse_offsets(settings.meeting_reminders)
+    report = Report()
+    if not offsets:
+        return report
+    quiet = QuietHours.parse(settings.quiet_hours)
+    for meeting in await _upcoming(session, now, offsets[0].lead):
+        due = [(d, o) for o in offsets if (d := reminder_due(meeting, o, quiet)) and d <= now]
+        if not due:
+            continue
+        when, offset = max(due, key=lambda pair: pair[0])  # the latest one due supersedes
+        key = reminder_key(meeting, offset)
+        if await row_service.get_by_key(session, key=key) is not None:
+            continue
+        if await _reminded_since(session, meeting, when - offset.lead / 2):
+            report.skipped.append(f"跳过「{name_of(meeting)}」{offset.label} 提醒：刚提醒过")
+            continue
+        await invitees.sync(session, meeting=meeting, named=(), now=now)
+        people = await _not_excused(session, meeting)
+        created = await _broadcast(
+            session,
+            key=key,
+            kind="reminder",
+            meeting=meeting,
+            message=reminder_message(meeting, offset, settings),
+            people=people,
+            settings=settings,
+            now=now,
+        )
+        if created is not None:
+            report.created.append(created)
+    return report
+
+
+async def send_followups(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+    """Create the make-up follow-up of every meeting whose follow-up time has come (late too)."""
+    at = time.fromisoformat(settings.meeting_followup_time)
+    statement = (
+        select(Meeting)
+        .where(
+            Meeting.status == MeetingStatus.SCHEDULED.value,
+            col(Meeting.follow_up).is_(True),
+            col(Meeting.ends_at) <= now,
+            col(Meeting.ends_at) > now - MAKEUP_WINDOW,
+        )
+        .order_by(col(Meeting.starts_at))
+    )
+    report = Report()
+    for meeting in (await session.exec(statement)).all():
+        if followup_due(meeting, at) > now:
+            continue
+        key = followup_key(meeting)
+        if await row_service.get_by_key(session, key=key) is not None:
+            continue
+        people = await _absentees(session, meeting)
+        if not people:
+            continue
+        created = await _broadcast(
+            session,
+            key=key,
+            kind="followup",
+            meeting=meeting,
+            message=followup_message(meeting, settings),
+            people=people,
+            settings=settings,
+            now=now,
+        )
+        if created is not None:
+            report.created.append(created)
+    return report
+
+
+def upcoming_reminders(
+    meeting: Meeting, settings: Settings
+) -> list[tuple[Offset, datetime | None]]:
+    """Each reminder of a meeting and when it goes (None: skipped for quiet hours) — console."""
+    quiet = QuietHours.parse(settings.quiet_hours)
+    return [(o, reminder_due(meeting, o, quiet)) for o in parse_offsets(settings.meeting_reminders)]
+
+
+async def notify_leave_decision(
+    session: AsyncSession,
+    *,
+    request: LeaveRequest,
+    meeting: Meeting,
+    settings: Settings,
+    now: datetime,
+) -> Broadcast | None:
+    """Tell the member how their leave request was decided (one notice per request)."""
+    approved = request.status == LeaveStatus.APPROVED.value
+    verdict = "已准假" if approved else "未准假"
+    text = f"【请假审批】您的请假（{name_of(meeting)}）{verdict}。"
+    if request.decision_note:
+        text += f"\n说明：{request.decision_note}"
+    if approved:
+        text += "\n会后请点击菜单「补学」完成补学。"
+    else:
+        text += "\n请按时参加；如有困难请联系支部书记。"
+    start = meeting.starts_at.astimezone(CHINA)
+    message = {
+        "title": f"请假审批：{verdict}",
+        "text": text,
+        "template": {
+            "thing1": f"请假{verdict}：{meeting.title}",
+            "thing2": request.decision_note or "支部审批",
+            "time3": f"{start:%Y-%m-%d %H:%M}",
+        },
+        "subscribe": {
+            "thing1": f"请假{verdict}",
+            "time2": f"{start:%Y-%m-%d %H:%M}",
+            "thing3": meeting.title,
+        },
+    }
+    return await _broadcast(
+        session,
+        key=f"leave:{request.id}:decision",
+        kind="notice",
+        meeting=meeting,
+        message=message,
+        people=[request.person_id],
+        settings=settings,
+        now=now,
+    )
