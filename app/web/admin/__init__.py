@@ -17,6 +17,7 @@ from app.web.admin import (
     broadcasts,
     home,
     jobs,
+    meeting_detail,
     meeting_qr,
     meeting_year,
     meetings,
@@ -50,6 +51,7 @@ for module in (
     broadcasts,
     meeting_year,  # /meetings/year before /meetings/{id}
     meeting_qr,
+    meeting_detail,
     meetings,
     jobs,
     audit,

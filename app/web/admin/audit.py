@@ -52,6 +52,20 @@ ACTIONS = {
     "newsletter.series_create": "新增刊物栏目",
     "broadcast.export": "导出推送明细",
     "broadcast.cancel": "取消推送",
+    "meeting.create": "新建会议",
+    "meeting.update": "修改会议",
+    "meeting.cancel": "取消会议",
+    "meeting.minutes": "保存会议记录",
+    "meeting.attachment_add": "上传会议附件",
+    "meeting.attachment_delete": "删除会议附件",
+    "meeting.mark_present": "登记出席",
+    "meeting.unmark_present": "撤销出席登记",
+    "meeting.export": "导出签到表",
+    "meeting.qr": "生成签到二维码",
+    "study_day.rule": "设置固定学习日",
+    "leave.approve": "准假",
+    "leave.reject": "不准假",
+    "job.run": "手动运行定时任务",
 }
 TARGETS = {
     "person": "人员",
@@ -61,6 +75,11 @@ TARGETS = {
     "newsletter_issue": "刊物",
     "broadcast": "推送",
     "newsletter_series": "刊物栏目",
+    "meeting": "会议",
+    "study_day_rule": "固定学习日规则",
+    "leave_request": "请假",
+    "meeting_attachment": "会议附件",
+    "job": "定时任务",
 }
 FIELDS = {
     "employee_no": "工号",

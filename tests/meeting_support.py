@@ -1,0 +1,104 @@
+"""Shared by meeting tests: Party members with a bound WeChat, and meetings made as admins do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from app.models import Follower, MeetingKind, Person, PoliticalStage
+from app.models.types import CHINA
+from app.services import audit
+from app.services import org_units as org_unit_service
+from app.services.meetings import meetings as meeting_service
+from app.services.meetings.meetings import MeetingDraft
+
+
+@dataclass
+class Member:
+    """A Party member on the roster whose WeChat follows the account and is bound."""
+
+    person_id: int
+    openid: str
+    name: str
+
+
+def china(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """An aware China-time moment."""
+    return datetime(year, month, day, hour, minute, tzinfo=CHINA)
+
+
+def app_of(client: httpx.AsyncClient) -> Any:
+    """The app behind a test client."""
+    return client.app  # type: ignore[attr-defined]
+
+
+async def branch_id(client: httpx.AsyncClient) -> int:
+    """The default branch's id (the tree is created when missing)."""
+    async with app_of(client).state.sessions() as session:
+        branch = await org_unit_service.ensure_default_tree(session)
+        await session.commit()
+        assert branch.id is not None
+        return branch.id
+
+
+async def add_party_members(
+    client: httpx.AsyncClient,
+    count: int,
+    *,
+    unit_id: int | None = None,
+    prefix: str = "p",
+    bound: bool = True,
+    stage: PoliticalStage = PoliticalStage.FULL,
+) -> list[Member]:
+    """`count` full members in the branch (or `unit_id`), bound to following WeChats."""
+    app = app_of(client)
+    unit = unit_id or await branch_id(client)
+    sandbox = app.state.sandbox_app.state.sandbox
+    members: list[Member] = []
+    async with app.state.sessions() as session:
+        people = [
+            Person(
+                employee_no=f"{prefix}{i:04d}",
+                name=f"党员{prefix}{i}",
+                org_unit_id=unit,
+                stage=stage.value,
+            )
+            for i in range(count)
+        ]
+        session.add_all(people)
+        await session.flush()
+        for person in people:
+            assert person.id is not None
+            openid = f"o{prefix}{person.id:06d}".ljust(28, "x")
+            if bound:
+                session.add(Follower(openid=openid, person_id=person.id))
+                sandbox.add_follower(openid)
+            members.append(Member(person.id, openid, person.name))
+        await session.commit()
+    return members
+
+
+async def make_meeting(
+    client: httpx.AsyncClient,
+    *,
+    starts_at: datetime,
+    kind: MeetingKind = MeetingKind.STUDY_DAY,
+    title: str | None = None,
+    **fields: Any,
+) -> int:
+    """A meeting stored through the service, as the console stores one; returns its id."""
+    app = app_of(client)
+    unit = fields.pop("org_unit_id", None) or await branch_id(client)
+    draft = MeetingDraft(
+        kind=kind, title=title or kind.label, org_unit_id=unit, starts_at=starts_at, **fields
+    )
+    async with app.state.sessions() as session:
+        meeting = await meeting_service.create(
+            session, draft=draft, actor=audit.SYSTEM, now=app.state.clock()
+        )
+        await session.commit()
+        assert meeting.id is not None
+        return meeting.id
