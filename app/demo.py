@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, session_factory, unit_of_work
+from app.demo_meetings import seed_meetings
 from app.models import NewsletterIssue, OrgUnit, OrgUnitKind, PoliticalStage
 from app.models.person import PersonCreate
 from app.models.types import utcnow
@@ -92,6 +93,7 @@ async def seed(settings: Settings) -> int:
                     created += 1
             await _bind_first_two(session)
             created += await _draft_issues(session)
+            created += await seed_meetings(session, now=utcnow())
     finally:
         await engine.dispose()
     return created

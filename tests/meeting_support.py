@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -102,3 +103,62 @@ async def make_meeting(
         await session.commit()
         assert meeting.id is not None
         return meeting.id
+
+
+class Chat:
+    """Members acting in WeChat through the sandbox, on the test's clock (WeChat's too)."""
+
+    def __init__(self, client: httpx.AsyncClient, clock: Any) -> None:
+        """Drive `client`'s sandbox; `clock` is the app's manual clock."""
+        app = app_of(client)
+        self.sandbox = app.state.sandbox_app.state.sandbox
+        self.callbacks = app.state.sandbox_app.state.sandbox_callbacks
+        self.clock = clock
+
+    def _tick(self) -> None:
+        # Each event its own CreateTime (same-second events are one event to WeChat), and the
+        # sandbox's clock on the app's, or the signature's timestamp would be out of tolerance.
+        self.clock.advance(2)
+        self.sandbox.clock_offset = self.clock().timestamp() - time.time()
+
+    @staticmethod
+    def _text(result: Any) -> str:
+        assert result.status == 200, result.error
+        return str((result.reply or {}).get("content", ""))
+
+    async def click(self, openid: str, key: str) -> str:
+        """Tap a menu button; the reply's text."""
+        self._tick()
+        return self._text(await self.callbacks.click(openid, key))
+
+    async def say(self, openid: str, text: str) -> str:
+        """Send a text; the reply's text."""
+        self._tick()
+        return self._text(await self.callbacks.send_text(openid, text))
+
+    async def scan(self, openid: str, scene: str) -> str:
+        """Scan a parametric QR code (a non-follower follows through it); the reply's text."""
+        self._tick()
+        return self._text(await self.callbacks.scan(openid, scene))
+
+
+def runner_for(client: httpx.AsyncClient, **options: Any) -> Any:
+    """A job runner on the app's database, client and clock (sending left to the test)."""
+    from app.jobs.context import JobContext
+    from app.jobs.runner import JobRunner
+
+    state = app_of(client).state
+    ctx = JobContext(
+        state.engine, state.sessions, state.broadcast_client, state.settings, clock=state.clock
+    )
+    return JobRunner(ctx, **options)
+
+
+async def run_job(client: httpx.AsyncClient, job_id: str) -> Any:
+    """Run one job as the scheduler would at the clock's time (lease taken first)."""
+    runner = runner_for(client)
+    assert await runner.keep_lease()
+    try:
+        return await runner.run(job_id)
+    finally:
+        await runner.release()

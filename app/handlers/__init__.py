@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from app.handlers import binding, broadcasts, common, me, menu, newsletters
+from app.handlers import binding, broadcasts, common, me, meetings, menu, newsletters
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 
 
 def build_router() -> MessageRouter:
     """A fresh router with every handler module included (tests add their own on top)."""
     router = MessageRouter()
-    for module in (common, binding, me, menu, broadcasts, newsletters):
+    for module in (common, binding, me, meetings, menu, broadcasts, newsletters):
         router.include(module.router)
     return router
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.services import followers as follower_service
+from app.services import prompts
 
 router = MessageRouter()
 
@@ -31,7 +32,11 @@ async def on_subscribe_by_qr(ctx: HandlerContext) -> Reply:
     await follower_service.record_subscribe(
         ctx.session, openid=ctx.openid, scene=scene, now=ctx.now
     )
-    return WELCOME
+    # A meeting's check-in code scanned by someone not yet following: welcome, then check-in.
+    from app.handlers.meetings import on_scene
+
+    extra = await on_scene(ctx, scene) if scene else None
+    return f"{WELCOME}\n\n{extra}" if isinstance(extra, str) else WELCOME
 
 
 @router.event("unsubscribe")
@@ -55,7 +60,10 @@ async def on_help(ctx: HandlerContext) -> Reply:
 
 @router.register(msg_type="text")
 async def on_other_text(ctx: HandlerContext) -> Reply:
-    """Guide a member whose text matched nothing, instead of ignoring them."""
+    """Answer an open question (a leave reason, …); otherwise guide the member."""
+    prompt = await prompts.take(ctx.session, openid=ctx.openid, now=ctx.now)
+    if prompt is not None and (answer := ctx.router.answer_handler(prompt.purpose)) is not None:
+        return await answer(ctx, prompt.subject_id)
     return UNKNOWN_TEXT
 
 

@@ -39,6 +39,8 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext], Awaitable[Reply]]
+# Answers a question the account asked (prompts.ask): gets the prompt's subject id.
+AnswerHandler = Callable[[HandlerContext, int | None], Awaitable[Reply]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class MessageRouter:
     _by_event: dict[str, Rule] = field(default_factory=dict)
     _by_type: dict[str, Rule] = field(default_factory=dict)
     _fallback: Rule | None = None
+    _answers: dict[str, AnswerHandler] = field(default_factory=dict)
 
     def _add(self, rule: Rule) -> None:
         if rule.event is not None and rule.event_key is not None:
@@ -162,8 +165,25 @@ class MessageRouter:
         """Handle whatever nothing else matched."""
         return self.register()
 
+    def answer(self, purpose: str) -> Callable[[AnswerHandler], AnswerHandler]:
+        """Handle the text a member sends after the account asked them for `purpose`."""
+
+        def decorate(handler: AnswerHandler) -> AnswerHandler:
+            if purpose in self._answers:
+                raise ValueError(f"two handlers answer {purpose!r}")
+            self._answers[purpose] = handler
+            return handler
+
+        return decorate
+
+    def answer_handler(self, purpose: str) -> AnswerHandler | None:
+        """The handler for answers to `purpose`, if any."""
+        return self._answers.get(purpose)
+
     def include(self, other: MessageRouter) -> None:
         """Take over another router's registrations (one router per handler module)."""
+        for purpose, handler in other._answers.items():
+            self.answer(purpose)(handler)
         rules = [
             *other._by_event_key.values(),
             *other._by_keyword.values(),

@@ -7,12 +7,9 @@ receipts (TEMPLATESENDJOBFINISH) come back to the app under test, as in producti
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,33 +19,9 @@ from sqlmodel import select
 from app.models import Broadcast, BroadcastRecipient
 from app.sandbox.server import serve_in_background
 from tests.broadcasts.conftest import add_members, deliveries_by_openid, make_broadcast, sandbox_of
+from tests.shente_support import GRACE_SECONDS, SHENTE, run_shente, shente_env
 
-SHENTE = Path(sys.executable).with_name("shente")
 MEMBERS = 200
-GRACE_SECONDS = 1
-
-
-def _env(client: httpx.AsyncClient, sandbox_url: str) -> dict[str, str]:
-    settings: Any = client.app.state.settings  # type: ignore[attr-defined]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "BROADCAST_"))}
-    env.update(
-        APP_ENV="test",
-        DATABASE_URL=settings.database_url,
-        WECHAT_API_BASE_URL=sandbox_url,
-        WECHAT_APP_ID=settings.wechat_app_id,
-        WECHAT_APP_SECRET=settings.wechat_app_secret.get_secret_value(),
-        WECHAT_TEMPLATE_NOTICE_ID=settings.wechat_template_notice_id,
-        BROADCAST_CONCURRENCY="3",
-        BROADCAST_RATE_PER_SECOND="10000",
-        BROADCAST_RECEIPT_GRACE_SECONDS=str(GRACE_SECONDS),
-        QUIET_HOURS="off",
-        LOG_LEVEL="WARNING",
-    )
-    if settings.redis_url:
-        env.update(REDIS_URL=settings.redis_url, REDIS_KEY_PREFIX=settings.redis_key_prefix)
-    else:
-        env.pop("REDIS_URL", None)
-    return env
 
 
 async def _count(client: httpx.AsyncClient, broadcast_id: int, status: str) -> int:
@@ -59,26 +32,8 @@ async def _count(client: httpx.AsyncClient, broadcast_id: int, status: str) -> i
         return int((await session.exec(statement)).one())
 
 
-async def _shente(env: dict[str, str], *args: str) -> tuple[int, str]:
-    """Run a `shente` command to its end (reaped also when it overruns); exit code and output."""
-    proc = await asyncio.create_subprocess_exec(
-        str(SHENTE),
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), 90)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    return int(proc.returncode or 0), out.decode()
-
-
 async def _resume(env: dict[str, str]) -> str:
-    code, out = await _shente(env, "broadcasts", "resume", "--quiet")
+    code, out = await run_shente(env, "broadcasts", "resume", "--quiet")
     assert code == 0, out
     return out
 
@@ -96,7 +51,7 @@ async def test_sigkill_mid_broadcast_then_resume(
     broadcast_id = await make_broadcast(client, members)
 
     async with serve_in_background(sandbox_app) as sandbox_url:
-        env = _env(client, sandbox_url)
+        env = shente_env(client, sandbox_url)
         proc = await asyncio.create_subprocess_exec(
             str(SHENTE),
             "broadcasts",
@@ -158,12 +113,14 @@ async def test_push_newsletter_from_the_command_line(make_client: Callable[..., 
         session.add(issue)
         await session.commit()
     async with serve_in_background(client.app.state.sandbox_app) as sandbox_url:  # type: ignore[attr-defined]
-        code, text = await _shente(
-            _env(client, sandbox_url), "push", "newsletter", str(issue.id), "--quiet"
+        code, text = await run_shente(
+            shente_env(client, sandbox_url), "push", "newsletter", str(issue.id), "--quiet"
         )
     assert code == 0, text
     assert "《神特清风》第 7 期｜命令行发的一期」：共 4 人，已发送 4" in text
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
 
-    code, text = await _shente(_env(client, "http://127.0.0.1:9"), "push", "newsletter", "999999")
+    code, text = await run_shente(
+        shente_env(client, "http://127.0.0.1:9"), "push", "newsletter", "999999"
+    )
     assert code == 1 and "这一期不存在" in text

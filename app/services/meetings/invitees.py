@@ -31,15 +31,21 @@ async def rows(session: AsyncSession, *, meeting_id: int) -> list[MeetingAttenda
 
 
 async def sync(
-    session: AsyncSession, *, meeting: Meeting, named: Sequence[int], now: datetime
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    named: Sequence[int],
+    now: datetime,
+    new: bool = False,
 ) -> None:
     """Bring the invitee rows in line with the unit (or the list), unless the meeting is over.
 
-    After the meeting the list is the record: someone who leaves the branch later stays on it.
-    Someone who checked in is never removed.
+    After the meeting the list is the record: someone who leaves the branch later stays on it
+    (a meeting recorded after the fact, `new`, gets today's list once). Someone who checked in
+    is never removed.
     """
     assert meeting.id is not None
-    if meeting.ends_at <= now:
+    if meeting.ends_at <= now and not new:
         return
     current = {row.person_id: row for row in await rows(session, meeting_id=meeting.id)}
     if meeting.invite_mode == "people":

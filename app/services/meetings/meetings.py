@@ -156,7 +156,7 @@ async def create(
     _apply(meeting, draft)
     session.add(meeting)
     await session.flush()
-    await invitees.sync(session, meeting=meeting, named=draft.person_ids, now=now)
+    await invitees.sync(session, meeting=meeting, named=draft.person_ids, now=now, new=True)
     await audit.record(
         session,
         actor=actor,
