@@ -15,6 +15,7 @@ from app.sandbox import (
     routes_menu,
     routes_message,
     routes_oauth,
+    routes_qrcode,
     routes_token,
     routes_user,
 )
@@ -30,6 +31,7 @@ API_ROUTERS = (
     routes_menu.router,
     routes_user.router,
     routes_oauth.router,
+    routes_qrcode.router,
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlmodel import SQLModel, col, select
@@ -39,7 +39,7 @@ def snapshot(model: SQLModel | None) -> dict[str, Any] | None:
             continue
         if key == "phone" and isinstance(value, str):
             value = value[:3] + "****" + value[-4:] if len(value) > 7 else "****"
-        out[key] = value.isoformat() if isinstance(value, date | datetime) else value
+        out[key] = value.isoformat() if isinstance(value, date | datetime | time) else value
     return out
 
 

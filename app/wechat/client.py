@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -34,6 +35,7 @@ __all__ = [
     "FollowersPage",
     "JsSdkConfig",
     "MassSendResult",
+    "QrCode",
     "UploadedImage",
     "UserInfo",
     "WeChatClient",
@@ -44,6 +46,16 @@ __all__ = [
 MENU_NOT_EXIST = 46003
 TAG_BATCH = 50  # WeChat tags or untags at most 50 openids per call
 MASS_OPENIDS_MAX = 10_000
+QR_TEMPORARY_MAX_SECONDS = 2_592_000  # WeChat's ceiling for a temporary code: 30 days
+
+
+@dataclass(frozen=True, slots=True)
+class QrCode:
+    """A temporary parametric QR code: its ticket, the URL it encodes and its lifetime."""
+
+    ticket: str
+    url: str
+    expire_seconds: int
 
 
 class WeChatClient(WeChatTransport):
@@ -227,6 +239,27 @@ class WeChatClient(WeChatTransport):
             files={"media": (filename, data)},
         )
         return UploadedImage(str(result["media_id"]), str(result.get("url", "")))
+
+    # --- QR codes -----------------------------------------------------------------------
+    async def create_qrcode(self, scene: str, *, expire_seconds: int) -> QrCode:
+        """Create a temporary string-scene QR code; scanning it sends `scene` back as EventKey."""
+        if not 1 <= len(scene) <= 64:
+            raise ValueError("a QR scene is 1–64 characters")
+        if not 1 <= expire_seconds <= QR_TEMPORARY_MAX_SECONDS:
+            raise ValueError(f"expire_seconds must be 1–{QR_TEMPORARY_MAX_SECONDS}")
+        body = {
+            "expire_seconds": expire_seconds,
+            "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+        # Resending is harmless: a second code for the same scene checks in the same way.
+        result = await self._call("qrcode/create", "/cgi-bin/qrcode/create", body=body)
+        # WeChat has been seen answering expire_seconds 0 for a code that lives as asked.
+        return QrCode(
+            ticket=str(result["ticket"]),
+            url=str(result["url"]),
+            expire_seconds=int(result.get("expire_seconds") or expire_seconds),
+        )
 
     # --- menu ---------------------------------------------------------------------------
     async def create_menu(self, menu: dict[str, Any]) -> None:

@@ -250,12 +250,23 @@ async def decide_leave(
     now: datetime,
 ) -> bool:
     """Approve or reject a pending request; False when it was decided already."""
-    if request.status != LeaveStatus.PENDING.value:
+    # Conditional, so two admins clicking at once decide it once (the second gets False).
+    result = await session.exec(
+        update(LeaveRequest)
+        .where(
+            col(LeaveRequest.id) == request.id,
+            col(LeaveRequest.status) == LeaveStatus.PENDING.value,
+        )
+        .values(
+            status=(LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED).value,
+            decided_by=actor.name,
+            decided_at=now,
+            decision_note=(note or "").strip()[:REASON_MAX] or None,
+        )
+    )
+    if result.rowcount == 0:
         return False
-    request.status = (LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED).value
-    request.decided_by, request.decided_at = actor.name, now
-    request.decision_note = (note or "").strip()[:REASON_MAX] or None
-    session.add(request)
+    await session.refresh(request)
     await audit.record(
         session,
         actor=actor,

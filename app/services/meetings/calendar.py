@@ -9,6 +9,7 @@ from app.models import StudyDayRule
 from app.models.types import CHINA
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+DEFAULT_WEEKDAY = 4  # Friday, as RuleDraft offers it
 WEEK_LABELS = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", -1: "最后一个"}
 
 
@@ -28,7 +29,7 @@ def occurrence_date(rule: StudyDayRule, month: date) -> date:
     days_in_month = calendar.monthrange(month.year, month.month)[1]
     if rule.mode == "day":
         return month.replace(day=min(rule.day_of_month or 1, days_in_month))
-    weekday = rule.weekday if rule.weekday is not None else 4
+    weekday = rule.weekday if rule.weekday is not None else DEFAULT_WEEKDAY
     week = rule.week_of_month or 1
     if week == -1:
         last = month.replace(day=days_in_month)

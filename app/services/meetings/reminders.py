@@ -230,6 +230,7 @@ async def _broadcast(
     people: Sequence[int],
     settings: Settings,
     now: datetime,
+    created_by: str = "scheduler",
 ) -> Broadcast | None:
     assert meeting.id is not None
     plans = await reach_service.plan(
@@ -245,7 +246,7 @@ async def _broadcast(
             channels=NOTICE_CHANNELS,
             reach=plans,
             now=now,
-            created_by="scheduler",
+            created_by=created_by,
             subject=("meeting", meeting.id),
         )
     except row_service.DuplicateBroadcast:
@@ -389,4 +390,5 @@ async def notify_leave_decision(
         people=[request.person_id],
         settings=settings,
         now=now,
+        created_by=request.decided_by or "console",
     )

@@ -25,7 +25,13 @@ from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, ren
 router = APIRouter(prefix="/broadcasts")
 
 FINAL = frozenset({BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value})
-KINDS = {"newsletter": "刊物", "reminder": "提醒", "pledge": "承诺", "notice": "通知"}
+KINDS = {
+    "newsletter": "刊物",
+    "reminder": "会议提醒",
+    "followup": "补学通知",
+    "pledge": "承诺",
+    "notice": "通知",
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
