@@ -340,6 +340,8 @@ RULE_FORM = {
     "months_ahead": "3",
     "active": "on",
 }
+
+
 async def study_day_rule(client: httpx.AsyncClient, unit_id: int) -> None:
     """The first-Friday 14:30 rule and its occurrences, as the planner job makes them."""
     app = app_of(client)
