@@ -17,8 +17,9 @@ from app.models import (
     OrgUnit,
     OrgUnitKind,
 )
-from app.models.types import CHINA
+from app.models.types import CHINA, utcnow
 from app.services import audit
+from app.services.meetings import invitees
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft, RuleDraft
 
@@ -52,7 +53,13 @@ async def seed_meetings(session: AsyncSession, *, now: datetime) -> int:
 
 async def _create(session: AsyncSession, now: datetime, **fields: object) -> Meeting:
     draft = MeetingDraft.model_validate(fields)
-    return await meeting_service.create(session, draft=draft, actor=DEMO_ACTOR, now=now)
+    meeting = await meeting_service.create(session, draft=draft, actor=DEMO_ACTOR, now=now)
+    if meeting.ends_at <= utcnow() and draft.kind is not MeetingKind.STUDY_DAY:
+        # A past meeting everyone attended (the study day below shows the other cases).
+        for row in await invitees.rows(session, meeting_id=meeting.id or 0):
+            row.checked_in_at, row.check_in_via = meeting.starts_at, "menu"
+            session.add(row)
+    return meeting
 
 
 async def _this_year(
