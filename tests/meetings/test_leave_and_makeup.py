@@ -155,3 +155,31 @@ async def test_a_moved_meeting_keeps_its_leave_requests(client, clock, chat):
         )
         await session.commit()
     assert "已更新请假原因" in await chat.say(member.openid, "请假 仍在出差")
+
+
+async def test_two_admins_deciding_at_once_decide_it_once(client, clock, chat):
+    import asyncio
+
+    clock.set(china(2026, 12, 3, 10, 0))
+    [member] = await add_party_members(client, 1)
+    await make_meeting(client, starts_at=china(2026, 12, 5, 14, 30))
+    await chat.say(member.openid, "请假 出差")
+    [leave] = await _leaves(client)
+
+    async def decide(approve: bool, name: str) -> bool:
+        async with client.app.state.sessions() as session:
+            request = await session.get(LeaveRequest, leave.id)
+            actor = audit.Actor(id=None, name=name)
+            decided = await attendance.decide_leave(
+                session, request=request, approve=approve, note=None, actor=actor, now=clock()
+            )
+            await session.commit()
+            return decided
+
+    results = await asyncio.gather(decide(True, "书记"), decide(False, "副书记"))
+
+    assert sorted(results) == [False, True]
+    [stored] = await _leaves(client)
+    winner = "书记" if results[0] else "副书记"
+    assert stored.decided_by == winner
+    assert stored.status == (LeaveStatus.APPROVED if results[0] else LeaveStatus.REJECTED).value
