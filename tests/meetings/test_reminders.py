@@ -219,3 +219,32 @@ async def test_a_meeting_without_reminders_or_follow_up_gets_none(client, clock)
         await run_job(client, "meetings.remind")
         await run_job(client, "meetings.follow_up")
     assert await _broadcasts(client) == []
+
+
+async def test_cancelling_a_meeting_tells_those_already_reminded(client, clock):
+    from tests.web.conftest import admin_console, post_form
+
+    members = await add_party_members(client, 3)
+    clock.set(china(2026, 12, 1, 9, 0))
+    meeting_id = await make_meeting(client, starts_at=china(2026, 12, 5, 14, 30))
+    clock.set(china(2026, 12, 4, 14, 30))
+    await run_job(client, "meetings.remind")
+    await _send(client)
+    await admin_console(client)
+
+    response = await post_form(
+        client, f"/admin/meetings/{meeting_id}/cancel", {}, page=f"/admin/meetings/{meeting_id}"
+    )
+
+    assert response.status_code in (302, 303)
+    [notice] = [b for b in await _broadcasts(client) if b.key.endswith(":cancelled")]
+    assert await _recipients(client, notice.id) == {m.person_id for m in members}
+    assert "已取消" in notice.message["text"]
+    await _send(client)
+    assert _phones(client) == Counter({m.openid: 2 for m in members})
+    # Nothing more for a cancelled meeting: no hour-before reminder, no follow-up.
+    for moment in (china(2026, 12, 5, 13, 30), china(2026, 12, 6, 9, 0)):
+        clock.set(moment)
+        await run_job(client, "meetings.remind")
+        await run_job(client, "meetings.follow_up")
+    assert len(await _broadcasts(client)) == 2

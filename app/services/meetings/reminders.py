@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.models import (
     Broadcast,
+    BroadcastRecipient,
     Channel,
     LeaveRequest,
     LeaveStatus,
@@ -28,6 +29,7 @@ from app.models import (
     Meeting,
     MeetingAttendance,
     MeetingStatus,
+    RecipientStatus,
 )
 from app.models.types import CHINA
 from app.services.broadcasts import reach as reach_service
@@ -391,4 +393,53 @@ async def notify_leave_decision(
         settings=settings,
         now=now,
         created_by=request.decided_by or "console",
+    )
+
+
+async def notify_cancelled(
+    session: AsyncSession, *, meeting: Meeting, settings: Settings, now: datetime, by: str
+) -> Broadcast | None:
+    """Tell everyone a reminder reached that the meeting is off (nobody else needs to know)."""
+    reminded = select(Broadcast.id).where(
+        Broadcast.subject_type == "meeting",
+        Broadcast.subject_id == meeting.id,
+        Broadcast.kind == "reminder",
+    )
+    people = (
+        await session.exec(
+            select(BroadcastRecipient.person_id)
+            .where(
+                col(BroadcastRecipient.broadcast_id).in_(reminded),
+                BroadcastRecipient.status == RecipientStatus.SENT.value,
+            )
+            .distinct()
+        )
+    ).all()
+    if not people or meeting.ends_at <= now:
+        return None
+    start = meeting.starts_at.astimezone(CHINA)
+    message = {
+        "title": f"会议取消：{name_of(meeting)}",
+        "text": f"【会议取消】{name_of(meeting)}已取消，无需参加。",
+        "template": {
+            "thing1": f"已取消：{meeting.title}",
+            "thing2": _where(meeting),
+            "time3": f"{start:%Y-%m-%d %H:%M}",
+        },
+        "subscribe": {
+            "thing1": f"已取消：{meeting.title}",
+            "time2": f"{start:%Y-%m-%d %H:%M}",
+            "thing3": _where(meeting),
+        },
+    }
+    return await _broadcast(
+        session,
+        key=f"meeting:{meeting.id}:cancelled",
+        kind="notice",
+        meeting=meeting,
+        message=message,
+        people=sorted(people),
+        settings=settings,
+        now=now,
+        created_by=by,
     )

@@ -520,7 +520,19 @@ async def cancel_meeting(
         await meeting_service.cancel(
             session, meeting=meeting, actor=actor(request, me), now=now(request)
         )
-        flash(request, f"已取消会议：{meeting_service.name_of(meeting)}。")
+        notice = await reminders.notify_cancelled(
+            session,
+            meeting=meeting,
+            settings=request.app.state.settings,
+            now=now(request),
+            by=me.username,
+        )
+        told = f"已通知收到过提醒的 {notice.total} 人。" if notice is not None else ""
+        flash(request, f"已取消会议：{meeting_service.name_of(meeting)}。{told}")
+        if notice is not None:
+            response = redirect(f"/admin/meetings/{meeting.id}")
+            response.background = BackgroundTask(_kick, request)
+            return response
     return redirect(f"/admin/meetings/{meeting.id}")
 
 
