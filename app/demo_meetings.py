@@ -19,9 +19,10 @@ from app.models import (
 )
 from app.models.types import CHINA, utcnow
 from app.services import audit
-from app.services.meetings import invitees
+from app.services.meetings import invitees, study_days
 from app.services.meetings import meetings as meeting_service
-from app.services.meetings.meetings import MeetingDraft, RuleDraft
+from app.services.meetings.meetings import MeetingDraft
+from app.services.meetings.study_days import RuleDraft
 
 DEMO_ACTOR = audit.Actor(id=None, name="seed-demo")
 TRY_IT_TITLE = "演示：今天的学习（可在模拟器里签到）"
@@ -38,9 +39,9 @@ async def seed_meetings(session: AsyncSession, *, now: datetime) -> int:
     groups = [u for u in units if u.kind == OrgUnitKind.GROUP.value]
     assert branch.id is not None
     created = 0
-    if await meeting_service.rule_for(session, unit_id=branch.id) is None:
+    if await study_days.rule_for(session, unit_id=branch.id) is None:
         draft = RuleDraft(start_time=time(14, 30), place="行政楼三楼会议室", months_ahead=3)
-        await meeting_service.save_rule(
+        await study_days.save_rule(
             session, unit_id=branch.id, draft=draft, actor=DEMO_ACTOR, now=now
         )
     if not await meeting_service.between(

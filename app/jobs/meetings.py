@@ -8,7 +8,7 @@ from app.db import unit_of_work
 from app.jobs.context import JobContext
 from app.services import job_runs
 from app.services.meetings import meetings as meeting_service
-from app.services.meetings import reminders
+from app.services.meetings import reminders, study_days
 
 IDLE_RUNS_KEPT = timedelta(days=7)
 
@@ -17,8 +17,8 @@ async def plan(ctx: JobContext, now: datetime) -> str | None:
     """Create the study days of the months ahead that have none yet."""
     async with unit_of_work(ctx.sessions) as session:
         created = []
-        for rule in await meeting_service.active_rules(session):
-            created += await meeting_service.ensure_occurrences(session, rule=rule, now=now)
+        for rule in await study_days.active_rules(session):
+            created += await study_days.ensure_occurrences(session, rule=rule, now=now)
         names = [meeting_service.name_of(m) for m in created]
     return "新建：" + "；".join(names) if names else None
 

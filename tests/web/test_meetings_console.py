@@ -24,8 +24,7 @@ from app.models import (
 )
 from app.models.types import CHINA
 from app.services import audit
-from app.services.meetings import attendance
-from app.services.meetings import meetings as meeting_service
+from app.services.meetings import attendance, study_days
 from tests.broadcasts.conftest import rows_of
 from tests.conftest import Clock, count_rows
 from tests.meeting_support import add_party_members, app_of, branch_id, china, make_meeting
@@ -355,7 +354,7 @@ async def study_day_rule(client: httpx.AsyncClient, unit_id: int) -> None:
         )
         session.add(rule)
         await session.flush()
-        await meeting_service.ensure_occurrences(session, rule=rule, now=app.state.clock())
+        await study_days.ensure_occurrences(session, rule=rule, now=app.state.clock())
         await session.commit()
 
 

@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.models import (
     Broadcast,
-    BroadcastRecipient,
     Channel,
     LeaveRequest,
     LeaveStatus,
@@ -29,7 +28,6 @@ from app.models import (
     Meeting,
     MeetingAttendance,
     MeetingStatus,
-    RecipientStatus,
 )
 from app.models.types import CHINA
 from app.services.broadcasts import reach as reach_service
@@ -164,7 +162,7 @@ async def _absentees(session: AsyncSession, meeting: Meeting) -> list[int]:
     return sorted(missed - done)
 
 
-def _where(meeting: Meeting) -> str:
+def where(meeting: Meeting) -> str:
     return meeting.place or "详见通知"
 
 
@@ -173,7 +171,7 @@ def reminder_message(meeting: Meeting, offset: Offset, settings: Settings) -> di
     start = meeting.starts_at.astimezone(CHINA)
     lines = [
         f"【会议提醒】{offset.chinese}：{name_of(meeting)}",
-        f"地点：{_where(meeting)}",
+        f"地点：{where(meeting)}",
     ]
     if meeting.topic:
         lines.append(f"主题：{meeting.topic}")
@@ -182,16 +180,16 @@ def reminder_message(meeting: Meeting, offset: Offset, settings: Settings) -> di
         "title": f"会议提醒：{name_of(meeting)}",
         "url": f"{settings.public_base_url.rstrip('/')}/m/meetings/{meeting.id}",
         "text": "\n".join(lines),
-        "description": f"{_where(meeting)}。{meeting.topic or ''}".strip(),
+        "description": f"{where(meeting)}。{meeting.topic or ''}".strip(),
         "template": {
             "thing1": meeting.title,
-            "thing2": _where(meeting),
+            "thing2": where(meeting),
             "time3": f"{start:%Y-%m-%d %H:%M}",
         },
         "subscribe": {
             "thing1": meeting.title,
             "time2": f"{start:%Y-%m-%d %H:%M}",
-            "thing3": _where(meeting),
+            "thing3": where(meeting),
         },
     }
 
@@ -222,7 +220,7 @@ def followup_message(meeting: Meeting, settings: Settings) -> dict[str, Any]:
     }
 
 
-async def _broadcast(
+async def broadcast(
     session: AsyncSession,
     *,
     key: str,
@@ -289,7 +287,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
             continue
         await invitees.sync(session, meeting=meeting, named=(), now=now)
         people = await _not_excused(session, meeting)
-        created = await _broadcast(
+        created = await broadcast(
             session,
             key=key,
             kind="reminder",
@@ -327,7 +325,7 @@ async def send_followups(session: AsyncSession, *, settings: Settings, now: date
         people = await _absentees(session, meeting)
         if not people:
             continue
-        created = await _broadcast(
+        created = await broadcast(
             session,
             key=key,
             kind="followup",
@@ -348,98 +346,3 @@ def upcoming_reminders(
     """Each reminder of a meeting and when it goes (None: skipped for quiet hours) — console."""
     quiet = QuietHours.parse(settings.quiet_hours)
     return [(o, reminder_due(meeting, o, quiet)) for o in parse_offsets(settings.meeting_reminders)]
-
-
-async def notify_leave_decision(
-    session: AsyncSession,
-    *,
-    request: LeaveRequest,
-    meeting: Meeting,
-    settings: Settings,
-    now: datetime,
-) -> Broadcast | None:
-    """Tell the member how their leave request was decided (one notice per request)."""
-    approved = request.status == LeaveStatus.APPROVED.value
-    verdict = "已准假" if approved else "未准假"
-    text = f"【请假审批】您的请假（{name_of(meeting)}）{verdict}。"
-    if request.decision_note:
-        text += f"\n说明：{request.decision_note}"
-    if approved:
-        text += "\n会后请点击菜单「补学」完成补学。"
-    else:
-        text += "\n请按时参加；如有困难请联系支部书记。"
-    start = meeting.starts_at.astimezone(CHINA)
-    message = {
-        "title": f"请假审批：{verdict}",
-        "text": text,
-        "template": {
-            "thing1": f"请假{verdict}：{meeting.title}",
-            "thing2": request.decision_note or "支部审批",
-            "time3": f"{start:%Y-%m-%d %H:%M}",
-        },
-        "subscribe": {
-            "thing1": f"请假{verdict}",
-            "time2": f"{start:%Y-%m-%d %H:%M}",
-            "thing3": meeting.title,
-        },
-    }
-    return await _broadcast(
-        session,
-        key=f"leave:{request.id}:decision",
-        kind="notice",
-        meeting=meeting,
-        message=message,
-        people=[request.person_id],
-        settings=settings,
-        now=now,
-        created_by=request.decided_by or "console",
-    )
-
-
-async def notify_cancelled(
-    session: AsyncSession, *, meeting: Meeting, settings: Settings, now: datetime, by: str
-) -> Broadcast | None:
-    """Tell everyone a reminder reached that the meeting is off (nobody else needs to know)."""
-    reminded = select(Broadcast.id).where(
-        Broadcast.subject_type == "meeting",
-        Broadcast.subject_id == meeting.id,
-        Broadcast.kind == "reminder",
-    )
-    people = (
-        await session.exec(
-            select(BroadcastRecipient.person_id)
-            .where(
-                col(BroadcastRecipient.broadcast_id).in_(reminded),
-                BroadcastRecipient.status == RecipientStatus.SENT.value,
-            )
-            .distinct()
-        )
-    ).all()
-    if not people or meeting.ends_at <= now:
-        return None
-    start = meeting.starts_at.astimezone(CHINA)
-    message = {
-        "title": f"会议取消：{name_of(meeting)}",
-        "text": f"【会议取消】{name_of(meeting)}已取消，无需参加。",
-        "template": {
-            "thing1": f"已取消：{meeting.title}",
-            "thing2": _where(meeting),
-            "time3": f"{start:%Y-%m-%d %H:%M}",
-        },
-        "subscribe": {
-            "thing1": f"已取消：{meeting.title}",
-            "time2": f"{start:%Y-%m-%d %H:%M}",
-            "thing3": _where(meeting),
-        },
-    }
-    return await _broadcast(
-        session,
-        key=f"meeting:{meeting.id}:cancelled",
-        kind="notice",
-        meeting=meeting,
-        message=message,
-        people=sorted(people),
-        settings=settings,
-        now=now,
-        created_by=by,
-    )

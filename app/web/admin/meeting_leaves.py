@@ -13,7 +13,7 @@ from app.models import (
 )
 from app.services import org_units as org_unit_service
 from app.services import people as people_service
-from app.services.meetings import attendance, reminders
+from app.services.meetings import attendance, notices
 from app.services.meetings import meetings as meeting_service
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import text_fields
@@ -76,7 +76,7 @@ async def decide_leave(
     if not decided:
         flash(request, "这条请假已经处理过了。", "info")
         return redirect(back)
-    await reminders.notify_leave_decision(
+    await notices.notify_leave_decision(
         session,
         request=leave,
         meeting=meeting,

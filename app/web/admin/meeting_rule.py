@@ -17,9 +17,9 @@ from app.models import (
     StudyDayRule,
 )
 from app.services.admins import Principal
-from app.services.meetings import calendar
+from app.services.meetings import calendar, study_days
 from app.services.meetings import meetings as meeting_service
-from app.services.meetings.meetings import RuleDraft
+from app.services.meetings.study_days import RuleDraft
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int, text_fields, validate
 from app.web.admin.meeting_form import RANGE_MESSAGES
@@ -148,7 +148,7 @@ async def _rule_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rule = await meeting_service.rule_for(session, unit_id=unit_id) if unit_id else None
+    rule = await study_days.rule_for(session, unit_id=unit_id) if unit_id else None
     context = {
         "nav": "meetings",
         "unit_id": unit_id,
@@ -196,7 +196,7 @@ async def save_rule(
             errors=errors,
             status_code=400,
         )
-    rule = await meeting_service.save_rule(
+    rule = await study_days.save_rule(
         session, unit_id=chosen, draft=draft, actor=actor(request, me), now=now(request)
     )
     if rule.active:

@@ -26,7 +26,7 @@ from app.models.types import CHINA
 from app.services import org_units as org_unit_service
 from app.services import people as people_service
 from app.services.admins import Principal
-from app.services.meetings import attendance, reminders
+from app.services.meetings import attendance, notices
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings import sheet as sheet_service
 from app.services.meetings.sheet import Presence
@@ -188,7 +188,7 @@ async def cancel_meeting(
         await meeting_service.cancel(
             session, meeting=meeting, actor=actor(request, me), now=now(request)
         )
-        notice = await reminders.notify_cancelled(
+        notice = await notices.notify_cancelled(
             session,
             meeting=meeting,
             settings=request.app.state.settings,
