@@ -17,6 +17,7 @@ from app.web.admin import (
     broadcasts,
     home,
     jobs,
+    meeting_attachments,
     meeting_detail,
     meeting_form,
     meeting_leaves,
@@ -55,6 +56,7 @@ for module in (
     meeting_year,  # /meetings/year before /meetings/{id}
     meeting_qr,
     meeting_detail,
+    meeting_attachments,
     meeting_form,
     meeting_rule,
     meeting_leaves,

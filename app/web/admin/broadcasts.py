@@ -27,7 +27,7 @@ router = APIRouter(prefix="/broadcasts")
 FINAL = frozenset({BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value})
 KINDS = {
     "newsletter": "刊物",
-    "reminder": "会议提醒",
+    "reminder": "会前提醒",
     "followup": "补学通知",
     "pledge": "承诺",
     "notice": "通知",

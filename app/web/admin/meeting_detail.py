@@ -12,11 +12,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import delete
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.datastructures import UploadFile
 
 from app.api.deps import Session
 from app.models import (
@@ -35,6 +33,7 @@ from app.services.meetings import attendance, reminders
 from app.services.meetings import export as export_service
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings import sheet as sheet_service
+from app.web.admin.broadcasts import KINDS as BROADCAST_KINDS
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in_scope
 from app.web.admin.forms import text_fields
 from app.web.admin.meetings import STATUS_TONES, kind_label, meeting_in_scope, status_of
@@ -43,9 +42,7 @@ from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, ren
 router = APIRouter(prefix="/meetings")
 
 MINUTES_MAX = 20_000
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BROADCAST_KINDS = {"reminder": "会前提醒", "followup": "补学通知", "notice": "通知"}
 PRESENCE_TONES = {
     "present": "text-bg-success",
     "on_leave": "text-bg-info",
@@ -53,24 +50,6 @@ PRESENCE_TONES = {
     "absent": "text-bg-danger",
     "not_yet": "text-bg-light border",
 }
-# Served with their own type (still as a download); anything else, HTML and SVG above all,
-# goes out as bytes, so an uploaded page can never run in the console's origin.
-DOWNLOAD_TYPES = frozenset(
-    {
-        "application/pdf",
-        "application/zip",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.ms-powerpoint",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "text/plain",
-    }
-)
 # Characters Windows does not allow in a file name (the export's name carries the title).
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
@@ -111,24 +90,9 @@ def content_disposition(name: str, fallback: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _ascii_suffix(name: str) -> str:
+def ascii_suffix(name: str) -> str:
     suffix = PurePath(name).suffix
     return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else ""
-
-
-def clean_filename(raw: str) -> str:
-    """The uploaded name without folders or control characters, at most 200 characters."""
-    name = PurePath(raw.replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    if len(name) > 200:
-        suffix = _ascii_suffix(name)
-        name = name[: 200 - len(suffix)] + suffix
-    return name or "附件"
-
-
-def _content_type(raw: str | None) -> str:
-    value = (raw or "").split(";", 1)[0].strip().lower()
-    return value[:100] if value else "application/octet-stream"
 
 
 def _status_label(value: str) -> str:
@@ -203,7 +167,7 @@ async def _broadcasts(session: AsyncSession, meeting: Meeting) -> list[dict[str,
     ]
 
 
-async def _attachments(session: AsyncSession, meeting_id: int) -> list[AttachmentInfo]:
+async def attachment_list(session: AsyncSession, meeting_id: int) -> list[AttachmentInfo]:
     statement = (
         select(MeetingAttachment)
         # A list never needs the bytes (SQLModel types the column as plain bytes).
@@ -230,7 +194,7 @@ def _materials(meeting: Meeting) -> list[dict[str, Any]]:
     return shown
 
 
-async def _page(
+async def detail_page(
     request: Request,
     session: AsyncSession,
     me: Principal,
@@ -273,7 +237,7 @@ async def _page(
         "scoped": me.unit_ids is not None,
         "minutes_text": (meeting.minutes or "") if minutes is None else minutes,
         "minutes_max": MINUTES_MAX,
-        "attachments": await _attachments(session, meeting.id),
+        "attachments": await attachment_list(session, meeting.id),
         "size_label": size_label,
         "errors": errors or {},
     }
@@ -286,7 +250,7 @@ async def meeting_detail(
 ) -> HTMLResponse:
     """The meeting, its reminders and broadcasts, who came, its minutes and attachments."""
     meeting = await meeting_in_scope(session, me, meeting_id)
-    return await _page(request, session, me, meeting)
+    return await detail_page(request, session, me, meeting)
 
 
 # --- attendance -----------------------------------------------------------------------------
@@ -357,7 +321,7 @@ async def save_minutes(
     elif "\x00" in text:
         error = "会议记录中不能包含空字符。"
     if error is not None:
-        return await _page(
+        return await detail_page(
             request,
             session,
             me,
@@ -372,115 +336,11 @@ async def save_minutes(
         )
     except ValueError:
         errors = {"minutes": "会议记录包含无法保存的字符，请检查后重新提交。"}
-        return await _page(
+        return await detail_page(
             request, session, me, meeting, minutes=text, errors=errors, status_code=400
         )
     flash(request, "已保存会议记录。" if meeting.minutes else "已清空会议记录。")
     return redirect(f"/admin/meetings/{meeting_id}#minutes")
-
-
-async def _upload(value: object) -> tuple[str, str | None, bytes] | str:
-    """The uploaded file's name, type and bytes, or the reason it is refused."""
-    if not isinstance(value, UploadFile) or not value.filename:
-        return "请选择要上传的文件。"
-    # One byte more than allowed is enough to know it is too large.
-    data = await value.read(MAX_ATTACHMENT_BYTES + 1)
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        return f"附件不能超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB。"
-    if not data:
-        return "文件是空的，请重新选择。"
-    return value.filename, value.content_type, data
-
-
-@router.post("/{meeting_id:int}/attachments", response_class=HTMLResponse)
-async def add_attachment(
-    request: Request, meeting_id: int, session: Session, me: ConsoleWriter
-) -> Response:
-    """Attach one file (at most 10 MB) to the meeting's minutes."""
-    meeting = await meeting_in_scope(session, me, meeting_id)
-    upload = await _upload((await request.form()).get("file"))
-    if isinstance(upload, str):
-        errors = {"file": upload}
-        return await _page(request, session, me, meeting, errors=errors, status_code=400)
-    raw_name, content_type, data = upload
-    filename = clean_filename(raw_name)
-    attachment = MeetingAttachment(
-        meeting_id=meeting_id,
-        filename=filename,
-        content_type=_content_type(content_type),
-        size=len(data),
-        data=data,
-        uploaded_by=me.username,
-        uploaded_at=now(request),
-    )
-    session.add(attachment)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=actor(request, me),
-        action="meeting.attachment_add",
-        target_type="meeting",
-        target_id=meeting_id,
-        summary=f"{filename}（{size_label(len(data))}）",
-    )
-    flash(request, f"已上传附件：{filename}。")
-    return redirect(f"/admin/meetings/{meeting_id}#attachments")
-
-
-async def _attachment(
-    session: AsyncSession, meeting_id: int, attachment_id: int
-) -> MeetingAttachment:
-    attachment = await session.get(MeetingAttachment, attachment_id)
-    if attachment is None or attachment.meeting_id != meeting_id:
-        raise NotFound("没有找到这个附件。")
-    return attachment
-
-
-@router.get("/{meeting_id:int}/attachments/{attachment_id:int}")
-async def download_attachment(
-    meeting_id: int, attachment_id: int, session: Session, me: ConsoleUser
-) -> Response:
-    """The attachment as uploaded, always as a download (never shown inline)."""
-    await meeting_in_scope(session, me, meeting_id)
-    attachment = await _attachment(session, meeting_id, attachment_id)
-    media_type = attachment.content_type
-    if media_type not in DOWNLOAD_TYPES:
-        media_type = "application/octet-stream"
-    fallback = f"attachment-{attachment_id}{_ascii_suffix(attachment.filename)}"
-    headers = {
-        "Content-Disposition": content_disposition(attachment.filename, fallback),
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
-        # Should a browser render it anyway, it runs nothing and reaches nothing.
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
-    return Response(attachment.data, media_type=media_type, headers=headers)
-
-
-@router.post("/{meeting_id:int}/attachments/{attachment_id:int}/delete")
-async def delete_attachment(
-    request: Request, meeting_id: int, attachment_id: int, session: Session, me: ConsoleWriter
-) -> Response:
-    """Remove an attachment (audited with its name and size)."""
-    await meeting_in_scope(session, me, meeting_id)
-    # Found by its name and size alone: the bytes need not be read to be deleted.
-    found = next(
-        (a for a in await _attachments(session, meeting_id) if a.id == attachment_id), None
-    )
-    if found is None:
-        raise NotFound("没有找到这个附件。")
-    filename, size = found.filename, found.size
-    await session.exec(delete(MeetingAttachment).where(col(MeetingAttachment.id) == attachment_id))
-    await audit.record(
-        session,
-        actor=actor(request, me),
-        action="meeting.attachment_delete",
-        target_type="meeting",
-        target_id=meeting_id,
-        summary=f"{filename}（{size_label(size)}）",
-    )
-    flash(request, f"已删除附件：{filename}。")
-    return redirect(f"/admin/meetings/{meeting_id}#attachments")
 
 
 # --- export ---------------------------------------------------------------------------------
