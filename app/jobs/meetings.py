@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from app.db import unit_of_work
@@ -23,22 +24,26 @@ async def plan(ctx: JobContext, now: datetime) -> str | None:
     return "新建：" + "；".join(names) if names else None
 
 
-async def remind(ctx: JobContext, now: datetime) -> str | None:
-    """Create the reminders due now (or missed, while their meeting has not begun)."""
+MakeBroadcasts = Callable[..., Awaitable[reminders.Report]]
+
+
+async def _enqueue(ctx: JobContext, now: datetime, make: MakeBroadcasts) -> str | None:
+    """Create the broadcasts due now in one unit of work; what was created is sent at once."""
     async with unit_of_work(ctx.sessions) as session:
-        report = await reminders.send_reminders(session, settings=ctx.settings, now=now)
+        report = await make(session, settings=ctx.settings, now=now)
     if report.created:
         ctx.wake_sender()
     return report.describe()
+
+
+async def remind(ctx: JobContext, now: datetime) -> str | None:
+    """Create the reminders due now (or missed, while their meeting has not begun)."""
+    return await _enqueue(ctx, now, reminders.send_reminders)
 
 
 async def follow_up(ctx: JobContext, now: datetime) -> str | None:
     """Send absentees their make-up task the day after (late ones too, within the window)."""
-    async with unit_of_work(ctx.sessions) as session:
-        report = await reminders.send_followups(session, settings=ctx.settings, now=now)
-    if report.created:
-        ctx.wake_sender()
-    return report.describe()
+    return await _enqueue(ctx, now, reminders.send_followups)
 
 
 async def prune(ctx: JobContext, now: datetime) -> str | None:
