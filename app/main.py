@@ -36,7 +36,7 @@ from app.services import newsletters as newsletter_service
 from app.services import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web import member as member_pages
-from app.web import member_meetings, member_newsletters
+from app.web import member_meetings, member_newsletters, member_pledges, member_quizzes
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
@@ -217,6 +217,8 @@ def create_app(
     app.include_router(member_pages.router)
     app.include_router(member_newsletters.router)  # /m/r/<token>, /m/n/<id>
     app.include_router(member_meetings.router)  # /m/meetings/<id>
+    app.include_router(member_pledges.router)  # /m/pledges/<id>
+    app.include_router(member_quizzes.router)  # /m/quizzes/<id>
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie

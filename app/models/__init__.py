@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.models.admin import AdminRole, AdminUser, ApiToken, AuditLog
+from app.models.audience import AudienceKind
 from app.models.binding import BindingAttempt, BindingCode
 from app.models.broadcast import (
     Broadcast,
@@ -16,6 +17,15 @@ from app.models.broadcast import (
 from app.models.credential import WeChatCredential, WeChatLease
 from app.models.follower import Follower
 from app.models.inbound_message import InboundMessage, InboundStatus
+from app.models.integrity import (
+    CampaignStatus,
+    IntegrityTalk,
+    PledgeCampaign,
+    PledgeSignature,
+    PledgeVersion,
+    SignatureChannel,
+    TalkCategory,
+)
 from app.models.job_run import JobOutcome, JobRun
 from app.models.meeting import (
     ConversationPrompt,
@@ -40,6 +50,14 @@ from app.models.person import (
     StageTransition,
     StudyPair,
 )
+from app.models.quiz import (
+    Question,
+    QuestionKind,
+    Quiz,
+    QuizAttempt,
+    QuizQuestion,
+    QuizStatus,
+)
 
 metadata = SQLModel.metadata
 
@@ -47,6 +65,7 @@ __all__ = [
     "AdminRole",
     "AdminUser",
     "ApiToken",
+    "AudienceKind",
     "AuditLog",
     "BindingAttempt",
     "BindingCode",
@@ -57,11 +76,13 @@ __all__ = [
     "BroadcastRecipient",
     "BroadcastStatus",
     "BroadcastWorker",
+    "CampaignStatus",
     "Channel",
     "ConversationPrompt",
     "Follower",
     "InboundMessage",
     "InboundStatus",
+    "IntegrityTalk",
     "IssueStatus",
     "JobOutcome",
     "JobRun",
@@ -80,11 +101,22 @@ __all__ = [
     "OrgUnitKind",
     "Person",
     "PersonStatus",
+    "PledgeCampaign",
+    "PledgeSignature",
+    "PledgeVersion",
     "PoliticalStage",
+    "Question",
+    "QuestionKind",
+    "Quiz",
+    "QuizAttempt",
+    "QuizQuestion",
+    "QuizStatus",
     "RecipientStatus",
+    "SignatureChannel",
     "StageTransition",
     "StudyDayRule",
     "StudyPair",
+    "TalkCategory",
     "WeChatCredential",
     "WeChatLease",
     "metadata",

@@ -14,11 +14,14 @@ from app.models.types import CHINA
 from app.services import bindings as binding_service
 from app.services import newsletters as newsletter_service
 from app.services.broadcasts.links import RecipientLinks
+from app.services.member_links import LINK_TTL, MemberLinks
 from app.web.member import MEMBER_KEY, oauth_sign_in, page
 
 router = APIRouter(prefix="/m", include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ISSUE_SUBJECT = "newsletter_issue"
+# Pages that act for the recipient (sign, answer): the push's link carries a signed person link.
+PERSONAL_PAGES = {"pledge_campaign": "pledges", "quiz": "quizzes"}
 
 
 async def _article(request: Request, session: AsyncSession, issue: NewsletterIssue) -> Response:
@@ -44,6 +47,14 @@ async def _signed_in_person(request: Request, session: AsyncSession) -> int | No
         return None
     person = await binding_service.person_for_openid(session, openid=openid)
     return person.id if person is not None else None
+
+
+def personal_link(request: Request, page_name: str, subject_id: int, person_id: int) -> str:
+    """/m/<page>/<id>?t=…: the page, with a signed link naming the person (for LINK_TTL)."""
+    links = MemberLinks(request.app.state.settings.secret_key.get_secret_value())
+    expires = request.app.state.clock() + LINK_TTL
+    token = links.token(page=page_name, subject_id=subject_id, person_id=person_id, expires=expires)
+    return f"/m/{page_name}/{subject_id}?t={token}"
 
 
 @router.get("/r/{token}")
@@ -80,6 +91,11 @@ async def open_push(token: str, request: Request, session: Session) -> Response:
                 session, issue_id=broadcast.subject_id, person_id=reader, via=via, now=now
             )
             return await _article(request, session, issue)
+    page_name = PERSONAL_PAGES.get(broadcast.subject_type or "")
+    if page_name is not None and broadcast.subject_id is not None:
+        # The reader (the OAuth one when a forwarded link is opened by someone else).
+        target_page = personal_link(request, page_name, broadcast.subject_id, reader)
+        return RedirectResponse(target_page, 302)
     target = broadcast.message.get("url")
     if isinstance(target, str) and target.startswith(("http://", "https://", "/m/")):
         return RedirectResponse(target, 302)

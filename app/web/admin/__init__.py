@@ -31,8 +31,14 @@ from app.web.admin import (
     newsletters,
     people,
     people_form,
+    pledge_progress,
+    pledges,
+    question_bank,
+    quiz_results,
+    quizzes,
     roles,
     roster_io,
+    talks,
     users,
 )
 from app.web.admin.deps import ConsoleUser, csrf_protect
@@ -61,6 +67,12 @@ for module in (
     meeting_rule,
     meeting_leaves,
     meetings,
+    pledge_progress,  # /pledges/{id}/… before the campaign form's routes
+    pledges,
+    question_bank,
+    quiz_results,
+    quizzes,
+    talks,
     jobs,
     audit,
     users,
