@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.models import (
     Broadcast,
-    Channel,
     LeaveRequest,
     LeaveStatus,
     MakeupSubmission,
@@ -30,15 +29,13 @@ from app.models import (
     MeetingStatus,
 )
 from app.models.types import CHINA
-from app.services.broadcasts import reach as reach_service
+from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.quiet import QuietHours
 from app.services.meetings import invitees
 from app.services.meetings.attendance import MAKEUP_WINDOW
 from app.services.meetings.meetings import makeup_task, name_of
 
-# Reminders and notices go to one person each, never by mass send (4 a month, kept for articles).
-NOTICE_CHANNELS = (Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM)
 # A reminder shifted out of quiet hours must still arrive this long before the start.
 MIN_LEAD = timedelta(minutes=10)
 _OFFSET = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
@@ -232,25 +229,19 @@ async def broadcast(
     now: datetime,
     created_by: str = "scheduler",
 ) -> Broadcast | None:
+    """A notice about this meeting (None when `key` was sent already)."""
     assert meeting.id is not None
-    plans = await reach_service.plan(
-        session, person_ids=people, channels=NOTICE_CHANNELS, settings=settings, now=now
+    return await notices.notify(
+        session,
+        key=key,
+        kind=kind,
+        subject=("meeting", meeting.id),
+        message=message,
+        people=people,
+        settings=settings,
+        now=now,
+        created_by=created_by,
     )
-    try:
-        return await row_service.create(
-            session,
-            key=key,
-            kind=kind,
-            title=str(message["title"]),
-            message=message,
-            channels=NOTICE_CHANNELS,
-            reach=plans,
-            now=now,
-            created_by=created_by,
-            subject=("meeting", meeting.id),
-        )
-    except row_service.DuplicateBroadcast:
-        return None  # another scheduler (or an earlier run) did it
 
 
 async def _upcoming(session: AsyncSession, now: datetime, horizon: timedelta) -> list[Meeting]:

@@ -1,0 +1,50 @@
+"""Notices: a broadcast to a few named people about one thing (a meeting, a pledge, a test)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.models import Broadcast, Channel
+from app.services.broadcasts import reach as reach_service
+from app.services.broadcasts import rows as row_service
+
+# Reminders and notices go to one person each, never by mass send (4 a month, kept for articles).
+NOTICE_CHANNELS = (Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM)
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    subject: tuple[str, int],
+    message: dict[str, Any],
+    people: Sequence[int],
+    settings: Settings,
+    now: datetime,
+    created_by: str = "scheduler",
+) -> Broadcast | None:
+    """Store the notice's broadcast on the best channel each person has; None if `key` exists."""
+    plans = await reach_service.plan(
+        session, person_ids=people, channels=NOTICE_CHANNELS, settings=settings, now=now
+    )
+    try:
+        return await row_service.create(
+            session,
+            key=key,
+            kind=kind,
+            title=str(message["title"]),
+            message=message,
+            channels=NOTICE_CHANNELS,
+            reach=plans,
+            now=now,
+            created_by=created_by,
+            subject=subject,
+        )
+    except row_service.DuplicateBroadcast:
+        return None  # another scheduler (or an earlier run) did it
