@@ -1,0 +1,1 @@
+"""Knowledge tests: the question bank, tests, answering and scoring, results."""
