@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-02 00:50:35.581785
+Create Date: 2026-12-02 00:56:44.728322
 """
 
 from collections.abc import Sequence
@@ -111,6 +111,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "pledge_receipt",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("version_number", sa.Integer(), nullable=False),
+        sa.Column("via", sa.String(length=16), nullable=False),
+        sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["pledge_campaign.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("campaign_id", "person_id"),
+    )
+    op.create_table(
         "pledge_version",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
@@ -203,6 +214,7 @@ def downgrade() -> None:
 
     op.drop_table("quiz_attempt")
     op.drop_table("pledge_version")
+    op.drop_table("pledge_receipt")
     with op.batch_alter_table("integrity_talk", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_integrity_talk_person_id"))
 

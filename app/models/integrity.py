@@ -142,6 +142,29 @@ class PledgeSignature(SQLModel, table=True):
     void_reason: str | None = Field(default=None, max_length=200)
 
 
+class PledgeReceipt(SQLModel, table=True):
+    """The latest pledge version a person was shown (page or chat): 我承诺 in the chat signs it."""
+
+    __tablename__ = "pledge_receipt"
+
+    campaign_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("pledge_campaign.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+        )
+    )
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    version_number: int
+    via: str = Field(max_length=16)  # page / chat
+    shown_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 class TalkCategory(StrEnum):
     """The key post an integrity talk is about."""
 
