@@ -6,7 +6,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody configured this". Production refuses to start with any of them.
@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     # the time (China) on the day after a meeting when absentees get the make-up task.
     meeting_reminders: str = "1d,1h"
     meeting_followup_time: str = "09:00"
+    pledge_reminder_time: str = "09:30"
 
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
@@ -106,13 +107,14 @@ class Settings(BaseSettings):
         parse_offsets(value)
         return value
 
-    @field_validator("meeting_followup_time")
+    @field_validator("meeting_followup_time", "pledge_reminder_time")
     @classmethod
-    def _followup_time_parse(cls, value: str) -> str:
+    def _time_of_day(cls, value: str, info: ValidationInfo) -> str:
         try:
             time.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"MEETING_FOLLOWUP_TIME must look like 09:00, not {value!r}") from None
+            name = str(info.field_name).upper()
+            raise ValueError(f"{name} must look like 09:00, not {value!r}") from None
         return value.strip()
 
     def model_post_init(self, context: object, /) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from app.db import unit_of_work
-from app.jobs.context import JobContext
+from app.jobs.context import JobContext, enqueue
 from app.services import job_runs
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings import reminders, study_days
@@ -24,26 +23,14 @@ async def plan(ctx: JobContext, now: datetime) -> str | None:
     return "新建：" + "；".join(names) if names else None
 
 
-MakeBroadcasts = Callable[..., Awaitable[reminders.Report]]
-
-
-async def _enqueue(ctx: JobContext, now: datetime, make: MakeBroadcasts) -> str | None:
-    """Create the broadcasts due now in one unit of work; what was created is sent at once."""
-    async with unit_of_work(ctx.sessions) as session:
-        report = await make(session, settings=ctx.settings, now=now)
-    if report.created:
-        ctx.wake_sender()
-    return report.describe()
-
-
 async def remind(ctx: JobContext, now: datetime) -> str | None:
     """Create the reminders due now (or missed, while their meeting has not begun)."""
-    return await _enqueue(ctx, now, reminders.send_reminders)
+    return await enqueue(ctx, now, reminders.send_reminders)
 
 
 async def follow_up(ctx: JobContext, now: datetime) -> str | None:
     """Send absentees their make-up task the day after (late ones too, within the window)."""
-    return await _enqueue(ctx, now, reminders.send_followups)
+    return await enqueue(ctx, now, reminders.send_followups)
 
 
 async def prune(ctx: JobContext, now: datetime) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.jobs import broadcasts, meetings
+from app.jobs import broadcasts, meetings, pledges
 from app.jobs.context import JobContext
 
 JobFunction = Callable[[JobContext, datetime], Awaitable[str | None]]
@@ -47,6 +47,8 @@ JOBS: dict[str, Job] = {
         Job("meetings.plan", "生成固定学习日", meetings.plan, timedelta(hours=1)),
         Job("meetings.remind", "会前提醒", meetings.remind, timedelta(minutes=1)),
         Job("meetings.follow_up", "会后补学通知", meetings.follow_up, timedelta(minutes=1)),
+        Job("pledges.remind", "廉洁承诺书提醒", pledges.remind, timedelta(minutes=1)),
+        Job("pledges.close", "廉洁承诺书截止", pledges.close, timedelta(minutes=1)),
         Job("jobs.prune", "清理空运行记录", meetings.prune, timedelta(days=1)),
     )
 }
