@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -15,6 +15,7 @@ from app.models import (
     AudienceKind,
     Broadcast,
     CampaignStatus,
+    Person,
     PledgeCampaign,
     PledgeVersion,
 )
@@ -309,3 +310,38 @@ async def cancel(
 def accepts_signatures(campaign: PledgeCampaign, now: datetime) -> bool:
     """Open and before the deadline."""
     return campaign.status == CampaignStatus.OPEN.value and now < campaign.deadline
+
+
+async def open_for(
+    session: AsyncSession, *, person: Person, now: datetime, closed_within: timedelta | None = None
+) -> list[PledgeCampaign]:
+    """The campaigns taking signatures now that ask this person, earliest deadline first.
+
+    With `closed_within`: those whose deadline passed that recently instead (to say so).
+    """
+    statement = select(PledgeCampaign).order_by(
+        col(PledgeCampaign.deadline), col(PledgeCampaign.id)
+    )
+    if closed_within is None:
+        statement = statement.where(
+            PledgeCampaign.status == CampaignStatus.OPEN.value, col(PledgeCampaign.deadline) > now
+        )
+    else:
+        statement = statement.where(
+            col(PledgeCampaign.status).in_(
+                [CampaignStatus.OPEN.value, CampaignStatus.CLOSED.value]
+            ),
+            col(PledgeCampaign.deadline) <= now,
+            col(PledgeCampaign.deadline) > now - closed_within,
+        )
+    found = []
+    for campaign in (await session.exec(statement)).all():
+        if await audiences.includes(
+            session,
+            kind=campaign.audience,
+            org_unit_id=campaign.org_unit_id,
+            person_ids=campaign.person_ids,
+            person=person,
+        ):
+            found.append(campaign)
+    return found
