@@ -114,7 +114,7 @@ def link_sent_to(client: httpx.AsyncClient, openid: str) -> str:
     """The path of the newest link the phone received (a template's url or a news article's)."""
     sandbox = app_of(client).state.sandbox_app.state.sandbox
     for delivery in reversed(sandbox.deliveries):
-        if delivery.openid != openid:
+        if delivery.openid != openid or delivery.channel == "reply":
             continue
         payload = delivery.payload
         url = payload.get("url") or _news_url(payload) or payload.get("page")
