@@ -9,7 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import Session
-from app.models import AdminRole, AuditLog, PersonStatus, PoliticalStage
+from app.models import (
+    AdminRole,
+    AudienceKind,
+    AuditLog,
+    PersonStatus,
+    PoliticalStage,
+    TalkCategory,
+)
 from app.services import audit as audit_service
 from app.services import org_units as org_unit_service
 from app.services.people import mask_phone
@@ -125,6 +132,23 @@ FIELDS = {
     "role": "角色",
     "is_active": "启用",
     "session_version": "会话版本",
+    "person_id": "谈话对象",
+    "category": "岗位类别",
+    "held_on": "谈话日期",
+    "held_by": "谈话人",
+    "title": "标题",
+    "year": "年度",
+    "audience": "范围",
+    "person_ids": "指定人员",
+    "deadline": "截止时间",
+    "remind_every_days": "提醒间隔（天）",
+    "remind_max": "最多提醒次数",
+    "current_version": "当前版本",
+    "voided_at": "作废时间",
+    "void_reason": "作废原因",
+    "pass_mark": "合格分",
+    "description": "说明",
+    "question_ids": "试题",
 }
 _SENSITIVE = {"phone"}  # never shown in full, not even to admins
 _NOISE = {"id", "created_at", "updated_at"}  # bookkeeping, not what the admin changed
@@ -132,6 +156,8 @@ _VALUE_LABELS: dict[str, dict[str, str]] = {
     "stage": {stage.value: stage.label for stage in PoliticalStage},
     "status": {status.value: status.label for status in PersonStatus},
     "role": {role.value: role.label for role in AdminRole},
+    "category": {category.value: category.label for category in TalkCategory},
+    "audience": {kind.value: kind.label for kind in AudienceKind},
 }
 
 
