@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, session_factory, unit_of_work
+from app.demo_integrity import seed_integrity
 from app.demo_meetings import seed_meetings
 from app.models import NewsletterIssue, OrgUnit, OrgUnitKind, PoliticalStage
 from app.models.person import PersonCreate
@@ -94,6 +95,7 @@ async def seed(settings: Settings) -> int:
             await _bind_first_two(session)
             created += await _draft_issues(session)
             created += await seed_meetings(session, now=utcnow())
+            created += await seed_integrity(session, settings=settings, now=utcnow())
     finally:
         await engine.dispose()
     return created

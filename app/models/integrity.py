@@ -182,7 +182,7 @@ class TalkCategory(StrEnum):
 TALK_CATEGORY_LABELS = {
     TalkCategory.FINANCE: "财务",
     TalkCategory.PROJECTS: "项目",
-    TalkCategory.PROCUREMENT: "采购",
+    TalkCategory.PROCUREMENT: "物资采购",
     TalkCategory.OTHER: "其他",
 }
 

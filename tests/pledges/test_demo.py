@@ -1,0 +1,33 @@
+"""`shente seed-demo` leaves this year's pledge half signed, one the simulator's member can sign."""
+
+from __future__ import annotations
+
+import httpx
+from sqlmodel import func, select
+
+from app.demo import DEMO_OPENIDS, seed
+from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature
+from tests.conftest import Clock
+from tests.meeting_support import Chat, app_of
+
+
+async def _count(client: httpx.AsyncClient, model: object) -> int:
+    async with app_of(client).state.sessions() as session:
+        return int((await session.exec(select(func.count()).select_from(model))).one())
+
+
+async def test_the_demo_pledge_can_be_signed_in_the_simulator(
+    client: httpx.AsyncClient, clock: Clock, chat: Chat
+) -> None:
+    settings = app_of(client).state.settings
+    await seed(settings)
+    await seed(settings)  # idempotent
+
+    assert await _count(client, PledgeCampaign) == 1
+    assert await _count(client, PledgeSignature) == 6
+    assert await _count(client, IntegrityTalk) == 1
+    chat.sandbox.add_follower(DEMO_OPENIDS[0])
+    shown = await chat.click(DEMO_OPENIDS[0], "PLEDGE_SIGN")
+    assert "廉洁承诺书" in shown and "中央八项规定" in shown
+    assert "签署成功" in await chat.say(DEMO_OPENIDS[0], "我承诺")
+    assert await _count(client, PledgeSignature) == 7
