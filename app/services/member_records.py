@@ -13,7 +13,9 @@ from app.models import InboundMessage, Person, PoliticalStage, StageTransition
 from app.models.person import PersonPublic
 from app.models.types import CHINA
 from app.services import bindings as binding_service
+from app.services import member_todos
 from app.services import people as people_service
+from app.services.member_todos import Todo
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class MemberRecord:
     transitions: list[StageTransition]
     bound_at: datetime | None
     messages_this_month: int
+    todos: list[Todo]
 
 
 async def member_record(session: AsyncSession, *, person: Person, now: datetime) -> MemberRecord:
@@ -42,6 +45,7 @@ async def member_record(session: AsyncSession, *, person: Person, now: datetime)
         transitions=await people_service.transitions(session, person_id=person.id),
         bound_at=follower.bound_at if follower else None,
         messages_this_month=messages,
+        todos=await member_todos.todos(session, person=person, now=now),
     )
 
 
@@ -60,6 +64,10 @@ def as_text(record: MemberRecord, *, page_url: str | None = None) -> str:
         for step in record.transitions[-5:]:
             lines.append(f"  {step.occurred_on:%Y-%m-%d} {PoliticalStage(step.to_stage).label}")
     lines.append(f"本月与公众号互动 {record.messages_this_month} 次。")
+    left = [todo.text for todo in record.todos if not todo.done]
+    if left:
+        lines.append("待办：")
+        lines += [f"  {text}" for text in left]
     if page_url:
         lines.append(f'<a href="{page_url}">查看完整记录</a>')
     return "\n".join(lines)

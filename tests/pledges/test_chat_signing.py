@@ -183,3 +183,17 @@ async def test_a_follower_whose_binding_was_removed_cannot_sign(
 
     assert "还没有绑定身份" in await chat.say(member.openid, "我承诺")
     assert await signatures(client, campaign_id) == []
+
+
+async def test_my_record_lists_the_pledge_to_sign_until_it_is_signed(
+    client: httpx.AsyncClient, clock: Clock, chat: Chat
+) -> None:
+    clock.set(china(2026, 12, 1, 9))
+    [member] = await add_party_members(client, 1)
+    await make_campaign(client, deadline=DEADLINE)
+
+    before = await chat.say(member.openid, "我的")
+    assert "待办：" in before and "签署《2026年度廉洁承诺书》（12月31日 18:00 截止）" in before
+    await chat.click(member.openid, "PLEDGE_SIGN")
+    await chat.say(member.openid, "我承诺")
+    assert "待办：" not in await chat.say(member.openid, "我的")
