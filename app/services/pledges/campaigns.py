@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.models.types import CHINA
 from app.services import audiences, audit
-from app.services.broadcasts import notices
+from app.services.broadcasts import lifecycle, notices
 
 MAX_TEXT = 10_000  # a 廉洁承诺书 is a page or two; this leaves room and bounds the row
 # A chat reply carries the full text only when it fits WeChat's 2,048-byte text limit.
@@ -290,12 +290,27 @@ async def publish(
 
 async def cancel(
     session: AsyncSession, *, campaign: PledgeCampaign, actor: audit.Actor, now: datetime
-) -> None:
-    """Call the campaign off: no more signatures or reminders (the signatures stay on record)."""
+) -> int:
+    """Call the campaign off: no more signatures or reminders (the signatures stay on record).
+
+    Its prompts and reminders not sent yet are stopped ("please sign" for a cancelled pledge
+    would only confuse); returns how many messages that held back.
+    """
     if campaign.status in (CampaignStatus.CLOSED.value, CampaignStatus.CANCELLED.value):
         raise CampaignError("这份承诺书已经截止或取消。")
     campaign.status, campaign.updated_at = CampaignStatus.CANCELLED.value, now
     session.add(campaign)
+    queued = select(Broadcast.id).where(
+        Broadcast.subject_type == "pledge_campaign",
+        Broadcast.subject_id == campaign.id,
+        col(Broadcast.status).in_(lifecycle.ACTIVE),
+    )
+    stopped = 0
+    for broadcast_id in (await session.exec(queued)).all():
+        assert broadcast_id is not None
+        stopped += await lifecycle.cancel(
+            session, broadcast_id=broadcast_id, now=now, by=actor.name
+        )
     await audit.record(
         session,
         actor=actor,
@@ -305,6 +320,7 @@ async def cancel(
         summary=campaign.title,
     )
     await session.flush()
+    return stopped
 
 
 def accepts_signatures(campaign: PledgeCampaign, now: datetime) -> bool:

@@ -10,14 +10,10 @@ still asked counts as unsigned again.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,9 +26,8 @@ from app.models import (
     RecipientStatus,
     SignatureChannel,
 )
-from app.models.types import CHINA
 from app.services import audit, org_units
-from app.services.pledges import campaigns
+from app.services.pledges import campaigns, progress_sheet
 from app.services.pledges.signing import SUBJECT
 
 PROMPT, REMINDER, DEADLINE = "pledge_prompt", "pledge_reminder", "pledge_deadline"
@@ -122,6 +117,7 @@ def channel_label(value: str) -> str:
 
 
 def _status_label(value: str) -> str:
+    """A recipient status in Chinese (an unknown value as stored)."""
     try:
         return RecipientStatus(value).label
     except ValueError:
@@ -129,6 +125,7 @@ def _status_label(value: str) -> str:
 
 
 async def _signatures(session: AsyncSession, campaign_id: int) -> list[PledgeSignature]:
+    """Every signature of the campaign, standing and voided, in the order given."""
     statement = (
         select(PledgeSignature)
         .where(PledgeSignature.campaign_id == campaign_id)
@@ -199,6 +196,7 @@ async def _pushes(session: AsyncSession, campaign_id: int) -> tuple[bool, dict[i
 
 
 def _prompt_note(published: bool, row: tuple[str, str | None] | None) -> tuple[bool, str]:
+    """Whether the prompt reached the person, and the words for it (why not, when not)."""
     if not published:
         return False, "尚未发布"
     if row is None:
@@ -211,6 +209,7 @@ def _prompt_note(published: bool, row: tuple[str, str | None] | None) -> tuple[b
 
 
 async def _people(session: AsyncSession, ids: Iterable[int]) -> dict[int, Who]:
+    """The people by id, named with their unit's full path."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -301,103 +300,9 @@ async def progress(
 
 
 def _id(signature: PledgeSignature) -> int:
+    """A stored signature's id."""
     assert signature.id is not None
     return signature.id
-
-
-# --- the workbook ---------------------------------------------------------------------------
-
-SIGNED_HEADERS = ("姓名", "工号", "所在单位", "签署版本", "签署方式", "签署时间", "备注")
-UNSIGNED_HEADERS = ("姓名", "工号", "所在单位", "签署通知", "提醒次数", "最后提醒时间", "备注")
-VOIDED_HEADERS = (
-    "姓名",
-    "工号",
-    "所在单位",
-    "签署版本",
-    "签署方式",
-    "签署时间",
-    "作废时间",
-    "作废人",
-    "作废原因",
-)
-
-
-def _local(moment: datetime | None) -> str:
-    # Text, not an Excel date: Excel has no time zones and would show the UTC value.
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-
-def _sheet(book: Workbook, title: str, headers: Sequence[str], first: bool = False) -> Worksheet:
-    sheet = book.active if first else book.create_sheet()
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, name in enumerate(headers, start=1):
-        width = 40 if name in ("备注", "签署通知", "作废原因", "所在单位") else 20
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
-def _signed_note(line: SignedLine) -> str:
-    notes = ["签署的是旧版本"] if line.older else []
-    if not line.still_asked:
-        notes.append("已不在签署范围内（仍计入已签署）")
-    return "；".join(notes)
-
-
-def workbook(found: Progress) -> bytes:
-    """The .xlsx bytes: sheets 已签署, 未签署 and 已作废, one row per person, Chinese headers."""
-    book = Workbook()
-    signed = _sheet(book, "已签署", SIGNED_HEADERS, first=True)
-    for s in found.signed_lines:
-        who = s.who
-        signed.append(
-            [
-                who.name,
-                who.employee_no,
-                who.unit,
-                f"第 {s.version_number} 版",
-                s.channel,
-                _local(s.signed_at),
-                _signed_note(s),
-            ]
-        )
-    unsigned = _sheet(book, "未签署", UNSIGNED_HEADERS)
-    for u in found.unsigned_lines:
-        who = u.who
-        unsigned.append(
-            [
-                who.name,
-                who.employee_no,
-                who.unit,
-                u.prompt_note,
-                u.reminders,
-                _local(u.last_reminded_at),
-                "原签署已作废" if u.voided else "",
-            ]
-        )
-    voided = _sheet(book, "已作废", VOIDED_HEADERS)
-    for v in found.voided_lines:
-        who = v.who
-        voided.append(
-            [
-                who.name,
-                who.employee_no,
-                who.unit,
-                f"第 {v.version_number} 版",
-                v.channel,
-                _local(v.signed_at),
-                _local(v.voided_at),
-                v.voided_by,
-                v.reason,
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def export_progress(
@@ -418,4 +323,4 @@ async def export_progress(
         target_id=campaign.id,
         summary=f"导出签署情况：{campaign.title}（已签署 {found.signed}/{found.total} 人）",
     )
-    return workbook(found)
+    return progress_sheet.workbook(found)

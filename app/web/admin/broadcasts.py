@@ -29,7 +29,10 @@ KINDS = {
     "newsletter": "刊物",
     "reminder": "会前提醒",
     "followup": "补学通知",
-    "pledge": "承诺",
+    "pledge_prompt": "承诺书签署",
+    "pledge_reminder": "承诺书提醒",
+    "pledge_deadline": "承诺书截止",
+    "quiz_notice": "测试通知",
     "notice": "通知",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

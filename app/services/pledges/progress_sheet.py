@@ -1,0 +1,112 @@
+"""A campaign's progress as an Excel workbook: sheets 已签署, 未签署 and 已作废."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app.models.types import CHINA
+
+if TYPE_CHECKING:  # progress builds the figures and calls this module: no cycle at run time
+    from app.services.pledges.progress import Progress, SignedLine
+
+SIGNED_HEADERS = ("姓名", "工号", "所在单位", "签署版本", "签署方式", "签署时间", "备注")
+UNSIGNED_HEADERS = ("姓名", "工号", "所在单位", "签署通知", "提醒次数", "最后提醒时间", "备注")
+VOIDED_HEADERS = (
+    "姓名",
+    "工号",
+    "所在单位",
+    "签署版本",
+    "签署方式",
+    "签署时间",
+    "作废时间",
+    "作废人",
+    "作废原因",
+)
+
+
+def _local(moment: datetime | None) -> str:
+    """China time as text; empty for none."""
+    # Text, not an Excel date: Excel has no time zones and would show the UTC value.
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _sheet(book: Workbook, title: str, headers: Sequence[str], first: bool = False) -> Worksheet:
+    """A sheet with its bold, frozen header row (the first one reuses the book's own)."""
+    sheet = book.active if first else book.create_sheet()
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, name in enumerate(headers, start=1):
+        width = 40 if name in ("备注", "签署通知", "作废原因", "所在单位") else 20
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _signed_note(line: SignedLine) -> str:
+    """What the 备注 column says about a signature."""
+    notes = ["签署的是旧版本"] if line.older else []
+    if not line.still_asked:
+        notes.append("已不在签署范围内（仍计入已签署）")
+    return "；".join(notes)
+
+
+def workbook(found: Progress) -> bytes:
+    """The .xlsx bytes: sheets 已签署, 未签署 and 已作废, one row per person, Chinese headers."""
+    book = Workbook()
+    signed = _sheet(book, "已签署", SIGNED_HEADERS, first=True)
+    for s in found.signed_lines:
+        who = s.who
+        signed.append(
+            [
+                who.name,
+                who.employee_no,
+                who.unit,
+                f"第 {s.version_number} 版",
+                s.channel,
+                _local(s.signed_at),
+                _signed_note(s),
+            ]
+        )
+    unsigned = _sheet(book, "未签署", UNSIGNED_HEADERS)
+    for u in found.unsigned_lines:
+        who = u.who
+        unsigned.append(
+            [
+                who.name,
+                who.employee_no,
+                who.unit,
+                u.prompt_note,
+                u.reminders,
+                _local(u.last_reminded_at),
+                "原签署已作废" if u.voided else "",
+            ]
+        )
+    voided = _sheet(book, "已作废", VOIDED_HEADERS)
+    for v in found.voided_lines:
+        who = v.who
+        voided.append(
+            [
+                who.name,
+                who.employee_no,
+                who.unit,
+                f"第 {v.version_number} 版",
+                v.channel,
+                _local(v.signed_at),
+                _local(v.voided_at),
+                v.voided_by,
+                v.reason,
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
