@@ -53,6 +53,7 @@ def picker_page(request: Request, note: str = "") -> HTMLResponse:
     body = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         "<title>微信网页授权（沙箱）</title></head><body><h2>微信网页授权（沙箱）</h2>"
         f"<p>{html.escape(note)}</p><p>请选择要扮演的关注者：</p><ul>{listing}</ul></body></html>"
     )
