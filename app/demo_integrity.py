@@ -1,4 +1,4 @@
-"""Demo integrity work for `make run`: this year's 廉洁承诺书 (partly signed) and a 廉政谈话."""
+"""Demo integrity work for `make run`: the year's 廉洁承诺书 (part signed), a 廉政谈话, a test."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from app.models import (
     OrgUnitKind,
     Person,
     PledgeCampaign,
+    Question,
+    QuestionKind,
+    Quiz,
     SignatureChannel,
     TalkCategory,
 )
@@ -22,6 +25,10 @@ from app.models.types import CHINA
 from app.services import audit, integrity_talks
 from app.services.pledges import campaigns, signing
 from app.services.pledges.campaigns import CampaignDraft
+from app.services.quizzes import publishing
+from app.services.quizzes import quizzes as quiz_service
+from app.services.quizzes.bank_file import stem_hash
+from app.services.quizzes.quizzes import QuizDraft
 
 DEMO_ACTOR = audit.Actor(id=None, name="seed-demo")
 PLEDGE_TEXT = """为深入推进党风廉政建设，筑牢拒腐防变思想防线，本人郑重承诺：
@@ -48,6 +55,8 @@ async def seed_integrity(session: AsyncSession, *, settings: Settings, now: date
         created += await _pledge(session, settings, now, year)
     if (await session.exec(select(IntegrityTalk))).first() is None:
         created += await _talk(session, now)
+    if (await session.exec(select(Quiz))).first() is None:
+        created += await _quiz(session, settings, now)
     return created
 
 
@@ -99,4 +108,90 @@ async def _talk(session: AsyncSession, now: datetime) -> int:
         ),
     )
     await integrity_talks.record_talk(session, draft=draft, actor=DEMO_ACTOR, now=now)
+    return 1
+
+
+# (题型, 题干, 选项, 答案, 解析): a small bank to try 答题 with in the simulator.
+QUESTIONS: tuple[tuple[QuestionKind, str, tuple[str, ...], str, str], ...] = (
+    (
+        QuestionKind.SINGLE,
+        "《中华人民共和国监察法》于哪一年由全国人民代表大会通过？",
+        ("2016年", "2017年", "2018年", "2019年"),
+        "C",
+        "2018年3月20日，第十三届全国人民代表大会第一次会议通过《监察法》。",
+    ),
+    (
+        QuestionKind.SINGLE,
+        "各级监察委员会是行使国家监察职能的什么机关？",
+        ("专责机关", "审判机关", "检察机关", "行政机关"),
+        "A",
+        "《监察法》第三条：各级监察委员会是行使国家监察职能的专责机关。",
+    ),
+    (
+        QuestionKind.MULTIPLE,
+        "监察委员会依照《监察法》和有关法律规定履行哪些职责？",
+        ("监督", "调查", "处置", "审判"),
+        "ABC",
+        "《监察法》第十一条：监察委员会依法履行监督、调查、处置职责。",
+    ),
+    (
+        QuestionKind.JUDGE,
+        "监察机关依照法律规定独立行使监察权，不受行政机关、社会团体和个人的干涉。",
+        ("正确", "错误"),
+        "A",
+        "见《监察法》第四条。",
+    ),
+    (
+        QuestionKind.SINGLE,
+        "党的十九大报告指出，经过长期努力，中国特色社会主义进入了什么？",
+        ("新时代", "新阶段", "新时期", "新征程"),
+        "A",
+        "十九大报告：经过长期努力，中国特色社会主义进入了新时代。",
+    ),
+    (
+        QuestionKind.MULTIPLE,
+        "“四个意识”包括哪些？",
+        ("政治意识", "大局意识", "核心意识", "看齐意识"),
+        "ABCD",
+        "增强政治意识、大局意识、核心意识、看齐意识。",
+    ),
+)
+
+
+async def _quiz(session: AsyncSession, settings: Settings, now: datetime) -> int:
+    branch = (
+        await session.exec(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.BRANCH.value))
+    ).first()
+    assert branch is not None and branch.id is not None
+    ids = []
+    for kind, stem, options, answer, why in QUESTIONS:
+        question = Question(
+            bank="监察法与十九大精神",
+            kind=kind.value,
+            stem=stem,
+            stem_sha256=stem_hash(stem),
+            options=list(options),
+            answer=answer,
+            explanation=why,
+            imported_by=DEMO_ACTOR.name,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(question)
+        await session.flush()
+        assert question.id is not None
+        ids.append(question.id)
+    deadline = datetime.combine(
+        (now.astimezone(CHINA) + timedelta(days=14)).date(), datetime.min.time(), CHINA
+    ) + timedelta(hours=18)
+    draft = QuizDraft(
+        title="《监察法》和党的十九大精神知识测试",
+        org_unit_id=branch.id,
+        audience=AudienceKind.PARTY_MEMBERS,
+        deadline=deadline,
+        pass_mark=60,
+        question_ids=ids,
+    )
+    quiz = await quiz_service.create(session, draft=draft, actor=DEMO_ACTOR, now=now)
+    await publishing.publish(session, quiz=quiz, settings=settings, actor=DEMO_ACTOR, now=now)
     return 1

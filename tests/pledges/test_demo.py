@@ -6,7 +6,7 @@ import httpx
 from sqlmodel import func, select
 
 from app.demo import DEMO_OPENIDS, seed
-from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature
+from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature, Question, Quiz
 from tests.conftest import Clock
 from tests.meeting_support import Chat, app_of
 
@@ -26,6 +26,7 @@ async def test_the_demo_pledge_can_be_signed_in_the_simulator(
     assert await _count(client, PledgeCampaign) == 1
     assert await _count(client, PledgeSignature) == 6
     assert await _count(client, IntegrityTalk) == 1
+    assert (await _count(client, Quiz), await _count(client, Question)) == (1, 6)
     chat.sandbox.add_follower(DEMO_OPENIDS[0])
     shown = await chat.click(DEMO_OPENIDS[0], "PLEDGE_SIGN")
     assert "廉洁承诺书" in shown and "中央八项规定" in shown
