@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -162,3 +163,20 @@ async def run_job(client: httpx.AsyncClient, job_id: str) -> Any:
         return await runner.run(job_id)
     finally:
         await runner.release()
+
+
+async def oauth_open(client: httpx.AsyncClient, openid: str, path: str) -> httpx.Response:
+    """Open a member page as a phone would: our page → WeChat's OAuth (the sandbox) → back."""
+    start = await client.get(path)
+    assert start.status_code == 302, start.text[:300]
+    authorize = urlsplit(start.headers["location"])
+    assert authorize.path.endswith("/connect/oauth2/authorize")
+    query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
+    transport = httpx.ASGITransport(app=app_of(client).state.sandbox_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://wx") as wechat:
+        granted = await wechat.get("/connect/oauth2/authorize", params=query | {"openid": openid})
+    assert granted.status_code == 302, granted.text
+    back = urlsplit(granted.headers["location"])
+    landed = await client.get(f"{back.path}?{back.query}")
+    assert landed.status_code == 302
+    return await client.get(landed.headers["location"])

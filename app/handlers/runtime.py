@@ -28,6 +28,7 @@ from app.handlers.registry import HandlerContext, Match, MessageRouter, Reply
 from app.metrics import Metrics
 from app.models import InboundStatus
 from app.services import inbound_messages as inbound_service
+from app.services import prompts
 from app.wechat.dedup import ResponseCache, dedup_key
 from app.wechat.inbound import InboundMessage
 
@@ -153,7 +154,12 @@ class Dispatcher:
     async def _call_handler(self, delivery: Delivery, session: AsyncSession) -> Reply:
         if delivery.match is None:
             return None
-        return await delivery.match.rule.handler(
+        rule = delivery.match.rule
+        if rule.keyword or rule.pattern or rule.event_key:
+            # A keyword or a button is the member doing something else: an open question (a
+            # leave reason, a test's next answer) must not take their next text any more.
+            await prompts.clear(session, openid=str(delivery.inbound.fields.get("FromUserName")))
+        return await rule.handler(
             HandlerContext(
                 message=delivery.inbound.message,
                 fields=delivery.inbound.fields,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import httpx
 from sqlmodel import select
 
@@ -11,7 +9,7 @@ from app.models import LeaveRequest, Meeting, MeetingStatus, Person
 from app.services import audit
 from app.services.meetings import attendance
 from tests.conftest import Clock
-from tests.meeting_support import add_party_members, app_of, china, make_meeting
+from tests.meeting_support import add_party_members, app_of, china, make_meeting, oauth_open
 from tests.web.conftest import default_units
 
 MATERIALS = [
@@ -19,23 +17,6 @@ MATERIALS = [
     {"title": "《神特组宣》第7期", "issue_id": 7},
     {"title": "来路不明", "url": "javascript:alert(1)"},
 ]
-
-
-async def oauth_open(client: httpx.AsyncClient, openid: str, path: str) -> httpx.Response:
-    """Open a member page as a phone would: our page → WeChat's OAuth (the sandbox) → back."""
-    start = await client.get(path)
-    assert start.status_code == 302, start.text[:300]
-    authorize = urlsplit(start.headers["location"])
-    assert authorize.path.endswith("/connect/oauth2/authorize")
-    query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
-    transport = httpx.ASGITransport(app=app_of(client).state.sandbox_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://wx") as wechat:
-        granted = await wechat.get("/connect/oauth2/authorize", params=query | {"openid": openid})
-    assert granted.status_code == 302, granted.text
-    back = urlsplit(granted.headers["location"])
-    landed = await client.get(f"{back.path}?{back.query}")
-    assert landed.status_code == 302
-    return await client.get(landed.headers["location"])
 
 
 async def a_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object) -> int:

@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import Clock
-from tests.handlers.test_member_meeting_page import oauth_open
-from tests.meeting_support import Chat, add_party_members, app_of, china
+from tests.meeting_support import Chat, add_party_members, app_of, china, oauth_open
 from tests.pledge_support import (
     PLEDGE_TEXT,
     edit_text,
