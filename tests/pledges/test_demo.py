@@ -32,3 +32,5 @@ async def test_the_demo_pledge_can_be_signed_in_the_simulator(
     assert "廉洁承诺书" in shown and "中央八项规定" in shown
     assert "签署成功" in await chat.say(DEMO_OPENIDS[0], "我承诺")
     assert await _count(client, PledgeSignature) == 7
+    first = await chat.say(DEMO_OPENIDS[0], "答题")
+    assert "第 1/6 题（单选题）" in first and "监察法" in first
