@@ -174,6 +174,12 @@ async def on_test_keyword(ctx: HandlerContext) -> Reply:
     return await on_quiz_keyword(ctx)
 
 
+@router.click("QUIZ_START")
+async def on_quiz_button(ctx: HandlerContext) -> Reply:
+    """The 知识测试 button is 答题: one tap to the next question."""
+    return await on_quiz_keyword(ctx)
+
+
 @router.answer(QUIZ)
 async def on_answer(ctx: HandlerContext, quiz_id: int | None) -> Reply:
     """The text after a question is its answer; 退出 pauses the test."""

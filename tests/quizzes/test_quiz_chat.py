@@ -209,3 +209,12 @@ async def test_long_questions_and_long_wrong_lists_stay_within_wechats_limit(
     assert "得分：1 分（答对 1/100 题），不合格" in done
     assert "第 2 题：正确答案 A" in done and "……另有" in done and "题，见解析页面" in done
     assert done.rsplit("\n", 1)[1].startswith("查看每题解析：")
+
+
+async def test_the_menu_button_starts_the_test(
+    client: httpx.AsyncClient, clock: Clock, chat: Chat
+) -> None:
+    [member] = await add_party_members(client, 1)
+    await a_test(client, clock)
+    started = await chat.click(member.openid, "QUIZ_START")
+    assert started.startswith("开始答题「监察法知识测试」") and "第 1/3 题" in started
