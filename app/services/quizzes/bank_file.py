@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,12 +12,13 @@ from hashlib import sha256
 from pathlib import PurePath
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models import QuestionKind
+from app.services import spreadsheets
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000  # questions, the header not counted
@@ -35,8 +34,6 @@ LETTERS = "ABCDEF"
 JUDGE_OPTIONS = ["正确", "错误"]
 SHEET_TITLE = "题库"
 HELP_TITLE = "说明"
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _HEADER_SEARCH = 5  # the header may sit below a title row or two
 
 KIND = "题型"
@@ -168,36 +165,19 @@ def _text(value: Any) -> str:
 
 
 def _rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    corrupt = BankFileError("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise corrupt from exc
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise BankFileError("Excel 文件解压后过大，请删除多余的工作表、图片或格式后再导入。")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's "no default style" and the like
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises anything from KeyError to XML parse errors
-        raise corrupt from exc
-    try:
-        sheets = [sheet for sheet in book.worksheets if sheet.title != HELP_TITLE]
-        if not sheets:
-            raise BankFileError("Excel 文件中没有题库工作表。")
-        values = sheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        # Gaps in the sheet come back as empty rows, so counting gives the row numbers.
-        for number, cells in enumerate(values, start=1):
+        for number, cells in spreadsheets.xlsx_rows(
+            data,
+            what="题库",
+            skip_title=HELP_TITLE,
+            max_columns=MAX_COLUMNS,
+            max_unzipped=MAX_UNZIPPED_BYTES,
+        ):
             if number > MAX_SCANNED_ROWS:
                 raise BankFileError(f"文件行数过多（超过 {MAX_SCANNED_ROWS} 行）。")
-            yield number, list(cells)
-    except BankFileError:
-        raise
-    except Exception as exc:
-        raise corrupt from exc
-    finally:
-        book.close()
+            yield number, cells
+    except spreadsheets.UnreadableSheet as exc:
+        raise BankFileError(str(exc)) from exc
 
 
 def _header_name(cell: Any) -> str:
@@ -322,9 +302,9 @@ def parse(data: bytes, *, filename: str) -> ParsedFile:
     if not data.strip():
         raise BankFileError("文件是空的。")
     suffix = PurePath(filename or "").suffix.lower()
-    if data.startswith(_OLE_MAGIC) or suffix == ".xls":
+    if data.startswith(spreadsheets.XLS_MAGIC) or suffix == ".xls":
         raise BankFileError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入。")
-    if not data.startswith(_XLSX_MAGIC):
+    if not data.startswith(spreadsheets.XLSX_MAGIC):
         raise BankFileError("只支持 Excel（.xlsx）文件，请使用导入模板。")
     rows = [(n, cells) for n, cells in _rows(data) if any(_text(c) for c in cells)]
     if not rows:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import PurePath
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.services import spreadsheets
 from app.services.roster_io.columns import COLUMNS, FORMULA_START, Cell
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -31,8 +30,6 @@ MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 SHEET_TITLE = "名册"
 HELP_TITLE = "说明"
 DATE_FORMAT = "yyyy-mm-dd"
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
 
 class RosterFileError(ValueError):
@@ -53,9 +50,9 @@ def read_rows(data: bytes, *, filename: str) -> list[Row]:
     if not data.strip():
         raise RosterFileError("文件是空的")
     suffix = PurePath(filename or "").suffix.lower()
-    if data.startswith(_OLE_MAGIC) or suffix == ".xls":
+    if data.startswith(spreadsheets.XLS_MAGIC) or suffix == ".xls":
         raise RosterFileError("不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 后再导入")
-    if data.startswith(_XLSX_MAGIC) or suffix in (".xlsx", ".xlsm"):
+    if data.startswith(spreadsheets.XLSX_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return _non_empty(_xlsx_rows(data))
     if suffix in (".csv", ".txt"):
         return _non_empty(_csv_rows(data))
@@ -77,34 +74,16 @@ def _non_empty(rows: Iterable[Row]) -> list[Row]:
 
 
 def _xlsx_rows(data: bytes) -> Iterable[Row]:
-    corrupt = RosterFileError("无法读取该 Excel 文件:文件已损坏或不是 .xlsx 格式")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise corrupt from exc
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise RosterFileError("Excel 文件解压后过大,请删除多余的工作表、图片或格式后再导入")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's "no default style" and the like
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises anything from KeyError to XML parse errors
-        raise corrupt from exc
-    try:
-        sheets = [sheet for sheet in book.worksheets if sheet.title != HELP_TITLE]
-        if not sheets:
-            raise RosterFileError("Excel 文件中没有名册工作表")
-        rows = sheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        # Gaps in the sheet come back as empty rows, so counting gives the row numbers.
-        for number, values in enumerate(rows, start=1):
-            yield number, list(values)
-    except RosterFileError:
-        raise
-    except Exception as exc:
-        raise corrupt from exc
-    finally:
-        book.close()
+        yield from spreadsheets.xlsx_rows(
+            data,
+            what="名册",
+            skip_title=HELP_TITLE,
+            max_columns=MAX_COLUMNS,
+            max_unzipped=MAX_UNZIPPED_BYTES,
+        )
+    except spreadsheets.UnreadableSheet as exc:
+        raise RosterFileError(str(exc)) from exc
 
 
 def _decode(data: bytes) -> str:
