@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models import Broadcast, Channel
+from app.services.broadcasts import lifecycle
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
 
@@ -48,3 +50,19 @@ async def notify(
         )
     except row_service.DuplicateBroadcast:
         return None  # another scheduler (or an earlier run) did it
+
+
+async def stop_queued(
+    session: AsyncSession, *, subject: tuple[str, int], now: datetime, by: str
+) -> int:
+    """Stop what has not gone out of the thing's notices (it was called off); how many messages."""
+    queued = select(Broadcast.id).where(
+        Broadcast.subject_type == subject[0],
+        Broadcast.subject_id == subject[1],
+        col(Broadcast.status).in_(lifecycle.ACTIVE),
+    )
+    stopped = 0
+    for broadcast_id in (await session.exec(queued)).all():
+        assert broadcast_id is not None
+        stopped += await lifecycle.cancel(session, broadcast_id=broadcast_id, now=now, by=by)
+    return stopped

@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.models.types import CHINA
 from app.services import audiences, audit
-from app.services.broadcasts import lifecycle, notices
+from app.services.broadcasts import notices
 
 MAX_TEXT = 10_000  # a 廉洁承诺书 is a page or two; this leaves room and bounds the row
 # A chat reply carries the full text only when it fits WeChat's 2,048-byte text limit.
@@ -300,17 +300,10 @@ async def cancel(
         raise CampaignError("这份承诺书已经截止或取消。")
     campaign.status, campaign.updated_at = CampaignStatus.CANCELLED.value, now
     session.add(campaign)
-    queued = select(Broadcast.id).where(
-        Broadcast.subject_type == "pledge_campaign",
-        Broadcast.subject_id == campaign.id,
-        col(Broadcast.status).in_(lifecycle.ACTIVE),
+    assert campaign.id is not None
+    stopped = await notices.stop_queued(
+        session, subject=("pledge_campaign", campaign.id), now=now, by=actor.name
     )
-    stopped = 0
-    for broadcast_id in (await session.exec(queued)).all():
-        assert broadcast_id is not None
-        stopped += await lifecycle.cancel(
-            session, broadcast_id=broadcast_id, now=now, by=actor.name
-        )
     await audit.record(
         session,
         actor=actor,

@@ -109,10 +109,13 @@ async def _finish(
     actor: audit.Actor,
     now: datetime,
 ) -> None:
+    assert quiz.id is not None
     before = {"status": quiz.status}
     quiz.status = status.value
     quiz.updated_at = now
     session.add(quiz)
+    # A notice still queued would ask people to take a test that no longer takes answers.
+    await notices.stop_queued(session, subject=("quiz", quiz.id), now=now, by=actor.name)
     await session.flush()
     await audit.record(
         session,
