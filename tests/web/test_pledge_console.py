@@ -27,6 +27,8 @@ from app.services.pledges import signing
 from app.services.pledges.signing import Sign
 from tests.conftest import Clock, count_rows
 from tests.meeting_support import Member, add_party_members, app_of, china, run_job, runner_for
+from tests.pledge_support import make_campaign
+from tests.quiz_support import SUPERVISION, add_questions, add_quiz
 from tests.web.conftest import (
     add_person,
     add_user,
@@ -522,3 +524,22 @@ async def test_secretary_sees_only_their_units_campaigns(
         assert "第一党小组承诺书" in (await own.get("/admin/pledges")).text
         page = await own.get(f"/admin/pledges/{campaign_id}")
         assert page.status_code == 200 and cells(page.text, "count-signed") == ["1 / 1"]
+
+
+async def test_the_home_page_shows_open_pledges_and_tests_with_totals_only(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    clock.set(china(2026, 12, 1, 9))
+    members = await add_party_members(client, 3)
+    await make_campaign(client, deadline=china(2026, 12, 31, 18))
+    ids = await add_questions(client, SUPERVISION)
+    await add_quiz(client, ids, deadline=china(2026, 12, 20, 18), title="监察法知识测试")
+    await admin_console(client)
+
+    home = await client.get("/admin/")
+    assert home.status_code == 200
+    table = home.text.split('data-testid="open-work"', 1)[1].split("</table>", 1)[0]
+    assert table.index("监察法知识测试") < table.index("2026年度廉洁承诺书")  # by deadline
+    assert '已签 <span class="fw-semibold">0 / 3</span>' in table
+    assert '已交 <span class="fw-semibold">0 / 3</span>' in table
+    assert all(member.name not in table for member in members)
