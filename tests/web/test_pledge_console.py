@@ -543,3 +543,32 @@ async def test_the_home_page_shows_open_pledges_and_tests_with_totals_only(
     assert '已签 <span class="fw-semibold">0 / 3</span>' in table
     assert '已交 <span class="fw-semibold">0 / 3</span>' in table
     assert all(member.name not in table for member in members)
+
+
+async def test_a_persons_page_shows_their_pledges_and_tests(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    clock.set(china(2026, 12, 1, 9))
+    signer, other = await add_party_members(client, 2)
+    campaign_id = await make_campaign(client, deadline=china(2026, 12, 31, 18))
+    ids = await add_questions(client, SUPERVISION)
+    await add_quiz(client, ids, deadline=china(2026, 12, 20, 18), title="监察法知识测试")
+    async with app_of(client).state.sessions() as session:
+        campaign = await campaign_service.get(session, campaign_id=campaign_id)
+        person = await session.get(Person, signer.person_id)
+        assert campaign is not None and person is not None
+        await signing.sign(
+            session,
+            campaign=campaign,
+            person=person,
+            version_number=1,
+            channel=SignatureChannel.PAGE_OAUTH,
+            now=clock(),
+        )
+        await session.commit()
+    await admin_console(client)
+
+    signed = (await client.get(f"/admin/people/{signer.person_id}")).text
+    duties = signed.split('data-testid="duties"', 1)[1].split("</table>", 1)[0]
+    assert "已签署 · 第 1 版 · 2026-12-01" in duties and "尚未作答" in duties
+    assert "未签署" in (await client.get(f"/admin/people/{other.person_id}")).text

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import Session
 from app.models import Person, PersonStatus, PoliticalStage
 from app.models.person import StageTransitionCreate
-from app.services import audit
+from app.services import audit, person_duties
 from app.services import bindings as binding_service
 from app.services import message_log as message_log_service
 from app.services import people as people_service
@@ -120,6 +120,7 @@ async def detail_page(
         or {"occurred_on": today(request).isoformat(), "to_stage": _next_stage(person).value},
         "stage_errors": stage_errors or {},
         "roles_section": await roles_section(session, me, person, on=today(request)),
+        "duties": await person_duties.duties(session, person=person, now=now(request)),
     }
     return render(request, "admin/people/detail.html", context, status_code)
 
