@@ -56,6 +56,9 @@ async def _signer(
         person = await binding_service.person_for_openid(session, openid=openid)
         if person is not None:
             return Signer(person, SignatureChannel.PAGE_OAUTH, "")
+        # WeChat says who is reading, and it is nobody on the roster: a link forwarded to
+        # them must not make them its owner.
+        return Signer(None, None, "", openid_unbound=True)
     if token:
         links = MemberLinks(request.app.state.settings.secret_key.get_secret_value())
         read = links.read(token, page=PAGE, subject_id=campaign_id, now=request.app.state.clock())
@@ -74,7 +77,7 @@ async def _signer(
         person = await session.get(Person, read.person_id)
         if person is not None:
             return Signer(person, SignatureChannel.PAGE_LINK, token)
-    return Signer(None, None, "", openid_unbound=isinstance(openid, str))
+    return Signer(None, None, "")
 
 
 async def _campaign(session: AsyncSession, campaign_id: int) -> PledgeCampaign | None:

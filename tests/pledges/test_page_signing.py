@@ -229,3 +229,27 @@ async def test_a_draft_is_not_shown(client: httpx.AsyncClient, clock: Clock) -> 
     page = await client.get(f"/m/pledges/{campaign_id}?oauth=done")
     assert page.status_code == 404 and "承诺书不存在" in page.text
     assert app_of(client) is not None
+
+
+async def test_a_forwarded_link_opened_by_an_unbound_wechat_signs_nothing(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    clock.set(china(2026, 12, 1, 9))
+    [member] = await add_party_members(client, 1)
+    campaign_id = await make_campaign(client, deadline=DEADLINE)
+    await send(client)
+    forwarded = link_sent_to(client, member.openid)
+    stranger = "o-unbound-reader".ljust(28, "x")
+    app_of(client).state.sandbox_app.state.sandbox.add_follower(stranger)
+
+    await oauth_open(client, stranger, "/m/me")  # WeChat now says who is reading
+    opened = await client.get(forwarded)
+    page = await _follow(client, opened.headers["location"])
+    assert page.status_code == 200 and 'data-testid="pledge-bind"' in page.text
+    assert member.name not in page.text and "sign-button" not in page.text
+    token = parse_qs(urlsplit(opened.headers["location"]).query)["t"][0]
+    bind_form = await client.get("/m/bind")  # a page of ours with the session's CSRF token
+    form = {"csrf_token": csrf_of(bind_form.text), "version": "1", "sha256": "", "t": token}
+    posted = await client.post(f"/m/pledges/{campaign_id}/sign", data=form)
+    assert posted.status_code == 403
+    assert await signatures(client, campaign_id) == []
