@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import ConversationPrompt
@@ -37,5 +35,12 @@ async def take(session: AsyncSession, *, openid: str, now: datetime) -> Conversa
 
 
 async def clear(session: AsyncSession, *, openid: str) -> None:
-    """Forget any open question (the member did something else)."""
-    await session.exec(delete(ConversationPrompt).where(col(ConversationPrompt.openid) == openid))
+    """Forget any open question (the member did something else).
+
+    Looked up first: most messages have none, and a DELETE would make the handler's
+    transaction a writer (on SQLite, one that holds the lock for as long as the handler runs).
+    """
+    prompt = await session.get(ConversationPrompt, openid)
+    if prompt is not None:
+        await session.delete(prompt)
+        await session.flush()
