@@ -29,8 +29,9 @@ run: install
 	$(BIN)/shente serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check and the whole suite (PostgreSQL + Redis when present; required with CI=true)
+# Two workers (the CI machine has two cores); each builds its own databases.
 test: lint browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 ## browser-deps: Debian's Chromium and a CJK font for tests/browser (never `playwright install`)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
