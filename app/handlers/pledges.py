@@ -9,7 +9,7 @@ from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, PledgeCampaign, PledgeVersion, SignatureChannel
 from app.models.types import CHINA
 from app.services import bindings as binding_service
-from app.services.member_links import LINK_TTL, MemberLinks
+from app.services.member_links import MemberLinks
 from app.services.pledges import campaigns, signing
 from app.services.pledges.signing import Sign
 
@@ -29,10 +29,9 @@ def _moment(value: datetime) -> str:
 def _link(ctx: HandlerContext, campaign: PledgeCampaign, person: Person) -> str:
     """The page for this person (a signed link: the chat knows who is asking)."""
     assert campaign.id is not None and person.id is not None
-    token = MemberLinks(ctx.settings.secret_key.get_secret_value()).token(
-        page="pledges", subject_id=campaign.id, person_id=person.id, expires=ctx.now + LINK_TTL
-    )
-    return f"{campaigns.page_url(campaign, ctx.settings)}?t={token}"
+    links = MemberLinks(ctx.settings.secret_key.get_secret_value())
+    path = links.path(page="pledges", subject_id=campaign.id, person_id=person.id, now=ctx.now)
+    return ctx.settings.public_base_url.rstrip("/") + path
 
 
 async def _pending(ctx: HandlerContext, person: Person) -> tuple[list[PledgeCampaign], list[str]]:

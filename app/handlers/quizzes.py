@@ -10,7 +10,7 @@ from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt, QuizSt
 from app.models.types import CHINA
 from app.services import bindings as binding_service
 from app.services import prompts
-from app.services.member_links import LINK_TTL, MemberLinks
+from app.services.member_links import MemberLinks
 from app.services.quizzes import answering, catalog
 from app.services.quizzes.answering import NextQuestion, Outcome
 
@@ -51,10 +51,8 @@ def result_link(ctx: HandlerContext, quiz: Quiz, person: Person) -> str:
     """The result page, with a signed link so it opens without OAuth (subscription accounts)."""
     assert quiz.id is not None and person.id is not None
     links = MemberLinks(ctx.settings.secret_key.get_secret_value())
-    token = links.token(
-        page=PAGE, subject_id=quiz.id, person_id=person.id, expires=ctx.now + LINK_TTL
-    )
-    return f"{ctx.settings.public_base_url.rstrip('/')}/m/quizzes/{quiz.id}?t={token}"
+    path = links.path(page=PAGE, subject_id=quiz.id, person_id=person.id, now=ctx.now)
+    return ctx.settings.public_base_url.rstrip("/") + path
 
 
 def question_text(step: NextQuestion, *, before: str = "") -> str:

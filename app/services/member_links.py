@@ -46,6 +46,13 @@ class MemberLinks:
         payload = [page, subject_id, person_id, int(expires.timestamp())]
         return str(self._serializer().dumps(payload))
 
+    def path(self, *, page: str, subject_id: int, person_id: int, now: datetime) -> str:
+        """/m/<page>/<id>?t=…: the page with a link naming the person, valid for LINK_TTL."""
+        token = self.token(
+            page=page, subject_id=subject_id, person_id=person_id, expires=now + LINK_TTL
+        )
+        return f"/m/{page}/{subject_id}?t={token}"
+
     def read(
         self, token: str, *, page: str, subject_id: int, now: datetime
     ) -> PersonLink | LinkProblem:

@@ -16,7 +16,7 @@ from app.models.types import CHINA
 from app.services import bindings as binding_service
 from app.services.meetings import attendance, invitees
 from app.services.meetings import meetings as meeting_service
-from app.web.member import MEMBER_KEY, oauth_sign_in, page
+from app.web.member import MEMBER_KEY, oauth_first, page
 
 router = APIRouter(prefix="/m", include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -100,12 +100,10 @@ async def meeting_page(meeting_id: int, request: Request, session: Session) -> R
             title="会议不存在",
             text="没有找到这次会议，请回到公众号重新打开。",
         )
-    settings = request.app.state.settings
+    # Once back from OAuth (or if the member declined), show the page without a status.
+    if (sign_in := oauth_first(request, f"/m/meetings/{meeting_id}")) is not None:
+        return sign_in
     openid = request.session.get(MEMBER_KEY)
-    if not isinstance(openid, str) and settings.wechat_account_type == "service":
-        # Once back from OAuth (or if the member declined), show the page without a status.
-        if request.query_params.get("oauth") != "done":
-            return oauth_sign_in(request, f"/m/meetings/{meeting_id}?oauth=done")
     now = request.app.state.clock()
     context: dict[str, Any] = {
         "meeting": meeting,

@@ -14,8 +14,8 @@ from app.models.types import CHINA
 from app.services import bindings as binding_service
 from app.services import newsletters as newsletter_service
 from app.services.broadcasts.links import RecipientLinks
-from app.services.member_links import LINK_TTL, MemberLinks
-from app.web.member import MEMBER_KEY, oauth_sign_in, page
+from app.services.member_links import MemberLinks
+from app.web.member import MEMBER_KEY, oauth_first, page
 
 router = APIRouter(prefix="/m", include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -52,9 +52,8 @@ async def _signed_in_person(request: Request, session: AsyncSession) -> int | No
 def personal_link(request: Request, page_name: str, subject_id: int, person_id: int) -> str:
     """/m/<page>/<id>?t=…: the page, with a signed link naming the person (for LINK_TTL)."""
     links = MemberLinks(request.app.state.settings.secret_key.get_secret_value())
-    expires = request.app.state.clock() + LINK_TTL
-    token = links.token(page=page_name, subject_id=subject_id, person_id=person_id, expires=expires)
-    return f"/m/{page_name}/{subject_id}?t={token}"
+    now = request.app.state.clock()
+    return links.path(page=page_name, subject_id=subject_id, person_id=person_id, now=now)
 
 
 @router.get("/r/{token}")
@@ -113,11 +112,8 @@ async def read_issue(issue_id: int, request: Request, session: Session) -> Respo
     issue = await newsletter_service.get(session, issue_id=issue_id)
     if issue is None or issue.sent_at is None:
         return page(request, "message.html", 404, title="内容不存在", text="这一期还没有发布。")
-    settings = request.app.state.settings
-    openid = request.session.get(MEMBER_KEY)
-    if not isinstance(openid, str) and settings.wechat_account_type == "service":
-        if request.query_params.get("oauth") != "done":
-            return oauth_sign_in(request, f"/m/n/{issue_id}?oauth=done")
+    if (sign_in := oauth_first(request, f"/m/n/{issue_id}")) is not None:
+        return sign_in
     reader = await _signed_in_person(request, session)
     if reader is not None:
         await newsletter_service.record_read(

@@ -7,7 +7,6 @@ forwarded link must not let one member sign for another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,14 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
-from app.models import CampaignStatus, Person, PledgeCampaign, SignatureChannel
+from app.models import CampaignStatus, PledgeCampaign, SignatureChannel
 from app.models.types import CHINA
 from app.services import audiences
-from app.services import bindings as binding_service
-from app.services.member_links import LinkProblem, MemberLinks
+from app.services.member_links import LinkProblem
 from app.services.pledges import campaigns, signing
 from app.services.pledges.signing import Sign
-from app.web.member import MEMBER_KEY, oauth_sign_in, page
+from app.web.member import Reader, oauth_first, page, reader_of
 from app.web.security import CsrfError, check_csrf
 
 router = APIRouter(prefix="/m", include_in_schema=False)
@@ -33,51 +31,31 @@ FORGED_LINK = "这个链接不完整或已失效，请回到公众号重新打�
 NOT_FOUND = "没有找到这份承诺书，请回到公众号重新打开。"
 
 
-@dataclass(frozen=True)
-class Signer:
-    """Who the page is for, and how we know (None: nobody we can name)."""
-
-    person: Person | None
-    channel: SignatureChannel | None
-    token: str  # the link's token, carried into the form when it is what names the person
-    openid_unbound: bool = False
-
-
 def _message(request: Request, status: int, title: str, text: str) -> Response:
     return page(request, "message.html", status, title=title, text=text)
 
 
 async def _signer(
     request: Request, session: AsyncSession, campaign_id: int, token: str
-) -> Signer | Response:
-    """The person signing: OAuth first, then the link; a bad link gets its own answer."""
-    openid = request.session.get(MEMBER_KEY)
-    if isinstance(openid, str):
-        person = await binding_service.person_for_openid(session, openid=openid)
-        if person is not None:
-            return Signer(person, SignatureChannel.PAGE_OAUTH, "")
-        # WeChat says who is reading, and it is nobody on the roster: a link forwarded to
-        # them must not make them its owner.
-        return Signer(None, None, "", openid_unbound=True)
-    if token:
-        links = MemberLinks(request.app.state.settings.secret_key.get_secret_value())
-        read = links.read(token, page=PAGE, subject_id=campaign_id, now=request.app.state.clock())
-        if read is LinkProblem.FORGED:
-            return _message(
-                request, 404, "链接无效", "这个链接不完整或已失效，请回到公众号重新打开。"
-            )
-        if read is LinkProblem.EXPIRED:
-            return _message(
-                request,
-                400,
-                "链接已过期",
-                "这个链接已过期。请回到公众号点击菜单「廉洁承诺」重新打开。",
-            )
-        assert not isinstance(read, LinkProblem)
-        person = await session.get(Person, read.person_id)
-        if person is not None:
-            return Signer(person, SignatureChannel.PAGE_LINK, token)
-    return Signer(None, None, "")
+) -> Reader | Response:
+    """The person signing (OAuth first, then the link); a bad link gets its own answer."""
+    reader = await reader_of(request, session, page_name=PAGE, subject_id=campaign_id, token=token)
+    if reader is LinkProblem.FORGED:
+        return _message(request, 404, "链接无效", FORGED_LINK)
+    if reader is LinkProblem.EXPIRED:
+        return _message(
+            request,
+            400,
+            "链接已过期",
+            "这个链接已过期。请回到公众号点击菜单「廉洁承诺」重新打开。",
+        )
+    assert isinstance(reader, Reader)
+    return reader
+
+
+def _channel(signer: Reader) -> SignatureChannel:
+    """How the signer was identified, as the signature records it."""
+    return SignatureChannel.PAGE_LINK if signer.token else SignatureChannel.PAGE_OAUTH
 
 
 async def _campaign(session: AsyncSession, campaign_id: int) -> PledgeCampaign | None:
@@ -96,7 +74,7 @@ async def _render(
     request: Request,
     session: AsyncSession,
     campaign: PledgeCampaign,
-    signer: Signer,
+    signer: Reader,
     *,
     status: int = 200,
     notice: str | None = None,
@@ -157,14 +135,8 @@ async def pledge_page(
     campaign = await _campaign(session, campaign_id)
     if campaign is None:
         return _message(request, 404, "承诺书不存在", NOT_FOUND)
-    settings = request.app.state.settings
-    if (
-        not isinstance(request.session.get(MEMBER_KEY), str)
-        and settings.wechat_account_type == "service"
-        and request.query_params.get("oauth") != "done"
-    ):
-        back = f"/m/pledges/{campaign_id}?oauth=done" + (f"&t={quote(t)}" if t else "")
-        return oauth_sign_in(request, back)
+    if (sign_in := oauth_first(request, f"/m/pledges/{campaign_id}", token=t)) is not None:
+        return sign_in
     signer = await _signer(request, session, campaign_id, t)
     if isinstance(signer, Response):
         return signer
@@ -198,7 +170,7 @@ async def sign(
     signer = await _signer(request, session, campaign_id, t)
     if isinstance(signer, Response):
         return signer
-    if signer.person is None or signer.channel is None:
+    if signer.person is None:
         return _message(
             request,
             403,
@@ -211,11 +183,12 @@ async def sign(
         person=signer.person,
         version_number=version,
         text_sha256=sha256,
-        channel=signer.channel,
+        channel=_channel(signer),
         now=request.app.state.clock(),
     )
     if result.outcome is Sign.SIGNED:
-        back = f"/m/pledges/{campaign_id}?oauth=done" + (f"&t={quote(t)}" if signer.token else "")
+        link = f"&t={quote(signer.token, safe='')}" if signer.token else ""
+        back = f"/m/pledges/{campaign_id}?oauth=done{link}"
         return RedirectResponse(back, 303)
     if result.outcome is Sign.OLD_VERSION:
         notice = f"承诺书内容已更新为第 {result.current.number} 版，请阅读以下最新内容后重新确认。"

@@ -20,11 +20,10 @@ from app.api.deps import get_session
 from app.models import Person, Quiz, QuizAttempt, QuizStatus
 from app.models.quiz import QUESTION_KIND_LABELS
 from app.models.types import CHINA
-from app.services import bindings as binding_service
-from app.services.member_links import LinkProblem, MemberLinks
+from app.services.member_links import LinkProblem
 from app.services.quizzes import answering, catalog
 from app.services.quizzes.answering import Outcome
-from app.web.member import MEMBER_KEY, oauth_sign_in, page
+from app.web.member import Reader, oauth_first, page, reader_of
 from app.web.security import check_csrf
 
 router = APIRouter(prefix="/m", include_in_schema=False)
@@ -33,6 +32,7 @@ Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 LINK_PAGE = "quizzes"  # the page's name in signed person links
 # Every checkbox is a form field: 100 questions of 5 options, all ticked, still fit.
 MAX_ANSWER_FIELDS = 1000
+FORGED_TEXT = "这个链接不完整或已失效，请回到公众号重新打开。"
 ALREADY_TEXT = "您已经提交过本次测试，以第一次提交的成绩为准。"
 
 
@@ -66,28 +66,24 @@ async def _identify(
     request: Request, session: AsyncSession, quiz_id: int, token: str
 ) -> tuple[Person, str | None] | Response:
     """The person answering and the link that named them (None: OAuth did), or why nobody."""
-    openid = request.session.get(MEMBER_KEY)
-    if isinstance(openid, str):
-        # Signed in: this WeChat's person, whoever the link names (a forwarded link).
-        person = await binding_service.person_for_openid(session, openid=openid)
-        if person is None:
-            return _message(request, 403, "请先绑定身份", "绑定身份后才能参加测试。", bind=True)
-        return person, None
-    if not token:
-        return _message(
-            request,
-            403,
-            "请从公众号打开",
-            "请点击公众号推送的测试通知打开本页面，或在对话框中回复「答题」逐题作答。",
-        )
-    links = MemberLinks(request.app.state.settings.secret_key.get_secret_value())
-    found = links.read(token, page=LINK_PAGE, subject_id=quiz_id, now=request.app.state.clock())
-    if found is LinkProblem.EXPIRED:
+    reader = await reader_of(request, session, page_name=LINK_PAGE, subject_id=quiz_id, token=token)
+    if reader is LinkProblem.EXPIRED:
         return _message(request, 400, "链接已过期", "链接已过期，请回到公众号重新打开。")
-    person = None if isinstance(found, LinkProblem) else await session.get(Person, found.person_id)
-    if person is None:
-        return _message(request, 404, "链接无效", "这个链接不完整或已失效，请回到公众号重新打开。")
-    return person, token
+    if reader is LinkProblem.FORGED:
+        return _message(request, 404, "链接无效", FORGED_TEXT)
+    assert isinstance(reader, Reader)
+    if reader.unbound:
+        return _message(request, 403, "请先绑定身份", "绑定身份后才能参加测试。", bind=True)
+    if reader.person is not None:
+        return reader.person, reader.token or None
+    if token:  # a valid link whose person has left the roster
+        return _message(request, 404, "链接无效", FORGED_TEXT)
+    return _message(
+        request,
+        403,
+        "请从公众号打开",
+        "请点击公众号推送的测试通知打开本页面，或在对话框中回复「答题」逐题作答。",
+    )
 
 
 async def _show_form(
@@ -174,13 +170,9 @@ async def quiz_page(quiz_id: int, request: Request, session: Session, t: str = "
     quiz = await _published(session, quiz_id)
     if quiz is None:
         return _not_found(request)
-    settings = request.app.state.settings
-    signed_in = isinstance(request.session.get(MEMBER_KEY), str)
-    if not signed_in and settings.wechat_account_type == "service":
-        # OAuth first even with a link: a forwarded link must give way to the reader's WeChat.
-        if request.query_params.get("oauth") != "done":
-            link = f"&t={quote(t, safe='')}" if t else ""
-            return oauth_sign_in(request, f"/m/quizzes/{quiz_id}?oauth=done{link}")
+    # OAuth first even with a link: a forwarded link must give way to the reader's WeChat.
+    if (sign_in := oauth_first(request, f"/m/quizzes/{quiz_id}", token=t)) is not None:
+        return sign_in
     who = await _identify(request, session, quiz_id, t)
     if isinstance(who, Response):
         return who
