@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models import AudienceKind, Person, PersonStatus, PoliticalStage
 from app.services import org_units
@@ -13,44 +14,43 @@ from app.services import org_units
 PARTY_STAGES = (PoliticalStage.PROBATIONARY.value, PoliticalStage.FULL.value)
 
 
-async def resolve(
-    session: AsyncSession, *, kind: str, org_unit_id: int, person_ids: Sequence[int] = ()
-) -> list[int]:
-    """The active people the audience names within the unit and its sub-units, in id order.
+class Addressed(Protocol):
+    """Anything that names an audience: a pledge campaign, a test."""
+
+    audience: str  # an AudienceKind value
+    org_unit_id: int
+    person_ids: list[int]  # for a named list
+
+
+async def _statement(session: AsyncSession, target: Addressed) -> SelectOfScalar[Any]:
+    """The active people the audience names within the unit and its sub-units.
 
     A named list is taken as given, minus anyone who has left the roster since.
     """
     statement = select(Person.id).where(Person.status == PersonStatus.ACTIVE.value)
-    audience = AudienceKind(kind)
+    audience = AudienceKind(target.audience)
     if audience is AudienceKind.PEOPLE:
-        statement = statement.where(col(Person.id).in_(list(person_ids)))
-    else:
-        units = await org_units.subtree_ids(session, root_id=org_unit_id)
-        statement = statement.where(col(Person.org_unit_id).in_(units))
-        members = col(Person.stage).in_(PARTY_STAGES)
-        managers = col(Person.is_manager).is_(True)
-        if audience is AudienceKind.PARTY_MEMBERS:
-            statement = statement.where(members)
-        elif audience is AudienceKind.MANAGERS:
-            statement = statement.where(managers)
-        else:
-            statement = statement.where(or_(members, managers))
+        return statement.where(col(Person.id).in_(list(target.person_ids)))
+    units = await org_units.subtree_ids(session, root_id=target.org_unit_id)
+    statement = statement.where(col(Person.org_unit_id).in_(units))
+    members = col(Person.stage).in_(PARTY_STAGES)
+    managers = col(Person.is_manager).is_(True)
+    if audience is AudienceKind.PARTY_MEMBERS:
+        return statement.where(members)
+    if audience is AudienceKind.MANAGERS:
+        return statement.where(managers)
+    return statement.where(or_(members, managers))
+
+
+async def resolve(session: AsyncSession, *, target: Addressed) -> list[int]:
+    """The people the target asks today, in id order."""
+    statement = await _statement(session, target)
     rows = (await session.exec(statement.order_by(col(Person.id)))).all()
     return [int(pid) for pid in rows if pid is not None]
 
 
-async def includes(
-    session: AsyncSession,
-    *,
-    kind: str,
-    org_unit_id: int,
-    person_ids: Sequence[int],
-    person: Person,
-) -> bool:
-    """Whether this person is in the audience today."""
-    assert person.id is not None
-    if person.status != PersonStatus.ACTIVE.value:
-        return False
-    if AudienceKind(kind) is AudienceKind.PEOPLE:
-        return person.id in person_ids
-    return person.id in await resolve(session, kind=kind, org_unit_id=org_unit_id)
+async def includes(session: AsyncSession, *, target: Addressed, person: Person) -> bool:
+    """Whether the target asks this person today (one lookup, not the whole list)."""
+    statement = await _statement(session, target)
+    found = await session.exec(statement.where(col(Person.id) == person.id))
+    return found.first() is not None

@@ -40,13 +40,7 @@ def _day(moment: datetime) -> str:
 
 
 async def _asked(session: AsyncSession, thing: PledgeCampaign | Quiz, person: Person) -> bool:
-    return await audiences.includes(
-        session,
-        kind=thing.audience,
-        org_unit_id=thing.org_unit_id,
-        person_ids=thing.person_ids,
-        person=person,
-    )
+    return await audiences.includes(session, target=thing, person=person)
 
 
 async def duties(session: AsyncSession, *, person: Person, now: datetime) -> list[Duty]:

@@ -98,13 +98,7 @@ async def _render(
         context["state"] = "cancelled"
     elif person is not None and person.id is not None:
         signature = await signing.standing(session, campaign_id=campaign.id, person_id=person.id)
-        asked = await audiences.includes(
-            session,
-            kind=campaign.audience,
-            org_unit_id=campaign.org_unit_id,
-            person_ids=campaign.person_ids,
-            person=person,
-        )
+        asked = await audiences.includes(session, target=campaign, person=person)
         if signature is not None:
             context["state"], context["signature"] = "signed", signature
             context["signed_at"] = _moment(signature.signed_at)

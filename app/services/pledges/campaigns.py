@@ -104,12 +104,7 @@ async def versions(session: AsyncSession, *, campaign_id: int) -> list[PledgeVer
 
 async def signers_wanted(session: AsyncSession, *, campaign: PledgeCampaign) -> list[int]:
     """The people the campaign asks, today."""
-    return await audiences.resolve(
-        session,
-        kind=campaign.audience,
-        org_unit_id=campaign.org_unit_id,
-        person_ids=campaign.person_ids,
-    )
+    return await audiences.resolve(session, target=campaign)
 
 
 def _snapshot(campaign: PledgeCampaign) -> dict[str, Any]:
@@ -345,12 +340,6 @@ async def open_for(
         )
     found = []
     for campaign in (await session.exec(statement)).all():
-        if await audiences.includes(
-            session,
-            kind=campaign.audience,
-            org_unit_id=campaign.org_unit_id,
-            person_ids=campaign.person_ids,
-            person=person,
-        ):
+        if await audiences.includes(session, target=campaign, person=person):
             found.append(campaign)
     return found

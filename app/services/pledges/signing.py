@@ -138,13 +138,7 @@ async def sign(
         return SignResult(Sign.ALREADY, existing, current)
     if not campaigns.accepts_signatures(campaign, now):
         return SignResult(Sign.CLOSED, None, current)
-    asked = await audiences.includes(
-        session,
-        kind=campaign.audience,
-        org_unit_id=campaign.org_unit_id,
-        person_ids=campaign.person_ids,
-        person=person,
-    )
+    asked = await audiences.includes(session, target=campaign, person=person)
     if not asked:
         return SignResult(Sign.NOT_ASKED, None, current)
     if channel is SignatureChannel.CHAT:

@@ -34,20 +34,12 @@ def accepts_answers(quiz: Quiz, now: datetime) -> bool:
 
 async def takers(session: AsyncSession, *, quiz: Quiz) -> list[int]:
     """The people the test asks, today."""
-    return await audiences.resolve(
-        session, kind=quiz.audience, org_unit_id=quiz.org_unit_id, person_ids=quiz.person_ids
-    )
+    return await audiences.resolve(session, target=quiz)
 
 
 async def asks(session: AsyncSession, *, quiz: Quiz, person: Person) -> bool:
     """Whether the test asks this person."""
-    return await audiences.includes(
-        session,
-        kind=quiz.audience,
-        org_unit_id=quiz.org_unit_id,
-        person_ids=quiz.person_ids,
-        person=person,
-    )
+    return await audiences.includes(session, target=quiz, person=person)
 
 
 async def open_for(session: AsyncSession, *, person: Person, now: datetime) -> list[Quiz]:
