@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Person, QuizAttempt
+from app.models import Person
 from app.models.types import CHINA
 from app.services.pledges import campaigns, signing
-from app.services.quizzes import catalog
+from app.services.quizzes import answering, catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +44,8 @@ async def todos(session: AsyncSession, *, person: Person, now: datetime) -> list
             done.append(Todo(f"已签署《{campaign.title}》（{day}）", path, True))
     for quiz in await catalog.open_for(session, person=person, now=now):
         path = f"/m/quizzes/{quiz.id}"
-        attempt = (
-            await session.exec(
-                select(QuizAttempt).where(
-                    QuizAttempt.quiz_id == quiz.id, QuizAttempt.person_id == person.id
-                )
-            )
-        ).first()
+        assert quiz.id is not None
+        attempt = await answering.attempt_of(session, quiz_id=quiz.id, person_id=person.id)
         if attempt is None or attempt.submitted_at is None:
             deadline = f"{_day(quiz.deadline)} {quiz.deadline.astimezone(CHINA):%H:%M}"
             left.append(Todo(f"参加测试「{quiz.title}」（{deadline} 截止）", path, False))

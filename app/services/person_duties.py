@@ -13,12 +13,12 @@ from app.models import (
     Person,
     PledgeCampaign,
     Quiz,
-    QuizAttempt,
     QuizStatus,
 )
 from app.models.types import CHINA
 from app.services import audiences
 from app.services.pledges import signing
+from app.services.quizzes import answering
 
 SHOWN = 12  # of each kind, newest first: a person's page is not an archive
 
@@ -35,12 +35,7 @@ class Duty:
 
 
 def _day(moment: datetime) -> str:
-    local = moment.astimezone(CHINA)
-    return f"{local.year}-{local.month:02d}-{local.day:02d}"
-
-
-async def _asked(session: AsyncSession, thing: PledgeCampaign | Quiz, person: Person) -> bool:
-    return await audiences.includes(session, target=thing, person=person)
+    return f"{moment.astimezone(CHINA):%Y-%m-%d}"
 
 
 async def duties(session: AsyncSession, *, person: Person, now: datetime) -> list[Duty]:
@@ -53,7 +48,9 @@ async def duties(session: AsyncSession, *, person: Person, now: datetime) -> lis
     ).all():
         assert campaign.id is not None
         signature = await signing.standing(session, campaign_id=campaign.id, person_id=person.id)
-        if signature is None and not await _asked(session, campaign, person):
+        if signature is None and not await audiences.includes(
+            session, target=campaign, person=person
+        ):
             continue
         state = (
             f"已签署 · 第 {signature.version_number} 版 · {_day(signature.signed_at)}"
@@ -66,14 +63,9 @@ async def duties(session: AsyncSession, *, person: Person, now: datetime) -> lis
     for quiz in (
         await session.exec(quizzes.order_by(col(Quiz.deadline).desc()).limit(SHOWN))
     ).all():
-        attempt = (
-            await session.exec(
-                select(QuizAttempt).where(
-                    QuizAttempt.quiz_id == quiz.id, QuizAttempt.person_id == person.id
-                )
-            )
-        ).first()
-        if attempt is None and not await _asked(session, quiz, person):
+        assert quiz.id is not None
+        attempt = await answering.attempt_of(session, quiz_id=quiz.id, person_id=person.id)
+        if attempt is None and not await audiences.includes(session, target=quiz, person=person):
             continue
         if attempt is not None and attempt.submitted_at is not None:
             state = f"{attempt.score} 分 · {'合格' if attempt.passed else '未合格'}"
