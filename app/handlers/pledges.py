@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from app.handlers.binding import HOW_TO_BIND
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, PledgeCampaign, PledgeVersion, SignatureChannel
-from app.models.types import CHINA
+from app.models.types import china_moment
 from app.services import bindings as binding_service
 from app.services.member_links import MemberLinks
 from app.services.pledges import campaigns, signing
@@ -19,11 +19,6 @@ NOT_BOUND = "您还没有绑定身份，绑定后才能签署承诺书。\n" + H
 NOTHING_TO_SIGN = "目前没有需要您签署的廉洁承诺书。"
 # A member who answers a prompt a little late is told it closed, not that there is nothing.
 RECENTLY_CLOSED = timedelta(days=30)
-
-
-def _moment(value: datetime) -> str:
-    local = value.astimezone(CHINA)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def _link(ctx: HandlerContext, campaign: PledgeCampaign, person: Person) -> str:
@@ -47,7 +42,7 @@ async def _pending(ctx: HandlerContext, person: Person) -> tuple[list[PledgeCamp
             todo.append(campaign)
         else:
             done.append(
-                f"您已于 {_moment(signature.signed_at)} 签署《{campaign.title}》"
+                f"您已于 {china_moment(signature.signed_at, year=True)} 签署《{campaign.title}》"
                 f"（第 {signature.version_number} 版），无需重复签署。"
             )
     if not todo and not done:
@@ -124,12 +119,12 @@ async def _sign(ctx: HandlerContext) -> Reply:
             assert result.signature is not None
             return (
                 f"签署成功！您已签署《{campaign.title}》（第 {result.current.number} 版）。\n"
-                f"签署时间：{_moment(result.signature.signed_at)}\n"
+                f"签署时间：{china_moment(result.signature.signed_at, year=True)}\n"
                 f"文本校验码：{result.current.sha256[:12]}"
             )
         case Sign.ALREADY:
             assert result.signature is not None
-            when = _moment(result.signature.signed_at)
+            when = china_moment(result.signature.signed_at, year=True)
             return f"您已于 {when} 签署《{campaign.title}》，无需重复签署。"
         case Sign.OLD_VERSION:
             lead = f"《{campaign.title}》已更新为第 {result.current.number} 版，请阅读新版本：\n\n"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from app.handlers.meetings import NOT_BOUND
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt, QuizStatus
-from app.models.types import CHINA
+from app.models.types import china_moment
 from app.services import bindings as binding_service
 from app.services import prompts
 from app.services.member_links import MemberLinks
@@ -40,11 +38,6 @@ def _cut(text: str, limit: int) -> str:
         return text
     cut = text.encode()[: max(limit - 3, 0)].decode(errors="ignore")
     return cut + "…"
-
-
-def _moment(value: datetime) -> str:
-    local = value.astimezone(CHINA)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def result_link(ctx: HandlerContext, quiz: Quiz, person: Person) -> str:
@@ -122,7 +115,7 @@ def _closed(quiz: Quiz) -> str:
         return f"「{quiz.title}」已取消，无需继续作答。"
     if quiz.status == QuizStatus.CLOSED.value:
         return "本次测试已结束，未完成的答题不计成绩。"
-    return f"本次测试已于 {_moment(quiz.deadline)} 截止，未完成的答题不计成绩。"
+    return f"本次测试已于 {china_moment(quiz.deadline)} 截止，未完成的答题不计成绩。"
 
 
 async def _person(ctx: HandlerContext) -> Person | None:
@@ -158,7 +151,8 @@ async def on_quiz_keyword(ctx: HandlerContext) -> Reply:
         else:
             before = (
                 f"开始答题「{quiz.title}」：共 {step.total} 题，合格线 {quiz.pass_mark} 分，"
-                f"{_moment(quiz.deadline)} 截止。\n回复「{LEAVE_WORD}」可暂停，进度会保留。\n\n"
+                f"{china_moment(quiz.deadline)} 截止。\n"
+                f"回复「{LEAVE_WORD}」可暂停，进度会保留。\n\n"
             )
         return await _ask(ctx, quiz, step, before=before)
     if done:

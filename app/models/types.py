@@ -51,3 +51,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def china_today() -> date:
     """Today's date in China."""
     return datetime.now(CHINA).date()
+
+
+def china_moment(value: datetime, *, year: bool = False) -> str:
+    """ "12月4日 14:30" (with `year`, "2026年12月4日 14:30") in China time, as members read it."""
+    local = value.astimezone(CHINA)
+    return f"{f'{local.year}年' if year else ''}{local.month}月{local.day}日 {local:%H:%M}"

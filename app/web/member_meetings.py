@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
 from app.models import LeaveStatus, Meeting, MeetingStatus, Person
-from app.models.types import CHINA
+from app.models.types import CHINA, china_moment
 from app.services import bindings as binding_service
 from app.services.meetings import attendance, invitees
 from app.services.meetings import meetings as meeting_service
@@ -33,11 +33,6 @@ class MyStatus:
     tone: str  # ok / wait / todo / off
     detail: str | None
     todo: list[str]
-
-
-def _moment(value: datetime) -> str:
-    local = value.astimezone(CHINA)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def materials_of(meeting: Meeting) -> list[dict[str, str | None]]:
@@ -64,7 +59,7 @@ async def my_status(
     if row is None:
         return None
     if row.checked_in_at is not None:
-        return MyStatus("已签到", "ok", f"签到时间：{_moment(row.checked_in_at)}", [])
+        return MyStatus("已签到", "ok", f"签到时间：{china_moment(row.checked_in_at)}", [])
     ended = meeting.ends_at <= now
     leave = await attendance.current_leave(session, meeting_id=meeting.id, person_id=person.id)
     if leave is not None and leave.status == LeaveStatus.APPROVED.value:

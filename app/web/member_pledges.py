@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
 from app.models import CampaignStatus, PledgeCampaign, SignatureChannel
-from app.models.types import CHINA
+from app.models.types import china_moment
 from app.services import audiences
 from app.services.member_links import LinkProblem
 from app.services.pledges import campaigns, signing
@@ -65,11 +65,6 @@ async def _campaign(session: AsyncSession, campaign_id: int) -> PledgeCampaign |
     return campaign
 
 
-def _moment(value: Any) -> str:
-    local = value.astimezone(CHINA)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-
-
 async def _render(
     request: Request,
     session: AsyncSession,
@@ -101,7 +96,7 @@ async def _render(
         asked = await audiences.includes(session, target=campaign, person=person)
         if signature is not None:
             context["state"], context["signature"] = "signed", signature
-            context["signed_at"] = _moment(signature.signed_at)
+            context["signed_at"] = china_moment(signature.signed_at, year=True)
             if signature.version_number != current.number:
                 signed = await campaigns.version(
                     session, campaign_id=campaign.id, number=signature.version_number

@@ -7,7 +7,6 @@ forwarded link never lets someone answer as another; a member only ever sees the
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ from starlette.datastructures import FormData
 from app.api.deps import get_session
 from app.models import Person, Quiz, QuizAttempt, QuizStatus
 from app.models.quiz import QUESTION_KIND_LABELS
-from app.models.types import CHINA
+from app.models.types import china_moment
 from app.services.member_links import LinkProblem
 from app.services.quizzes import answering, catalog
 from app.services.quizzes.answering import Outcome
@@ -34,11 +33,6 @@ LINK_PAGE = "quizzes"  # the page's name in signed person links
 MAX_ANSWER_FIELDS = 1000
 FORGED_TEXT = "这个链接不完整或已失效，请回到公众号重新打开。"
 ALREADY_TEXT = "您已经提交过本次测试，以第一次提交的成绩为准。"
-
-
-def _moment(value: datetime) -> str:
-    local = value.astimezone(CHINA)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def _message(
@@ -58,7 +52,7 @@ def _closed(request: Request, quiz: Quiz) -> Response:
         return _message(request, 410, "测试已取消", "本次测试已取消，无需作答。")
     if quiz.status == QuizStatus.CLOSED.value:
         return _message(request, 410, "测试已结束", "本次测试已结束，不再接受作答。")
-    when = _moment(quiz.deadline)
+    when = china_moment(quiz.deadline)
     return _message(request, 410, "测试已截止", f"本次测试已于 {when} 截止，不再接受作答。")
 
 
@@ -102,7 +96,7 @@ async def _show_form(
     questions = await catalog.questions_of(session, quiz_id=quiz.id)
     context: dict[str, Any] = {
         "quiz": quiz,
-        "deadline": _moment(quiz.deadline),
+        "deadline": china_moment(quiz.deadline),
         "questions": questions,
         "kinds": QUESTION_KIND_LABELS,
         "chosen": chosen,
@@ -132,7 +126,7 @@ async def _show_result(
         quiz=quiz,
         attempt=attempt,
         rows=answering.review(questions, attempt),
-        submitted=_moment(attempt.submitted_at),
+        submitted=china_moment(attempt.submitted_at),
         notice=notice,
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -201,11 +201,3 @@ async def void(
     )
     await session.flush()
     return signature
-
-
-async def signed_count(session: AsyncSession, *, campaign_id: int) -> int:
-    """How many standing signatures the campaign has."""
-    statement = select(func.count()).where(
-        PledgeSignature.campaign_id == campaign_id, col(PledgeSignature.voided_at).is_(None)
-    )
-    return int((await session.exec(statement)).one())

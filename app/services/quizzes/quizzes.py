@@ -20,7 +20,7 @@ from app.models import (
     QuizStatus,
 )
 from app.models.person import _storable
-from app.models.types import CHINA
+from app.models.types import CHINA, china_moment
 from app.services import audit
 
 MAX_QUESTIONS = 200
@@ -90,8 +90,7 @@ def status_label(quiz: Quiz, now: datetime) -> str:
 
 def deadline_text(quiz: Quiz) -> str:
     """ "12月5日 18:00" in China time."""
-    local = quiz.deadline.astimezone(CHINA)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return china_moment(quiz.deadline)
 
 
 async def question_ids_of(session: AsyncSession, *, quiz_id: int) -> list[int]:

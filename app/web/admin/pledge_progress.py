@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import BroadcastStatus, CampaignStatus, Person, PledgeCampaign, PledgeSignature
-from app.models.types import CHINA
+from app.models.types import china_moment
 from app.services import org_units as org_unit_service
 from app.services.admins import Principal
 from app.services.pledges import campaigns as campaign_service
@@ -30,12 +30,6 @@ router = APIRouter(prefix="/pledges")
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
 
-def _moment(value: datetime) -> str:
-    """ "12月4日 09:30" in China time."""
-    local = value.astimezone(CHINA)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
-
-
 def reminder_plan(request: Request, campaign: PledgeCampaign, keys: set[str]) -> list[str]:
     """Each reminder with when it goes (or went), by the app's settings."""
     at = time.fromisoformat(request.app.state.settings.pledge_reminder_time)
@@ -50,7 +44,7 @@ def reminder_plan(request: Request, campaign: PledgeCampaign, keys: set[str]) ->
         if due >= campaign.deadline:
             break  # a reminder after the deadline is never sent
         made = reminder_service.reminder_key(campaign, number) in keys
-        plan.append(f"第 {number} 次：{_moment(due)}{'（已发出）' if made else ''}")
+        plan.append(f"第 {number} 次：{china_moment(due)}{'（已发出）' if made else ''}")
     if campaign.status == CampaignStatus.CANCELLED.value:
         plan.append("承诺书已取消，不再提醒。")
     return plan or ["截止前来不及提醒：第一次提醒会落在截止之后。"]
