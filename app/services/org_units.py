@@ -31,6 +31,17 @@ async def subtree_ids(session: AsyncSession, *, root_id: int | None) -> set[int]
     return found
 
 
+async def ancestor_ids(session: AsyncSession, *, unit_id: int) -> list[int]:
+    """The unit, its parent, and so on up to the root (the nearest first)."""
+    parents = {unit.id: unit.parent_id for unit in await all_units(session)}
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current in parents and current not in chain:
+        chain.append(current)
+        current = parents[current]
+    return chain
+
+
 async def path_names(session: AsyncSession) -> dict[int, str]:
     """Each unit's full path for display and import, e.g. "神特新材党支部/第一党小组"."""
     units = {unit.id: unit for unit in await all_units(session)}

@@ -23,6 +23,7 @@ from app.services.pledges import signing
 from tests.conftest import Clock
 from tests.meeting_support import Chat, add_party_members, app_of, branch_id, china, run_job
 from tests.pledge_support import make_campaign, pledge_broadcasts, send, signatures
+from tests.web.conftest import default_units
 
 DEADLINE = china(2026, 12, 20, 18)
 
@@ -198,3 +199,30 @@ async def test_two_signatures_at_once_leave_one(client: httpx.AsyncClient, clock
     outcomes = sorted(await asyncio.gather(attempt(), attempt()))
     assert outcomes == ["already", "signed"]
     assert len(await signatures(client, campaign_id)) == 1
+
+
+async def test_a_groups_campaign_reports_to_the_nearest_secretary_above(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    clock.set(china(2026, 12, 1, 9))
+    units = await default_units(client)
+    [secretary] = await add_party_members(client, 1, prefix="s")  # in the branch
+    [member] = await add_party_members(client, 1, unit_id=units.groups[0], prefix="g")
+    async with app_of(client).state.sessions() as session:
+        session.add(
+            BranchRole(
+                person_id=secretary.person_id,
+                org_unit_id=units.branch,
+                role=BranchRoleKind.SECRETARY.value,
+            )
+        )
+        await session.commit()
+    campaign_id = await make_campaign(client, deadline=DEADLINE, org_unit_id=units.groups[0])
+
+    clock.set(DEADLINE)
+    await run_job(client, "pledges.close")
+
+    notice = (await pledge_broadcasts(client, campaign_id))[-1]
+    assert notice.kind == "pledge_deadline"
+    assert set(await _people_of(client, notice.id or 0)) == {secretary.person_id}
+    assert member.name in str(notice.message["text"])

@@ -20,12 +20,12 @@ from app.models import (
     BranchRoleKind,
     Broadcast,
     CampaignStatus,
-    OrgUnit,
     Person,
     PledgeCampaign,
     PledgeSignature,
 )
 from app.models.types import CHINA
+from app.services import org_units
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
 from app.services.pledges import campaigns
@@ -123,19 +123,15 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
 
 async def secretaries(session: AsyncSession, *, unit_id: int) -> list[int]:
     """The secretaries of the unit, or of the nearest unit above it that has one."""
-    unit: int | None = unit_id
-    for _ in range(20):  # a tree is shallow; the bound only guards against a bad parent loop
-        if unit is None:
-            break
-        statement = select(BranchRole.person_id).where(
-            BranchRole.org_unit_id == unit, BranchRole.role == BranchRoleKind.SECRETARY.value
-        )
-        found = sorted(set((await session.exec(statement)).all()))
-        if found:
-            return found
-        row = await session.get(OrgUnit, unit)
-        unit = row.parent_id if row is not None else None
-    return []
+    chain = await org_units.ancestor_ids(session, unit_id=unit_id)
+    statement = select(BranchRole.org_unit_id, BranchRole.person_id).where(
+        col(BranchRole.org_unit_id).in_(chain), BranchRole.role == BranchRoleKind.SECRETARY.value
+    )
+    by_unit: dict[int, set[int]] = {}
+    for unit, person_id in (await session.exec(statement)).all():
+        by_unit.setdefault(unit, set()).add(person_id)
+    nearest = next((unit for unit in chain if unit in by_unit), None)
+    return sorted(by_unit[nearest]) if nearest is not None else []
 
 
 async def close_due(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
