@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,3 +58,11 @@ def china_moment(value: datetime, *, year: bool = False) -> str:
     """ "12月4日 14:30" (with `year`, "2026年12月4日 14:30") in China time, as members read it."""
     local = value.astimezone(CHINA)
     return f"{f'{local.year}年' if year else ''}{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def label_of(kind: Callable[[str], Any], value: str) -> str:
+    """The Chinese name of a stored enum value (a value no longer known, as it is stored)."""
+    try:
+        return str(kind(value).label)
+    except ValueError:
+        return value

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from app.models import AuditLog, IntegrityTalk, Person, TalkCategory
-from app.models.types import CHINA
+from app.models.types import CHINA, label_of
 from app.services import audit, integrity_talks_xlsx
 
 TARGET = "integrity_talk"
@@ -73,10 +73,7 @@ class TalkListing:
 
 def category_label(value: str) -> str:
     """A TalkCategory value in Chinese."""
-    try:
-        return TalkCategory(value).label
-    except ValueError:
-        return value
+    return label_of(TalkCategory, value)
 
 
 def person_label(person: Person) -> str:

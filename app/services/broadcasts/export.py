@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models import BroadcastStatus, Channel, RecipientStatus
+from app.models.types import label_of
 from app.services.broadcasts.progress import Progress, RecipientLine
 
 DETAIL_HEADERS = (
@@ -42,20 +43,14 @@ SUMMARY_STATUSES = (
 
 def status_label(value: str) -> str:
     """A recipient status in Chinese (unknown values as they are)."""
-    try:
-        return RecipientStatus(value).label
-    except ValueError:
-        return value
+    return label_of(RecipientStatus, value)
 
 
 def channel_label(value: str | None) -> str:
     """A channel in Chinese; none for the unreachable."""
     if value is None:
         return ""
-    try:
-        return Channel(value).label
-    except ValueError:
-        return value
+    return label_of(Channel, value)
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:

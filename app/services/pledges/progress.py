@@ -26,6 +26,7 @@ from app.models import (
     RecipientStatus,
     SignatureChannel,
 )
+from app.models.types import label_of
 from app.services import audit, org_units
 from app.services.pledges import campaigns, progress_sheet
 from app.services.pledges.signing import SUBJECT
@@ -110,18 +111,7 @@ class Progress:
 
 def channel_label(value: str) -> str:
     """A signature channel in Chinese (an unknown value as stored)."""
-    try:
-        return SignatureChannel(value).label
-    except ValueError:
-        return value
-
-
-def _status_label(value: str) -> str:
-    """A recipient status in Chinese (an unknown value as stored)."""
-    try:
-        return RecipientStatus(value).label
-    except ValueError:
-        return value
+    return label_of(SignatureChannel, value)
 
 
 async def _signatures(session: AsyncSession, campaign_id: int) -> list[PledgeSignature]:
@@ -204,7 +194,7 @@ def _prompt_note(published: bool, row: tuple[str, str | None] | None) -> tuple[b
     status, reason = row
     if status == RecipientStatus.SENT.value:
         return True, "已送达"
-    label = _status_label(status)
+    label = label_of(RecipientStatus, status)
     return False, f"{label}：{reason}" if reason else label
 
 

@@ -20,7 +20,7 @@ from app.models import (
     QuizStatus,
 )
 from app.models.person import _storable
-from app.models.types import CHINA, china_moment
+from app.models.types import CHINA, china_moment, label_of
 from app.services import audit
 
 MAX_QUESTIONS = 200
@@ -82,10 +82,7 @@ def status_label(quiz: Quiz, now: datetime) -> str:
     """草稿, 进行中, 已截止 (open past its deadline), 已结束 or 已取消."""
     if quiz.status == QuizStatus.OPEN.value and now >= quiz.deadline:
         return "已截止"
-    try:
-        return QuizStatus(quiz.status).label
-    except ValueError:
-        return quiz.status
+    return label_of(QuizStatus, quiz.status)
 
 
 def deadline_text(quiz: Quiz) -> str:

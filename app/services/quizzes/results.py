@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt
-from app.models.types import CHINA
+from app.models.types import CHINA, label_of
 from app.services import audit
 from app.services import org_units as org_unit_service
 from app.services.quizzes import catalog
@@ -110,10 +110,7 @@ class QuestionStat:
     @property
     def kind_label(self) -> str:
         """单选题, 多选题 or 判断题."""
-        try:
-            return QuestionKind(self.question.kind).label
-        except ValueError:
-            return self.question.kind
+        return label_of(QuestionKind, self.question.kind)
 
 
 @dataclass(slots=True)

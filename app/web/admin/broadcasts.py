@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import Broadcast, BroadcastStatus, RecipientStatus
+from app.models.types import label_of
 from app.services import audit
 from app.services.admins import Principal
 from app.services.broadcasts import export as export_service
@@ -40,10 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def status_label(value: str) -> str:
     """A broadcast status in Chinese."""
-    try:
-        return BroadcastStatus(value).label
-    except ValueError:
-        return value
+    return label_of(BroadcastStatus, value)
 
 
 def numbers(progress: Progress) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from app.api.deps import Session
 from app.jobs.registry import JOBS
 from app.jobs.runner import LEASE_NAME
 from app.models import JobOutcome, JobRun
+from app.models.types import label_of
 from app.services import audit, job_runs, leases
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.pages import NotFound, flash, redirect, render
@@ -30,10 +31,7 @@ NOT_RUN = "这次没有运行（同一时刻已运行过，或数据库不可用
 
 def outcome_label(value: str) -> str:
     """A run's outcome in Chinese (an unknown value as it is stored)."""
-    try:
-        return JobOutcome(value).label
-    except ValueError:
-        return value
+    return label_of(JobOutcome, value)
 
 
 def job_title(job_id: str) -> str:

@@ -26,6 +26,7 @@ from app.models import (
     MeetingStatus,
     Person,
 )
+from app.models.types import label_of
 from app.services import audit
 from app.services import org_units as org_unit_service
 from app.services.admins import Principal
@@ -95,13 +96,6 @@ def ascii_suffix(name: str) -> str:
     return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else ""
 
 
-def _status_label(value: str) -> str:
-    try:
-        return BroadcastStatus(value).label
-    except ValueError:
-        return value
-
-
 # --- what the page shows --------------------------------------------------------------------
 
 
@@ -161,7 +155,7 @@ async def _broadcasts(session: AsyncSession, meeting: Meeting) -> list[dict[str,
         {
             "broadcast": b,
             "kind": BROADCAST_KINDS.get(b.kind, b.kind),
-            "status": _status_label(b.status),
+            "status": label_of(BroadcastStatus, b.status),
         }
         for b in (await session.exec(statement)).all()
     ]

@@ -22,7 +22,7 @@ from app.models import (
     Person,
     PersonStatus,
 )
-from app.models.types import CHINA
+from app.models.types import CHINA, label_of
 from app.services import org_units as org_unit_service
 from app.services import people as people_service
 from app.services.admins import Principal
@@ -49,10 +49,7 @@ STATUS_TONES = {
 
 def kind_label(kind: str) -> str:
     """A meeting kind in Chinese (an unknown value as it is stored)."""
-    try:
-        return MeetingKind(kind).label
-    except ValueError:
-        return kind
+    return label_of(MeetingKind, kind)
 
 
 def status_of(meeting: Meeting, moment: datetime) -> str:

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.deps import Session
 from app.broadcasting.newsletters import PublishError, plan_reach, publish
 from app.models import IssueStatus, NewsletterIssue, NewsletterSeries
-from app.models.types import CHINA
+from app.models.types import CHINA, label_of
 from app.services import audit
 from app.services import newsletters as newsletter_service
 from app.services import people as people_service
@@ -52,10 +52,7 @@ def image_type(data: bytes) -> str | None:
 
 def issue_label(status: str) -> str:
     """An issue status in Chinese."""
-    try:
-        return IssueStatus(status).label
-    except ValueError:
-        return status
+    return label_of(IssueStatus, status)
 
 
 def audit_view(issue: NewsletterIssue) -> dict[str, Any] | None:

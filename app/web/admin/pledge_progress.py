@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import BroadcastStatus, CampaignStatus, Person, PledgeCampaign, PledgeSignature
-from app.models.types import china_moment
+from app.models.types import china_moment, label_of
 from app.services import org_units as org_unit_service
 from app.services.admins import Principal
 from app.services.pledges import campaigns as campaign_service
@@ -88,7 +88,7 @@ async def detail_page(
             {
                 "broadcast": b,
                 "kind": progress_service.BROADCAST_KINDS.get(b.kind, b.kind),
-                "status": _broadcast_status(b.status),
+                "status": label_of(BroadcastStatus, b.status),
             }
             for b in pushes
         ],
@@ -99,14 +99,6 @@ async def detail_page(
         "reason_max": signing.MAX_REASON,
     }
     return render(request, "admin/pledge.html", context, status_code)
-
-
-def _broadcast_status(value: str) -> str:
-    """A broadcast status in Chinese (an unknown value as stored)."""
-    try:
-        return BroadcastStatus(value).label
-    except ValueError:
-        return value
 
 
 @router.get("/{campaign_id:int}", response_class=HTMLResponse)

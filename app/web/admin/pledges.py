@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 
 from app.api.deps import Session
 from app.models import AudienceKind, CampaignStatus, PledgeCampaign
-from app.models.types import CHINA
+from app.models.types import CHINA, label_of
 from app.services import org_units as org_unit_service
 from app.services.admins import Principal
 from app.services.broadcasts import notices
@@ -42,18 +42,12 @@ FINISHED = frozenset({CampaignStatus.CLOSED.value, CampaignStatus.CANCELLED.valu
 
 def status_label(status: str) -> str:
     """A campaign status in Chinese (an unknown value as stored)."""
-    try:
-        return CampaignStatus(status).label
-    except ValueError:
-        return status
+    return label_of(CampaignStatus, status)
 
 
 def audience_label(audience: str) -> str:
     """An audience kind in Chinese (an unknown value as stored)."""
-    try:
-        return AudienceKind(audience).label
-    except ValueError:
-        return audience
+    return label_of(AudienceKind, audience)
 
 
 async def campaign_in_scope(

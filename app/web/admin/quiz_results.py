@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import AudienceKind, Broadcast, BroadcastStatus, QuestionKind, Quiz, QuizStatus
+from app.models.types import label_of
 from app.services import org_units as org_unit_service
 from app.services.quizzes import catalog
 from app.services.quizzes import quizzes as quiz_service
@@ -43,10 +44,7 @@ async def _notices(session: AsyncSession, quiz: Quiz) -> list[dict[str, object]]
     )
     shown = []
     for broadcast in (await session.exec(statement)).all():
-        try:
-            status = BroadcastStatus(broadcast.status).label
-        except ValueError:
-            status = broadcast.status
+        status = label_of(BroadcastStatus, broadcast.status)
         shown.append({"broadcast": broadcast, "status": status})
     return shown
 
