@@ -46,8 +46,8 @@ async def _pending(ctx: HandlerContext, person: Person) -> tuple[list[PledgeCamp
                 f"（第 {signature.version_number} 版），无需重复签署。"
             )
     if not todo and not done:
-        late = await campaigns.open_for(
-            ctx.session, person=person, now=ctx.now, closed_within=RECENTLY_CLOSED
+        late = await campaigns.closed_recently_for(
+            ctx.session, person=person, now=ctx.now, within=RECENTLY_CLOSED
         )
         for campaign in late:
             assert campaign.id is not None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +21,9 @@ class Addressed(Protocol):
     audience: str  # an AudienceKind value
     org_unit_id: int
     person_ids: list[int]  # for a named list
+
+
+T = TypeVar("T", bound=Addressed)
 
 
 async def _statement(session: AsyncSession, target: Addressed) -> SelectOfScalar[Any]:
@@ -54,3 +58,8 @@ async def includes(session: AsyncSession, *, target: Addressed, person: Person) 
     statement = await _statement(session, target)
     found = await session.exec(statement.where(col(Person.id) == person.id))
     return found.first() is not None
+
+
+async def asking(session: AsyncSession, *, targets: Iterable[T], person: Person) -> list[T]:
+    """Those of `targets` that ask this person today, in their order."""
+    return [t for t in targets if await includes(session, target=t, person=person)]

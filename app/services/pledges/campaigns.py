@@ -23,6 +23,7 @@ from app.models.types import CHINA
 from app.services import audiences, audit
 from app.services.broadcasts import notices
 
+_BY_DEADLINE = (col(PledgeCampaign.deadline), col(PledgeCampaign.id))
 MAX_TEXT = 10_000  # a 廉洁承诺书 is a page or two; this leaves room and bounds the row
 # A chat reply carries the full text only when it fits WeChat's 2,048-byte text limit.
 CHAT_TEXT_BYTES = 1_800
@@ -316,30 +317,23 @@ def accepts_signatures(campaign: PledgeCampaign, now: datetime) -> bool:
     return campaign.status == CampaignStatus.OPEN.value and now < campaign.deadline
 
 
-async def open_for(
-    session: AsyncSession, *, person: Person, now: datetime, closed_within: timedelta | None = None
-) -> list[PledgeCampaign]:
-    """The campaigns taking signatures now that ask this person, earliest deadline first.
-
-    With `closed_within`: those whose deadline passed that recently instead (to say so).
-    """
-    statement = select(PledgeCampaign).order_by(
-        col(PledgeCampaign.deadline), col(PledgeCampaign.id)
+async def open_for(session: AsyncSession, *, person: Person, now: datetime) -> list[PledgeCampaign]:
+    """The campaigns taking signatures now that ask this person, earliest deadline first."""
+    statement = select(PledgeCampaign).where(
+        PledgeCampaign.status == CampaignStatus.OPEN.value, col(PledgeCampaign.deadline) > now
     )
-    if closed_within is None:
-        statement = statement.where(
-            PledgeCampaign.status == CampaignStatus.OPEN.value, col(PledgeCampaign.deadline) > now
-        )
-    else:
-        statement = statement.where(
-            col(PledgeCampaign.status).in_(
-                [CampaignStatus.OPEN.value, CampaignStatus.CLOSED.value]
-            ),
-            col(PledgeCampaign.deadline) <= now,
-            col(PledgeCampaign.deadline) > now - closed_within,
-        )
-    found = []
-    for campaign in (await session.exec(statement)).all():
-        if await audiences.includes(session, target=campaign, person=person):
-            found.append(campaign)
-    return found
+    found = await session.exec(statement.order_by(*_BY_DEADLINE))
+    return await audiences.asking(session, targets=found.all(), person=person)
+
+
+async def closed_recently_for(
+    session: AsyncSession, *, person: Person, now: datetime, within: timedelta
+) -> list[PledgeCampaign]:
+    """The campaigns asking this person whose deadline passed within `within` (to say so)."""
+    statement = select(PledgeCampaign).where(
+        col(PledgeCampaign.status).in_([CampaignStatus.OPEN.value, CampaignStatus.CLOSED.value]),
+        col(PledgeCampaign.deadline) <= now,
+        col(PledgeCampaign.deadline) > now - within,
+    )
+    found = await session.exec(statement.order_by(*_BY_DEADLINE))
+    return await audiences.asking(session, targets=found.all(), person=person)

@@ -49,8 +49,6 @@ async def open_for(session: AsyncSession, *, person: Person, now: datetime) -> l
         .where(Quiz.status == QuizStatus.OPEN.value, col(Quiz.deadline) > now)
         .order_by(col(Quiz.deadline), col(Quiz.id))
     )
-    return [
-        q
-        for q in (await session.exec(statement)).all()
-        if await asks(session, quiz=q, person=person)
-    ]
+    return await audiences.asking(
+        session, targets=(await session.exec(statement)).all(), person=person
+    )
