@@ -55,6 +55,12 @@ def reminder_due(campaign: PledgeCampaign, number: int, at: time) -> datetime:
     return datetime.combine(day + timedelta(days=number * campaign.remind_every_days), at, CHINA)
 
 
+def schedule(campaign: PledgeCampaign, at: time) -> list[tuple[int, datetime]]:
+    """Each reminder that will go, (number, when): none lands on or after the deadline."""
+    due = ((n, reminder_due(campaign, n, at)) for n in range(1, campaign.remind_max + 1))
+    return [(number, when) for number, when in due if when < campaign.deadline]
+
+
 def reminder_key(campaign: PledgeCampaign, number: int) -> str:
     """One broadcast per campaign and reminder number."""
     return f"pledge:{campaign.id}:remind:{number}"
@@ -90,14 +96,12 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
     at = time.fromisoformat(settings.pledge_reminder_time)
     report = Report()
     for campaign in await _open_campaigns(session):
-        if campaign.deadline <= now or campaign.remind_max < 1:
+        if campaign.deadline <= now:
             continue
-        due = [n for n in range(1, campaign.remind_max + 1) if reminder_due(campaign, n, at) <= now]
+        due = [number for number, when in schedule(campaign, at) if when <= now]
         if not due:
             continue
-        number = due[-1]
-        if reminder_due(campaign, number, at) >= campaign.deadline:
-            continue  # a reminder that would land after the deadline is of no use
+        number = due[-1]  # after downtime, the latest one due stands for the ones missed
         key = reminder_key(campaign, number)
         if await row_service.get_by_key(session, key=key) is not None:
             continue

@@ -39,10 +39,7 @@ def reminder_plan(request: Request, campaign: PledgeCampaign, keys: set[str]) ->
     if campaign.published_at is None:
         return [f"发布后每 {every} 天（{at:%H:%M}）提醒一次尚未签署的人，最多 {most} 次。"]
     plan = []
-    for number in range(1, most + 1):
-        due = reminder_service.reminder_due(campaign, number, at)
-        if due >= campaign.deadline:
-            break  # a reminder after the deadline is never sent
+    for number, due in reminder_service.schedule(campaign, at):
         made = reminder_service.reminder_key(campaign, number) in keys
         plan.append(f"第 {number} 次：{china_moment(due)}{'（已发出）' if made else ''}")
     if campaign.status == CampaignStatus.CANCELLED.value:
