@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,8 +11,6 @@ from app.config import Settings
 from app.models import (
     AudienceKind,
     IntegrityTalk,
-    OrgUnit,
-    OrgUnitKind,
     Person,
     PledgeCampaign,
     Question,
@@ -22,7 +20,7 @@ from app.models import (
     TalkCategory,
 )
 from app.models.types import CHINA
-from app.services import audit, integrity_talks
+from app.services import audit, integrity_talks, org_units
 from app.services.pledges import campaigns, signing
 from app.services.pledges.campaigns import CampaignDraft
 from app.services.quizzes import publishing
@@ -49,29 +47,35 @@ SIGNED = ("ST002", "ST004", "ST005", "ST006", "ST008", "ST010")
 async def seed_integrity(session: AsyncSession, *, settings: Settings, now: datetime) -> int:
     """Create what is missing; return how many rows were created."""
     created = 0
+    branch = await org_units.ensure_default_tree(session)
+    assert branch.id is not None
+    # Both close two weeks on at 18:00, so there is time to try them after `make run`.
+    deadline = datetime.combine(
+        (now.astimezone(CHINA) + timedelta(days=14)).date(), time(18), CHINA
+    )
     year = now.astimezone(CHINA).year
     existing = await session.exec(select(PledgeCampaign).where(PledgeCampaign.year == year))
     if existing.first() is None:
-        created += await _pledge(session, settings, now, year)
+        created += await _pledge(session, settings, now, year, branch.id, deadline)
     if (await session.exec(select(IntegrityTalk))).first() is None:
         created += await _talk(session, now)
     if (await session.exec(select(Quiz))).first() is None:
-        created += await _quiz(session, settings, now)
+        created += await _quiz(session, settings, now, branch.id, deadline)
     return created
 
 
-async def _pledge(session: AsyncSession, settings: Settings, now: datetime, year: int) -> int:
-    branch = (
-        await session.exec(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.BRANCH.value))
-    ).first()
-    assert branch is not None and branch.id is not None
-    deadline = datetime.combine(
-        (now.astimezone(CHINA) + timedelta(days=14)).date(), datetime.min.time(), CHINA
-    ) + timedelta(hours=18)
+async def _pledge(
+    session: AsyncSession,
+    settings: Settings,
+    now: datetime,
+    year: int,
+    branch_id: int,
+    deadline: datetime,
+) -> int:
     draft = CampaignDraft(
         title=f"{year}年度廉洁承诺书",
         year=year,
-        org_unit_id=branch.id,
+        org_unit_id=branch_id,
         audience=AudienceKind.MEMBERS_AND_MANAGERS,
         deadline=deadline,
         text=PLEDGE_TEXT,
@@ -158,11 +162,9 @@ QUESTIONS: tuple[tuple[QuestionKind, str, tuple[str, ...], str, str], ...] = (
 )
 
 
-async def _quiz(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    branch = (
-        await session.exec(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.BRANCH.value))
-    ).first()
-    assert branch is not None and branch.id is not None
+async def _quiz(
+    session: AsyncSession, settings: Settings, now: datetime, branch_id: int, deadline: datetime
+) -> int:
     ids = []
     for kind, stem, options, answer, why in QUESTIONS:
         question = Question(
@@ -181,12 +183,9 @@ async def _quiz(session: AsyncSession, settings: Settings, now: datetime) -> int
         await session.flush()
         assert question.id is not None
         ids.append(question.id)
-    deadline = datetime.combine(
-        (now.astimezone(CHINA) + timedelta(days=14)).date(), datetime.min.time(), CHINA
-    ) + timedelta(hours=18)
     draft = QuizDraft(
         title="《监察法》和党的十九大精神知识测试",
-        org_unit_id=branch.id,
+        org_unit_id=branch_id,
         audience=AudienceKind.PARTY_MEMBERS,
         deadline=deadline,
         pass_mark=60,
