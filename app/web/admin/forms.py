@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from app.models.types import CHINA
+
 M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", date, time)
 
 # Shown next to the field, whatever the model's own (English) message says.
 _MESSAGES = {
@@ -72,3 +78,45 @@ def parse_page(value: str | None) -> int:
     """A 1-based page number from the query (anything odd means page 1)."""
     page = parse_int(value)
     return page if page is not None and page >= 1 else 1
+
+
+def choice(value: str, options: Sequence[tuple[int, str]]) -> int | None:
+    """The chosen id if it is one of the options (None otherwise)."""
+    number = parse_int(value)
+    return number if number in {oid for oid, _ in options} else None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One input of a date-and-time pair: its field, where its error goes, and what it says."""
+
+    field: str
+    missing: str
+    malformed: str
+    error_key: str | None = None  # the field's own, unless the pair shares one message
+
+
+def _part(
+    shown: dict[str, Any], errors: dict[str, str], part: Part, parse: Callable[[str], P]
+) -> P | None:
+    raw = shown[part.field] or ""
+    key = part.error_key or part.field
+    if not raw:
+        errors.setdefault(key, part.missing)
+        return None
+    try:
+        return parse(raw)
+    except ValueError:
+        errors.setdefault(key, part.malformed)
+        return None
+
+
+def china_datetime(
+    shown: dict[str, Any], errors: dict[str, str], *, day: Part, at: Part
+) -> datetime | None:
+    """The moment typed in a date input and a time input: what admins type is China time."""
+    typed_day = _part(shown, errors, day, date.fromisoformat)
+    typed_time = _part(shown, errors, at, time.fromisoformat)
+    if typed_day is None or typed_time is None:
+        return None
+    return datetime.combine(typed_day, typed_time.replace(second=0, microsecond=0), CHINA)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,7 +22,7 @@ from app.services.meetings import invitees
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.web.admin.deps import ConsoleWriter, actor, now
-from app.web.admin.forms import parse_int, text_fields, validate
+from app.web.admin.forms import Part, china_datetime, choice, parse_int, text_fields, validate
 from app.web.admin.meetings import (
     branch_options,
     meeting_in_scope,
@@ -138,33 +137,10 @@ def _minutes(value: str, name: str, errors: dict[str, str]) -> int | None:
     return number
 
 
-def _choice(value: str, options: list[tuple[int, str]]) -> int | None:
-    """The chosen id if it is one of the options (None otherwise)."""
-    number = parse_int(value)
-    return number if number in {oid for oid, _ in options} else None
-
-
-def _starts_at(shown: dict[str, Any], errors: dict[str, str]) -> datetime | None:
-    day: date | None = None
-    at: time | None = None
-    if not shown["date"]:
-        errors["date"] = "请选择日期。"
-    else:
-        try:
-            day = date.fromisoformat(shown["date"])
-        except ValueError:
-            errors["date"] = "日期格式应为 年-月-日，例如 2026-12-05。"
-    if not shown["start_time"]:
-        errors["start_time"] = "请选择开始时间。"
-    else:
-        try:
-            at = time.fromisoformat(shown["start_time"])
-        except ValueError:
-            errors["start_time"] = "时间格式应为 时:分，例如 14:30。"
-    if day is None or at is None:
-        return None
-    # What admins type is China time.
-    return datetime.combine(day, at.replace(second=0, microsecond=0), CHINA)
+STARTS_AT = (
+    Part("date", "请选择日期。", "日期格式应为 年-月-日，例如 2026-12-05。"),
+    Part("start_time", "请选择开始时间。", "时间格式应为 时:分，例如 14:30。"),
+)
 
 
 def _check(
@@ -191,15 +167,15 @@ def _check(
     data["title"] = shown["title"] or (kind.label if kind else "")
     for name in ("topic", "place", "lecturer", "makeup_task"):
         data[name] = shown[name] or None
-    data["org_unit_id"] = _choice(shown["org_unit_id"], units)
+    data["org_unit_id"] = choice(shown["org_unit_id"], units)
     if data["org_unit_id"] is None:
         errors["org_unit_id"] = "请从列表中选择主办单位。"
-    data["starts_at"] = _starts_at(shown, errors)
+    data["starts_at"] = china_datetime(shown, errors, day=STARTS_AT[0], at=STARTS_AT[1])
     for name in ("duration_minutes", "checkin_before_minutes"):
         data[name] = _minutes(shown[name], name, errors)
     data["host_id"] = None
     if shown["host_id"]:
-        data["host_id"] = _choice(shown["host_id"], people)
+        data["host_id"] = choice(shown["host_id"], people)
         if data["host_id"] is None:
             errors["host_id"] = "请从列表中选择主持人。"
     materials, material_error = parse_materials(shown["materials"])
@@ -211,12 +187,12 @@ def _check(
     data["invite_mode"] = shown["invite_mode"]
     data["invite_unit_id"] = None
     if shown["invite_unit_id"]:
-        data["invite_unit_id"] = _choice(shown["invite_unit_id"], units)
+        data["invite_unit_id"] = choice(shown["invite_unit_id"], units)
         if data["invite_unit_id"] is None:
             errors["invite_unit_id"] = "请从列表中选择参会单位。"
     data["person_ids"] = []
     if shown["invite_mode"] == "people":
-        person_ids = [_choice(v, people) for v in shown["person_ids"]]
+        person_ids = [choice(v, people) for v in shown["person_ids"]]
         if None in person_ids:
             errors["person_ids"] = "请从列表中选择参会人员。"
         elif not person_ids:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from app.models import AudienceKind, PledgeCampaign
 from app.models.types import CHINA
 from app.services.pledges.campaigns import MAX_TEXT, CampaignDraft
-from app.web.admin.forms import parse_int, text_fields, validate
+from app.web.admin.forms import Part, china_datetime, parse_int, text_fields, validate
 
 FORM_TEXT = (
     "title",
@@ -47,27 +47,10 @@ def shown_of(campaign: PledgeCampaign, text: str) -> dict[str, Any]:
     }
 
 
-def _deadline(shown: dict[str, Any], errors: dict[str, str]) -> datetime | None:
-    """The deadline typed as China time (date and time inputs), or None with the errors."""
-    day: date | None = None
-    at: time | None = None
-    if not shown["deadline_date"]:
-        errors["deadline_date"] = "请选择截止日期。"
-    else:
-        try:
-            day = date.fromisoformat(shown["deadline_date"])
-        except ValueError:
-            errors["deadline_date"] = "日期格式应为 年-月-日，例如 2026-12-31。"
-    if not shown["deadline_time"]:
-        errors["deadline_time"] = "请选择截止时间。"
-    else:
-        try:
-            at = time.fromisoformat(shown["deadline_time"])
-        except ValueError:
-            errors["deadline_time"] = "时间格式应为 时:分，例如 18:00。"
-    if day is None or at is None:
-        return None
-    return datetime.combine(day, at.replace(second=0, microsecond=0), CHINA)
+DEADLINE = (
+    Part("deadline_date", "请选择截止日期。", "日期格式应为 年-月-日，例如 2026-12-31。"),
+    Part("deadline_time", "请选择截止时间。", "时间格式应为 时:分，例如 18:00。"),
+)
 
 
 def check(
@@ -107,7 +90,7 @@ def check(
         elif not chosen:
             errors["person_ids"] = "选择「指定人员」时请至少选一人。"
         data["person_ids"] = sorted({pid for pid in chosen if pid is not None})
-    data["deadline"] = _deadline(shown, errors)
+    data["deadline"] = china_datetime(shown, errors, day=DEADLINE[0], at=DEADLINE[1])
     unchanged = campaign is not None and data["deadline"] == campaign.deadline
     if data["deadline"] is not None and data["deadline"] <= moment and not unchanged:
         errors["deadline_date"] = "截止时间必须晚于现在。"

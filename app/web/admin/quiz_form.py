@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -18,7 +18,7 @@ from app.models.types import CHINA
 from app.services.quizzes import bank as bank_service
 from app.services.quizzes import quizzes as quiz_service
 from app.services.quizzes.quizzes import QuizDraft
-from app.web.admin.forms import parse_int, text_fields, validate
+from app.web.admin.forms import Part, china_datetime, choice, parse_int, text_fields, validate
 from app.web.admin.pages import render
 
 _TEXT = (
@@ -58,26 +58,13 @@ class Options:
     banks: list[str]
 
 
-def _choice(value: str, options: Sequence[tuple[int, str]]) -> int | None:
-    number = parse_int(value)
-    return number if number in {oid for oid, _ in options} else None
-
-
-def _deadline(shown: dict[str, Any], errors: dict[str, str]) -> datetime | None:
-    day: date | None = None
-    at: time | None = None
-    try:
-        day = date.fromisoformat(shown["deadline_date"])
-    except ValueError:
-        errors["deadline"] = "请选择截止日期（年-月-日）。"
-    try:
-        at = time.fromisoformat(shown["deadline_time"] or "")
-    except ValueError:
-        errors.setdefault("deadline", "请填写截止时间（时:分），例如 18:00。")
-    if day is None or at is None:
-        return None
-    # What admins type is China time.
-    return datetime.combine(day, at.replace(second=0, microsecond=0), CHINA)
+# One message for the pair, beside the deadline.
+_DAY = "请选择截止日期（年-月-日）。"
+_TIME = "请填写截止时间（时:分），例如 18:00。"
+DEADLINE = (
+    Part("deadline_date", _DAY, _DAY, error_key="deadline"),
+    Part("deadline_time", _TIME, _TIME, error_key="deadline"),
+)
 
 
 def read(
@@ -95,7 +82,7 @@ def read(
         "description": shown["description"] or None,
         "question_ids": shown["question_ids"],
     }
-    data["org_unit_id"] = _choice(shown["org_unit_id"], options.units)
+    data["org_unit_id"] = choice(shown["org_unit_id"], options.units)
     if data["org_unit_id"] is None:
         errors["org_unit_id"] = "请从列表中选择组织单位。"
     try:
@@ -104,13 +91,13 @@ def read(
         errors["audience"] = "请选择测试对象。"
     data["person_ids"] = []
     if shown["audience"] == AudienceKind.PEOPLE.value:
-        person_ids = [_choice(v, options.people) for v in shown["person_ids"]]
+        person_ids = [choice(v, options.people) for v in shown["person_ids"]]
         if None in person_ids:
             errors["person_ids"] = "请从列表中选择参加测试的人员。"
         elif not person_ids:
             errors["person_ids"] = "请至少选择一位参加测试的人员。"
         data["person_ids"] = [pid for pid in person_ids if pid is not None]
-    data["deadline"] = _deadline(shown, errors)
+    data["deadline"] = china_datetime(shown, errors, day=DEADLINE[0], at=DEADLINE[1])
     mark = parse_int(shown["pass_mark"])
     if mark is None or not 1 <= mark <= 100:
         errors["pass_mark"] = MESSAGES["pass_mark"]
