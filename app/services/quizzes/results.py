@@ -221,13 +221,10 @@ def question_stats(
     return sorted(stats, key=lambda s: (-s.wrong_rate, s.position))
 
 
-async def results(
-    session: AsyncSession, *, quiz: Quiz, unit_ids: frozenset[int] | None = None
-) -> Results:
-    """The test's takers by unit and name (never ranked by score), its figures and questions.
-
-    A secretary (`unit_ids`) sees only the people of their units, and figures of those alone.
-    """
+async def _taker_rows(
+    session: AsyncSession, quiz: Quiz, unit_ids: frozenset[int] | None
+) -> tuple[list[TakerRow], dict[int, QuizAttempt]]:
+    """The rows by unit and name (within `unit_ids`), and every attempt by person."""
     assert quiz.id is not None
     attempts = {a.person_id: a for a in await _attempts(session, quiz.id)}
     asked = set(await catalog.takers(session, quiz=quiz))
@@ -239,6 +236,18 @@ async def results(
         if unit_ids is None or person.org_unit_id in unit_ids
     ]
     rows.sort(key=lambda r: (r.unit, r.name, r.employee_no))
+    return rows, attempts
+
+
+async def results(
+    session: AsyncSession, *, quiz: Quiz, unit_ids: frozenset[int] | None = None
+) -> Results:
+    """The test's takers by unit and name (never ranked by score), its figures and questions.
+
+    A secretary (`unit_ids`) sees only the people of their units, and figures of those alone.
+    """
+    assert quiz.id is not None
+    rows, attempts = await _taker_rows(session, quiz, unit_ids)
     shown = {row.person_id for row in rows}
     questions = await catalog.questions_of(session, quiz_id=quiz.id)
     stats = question_stats(questions, [a for pid, a in attempts.items() if pid in shown])
@@ -248,8 +257,8 @@ async def results(
 async def progress(
     session: AsyncSession, *, quiz: Quiz, unit_ids: frozenset[int] | None = None
 ) -> tuple[int, int]:
-    """(submitted, takers) for the list: "已交 8 / 20"."""
-    summary = (await results(session, quiz=quiz, unit_ids=unit_ids)).summary
+    """(submitted, takers) for the list: "已交 8 / 20" (no questions or statistics read)."""
+    summary = _summary((await _taker_rows(session, quiz, unit_ids))[0])
     return summary.submitted, summary.takers
 
 
