@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.handlers.binding import HOW_TO_BIND
+from app.handlers.binding import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Meeting, Person
 from app.models.types import CHINA
-from app.services import bindings as binding_service
 from app.services import prompts
 from app.services.meetings import attendance, qr
 from app.services.meetings import meetings as meeting_service
@@ -18,7 +17,6 @@ router = MessageRouter()
 
 LEAVE = "leave"
 MAKEUP = "makeup"
-NOT_BOUND = "您还没有绑定身份，绑定后才能{what}。\n" + HOW_TO_BIND
 
 
 def _clock(moment: datetime, now: datetime) -> str:
@@ -33,15 +31,11 @@ def _place(meeting: Meeting) -> str:
     return f"\n地点：{meeting.place}" if meeting.place else ""
 
 
-async def _person(ctx: HandlerContext) -> Person | None:
-    return await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
-
-
 # --- 签到 ----------------------------------------------------------------------------------
 
 
 async def _check_in(ctx: HandlerContext, *, via: str, meeting: Meeting | None = None) -> Reply:
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="签到")
     result = await attendance.check_in(
@@ -160,7 +154,7 @@ async def _request_leave(
 @router.click("STUDY_LEAVE")
 async def on_leave_button(ctx: HandlerContext) -> Reply:
     """The 请假 button: name the meeting and ask for the reason."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="请假")
     return await _ask_leave(ctx, person)
@@ -169,7 +163,7 @@ async def on_leave_button(ctx: HandlerContext) -> Reply:
 @router.text("请假", help="会议请假，如「请假 出差在外」")
 async def on_leave_keyword(ctx: HandlerContext) -> Reply:
     """The keyword 请假, with the reason after it (or alone: then we ask for it)."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="请假")
     meeting = await attendance.leave_target(ctx.session, person=person, now=ctx.now)
@@ -179,7 +173,7 @@ async def on_leave_keyword(ctx: HandlerContext) -> Reply:
 @router.answer(LEAVE)
 async def on_leave_reason(ctx: HandlerContext, meeting_id: int | None) -> Reply:
     """The text after 请假 was tapped is the reason."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="请假")
     meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id or 0)
@@ -232,7 +226,7 @@ async def _submit_makeup(
 @router.click("STUDY_MAKEUP")
 async def on_makeup_button(ctx: HandlerContext) -> Reply:
     """The 补学 button: name the missed meeting and its task, then take the next text."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="补学")
     return await _ask_makeup(ctx, person)
@@ -241,7 +235,7 @@ async def on_makeup_button(ctx: HandlerContext) -> Reply:
 @router.text("补学", help="补学未参加的会议，如「补学 学习心得……」")
 async def on_makeup_keyword(ctx: HandlerContext) -> Reply:
     """The keyword 补学, with the text after it."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="补学")
     meeting = await attendance.makeup_target(ctx.session, person=person, now=ctx.now)
@@ -251,7 +245,7 @@ async def on_makeup_keyword(ctx: HandlerContext) -> Reply:
 @router.answer(MAKEUP)
 async def on_makeup_text(ctx: HandlerContext, meeting_id: int | None) -> Reply:
     """The text after 补学 was tapped is the make-up."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="补学")
     meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id or 0)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.handlers.binding import HOW_TO_BIND
+from app.handlers.binding import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, PledgeCampaign, PledgeVersion, SignatureChannel
 from app.models.types import china_moment
-from app.services import bindings as binding_service
 from app.services.member_links import MemberLinks
 from app.services.pledges import campaigns, signing
 from app.services.pledges.signing import Sign
 
 router = MessageRouter()
 
-NOT_BOUND = "您还没有绑定身份，绑定后才能签署承诺书。\n" + HOW_TO_BIND
+NOT_BOUND_TO_SIGN = NOT_BOUND.format(what="签署承诺书")
 NOTHING_TO_SIGN = "目前没有需要您签署的廉洁承诺书。"
 # A member who answers a prompt a little late is told it closed, not that there is nothing.
 RECENTLY_CLOSED = timedelta(days=30)
@@ -82,9 +81,9 @@ async def _show(
 @router.click("PLEDGE_SIGN")
 async def on_pledge_button(ctx: HandlerContext) -> Reply:
     """廉洁承诺: the text the member still has to sign, or that they have signed."""
-    person = await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
+    person = await member_of(ctx)
     if person is None:
-        return NOT_BOUND
+        return NOT_BOUND_TO_SIGN
     todo, done = await _pending(ctx, person)
     if todo:
         return await _show(ctx, todo[0], person)
@@ -92,9 +91,9 @@ async def on_pledge_button(ctx: HandlerContext) -> Reply:
 
 
 async def _sign(ctx: HandlerContext) -> Reply:
-    person = await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
+    person = await member_of(ctx)
     if person is None:
-        return NOT_BOUND  # an unbound follower's 我承诺 signs nothing
+        return NOT_BOUND_TO_SIGN  # an unbound follower's 我承诺 signs nothing
     assert person.id is not None
     todo, done = await _pending(ctx, person)
     if not todo:

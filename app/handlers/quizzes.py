@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from app.handlers.meetings import NOT_BOUND
+from app.handlers.binding import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt, QuizStatus
 from app.models.types import china_moment
-from app.services import bindings as binding_service
 from app.services import prompts
 from app.services.member_links import MemberLinks
 from app.services.quizzes import answering, catalog
@@ -118,10 +117,6 @@ def _closed(quiz: Quiz) -> str:
     return f"本次测试已于 {china_moment(quiz.deadline)} 截止，未完成的答题不计成绩。"
 
 
-async def _person(ctx: HandlerContext) -> Person | None:
-    return await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
-
-
 async def _ask(ctx: HandlerContext, quiz: Quiz, step: NextQuestion, *, before: str = "") -> str:
     """Send a question and take the member's next text as its answer."""
     await prompts.ask(ctx.session, openid=ctx.openid, purpose=QUIZ, subject_id=quiz.id, now=ctx.now)
@@ -131,7 +126,7 @@ async def _ask(ctx: HandlerContext, quiz: Quiz, step: NextQuestion, *, before: s
 @router.text("答题", help="参加知识测试，逐题作答")
 async def on_quiz_keyword(ctx: HandlerContext) -> Reply:
     """答题: start or resume the earliest open test; a finished one gets its score."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="答题")
     assert person.id is not None
@@ -175,7 +170,7 @@ async def on_quiz_button(ctx: HandlerContext) -> Reply:
 @router.answer(QUIZ)
 async def on_answer(ctx: HandlerContext, quiz_id: int | None) -> Reply:
     """The text after a question is its answer; 退出 pauses the test."""
-    person = await _person(ctx)
+    person = await member_of(ctx)
     if person is None:
         return NOT_BOUND.format(what="答题")
     text = str(ctx.fields.get("Content") or "").strip()
