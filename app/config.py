@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.timing import QuietHours, parse_offsets
+
 # Values that mean "nobody configured this". Production refuses to start with any of them.
 PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "dev-secret-key", "dev-token", "admin"}
@@ -94,16 +96,12 @@ class Settings(BaseSettings):
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours_parse(cls, value: str) -> str:
-        from app.services.broadcasts.quiet import QuietHours
-
         QuietHours.parse(value)  # refuse a malformed window at start-up, not at 22:00
         return value
 
     @field_validator("meeting_reminders")
     @classmethod
     def _reminders_parse(cls, value: str) -> str:
-        from app.services.meetings.reminders import parse_offsets
-
         parse_offsets(value)
         return value
 

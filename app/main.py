@@ -7,7 +7,6 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import httpx
 import structlog
@@ -25,25 +24,25 @@ from app.api.errors import install_error_handlers
 from app.broadcasting.pool import SenderPool
 from app.config import ConfigError, Settings, get_settings
 from app.db import create_engine, session_factory, unit_of_work
+from app.dev import simulator as dev_pages
+from app.dev.setup import create_dev_sandbox
+from app.features import layer_modules
 from app.handlers import MessageRouter, default_router
 from app.handlers.followups import CustomMessageFollowUps, FollowUpSender
 from app.handlers.runtime import Dispatcher
+from app.jobs.runner import build_scheduler, in_process_runner
 from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
 from app.models.types import utcnow
-from app.services import admins as admin_service
-from app.services import newsletters as newsletter_service
-from app.services import org_units as org_unit_service
+from app.services.accounts import admins as admin_service
+from app.services.newsletters import issues as newsletter_service
+from app.services.people import org_units as org_unit_service
 from app.web import admin as admin_console
-from app.web import member as member_pages
-from app.web import member_meetings, member_newsletters, member_pledges, member_quizzes
+from app.web.member import reader as member_reader
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
 from app.wechat.setup import create_client, token_store
-
-if TYPE_CHECKING:
-    from app.jobs.runner import JobRunner
 
 log = structlog.get_logger(__name__)
 
@@ -76,23 +75,6 @@ async def _ensure_first_run(settings: Settings, sessions: async_sessionmaker[Asy
         return
     if created is not None:
         log.info("first admin created", username=settings.admin_username)
-
-
-def job_runner(app: FastAPI) -> JobRunner:
-    """A job runner on the app's database and client; what it creates is sent in-process."""
-    from app.jobs.context import JobContext
-    from app.jobs.runner import JobRunner
-
-    state = app.state
-    ctx = JobContext(
-        state.engine,
-        state.sessions,
-        state.broadcast_client,
-        state.settings,
-        clock=state.clock,
-        wake_sender=state.broadcasts.kick,
-    )
-    return JobRunner(ctx)
 
 
 def create_app(
@@ -134,9 +116,7 @@ def create_app(
         scheduler = runner = None
         if settings.is_dev:
             # In dev the scheduled jobs run inside the app; production runs `shente scheduler`.
-            from app.jobs.runner import build_scheduler
-
-            runner = job_runner(app)
+            runner = in_process_runner(app.state)
             scheduler = build_scheduler(settings, runner)
             scheduler.start()
         yield
@@ -167,14 +147,10 @@ def create_app(
     # Outbound: WeChat itself, or (dev and test) the built-in sandbox, in-process.
     sandbox_transport = None
     if settings.uses_sandbox:
-        from app.devtools import create_dev_sandbox
-
         sandbox = create_dev_sandbox(app, settings)
         app.state.sandbox_app = sandbox
         sandbox_transport = httpx.ASGITransport(app=sandbox)
         if settings.is_dev:
-            from app.web import dev as dev_pages
-
             app.mount("/sandbox", sandbox)
             app.include_router(dev_pages.router)
     store = token_store(settings=settings, redis=redis, sessions=sessions)
@@ -214,11 +190,9 @@ def create_app(
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
-    app.include_router(member_pages.router)
-    app.include_router(member_newsletters.router)  # /m/r/<token>, /m/n/<id>
-    app.include_router(member_meetings.router)  # /m/meetings/<id>
-    app.include_router(member_pledges.router)  # /m/pledges/<id>
-    app.include_router(member_quizzes.router)  # /m/quizzes/<id>
+    app.include_router(member_reader.router)  # /m/oauth/callback
+    for module in layer_modules("web.member"):  # /m/me, /m/bind, /m/meetings/<id>, …
+        app.include_router(module.router)
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 import uvicorn  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 
-from app.sandbox import SandboxConfig, SandboxState, create_sandbox_app  # noqa: E402
-from app.sandbox.faults import Faults  # noqa: E402
+from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app  # noqa: E402
+from app.dev.sandbox.faults import Faults  # noqa: E402
 
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 

@@ -114,7 +114,7 @@ def child_send(profile: str | None) -> None:
 
     async def go() -> dict[str, Any]:
         from app.broadcasting import BroadcastSender
-        from app.wechat.cli_client import sender_runtime
+        from app.runtime import sender_runtime
 
         cpu_start, rss_start = rusage()
         async with sender_runtime(settings) as rt:  # as `shente broadcasts resume` has it
@@ -156,7 +156,7 @@ def child_send(profile: str | None) -> None:
             },
         }
 
-    from app import eventloop
+    from app.cli import eventloop
 
     print(json.dumps(eventloop.run(go())), flush=True)
 

@@ -50,9 +50,9 @@ async def seed(database_url: str, members: int, dues: list[datetime]) -> list[in
     from app.db import create_engine, session_factory
     from app.models import Follower, MeetingKind, Person, PoliticalStage
     from app.services import audit
-    from app.services import org_units as org_unit_service
     from app.services.meetings import meetings as meeting_service
     from app.services.meetings.meetings import MeetingDraft
+    from app.services.people import org_units as org_unit_service
 
     engine = create_engine(database_url)
     try:

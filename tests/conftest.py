@@ -1,7 +1,10 @@
-"""Test set-up: real databases built by the migrations, on SQLite and on PostgreSQL + Redis.
+"""Test set-up: real databases built by the migrations, on PostgreSQL + Redis and on SQLite.
 
-With CI=true, PostgreSQL and Redis at 127.0.0.1 are required: missing ones fail the run.
-Elsewhere the PostgreSQL half is skipped, with the reason in pytest's summary.
+Each test runs on one database: PostgreSQL (the production database) when it is there, which
+CI=true requires; SQLite on a laptop without it. Tests of what the two databases do
+differently (locking, SKIP LOCKED, advisory locks, constraints under concurrency, migrations)
+are marked `both_databases` and run on each; without PostgreSQL their PostgreSQL half is
+skipped, with the reason in pytest's summary.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ async def _pg_admin(sql: str) -> None:
 def migrate(database_url: str, revision: str = "head") -> None:
     """Build or move a database with the real Alembic migrations."""
     from alembic import command
-    from app.cli import alembic_config
+    from app.cli.common import alembic_config
 
     config = alembic_config(database_url)
     config.attributes["configure_logger"] = False
@@ -96,7 +99,34 @@ def _clean_redis(prefix: str) -> None:
     client.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _primary_backend() -> str:
+    """PostgreSQL when CI requires it or it is reachable; SQLite otherwise."""
+    return "postgresql" if IN_CI or _reachable(PG_HOST, PG_PORT) else "sqlite"
+
+
+PRIMARY_BACKEND = _primary_backend()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database the suite runs on, before anything runs."""
+    if PRIMARY_BACKEND == "postgresql":
+        return "databases: PostgreSQL + Redis; SQLite too for tests marked both_databases"
+    return (
+        f"databases: SQLite only (PostgreSQL not reachable at {PG_HOST}:{PG_PORT}); "
+        "the PostgreSQL half of both_databases tests and postgres_only tests are skipped"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a test on the primary database, or on both when it is marked both_databases."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    both = metafunc.definition.get_closest_marker("both_databases") is not None
+    names = ["sqlite", "postgresql"] if both else [PRIMARY_BACKEND]
+    metafunc.parametrize("backend", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:

@@ -13,9 +13,9 @@ import httpx
 from app.models import Follower, MeetingKind, Person, PoliticalStage
 from app.models.types import CHINA
 from app.services import audit
-from app.services import org_units as org_unit_service
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
+from app.services.people import org_units as org_unit_service
 
 
 @dataclass

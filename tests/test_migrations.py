@@ -13,6 +13,10 @@ from app.models import metadata
 from tests.conftest import Backend, create_pg_database, drop_pg_database, migrate
 
 
+# Migrations are dialect-specific DDL: each database is built and torn down by them.
+pytestmark = pytest.mark.both_databases
+
+
 async def _differences(database_url: str) -> list[object]:
     engine = create_engine(database_url)
     try:

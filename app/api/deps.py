@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.types import utcnow
-from app.services import admins as admin_service
 from app.services import audit
-from app.services.admins import Principal
+from app.services.accounts import admins as admin_service
+from app.services.accounts.admins import Principal
 
 SESSION_USER_KEY = "admin_user_id"
 SESSION_VERSION_KEY = "admin_session_version"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from app.db import is_database_unavailable
-from app.services.people import PersonError
+from app.services.people.roster import PersonError
 
 log = structlog.get_logger(__name__)
 

@@ -40,8 +40,8 @@ from app.services.broadcasts import lifecycle
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts import workers as worker_service
 from app.services.broadcasts.links import RecipientLinks
-from app.services.broadcasts.quiet import QuietHours
 from app.services.broadcasts.rows import Claimed, Outcome
+from app.timing import QuietHours
 from app.wechat.client import WeChatClient
 from app.wechat.errors import (
     QuotaError,

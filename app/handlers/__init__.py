@@ -1,37 +1,18 @@
-"""WeChat message and event handlers, registered by decorator in one module per concept."""
+"""WeChat message and event handlers: the registry, the runtime, and one module per feature."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from app.handlers import (
-    binding,
-    broadcasts,
-    common,
-    me,
-    meetings,
-    menu,
-    newsletters,
-    pledges,
-    quizzes,
-)
+from app.features import layer_modules
+from app.handlers import common, menu
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 
 
 def build_router() -> MessageRouter:
-    """A fresh router with every handler module included (tests add their own on top)."""
+    """A fresh router: the account's basics, every feature's handlers, then the menu's fallbacks."""
     router = MessageRouter()
-    for module in (
-        common,
-        binding,
-        me,
-        meetings,
-        pledges,
-        quizzes,
-        menu,
-        broadcasts,
-        newsletters,
-    ):
+    for module in (common, *layer_modules("handlers"), menu):
         router.include(module.router)
     return router
 

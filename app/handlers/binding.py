@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person
-from app.services import bindings as binding_service
-from app.services.bindings import RedeemOutcome
+from app.services.binding import codes as binding_service
+from app.services.binding.codes import RedeemOutcome
 
 router = MessageRouter()
 

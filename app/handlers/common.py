@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
-from app.services import followers as follower_service
 from app.services import prompts
+from app.services.binding import followers as follower_service
 
 router = MessageRouter()
 
@@ -23,20 +23,6 @@ async def on_subscribe(ctx: HandlerContext) -> Reply:
     """Welcome a new follower and tell them how to bind."""
     await follower_service.record_subscribe(ctx.session, openid=ctx.openid, scene=None, now=ctx.now)
     return WELCOME
-
-
-@router.event("subscribe_scan")
-async def on_subscribe_by_qr(ctx: HandlerContext) -> Reply:
-    """Welcome a follower who came through a QR code, remembering its scene."""
-    scene = str(ctx.fields.get("EventKey") or "") or None
-    await follower_service.record_subscribe(
-        ctx.session, openid=ctx.openid, scene=scene, now=ctx.now
-    )
-    # A meeting's check-in code scanned by someone not yet following: welcome, then check-in.
-    from app.handlers.meetings import on_scene
-
-    extra = await on_scene(ctx, scene) if scene else None
-    return f"{WELCOME}\n\n{extra}" if isinstance(extra, str) else WELCOME
 
 
 @router.event("unsubscribe")

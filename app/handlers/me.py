@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.handlers.binding import HOW_TO_BIND
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
-from app.services import bindings as binding_service
-from app.services import member_records
+from app.services.binding import codes as binding_service
+from app.services.me import records as member_records
 
 router = MessageRouter()
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.handlers.binding import NOT_BOUND, member_of
+from app.handlers.common import WELCOME
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Meeting, Person
 from app.models.types import CHINA
 from app.services import prompts
+from app.services.binding import followers as follower_service
 from app.services.meetings import attendance, qr
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.attendance import CheckIn, Leave, Makeup
@@ -250,3 +252,15 @@ async def on_makeup_text(ctx: HandlerContext, meeting_id: int | None) -> Reply:
         return NOT_BOUND.format(what="补学")
     meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id or 0)
     return await _submit_makeup(ctx, person, meeting, str(ctx.fields.get("Content") or ""))
+
+
+@router.event("subscribe_scan")
+async def on_subscribe_by_qr(ctx: HandlerContext) -> Reply:
+    """Welcome a follower who came through a QR code, remembering its scene."""
+    scene = str(ctx.fields.get("EventKey") or "") or None
+    await follower_service.record_subscribe(
+        ctx.session, openid=ctx.openid, scene=scene, now=ctx.now
+    )
+    # A meeting's check-in code scanned by someone not yet following: welcome, then check-in.
+    extra = await on_scene(ctx, scene) if scene else None
+    return f"{WELCOME}\n\n{extra}" if isinstance(extra, str) else WELCOME

@@ -7,7 +7,7 @@ from functools import cache
 from app.handlers import newsletters as newsletter_handlers
 from app.handlers.common import help_text
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
-from app.services import newsletters as newsletter_service
+from app.services.newsletters import issues as newsletter_service
 from app.wechat.menu import MENU_FILE, button_names, load_menu
 
 router = MessageRouter()

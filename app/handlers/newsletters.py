@@ -6,7 +6,7 @@ from typing import Any
 
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import NewsletterSeries
-from app.services import newsletters as newsletter_service
+from app.services.newsletters import issues as newsletter_service
 
 router = MessageRouter()
 

@@ -27,8 +27,8 @@ from app.handlers.followups import FollowUpSender
 from app.handlers.registry import HandlerContext, Match, MessageRouter, Reply
 from app.metrics import Metrics
 from app.models import InboundStatus
-from app.services import inbound_messages as inbound_service
 from app.services import prompts
+from app.services.messages import inbound as inbound_service
 from app.wechat.dedup import ResponseCache, dedup_key
 from app.wechat.inbound import InboundMessage
 

@@ -1,1 +1,9 @@
-"""APScheduler 3 jobs: thin wrappers that open a unit of work and call one service."""
+"""Scheduled jobs: importing this package registers every feature's jobs (`app.jobs.registry`)."""
+
+from app.features import layer_modules
+from app.jobs import housekeeping
+
+# Each feature's jobs module registers its jobs with @job as it is imported.
+layer_modules("jobs")
+
+__all__ = ["housekeeping"]

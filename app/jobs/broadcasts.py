@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
 from app.broadcasting import BroadcastSender, SendReport
-from app.broadcasting.newsletters import PublishError, publish
 from app.jobs.context import JobContext
-from app.services import newsletters as newsletter_service
+from app.jobs.registry import job
+from app.services.newsletters import issues as newsletter_service
+from app.services.newsletters.publishing import PublishError, publish
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +38,7 @@ async def send_due(ctx: JobContext, now: datetime | None = None) -> SendReport:
     return await sender.run()
 
 
+@job("broadcasts.send_due", "发送到期推送（含定时刊物）", timedelta(seconds=30))
 async def send_due_job(ctx: JobContext, now: datetime) -> str | None:
     """The job's form of send_due: what it sent, or None when nothing was due."""
     report = await send_due(ctx, now)

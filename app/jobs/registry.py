@@ -1,4 +1,4 @@
-"""Every scheduled job: its id, what it does (for the console), and how often it runs."""
+"""The scheduled jobs: each registers its id, title and period with `@job` beside its function."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.jobs import broadcasts, meetings, pledges
 from app.jobs.context import JobContext
 
 JobFunction = Callable[[JobContext, datetime], Awaitable[str | None]]
@@ -35,20 +34,16 @@ def boundary(now: datetime, period: timedelta) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % step, tz=now.tzinfo)
 
 
-JOBS: dict[str, Job] = {
-    job.id: job
-    for job in (
-        Job(
-            "broadcasts.send_due",
-            "发送到期推送（含定时刊物）",
-            broadcasts.send_due_job,
-            timedelta(seconds=30),
-        ),
-        Job("meetings.plan", "生成固定学习日", meetings.plan, timedelta(hours=1)),
-        Job("meetings.remind", "会前提醒", meetings.remind, timedelta(minutes=1)),
-        Job("meetings.follow_up", "会后补学通知", meetings.follow_up, timedelta(minutes=1)),
-        Job("pledges.remind", "廉洁承诺书提醒", pledges.remind, timedelta(minutes=1)),
-        Job("pledges.close", "廉洁承诺书截止", pledges.close, timedelta(minutes=1)),
-        Job("jobs.prune", "清理空运行记录", meetings.prune, timedelta(days=1)),
-    )
-}
+JOBS: dict[str, Job] = {}
+
+
+def job(job_id: str, title: str, every: timedelta) -> Callable[[JobFunction], JobFunction]:
+    """Register a scheduled job under a stable id, beside its function."""
+
+    def register(run: JobFunction) -> JobFunction:
+        if job_id in JOBS:
+            raise ValueError(f"two jobs named {job_id}")
+        JOBS[job_id] = Job(job_id, title, run, every)
+        return run
+
+    return register

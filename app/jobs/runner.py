@@ -14,6 +14,7 @@ import socket
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,14 +27,28 @@ from app.jobs.registry import JOBS, Job, boundary
 from app.logging import configure_logging
 from app.models import JobOutcome, JobRun
 from app.models.types import utcnow
+from app.runtime import sender_runtime
 from app.services import job_runs, leases
-from app.wechat.cli_client import sender_runtime
 
 log = structlog.get_logger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=30)
 LEASE_RENEW_SECONDS = 10
+
+
+def in_process_runner(state: Any) -> JobRunner:
+    """A runner on a web app's database and client (its `app.state`); what it creates is sent
+    in-process by the app's own senders."""
+    ctx = JobContext(
+        state.engine,
+        state.sessions,
+        state.broadcast_client,
+        state.settings,
+        clock=state.clock,
+        wake_sender=state.broadcasts.kick,
+    )
+    return JobRunner(ctx)
 
 
 class UnknownJob(KeyError):

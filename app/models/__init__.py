@@ -2,10 +2,11 @@
 
 from sqlmodel import SQLModel
 
-from app.models.admin import AdminRole, AdminUser, ApiToken, AuditLog
-from app.models.audience import AudienceKind
-from app.models.binding import BindingAttempt, BindingCode
-from app.models.broadcast import (
+from app.models.accounts import AdminRole, AdminUser, ApiToken
+from app.models.audiences import AudienceKind
+from app.models.audit import AuditLog
+from app.models.binding import BindingAttempt, BindingCode, Follower
+from app.models.broadcasts import (
     Broadcast,
     BroadcastBatch,
     BroadcastRecipient,
@@ -14,21 +15,8 @@ from app.models.broadcast import (
     Channel,
     RecipientStatus,
 )
-from app.models.credential import WeChatCredential, WeChatLease
-from app.models.follower import Follower
-from app.models.inbound_message import InboundMessage, InboundStatus
-from app.models.integrity import (
-    CampaignStatus,
-    IntegrityTalk,
-    PledgeCampaign,
-    PledgeReceipt,
-    PledgeSignature,
-    PledgeVersion,
-    SignatureChannel,
-    TalkCategory,
-)
-from app.models.job_run import JobOutcome, JobRun
-from app.models.meeting import (
+from app.models.jobs import JobOutcome, JobRun
+from app.models.meetings import (
     ConversationPrompt,
     LeaveRequest,
     LeaveStatus,
@@ -40,25 +28,30 @@ from app.models.meeting import (
     MeetingStatus,
     StudyDayRule,
 )
-from app.models.newsletter import IssueStatus, NewsletterIssue, NewsletterRead, NewsletterSeries
-from app.models.org import OrgUnit, OrgUnitKind
-from app.models.person import (
+from app.models.messages import InboundMessage, InboundStatus
+from app.models.newsletters import IssueStatus, NewsletterIssue, NewsletterRead, NewsletterSeries
+from app.models.people import (
     BranchRole,
     BranchRoleKind,
+    OrgUnit,
+    OrgUnitKind,
     Person,
     PersonStatus,
     PoliticalStage,
     StageTransition,
     StudyPair,
 )
-from app.models.quiz import (
-    Question,
-    QuestionKind,
-    Quiz,
-    QuizAttempt,
-    QuizQuestion,
-    QuizStatus,
+from app.models.pledges import (
+    CampaignStatus,
+    PledgeCampaign,
+    PledgeReceipt,
+    PledgeSignature,
+    PledgeVersion,
+    SignatureChannel,
 )
+from app.models.quizzes import Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion, QuizStatus
+from app.models.talks import IntegrityTalk, TalkCategory
+from app.models.wechat import WeChatCredential, WeChatLease
 
 metadata = SQLModel.metadata
 

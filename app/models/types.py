@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from app.timing import CHINA as CHINA  # re-exported: the models and many callers read it here
 
 # JSONB on PostgreSQL (indexable), plain JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -46,7 +47,6 @@ def utcnow() -> datetime:
 
 
 # The branch's dates (stage changes, study days, months) are China dates, whatever the server's.
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def china_today() -> date:

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models import AudienceKind, Person, PersonStatus, PoliticalStage
-from app.services import org_units
+from app.services.people import org_units
 
 PARTY_STAGES = (PoliticalStage.PROBATIONARY.value, PoliticalStage.FULL.value)
 

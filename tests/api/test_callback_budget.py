@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import time
 
@@ -137,9 +139,11 @@ async def test_database_failure_mid_handler_leaves_nothing_and_the_retry_succeed
     assert await count_rows(client, Follower) == 1
 
 
+# Concurrent deliveries race on a unique key: locking differs by database.
+@pytest.mark.both_databases
 async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, peer):
     """Two deliveries racing through a slow handler: one wins, the other's writes roll back."""
-    from app.services import followers as follower_service
+    from app.services.binding import followers as follower_service
 
     runs: list[str] = []
     router = build_router()

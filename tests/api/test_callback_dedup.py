@@ -13,6 +13,10 @@ from tests.conftest import count_rows
 from tests.wechat_peer import random_openid
 
 
+# Concurrent duplicates are settled by a unique key: each database's locking differs.
+pytestmark = pytest.mark.both_databases
+
+
 async def _deliver(client, params, body):
     return await client.post("/wechat", params=params, content=body)
 

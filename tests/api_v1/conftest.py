@@ -14,9 +14,9 @@ from fastapi.routing import iter_route_contexts
 
 from app.db import unit_of_work
 from app.models import AdminRole, OrgUnit
-from app.services import admins as admin_service
 from app.services import audit
-from app.services import org_units as org_unit_service
+from app.services.accounts import admins as admin_service
+from app.services.people import org_units as org_unit_service
 
 PASSWORD = "correct horse battery"
 # The production hasher costs ~200 ms a hash; three users per test would dominate the run.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.db import unit_of_work
-from app.services import bindings as binding_service
+from app.services.binding import codes as binding_service
 from tests.api_v1.conftest import assert_error, new_person
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from app.models import AuditLog, Person
-from app.services import roster_io as roster_service
+from app.services.people import roster_io as roster_service
 from tests.api_v1.conftest import assert_error, new_person
 from tests.conftest import count_rows
 

@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import select
 
 from app.broadcasting import BroadcastSender
+from app.dev.sandbox import SandboxState
 from app.models import BroadcastRecipient, Channel, Follower, Person
-from app.sandbox import SandboxState
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
 

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
-from app.broadcasting.newsletters import PublishError, publish
 from app.models import (
     BroadcastBatch,
     Follower,
@@ -17,8 +16,9 @@ from app.models import (
     NewsletterSeries,
     Person,
 )
-from app.services import newsletters as newsletter_service
 from app.services.broadcasts.links import RecipientLinks
+from app.services.newsletters import issues as newsletter_service
+from app.services.newsletters.publishing import PublishError, publish
 from tests.broadcasts.conftest import (
     Member,
     add_members,
@@ -260,7 +260,7 @@ async def test_a_subscription_account_out_of_mass_sends_pauses_until_tomorrow(
     for member in members:
         sandbox.followers[member.openid].tagids.append(tag.id)
     sandbox.mass_sends_by_day[
-        __import__("app.sandbox.rules", fromlist=["x"]).china_day(sandbox.now())
+        __import__("app.dev.sandbox.rules", fromlist=["x"]).china_day(sandbox.now())
     ] = 1
     issue_id = await _issue(client, cover=True)
     broadcast_id = await _publish(client, issue_id)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from app.config import Settings
 from app.models import Broadcast
 from app.models.types import CHINA
-from app.services.broadcasts.quiet import QuietHours
+from app.timing import QuietHours
 from tests.broadcasts.conftest import (
     add_members,
     deliveries_by_openid,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 from collections import Counter
 
@@ -15,6 +17,10 @@ from tests.broadcasts.conftest import (
     sandbox_of,
     sender_for,
 )
+
+
+# Two senders claim rows with FOR UPDATE SKIP LOCKED on PostgreSQL, a write lock on SQLite.
+pytestmark = pytest.mark.both_databases
 
 
 async def test_every_member_gets_one_template_message(client: httpx.AsyncClient) -> None:
@@ -73,7 +79,7 @@ async def test_scheduled_newsletter_goes_out_at_its_time(client: httpx.AsyncClie
 
     from app.jobs.broadcasts import JobContext, send_due
     from app.models import NewsletterIssue
-    from app.services import newsletters as newsletter_service
+    from app.services.newsletters import issues as newsletter_service
 
     members = await add_members(client, 3)
     app = client.app  # type: ignore[attr-defined]

@@ -10,10 +10,11 @@ import httpx
 
 from app.db import unit_of_work
 from app.models import PoliticalStage
-from app.models.person import PersonCreate
-from app.services import audit, bindings
-from app.services import org_units as org_unit_service
-from app.services import people as people_service
+from app.models.people import PersonCreate
+from app.services import audit
+from app.services.binding import codes as bindings
+from app.services.people import org_units as org_unit_service
+from app.services.people import roster as people_service
 
 ADMIN = audit.Actor(id=None, name="test-admin")
 
@@ -98,7 +99,7 @@ async def test_subscription_accounts_get_no_oauth_pages(make_client):
 
 
 async def test_next_cannot_leave_the_member_pages(client):
-    from app.web.member import _safe_next
+    from app.web.member.reader import _safe_next
 
     for hostile in ("https://evil.example/", "//evil.example/m/", "/admin/", None):
         assert _safe_next(hostile) == "/m/me"

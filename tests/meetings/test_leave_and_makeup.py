@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sqlmodel import select
 
 from app.models import LeaveRequest, LeaveStatus, MakeupSubmission
@@ -157,6 +159,8 @@ async def test_a_moved_meeting_keeps_its_leave_requests(client, clock, chat):
     assert "已更新请假原因" in await chat.say(member.openid, "请假 仍在出差")
 
 
+# A conditional update under concurrency: locking differs by database.
+@pytest.mark.both_databases
 async def test_two_admins_deciding_at_once_decide_it_once(client, clock, chat):
     import asyncio
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from app.dev.sandbox.server import serve_in_background
 from app.jobs.context import JobContext
 from app.jobs.runner import JobRunner, build_scheduler
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, JobRun, RecipientStatus
 from app.models.types import utcnow
-from app.sandbox.server import serve_in_background
 from tests.meeting_support import add_party_members, china, make_meeting, runner_for
 from tests.shente_support import run_shente, shente_env
+
+
+# Two schedulers contend for a lease row and a unique (job, due time): locking differs.
+pytestmark = pytest.mark.both_databases
 
 
 async def _runs(client, job=None):

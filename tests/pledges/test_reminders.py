@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 
 import httpx
@@ -174,6 +176,8 @@ async def test_a_voided_signature_makes_room_for_a_new_one(
     assert first.void_reason == "他人代签" and second.voided_at is None
 
 
+# A partial unique index under concurrency: constraints and locking differ.
+@pytest.mark.both_databases
 async def test_two_signatures_at_once_leave_one(client: httpx.AsyncClient, clock: Clock) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)

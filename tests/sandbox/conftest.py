@@ -10,8 +10,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.sandbox import SandboxConfig, SandboxState, create_sandbox_app
-from app.sandbox.rules import CHINA_TZ
+from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+from app.dev.sandbox.rules import CHINA_TZ
 
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "sandbox-secret"

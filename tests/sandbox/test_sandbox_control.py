@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from app.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from tests.sandbox.conftest import Wx, client_for
 
 

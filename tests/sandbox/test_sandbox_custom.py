@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sandbox import Faults, SandboxCallbacks, SandboxState
+from app.dev.sandbox import Faults, SandboxCallbacks, SandboxState
 from tests.sandbox.conftest import FakeClock, Wx
 
 SEND = "/cgi-bin/message/custom/send"

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.sandbox import Faults, QueuedErrcode, SandboxState
-from app.sandbox.server import serve_in_background
+from app.dev.sandbox import Faults, QueuedErrcode, SandboxState
+from app.dev.sandbox.server import serve_in_background
 from tests.sandbox.conftest import Wx
 
 SEND = "/cgi-bin/message/custom/send"

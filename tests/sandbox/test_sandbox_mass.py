@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sandbox import SandboxState, create_sandbox_app
+from app.dev.sandbox import SandboxState, create_sandbox_app
 from tests.sandbox.conftest import FakeClock, Wx, client_for, make_config
 
 SENDALL = "/cgi-bin/message/mass/sendall"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from app.sandbox import SandboxState
-from app.sandbox.multipart import parse_form
+from app.dev.sandbox import SandboxState
+from app.dev.sandbox.multipart import parse_form
 from tests.sandbox.conftest import PNG, Wx
 
 

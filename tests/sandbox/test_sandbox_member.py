@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from app.sandbox import (
+from app.dev.sandbox import (
     NotFollowingError,
     SandboxCallbacks,
     SandboxState,

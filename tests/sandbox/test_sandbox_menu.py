@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sandbox import SandboxState
+from app.dev.sandbox import SandboxState
 from tests.sandbox.conftest import Wx
 
 CREATE = "/cgi-bin/menu/create"

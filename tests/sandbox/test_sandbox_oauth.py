@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from app.sandbox import SandboxState, create_sandbox_app
+from app.dev.sandbox import SandboxState, create_sandbox_app
 from tests.sandbox.conftest import APP_ID, APP_SECRET, FakeClock, Wx, client_for, make_config
 
 REDIRECT = "https://party.example.com/m/checkin?meeting=7"

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.sandbox import SandboxState
-from app.sandbox.callbacks import _ticket
+from app.dev.sandbox import SandboxState
+from app.dev.sandbox.callbacks import _ticket
 from tests.sandbox.conftest import Wx
 
 CREATE = "/cgi-bin/qrcode/create"

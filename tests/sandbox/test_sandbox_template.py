@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.sandbox import SandboxState, create_sandbox_app
+from app.dev.sandbox import SandboxState, create_sandbox_app
 from tests.sandbox.conftest import FakeClock, Wx, client_for, make_config
 
 TEMPLATE = "/cgi-bin/message/template/send"

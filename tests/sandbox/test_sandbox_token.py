@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from app.sandbox import Faults, SandboxState
+from app.dev.sandbox import Faults, SandboxState
 from tests.sandbox.conftest import APP_ID, APP_SECRET, FakeClock, Wx
 
 CREDENTIALS = {"grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.sandbox import SandboxState
+from app.dev.sandbox import SandboxState
 from tests.sandbox.conftest import Wx
 
 

@@ -10,10 +10,10 @@ from sqlmodel import select
 from app.db import unit_of_work
 from app.models import Meeting, MeetingKind, OrgUnit, OrgUnitKind
 from app.services import audit
-from app.services import org_units as org_unit_service
 from app.services.meetings import frequency
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.frequency import PeriodStatus, UnitYear, YearView
+from app.services.people import org_units as org_unit_service
 from tests.meeting_support import china, make_meeting
 
 GENERAL, COMMITTEE, GROUP = MeetingKind.GENERAL, MeetingKind.COMMITTEE, MeetingKind.GROUP

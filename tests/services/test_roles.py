@@ -10,11 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import unit_of_work
 from app.models import AuditLog, BranchRoleKind, Person
-from app.models.person import PersonCreate
-from app.services import audit, roles
-from app.services import org_units as org_unit_service
-from app.services import people as people_service
-from app.services.people import PersonConflict, PersonError
+from app.models.people import PersonCreate
+from app.services import audit
+from app.services.people import org_units as org_unit_service
+from app.services.people import roles
+from app.services.people import roster as people_service
+from app.services.people.roster import PersonConflict, PersonError
 
 ACTOR = audit.Actor(id=None, name="党群部测试")
 SECRETARY, DEPUTY = BranchRoleKind.SECRETARY, BranchRoleKind.DEPUTY_SECRETARY

@@ -13,9 +13,10 @@ from sqlmodel import col, select
 
 from app.db import unit_of_work
 from app.models import AuditLog, Person, StageTransition
-from app.services import audit, roster_io
-from app.services import org_units as org_unit_service
-from app.services.roster_io import COLUMNS, ImportReport
+from app.services import audit
+from app.services.people import org_units as org_unit_service
+from app.services.people import roster_io
+from app.services.people.roster_io import COLUMNS, ImportReport
 from tests.conftest import FIXTURES, count_rows
 
 ACTOR = audit.Actor(id=None, name="党群部测试")

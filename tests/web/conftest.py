@@ -13,11 +13,11 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 
 from app.models import AdminRole, OrgUnit, OrgUnitKind, Person
-from app.models.person import PersonCreate
-from app.services import admins as admin_service
+from app.models.people import PersonCreate
 from app.services import audit
-from app.services import org_units as org_unit_service
-from app.services import people as people_service
+from app.services.accounts import admins as admin_service
+from app.services.people import org_units as org_unit_service
+from app.services.people import roster as people_service
 
 PASSWORD = "correct-horse-battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from app.services import bindings as binding_service
+from app.services.binding import codes as binding_service
 from tests.web.conftest import add_person, admin_console, audit_entries, default_units, post_form
 
 OPENID = "oTEST000000000000000000000001"

@@ -8,9 +8,9 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
+from app.dev.sandbox import QueuedErrcode
+from app.dev.sandbox.callbacks import _ticket
 from app.models import AdminRole, Meeting, MeetingStatus
-from app.sandbox import QueuedErrcode
-from app.sandbox.callbacks import _ticket
 from app.services.meetings import qr
 from tests.conftest import Clock
 from tests.meeting_support import app_of, china, make_meeting
@@ -204,7 +204,7 @@ def test_scenes_name_meetings() -> None:
 
 
 def test_every_wechat_failure_has_a_reason_in_chinese() -> None:
-    from app.web.admin.meeting_qr import wechat_reason
+    from app.web.admin.meetings.qr import wechat_reason
     from app.wechat.errors import TokenInvalidError, TransientError
 
     assert "稍后再试" in wechat_reason(TransientError(None, "timed out", "qrcode/create"))

@@ -23,15 +23,15 @@ from sqlmodel import col, select
 
 from app.db import create_engine, session_factory, unit_of_work
 from app.models import Meeting, MeetingKind, OrgUnit, OrgUnitKind, PoliticalStage
-from app.models.person import PersonCreate
+from app.models.people import PersonCreate
 from app.models.types import CHINA, utcnow
 from app.services import audit
-from app.services import followers as follower_service
-from app.services import org_units as org_unit_service
-from app.services import people as people_service
+from app.services.binding import followers as follower_service
 from app.services.meetings import attendance
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
+from app.services.people import org_units as org_unit_service
+from app.services.people import roster as people_service
 from tests.browser_support import CHROMIUM_ARGS, chromium_or_skip, dev_server
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from app.demo import DEMO_OPENIDS
+from app.dev.demo.loader import DEMO_OPENIDS
 from tests.browser_support import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_server
 
 pytestmark = pytest.mark.browser

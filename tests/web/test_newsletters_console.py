@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from app.models import AdminRole, Broadcast, NewsletterIssue, NewsletterSeries
-from app.services import newsletters as newsletter_service
+from app.services.newsletters import issues as newsletter_service
 from tests.broadcasts.conftest import (
     Member,
     add_members,

@@ -33,13 +33,13 @@ from app.models import (
     PledgeSignature,
     PoliticalStage,
 )
-from app.models.person import PersonCreate
+from app.models.people import PersonCreate
 from app.models.types import utcnow
 from app.services import audit
-from app.services import followers as follower_service
-from app.services import org_units as org_unit_service
-from app.services import people as people_service
+from app.services.binding import followers as follower_service
 from app.services.broadcasts.links import RecipientLinks
+from app.services.people import org_units as org_unit_service
+from app.services.people import roster as people_service
 from app.services.pledges import campaigns
 from app.services.pledges.campaigns import CampaignDraft, text_hash
 from tests.browser_support import CHROMIUM_ARGS, chromium_or_skip, dev_server

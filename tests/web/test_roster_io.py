@@ -7,7 +7,7 @@ import re
 import httpx
 
 from app.models import AdminRole, Person
-from app.services import roster_io
+from app.services.people import roster_io
 from tests.conftest import FIXTURES, count_rows
 from tests.web.conftest import (
     add_user,

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from app.models import AdminRole, IntegrityTalk, TalkCategory
 from app.services import audit
-from app.services import integrity_talks as talk_service
+from app.services.talks import records as talk_service
 from tests.conftest import Clock, count_rows
 from tests.meeting_support import app_of, china
 from tests.web.conftest import (

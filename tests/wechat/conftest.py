@@ -16,8 +16,8 @@ from redis.asyncio import Redis
 from sqlalchemy import delete
 
 from app.db import create_engine, session_factory
+from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from app.models import WeChatCredential, WeChatLease
-from app.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from app.wechat.client import WeChatClient
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import StoredToken, TokenStore

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from app.sandbox import QueuedErrcode, SandboxState
+from app.dev.sandbox import QueuedErrcode, SandboxState
 from app.wechat.client import WeChatClient, new_clientmsgid
 from app.wechat.errors import (
     PermanentError,

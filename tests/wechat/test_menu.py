@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.sandbox import SandboxConfig, create_sandbox_app
-from app.sandbox.server import serve_in_background
+from app.dev.sandbox import SandboxConfig, create_sandbox_app
+from app.dev.sandbox.server import serve_in_background
 from app.wechat.menu import MENU_FILE, MenuError, button_names, load_menu, validate_menu
 from tests.conftest import migrate
 

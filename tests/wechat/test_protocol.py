@@ -12,9 +12,9 @@ import httpx
 import pytest
 import structlog
 
+from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+from app.dev.sandbox.server import serve_in_background
 from app.models.types import utcnow
-from app.sandbox import SandboxConfig, SandboxState, create_sandbox_app
-from app.sandbox.server import serve_in_background
 from app.wechat.client import WeChatClient, jssdk_sign, new_clientmsgid
 from app.wechat.errors import (
     PermanentError,

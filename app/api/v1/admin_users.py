@@ -12,8 +12,8 @@ from app.api.deps import AdminOnly, Session, actor_of
 from app.api.errors import ApiError, error_responses
 from app.api.v1.common import INT32_MAX, check_unit
 from app.models import AdminRole, AdminUser
-from app.services import admin_accounts
-from app.services import admins as admin_service
+from app.services.accounts import admins as admin_service
+from app.services.accounts import management as admin_accounts
 
 router = APIRouter(prefix="/admin-users", tags=["admin-users"])
 

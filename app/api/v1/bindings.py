@@ -11,8 +11,8 @@ from app.api.deps import CurrentPrincipal, Session, Writer, actor_of
 from app.api.errors import error_responses
 from app.api.v1.common import IdPath, not_found, now, person_in_scope
 from app.models import BindingCode
-from app.services import bindings as binding_service
-from app.services import people as people_service
+from app.services.binding import codes as binding_service
+from app.services.people import roster as people_service
 
 router = APIRouter(tags=["bindings"])
 

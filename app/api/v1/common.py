@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.errors import ApiError
 from app.models import OrgUnit, Person
-from app.services import people as people_service
-from app.services.admins import Principal
+from app.services.accounts.admins import Principal
+from app.services.people import roster as people_service
 
 # Ids are 32-bit on PostgreSQL: a larger number is a bad request, not a database error.
 INT32_MAX = 2**31 - 1

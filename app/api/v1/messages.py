@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from app.api.deps import CurrentPrincipal, Session
 from app.api.v1.common import IdQuery, Limit, Offset
-from app.services import message_log
-from app.services.message_log import MessageLogEntry
+from app.services.messages import log as message_log
+from app.services.messages.log import MessageLogEntry
 
 router = APIRouter(prefix="/messages", tags=["messages"])
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from app.api.deps import CurrentPrincipal, Session
 from app.models import OrgUnitKind
-from app.services import org_units as org_unit_service
+from app.services.people import org_units as org_unit_service
 
 router = APIRouter(prefix="/org-units", tags=["org-units"])
 

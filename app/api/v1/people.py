@@ -20,9 +20,9 @@ from app.api.v1.common import (
     refuse_null,
 )
 from app.models import PersonStatus, PoliticalStage, StageTransition
-from app.models.person import PersonCreate, PersonPublic, PersonUpdate, StageTransitionCreate
-from app.services import people as people_service
-from app.services.people import PersonQuery
+from app.models.people import PersonCreate, PersonPublic, PersonUpdate, StageTransitionCreate
+from app.services.people import roster as people_service
+from app.services.people.roster import PersonQuery
 
 router = APIRouter(prefix="/people", tags=["people"])
 

@@ -13,10 +13,10 @@ from app.api.deps import CurrentPrincipal, Session, Writer, actor_of
 from app.api.errors import ApiError, error_responses
 from app.api.v1.common import INT32_MAX, IdPath, check_unit, not_found, person_in_scope
 from app.models import BranchRoleKind, Person
-from app.services import people as people_service
-from app.services import roles as role_service
-from app.services.admins import Principal
-from app.services.roles import BranchRolePublic, PairSide, StudyPairPublic
+from app.services.accounts.admins import Principal
+from app.services.people import roles as role_service
+from app.services.people import roster as people_service
+from app.services.people.roles import BranchRolePublic, PairSide, StudyPairPublic
 
 router = APIRouter(tags=["roles"])
 

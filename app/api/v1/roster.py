@@ -14,7 +14,7 @@ from app.api.errors import ApiError, ErrorResponse, error_responses
 from app.api.v1.common import now
 from app.models.types import CHINA
 from app.services import audit
-from app.services import roster_io as roster_service
+from app.services.people import roster_io as roster_service
 
 router = APIRouter(prefix="/people", tags=["roster"])
 

@@ -13,7 +13,7 @@ from app.api.deps import CurrentPrincipal, Session, Writer, actor_of
 from app.api.errors import error_responses
 from app.api.v1.common import IdPath, not_found, now
 from app.models import AdminUser, ApiToken
-from app.services import admins as admin_service
+from app.services.accounts import admins as admin_service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Broadcast, BroadcastRecipient, Person, RecipientStatus
-from app.services import people as people_service
+from app.services.people import roster as people_service
 
 SETTLED = frozenset(
     {

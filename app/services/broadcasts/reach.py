@@ -18,6 +18,7 @@ from app.models import (
     InboundMessage,
     Person,
     PersonStatus,
+    PoliticalStage,
     RecipientStatus,
 )
 from app.models.types import CHINA
@@ -172,7 +173,6 @@ async def audience(
     session: AsyncSession, *, unit_ids: set[int] | None = None, party_members_only: bool = False
 ) -> list[int]:
     """The active people of the units (everyone when None), optionally Party members only."""
-    from app.models import PoliticalStage
 
     statement = select(Person.id).where(Person.status == PersonStatus.ACTIVE.value)
     if unit_ids is not None:

@@ -10,10 +10,10 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Meeting, MeetingKind, OrgUnit
-from app.models.meeting import REQUIREMENTS, Requirement
+from app.models.meetings import REQUIREMENTS, Requirement
 from app.models.types import CHINA
-from app.services import org_units as org_unit_service
 from app.services.meetings import meetings as meeting_service
+from app.services.people import org_units as org_unit_service
 
 QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
 # Kinds no requirement covers: counted for information, never warned about.

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Meeting, MeetingAttendance, Person
-from app.services import org_units
 from app.services.broadcasts import reach
+from app.services.people import org_units
 
 
 async def scope(session: AsyncSession, *, meeting: Meeting) -> set[int]:

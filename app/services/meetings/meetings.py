@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Meeting, MeetingKind, MeetingStatus
-from app.models.person import _storable
+from app.models.people import _storable
 from app.models.types import CHINA
 from app.services import audit
 from app.services.meetings import calendar, invitees

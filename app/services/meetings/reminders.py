@@ -9,7 +9,6 @@ the member can still make up.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -31,50 +30,13 @@ from app.models import (
 from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
-from app.services.broadcasts.quiet import QuietHours
 from app.services.meetings import invitees
 from app.services.meetings.attendance import MAKEUP_WINDOW
 from app.services.meetings.meetings import makeup_task, name_of
+from app.timing import Offset, QuietHours, parse_offsets
 
 # A reminder shifted out of quiet hours must still arrive this long before the start.
 MIN_LEAD = timedelta(minutes=10)
-_OFFSET = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
-_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
-
-
-@dataclass(frozen=True, order=True)
-class Offset:
-    """How long before the start a reminder goes: its length and its label ("1d")."""
-
-    lead: timedelta
-    label: str = field(compare=False)
-
-    @property
-    def chinese(self) -> str:
-        """ "明天" for a day, "1 小时后" for an hour, as the reminder says it."""
-        minutes = int(self.lead.total_seconds() // 60)
-        if minutes % 1440 == 0:
-            days = minutes // 1440
-            return "明天" if days == 1 else f"{days} 天后"
-        if minutes % 60 == 0:
-            return f"{minutes // 60} 小时后"
-        return f"{minutes} 分钟后"
-
-
-def parse_offsets(text: str) -> list[Offset]:
-    """Read "1d,1h" into offsets, longest first. Raises ValueError when malformed."""
-    offsets = []
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        match = _OFFSET.match(part)
-        if match is None or int(match.group(1)) == 0:
-            raise ValueError(
-                f"meeting reminders look like 1d,1h (whole minutes, hours or days), not {text!r}"
-            )
-        number, unit = int(match.group(1)), match.group(2)
-        offsets.append(Offset(number * _UNIT[unit], f"{number}{unit}"))
-    return sorted(set(offsets), reverse=True)
 
 
 def reminder_due(meeting: Meeting, offset: Offset, quiet: QuietHours | None) -> datetime | None:

@@ -17,7 +17,7 @@ from app.models import (
     MeetingAttendance,
     Person,
 )
-from app.services import org_units
+from app.services.people import org_units
 
 
 class Presence(StrEnum):

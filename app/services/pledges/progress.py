@@ -27,7 +27,8 @@ from app.models import (
     SignatureChannel,
 )
 from app.models.types import label_of
-from app.services import audit, org_units
+from app.services import audit
+from app.services.people import org_units
 from app.services.pledges import campaigns, progress_sheet
 from app.services.pledges.signing import SUBJECT
 

@@ -25,9 +25,9 @@ from app.models import (
     PledgeSignature,
 )
 from app.models.types import CHINA
-from app.services import org_units
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
+from app.services.people import org_units
 from app.services.pledges import campaigns
 from app.services.pledges.signing import SUBJECT
 

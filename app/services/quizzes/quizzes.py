@@ -19,7 +19,7 @@ from app.models import (
     QuizQuestion,
     QuizStatus,
 )
-from app.models.person import _storable
+from app.models.people import _storable
 from app.models.types import CHINA, china_moment, label_of
 from app.services import audit
 

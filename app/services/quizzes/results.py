@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt
 from app.models.types import CHINA, label_of
 from app.services import audit
-from app.services import org_units as org_unit_service
+from app.services.people import org_units as org_unit_service
 from app.services.quizzes import catalog
 from app.services.quizzes.bank_file import LETTERS
 

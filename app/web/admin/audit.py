@@ -18,8 +18,8 @@ from app.models import (
     TalkCategory,
 )
 from app.services import audit as audit_service
-from app.services import org_units as org_unit_service
-from app.services.people import mask_phone
+from app.services.people import org_units as org_unit_service
+from app.services.people.roster import mask_phone
 from app.web.admin.deps import ConsoleAdmin
 from app.web.admin.forms import parse_page
 from app.web.admin.pages import NotFound, render

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import SESSION_USER_KEY, SESSION_VERSION_KEY, Session, optional_principal
-from app.services import admins as admin_service
 from app.services import audit
-from app.services.admins import LoginOutcome, Principal
+from app.services.accounts import admins as admin_service
+from app.services.accounts.admins import LoginOutcome, Principal
 from app.web.admin.deps import actor, now
 from app.web.admin.forms import text_fields
 from app.web.admin.pages import flash, redirect, render, safe_next

@@ -14,7 +14,7 @@ from app.api.deps import Session
 from app.models import Broadcast, BroadcastStatus, RecipientStatus
 from app.models.types import label_of
 from app.services import audit
-from app.services.admins import Principal
+from app.services.accounts.admins import Principal
 from app.services.broadcasts import export as export_service
 from app.services.broadcasts import lifecycle
 from app.services.broadcasts import progress as progress_service

@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.deps import actor_of, optional_principal
 from app.models import Person
 from app.services import audit
-from app.services import people as people_service
-from app.services.admins import Principal
+from app.services.accounts.admins import Principal
+from app.services.people import roster as people_service
 from app.web.admin.pages import CsrfRejected, Forbidden, LoginRequired, NotFound
 from app.web.security import CsrfError, check_csrf
 

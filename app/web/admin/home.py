@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import CampaignStatus, PledgeCampaign, PoliticalStage, Quiz, QuizStatus
-from app.services import message_log as message_log_service
-from app.services import people as people_service
+from app.services.messages import log as message_log_service
+from app.services.people import roster as people_service
 from app.services.pledges import campaigns as campaign_service
 from app.services.pledges import progress as pledge_progress
 from app.services.quizzes import quizzes as quiz_service

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.deps import Session
 from app.jobs.registry import JOBS
-from app.jobs.runner import LEASE_NAME
+from app.jobs.runner import LEASE_NAME, in_process_runner
 from app.models import JobOutcome, JobRun
 from app.models.types import label_of
 from app.services import audit, job_runs, leases
@@ -84,13 +84,12 @@ async def job_run(
     request: Request, job_id: str, session: Session, me: ConsoleWriter
 ) -> RedirectResponse:
     """Run one job now (trigger "console"), audit it, and say how it went."""
-    from app.main import job_runner  # app.main imports the console: import it late
 
     job = JOBS.get(job_id)
     if job is None:
         raise NotFound("没有这个定时任务。")
     # The runner opens its own units of work; this request's session only carries the audit.
-    run = await job_runner(request.app).run(job_id, trigger="console")
+    run = await in_process_runner(request.app.state).run(job_id, trigger="console")
     if run is None:
         summary = f"{job.title}：没有运行"
         flash(request, f"{job.title}：{NOT_RUN}", "warning")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import Session
-from app.services import message_log as message_log_service
+from app.services.messages import log as message_log_service
 from app.web.admin.deps import ConsoleUser
 from app.web.admin.forms import parse_int, parse_page
 from app.web.admin.pages import render
@@ -72,4 +72,4 @@ async def message_log(
         "statuses": STATUSES,
         "events": EVENTS,
     }
-    return render(request, "admin/messages.html", context)
+    return render(request, "admin/messages/list.html", context)

@@ -15,10 +15,10 @@ from starlette.datastructures import FormData
 
 from app.api.deps import Session
 from app.models import IntegrityTalk, Person, PersonStatus, TalkCategory
-from app.services import integrity_talks as talk_service
-from app.services import people as people_service
-from app.services.admins import Principal
-from app.services.integrity_talks import TalkDraft, TalkFilter, TalkInvalid
+from app.services.accounts.admins import Principal
+from app.services.people import roster as people_service
+from app.services.talks import records as talk_service
+from app.services.talks.records import TalkDraft, TalkFilter, TalkInvalid
 from app.web.admin.deps import ConsoleAdmin, actor, now
 from app.web.admin.forms import parse_int, text_fields
 from app.web.admin.pages import NotFound, flash, redirect, render, today
@@ -93,7 +93,7 @@ async def talk_list(
         "filtered": any(shown.values()),
         "categories": _categories(),
     }
-    return render(request, "admin/talks.html", context)
+    return render(request, "admin/talks/list.html", context)
 
 
 @router.post("/export")
@@ -167,7 +167,7 @@ async def _form_page(
         "summary_max": talk_service.SUMMARY_MAX,
         "today": today(request).isoformat(),
     }
-    return render(request, "admin/talk_form.html", context, status_code)
+    return render(request, "admin/talks/form.html", context, status_code)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -212,7 +212,7 @@ async def talk_page(
         "row": row,
         "log": await talk_service.access_log(session, talk_id=talk_id),
     }
-    return render(request, "admin/talk.html", context)
+    return render(request, "admin/talks/detail.html", context)
 
 
 @router.get("/{talk_id:int}/edit", response_class=HTMLResponse)

@@ -1,0 +1,270 @@
+"""Console users: passwords (argon2id), lock-out, roles and scope, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import AdminRole, AdminUser, ApiToken
+from app.services import audit
+from app.services.people import org_units as org_unit_service
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "st_"  # noqa: S105 - marks our tokens in logs and secret scanners
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "no such user" equal to "wrong password".
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Check a password against its hash, never raising."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in console user (or API token owner), with what they may touch."""
+
+    id: int
+    username: str
+    display_name: str
+    role: AdminRole
+    # None means every unit; a secretary sees their unit and the units below it.
+    unit_ids: frozenset[int] | None
+
+    @property
+    def can_write(self) -> bool:
+        """Admins and secretaries change things; viewers only look."""
+        return self.role in (AdminRole.ADMIN, AdminRole.SECRETARY)
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may do everything, including console users and sensitive records."""
+        return self.role is AdminRole.ADMIN
+
+    def sees_unit(self, unit_id: int | None) -> bool:
+        """Whether a row of this unit is within the user's scope."""
+        return self.unit_ids is None or (unit_id is not None and unit_id in self.unit_ids)
+
+    def actor(self, *, ip: str | None = None, request_id: str | None = None) -> audit.Actor:
+        """This user as the actor of an audit entry."""
+        return audit.Actor(id=self.id, name=self.username, ip=ip, request_id=request_id)
+
+
+async def principal_for(session: AsyncSession, user: AdminUser) -> Principal:
+    """Resolve a user's role and scope."""
+    role = AdminRole(user.role)
+    unit_ids: frozenset[int] | None = None
+    if role is AdminRole.SECRETARY:
+        unit_ids = (
+            frozenset(await org_unit_service.subtree_ids(session, root_id=user.org_unit_id))
+            if user.org_unit_id is not None
+            else frozenset()
+        )
+    assert user.id is not None
+    return Principal(user.id, user.username, user.display_name, role, unit_ids)
+
+
+class LoginOutcome(StrEnum):
+    """Why a sign-in did or did not work (the page shows one message for all failures)."""
+
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+async def get(session: AsyncSession, *, user_id: int) -> AdminUser | None:
+    """The console user with this id."""
+    return await session.get(AdminUser, user_id)
+
+
+async def get_by_username(session: AsyncSession, *, username: str) -> AdminUser | None:
+    """The console user with this username."""
+    return (await session.exec(select(AdminUser).where(AdminUser.username == username))).first()
+
+
+async def authenticate(
+    session: AsyncSession, *, username: str, password: str, now: datetime, actor: audit.Actor
+) -> tuple[LoginOutcome, AdminUser | None]:
+    """Check a sign-in, counting failures and locking the account after too many; audited."""
+    user = await get_by_username(session, username=username.strip())
+    if user is None:
+        password_matches(_DUMMY_HASH, password)
+        await audit.record(session, actor=actor, action="auth.login_failed", summary=username[:64])
+        return LoginOutcome.BAD_CREDENTIALS, None
+    if user.locked_until is not None and user.locked_until > now:
+        await audit.record(
+            session,
+            actor=actor,
+            action="auth.login_locked",
+            target_type="admin_user",
+            target_id=user.id,
+        )
+        return LoginOutcome.LOCKED, user
+    if not password_matches(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        session.add(user)
+        await audit.record(
+            session,
+            actor=actor,
+            action="auth.login_failed",
+            target_type="admin_user",
+            target_id=user.id,
+        )
+        return LoginOutcome.BAD_CREDENTIALS, user
+    if not user.is_active:
+        return LoginOutcome.INACTIVE, user
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(user)
+    await audit.record(
+        session, actor=actor, action="auth.login", target_type="admin_user", target_id=user.id
+    )
+    return LoginOutcome.OK, user
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: AdminRole,
+    org_unit_id: int | None,
+    actor: audit.Actor,
+) -> AdminUser:
+    """Create a console user (audited; the password is never stored or logged)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
+    if await get_by_username(session, username=username) is not None:
+        raise ValueError("用户名已存在")
+    user = AdminUser(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role.value,
+        org_unit_id=org_unit_id,
+    )
+    session.add(user)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="admin_user.create",
+        target_type="admin_user",
+        target_id=user.id,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+async def ensure_first_admin(
+    session: AsyncSession, *, username: str, password: str
+) -> AdminUser | None:
+    """Create the first admin from ADMIN_USERNAME / ADMIN_PASSWORD when there is no admin yet."""
+    existing = await session.exec(select(AdminUser).where(AdminUser.role == AdminRole.ADMIN.value))
+    if existing.first() is not None:
+        return None
+    user = AdminUser(
+        username=username,
+        display_name="管理员",
+        password_hash=hash_password(password),
+        role=AdminRole.ADMIN.value,
+    )
+    session.add(user)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=audit.SYSTEM,
+        action="admin_user.create_first",
+        target_type="admin_user",
+        target_id=user.id,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_api_token(
+    session: AsyncSession, *, user: AdminUser, name: str, actor: audit.Actor
+) -> tuple[str, ApiToken]:
+    """Issue a bearer token; the plaintext is returned once and only its hash is kept."""
+    assert user.id is not None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(
+        admin_user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10]
+    )
+    session.add(record)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="api_token.create",
+        target_type="api_token",
+        target_id=record.id,
+        summary=f"{name} ({record.prefix}…)",
+    )
+    return token, record
+
+
+async def user_for_token(session: AsyncSession, *, token: str, now: datetime) -> AdminUser | None:
+    """The active user a bearer token belongs to, or None (unknown, revoked, inactive)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = (
+        await session.exec(
+            select(ApiToken, AdminUser)
+            .join(AdminUser, col(AdminUser.id) == ApiToken.admin_user_id)
+            .where(ApiToken.token_hash == _token_hash(token))
+            .where(col(ApiToken.revoked_at).is_(None))
+        )
+    ).first()
+    if row is None or not row[1].is_active:
+        return None
+    api_token, user = row
+    api_token.last_used_at = now
+    session.add(api_token)
+    return user
+
+
+async def revoke_api_token(
+    session: AsyncSession, *, token_id: int, actor: audit.Actor, now: datetime
+) -> None:
+    """Revoke a token at once (audited)."""
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.revoked_at is not None:
+        return
+    token.revoked_at = now
+    session.add(token)
+    await audit.record(
+        session, actor=actor, action="api_token.revoke", target_type="api_token", target_id=token_id
+    )

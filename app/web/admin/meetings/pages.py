@@ -1,0 +1,201 @@
+"""会议与学习日: the year's meetings, cancelling one, and what the other meeting pages share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.background import BackgroundTask
+
+from app.api.deps import Session
+from app.models import (
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    PersonStatus,
+)
+from app.models.types import CHINA, label_of
+from app.services.accounts.admins import Principal
+from app.services.meetings import attendance, notices
+from app.services.meetings import meetings as meeting_service
+from app.services.meetings import sheet as sheet_service
+from app.services.meetings.sheet import Presence
+from app.services.people import org_units as org_unit_service
+from app.services.people import roster as people_service
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.forms import parse_int
+from app.web.admin.pages import NotFound, flash, redirect, render
+
+router = APIRouter(prefix="/meetings")
+
+STATUS_TONES = {
+    "已取消": "text-bg-secondary",
+    "未开始": "text-bg-info",
+    "进行中": "text-bg-primary",
+    "已结束": "text-bg-light border",
+}
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def kind_label(kind: str) -> str:
+    """A meeting kind in Chinese (an unknown value as it is stored)."""
+    return label_of(MeetingKind, kind)
+
+
+def status_of(meeting: Meeting, moment: datetime) -> str:
+    """已取消, 未开始, 进行中 or 已结束, by the clock."""
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        return "已取消"
+    if moment < meeting.starts_at:
+        return "未开始"
+    if moment < meeting.ends_at:
+        return "进行中"
+    return "已结束"
+
+
+async def meeting_in_scope(session: AsyncSession, me: Principal, meeting_id: int) -> Meeting:
+    """The meeting if the user may see its unit; the same 404 for missing and out of scope."""
+    meeting = await meeting_service.get(session, meeting_id=meeting_id)
+    if meeting is None or not me.sees_unit(meeting.org_unit_id):
+        raise NotFound("没有找到这次会议，或者它不在您负责的组织范围内。")
+    return meeting
+
+
+async def unit_options(session: AsyncSession, me: Principal) -> list[tuple[int, str]]:
+    """The units the user may hold meetings in (and invite), by their full path."""
+    names = await org_unit_service.path_names(session)
+    return [(unit_id, name) for unit_id, name in names.items() if me.sees_unit(unit_id)]
+
+
+async def people_options(
+    session: AsyncSession, me: Principal, keep: Sequence[int] = ()
+) -> list[tuple[int, str]]:
+    """Active people in the user's scope, plus those the meeting already names (kept on edit)."""
+    statement = people_service.in_scope(
+        select(Person).where(Person.status == PersonStatus.ACTIVE.value), me.unit_ids
+    )
+    people = list((await session.exec(statement.order_by(col(Person.employee_no)))).all())
+    seen = {p.id for p in people}
+    missing = [pid for pid in keep if pid not in seen]
+    if missing:
+        extra = await session.exec(select(Person).where(col(Person.id).in_(missing)))
+        people.extend(extra.all())
+    return [(p.id, f"{p.name}（{p.employee_no}）") for p in people if p.id is not None]
+
+
+async def branch_options(session: AsyncSession, allowed: set[int] | None) -> list[tuple[int, str]]:
+    """The branches among `allowed` (None: all), by their full path."""
+    names = await org_unit_service.path_names(session)
+    statement = (
+        select(OrgUnit)
+        .where(OrgUnit.kind == OrgUnitKind.BRANCH.value)
+        .order_by(col(OrgUnit.sort_order), col(OrgUnit.id))
+    )
+    return [
+        (unit.id, names.get(unit.id, unit.name))
+        for unit in (await session.exec(statement)).all()
+        if unit.id is not None and (allowed is None or unit.id in allowed)
+    ]
+
+
+async def kick_senders(request: Request) -> None:
+    """Start the in-process sender (run after the response, so the notice is committed)."""
+    request.app.state.broadcasts.kick()
+
+
+# --- the year's list ------------------------------------------------------------------------
+
+
+def _summary(found: sheet_service.Sheet) -> str:
+    return (
+        f"签到 {found.count(Presence.PRESENT)}/{found.invited} · "
+        f"请假 {found.count(Presence.ON_LEAVE)} · 补学 {found.made_up}"
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def meeting_list(
+    request: Request, session: Session, me: ConsoleUser, year: str = "", kind: str = ""
+) -> HTMLResponse:
+    """This China year's meetings by month, with their status and (once ended) attendance."""
+    moment = now(request)
+    this_year = moment.astimezone(CHINA).year
+    chosen_year = parse_int(year)
+    if chosen_year is None or not 2000 <= chosen_year <= 2100:
+        chosen_year = this_year
+    chosen_kind = kind if kind in {k.value for k in MeetingKind} else ""
+    start, end = meeting_service.year_bounds(chosen_year)
+    found = await meeting_service.between(
+        session,
+        start=start,
+        end=end,
+        unit_ids=me.unit_ids,
+        kinds=[MeetingKind(chosen_kind)] if chosen_kind else None,
+    )
+    names = await org_unit_service.path_names(session)
+    months: dict[int, list[dict[str, Any]]] = {}
+    for meeting in found:
+        status = status_of(meeting, moment)
+        summary = None
+        if status == "已结束":
+            summary = _summary(await sheet_service.sheet(session, meeting=meeting, now=moment))
+        months.setdefault(meeting.starts_at.astimezone(CHINA).month, []).append(
+            {
+                "meeting": meeting,
+                "time": meeting_service.local_time(meeting),
+                "kind": kind_label(meeting.kind),
+                "unit": names.get(meeting.org_unit_id, ""),
+                "status": status,
+                "summary": summary,
+            }
+        )
+    pending = await attendance.pending_leaves(session, unit_ids=me.unit_ids)
+    context = {
+        "nav": "meetings",
+        "year": chosen_year,
+        "kind": chosen_kind,
+        "kinds": [(k.value, k.label) for k in MeetingKind],
+        "months": sorted(months.items()),
+        "total": len(found),
+        "pending": len(pending),
+        "tones": STATUS_TONES,
+    }
+    return render(request, "admin/meetings/list.html", context)
+
+
+@router.post("/{meeting_id:int}/cancel", response_class=HTMLResponse)
+async def cancel_meeting(
+    request: Request, meeting_id: int, session: Session, me: ConsoleWriter
+) -> Response:
+    """取消会议: no reminders, check-in or follow-up from now on (the records stay)."""
+    meeting = await meeting_in_scope(session, me, meeting_id)
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        flash(request, "这次会议已经取消过了。", "info")
+    else:
+        await meeting_service.cancel(
+            session, meeting=meeting, actor=actor(request, me), now=now(request)
+        )
+        notice = await notices.notify_cancelled(
+            session,
+            meeting=meeting,
+            settings=request.app.state.settings,
+            now=now(request),
+            by=me.username,
+        )
+        told = f"已通知收到过提醒的 {notice.total} 人。" if notice is not None else ""
+        flash(request, f"已取消会议：{meeting_service.name_of(meeting)}。{told}")
+        if notice is not None:
+            response = redirect(f"/admin/meetings/{meeting.id}")
+            response.background = BackgroundTask(kick_senders, request)
+            return response
+    return redirect(f"/admin/meetings/{meeting.id}")

@@ -1,0 +1,194 @@
+"""题库: import questions from .xlsx, browse, retire."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from app.api.deps import Session
+from app.models import Question, QuestionKind
+from app.services.quizzes import bank as bank_service
+from app.services.quizzes.bank_file import MAX_BYTES, MAX_ROWS, BankFileError
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.forms import parse_page, text_fields
+from app.web.admin.pages import NotFound, flash, redirect, render, safe_next
+
+router = APIRouter(prefix="/questions")
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUSES = {"active": "可用", "retired": "已停用"}
+
+
+def list_url(bank: str = "", kind: str = "", status: str = "") -> str:
+    """The bank page with these filters."""
+    params = {k: v for k, v in {"bank": bank, "kind": kind, "status": status}.items() if v}
+    return "/admin/questions" + (f"?{urlencode(params)}" if params else "")
+
+
+@router.get("", response_class=HTMLResponse)
+async def question_list(
+    request: Request,
+    session: Session,
+    me: ConsoleUser,
+    bank: str = "",
+    kind: str = "",
+    status: str = "",
+    page: str = "",
+) -> HTMLResponse:
+    """The banks by name with their counts, and the chosen bank's questions."""
+    banks = await bank_service.banks(session)
+    names = [b.name for b in banks]
+    chosen = bank if bank in names else (names[0] if names else "")
+    chosen_kind = kind if kind in {k.value for k in QuestionKind} else ""
+    chosen_status = status if status in STATUSES else ""
+    questions: list[Question] = []
+    if chosen:
+        questions = await bank_service.list_questions(
+            session,
+            bank=chosen,
+            kind=QuestionKind(chosen_kind) if chosen_kind else None,
+            active=None if not chosen_status else chosen_status == "active",
+        )
+    pages = max(1, -(-len(questions) // PAGE_SIZE))
+    number = min(parse_page(page), pages)
+    context = {
+        "nav": "quizzes",
+        "banks": banks,
+        "bank": chosen,
+        "kind": chosen_kind,
+        "status": chosen_status,
+        "kinds": [(k.value, k.label) for k in QuestionKind],
+        "statuses": STATUSES,
+        "questions": questions[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        "count": len(questions),
+        "page": number,
+        "pages": pages,
+        "letters": "ABCDEF",
+        "kind_label": lambda value: QuestionKind(value).label,
+        "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    return render(request, "admin/quizzes/questions.html", context)
+
+
+def _import_page(
+    request: Request,
+    *,
+    bank: str = "",
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    report: bank_service.ImportReport | None = None,
+    filename: str | None = None,
+    known: list[str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "nav": "quizzes",
+        "form": {"bank": bank},
+        "file_error": error,
+        "errors": errors or {},
+        "report": report,
+        "filename": filename,
+        "known": known or [],
+        "max_rows": MAX_ROWS,
+        "max_mb": MAX_BYTES // 1024 // 1024,
+    }
+    return render(request, "admin/quizzes/question_import.html", context, status_code)
+
+
+@router.get("/import", response_class=HTMLResponse)
+async def import_form(
+    request: Request, session: Session, me: ConsoleWriter, bank: str = ""
+) -> HTMLResponse:
+    """The upload form (the bank's name and the file), with the template to start from."""
+    known = [b.name for b in await bank_service.banks(session)]
+    return _import_page(request, bank=bank, known=known)
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_upload(request: Request, session: Session, me: ConsoleWriter) -> HTMLResponse:
+    """Import a bank file: new, updated, unchanged; or every bad row, and nothing stored."""
+    form = await request.form()
+    known = [b.name for b in await bank_service.banks(session)]
+    bank, bank_error = bank_service.check_bank_name(text_fields(form, "bank")["bank"])
+    upload = form.get("file")
+    has_file = isinstance(upload, UploadFile) and bool(upload.filename)
+    errors: dict[str, str] = {}
+    if bank_error:
+        errors["bank"] = bank_error
+    if not has_file:
+        errors["file"] = "请选择要导入的题库文件（.xlsx）。"
+    if errors or not isinstance(upload, UploadFile):
+        return _import_page(request, bank=bank, errors=errors, known=known, status_code=400)
+    filename = upload.filename or ""
+    data = await upload.read(MAX_BYTES + 1)  # the service refuses anything longer
+    try:
+        report = await bank_service.import_questions(
+            session,
+            bank=bank,
+            data=data,
+            filename=filename,
+            actor=actor(request, me),
+            now=now(request),
+        )
+    except BankFileError as exc:
+        return _import_page(
+            request, bank=bank, error=str(exc), filename=filename, known=known, status_code=400
+        )
+    return _import_page(
+        request,
+        bank=bank,
+        report=report,
+        filename=filename,
+        known=known,
+        status_code=400 if report.problems else 200,
+    )
+
+
+@router.get("/template.xlsx")
+async def template(me: ConsoleUser) -> Response:
+    """The blank bank file: the header row and one example of each kind."""
+    disposition = (
+        f"attachment; filename=\"questions.xlsx\"; filename*=UTF-8''{quote('题库模板.xlsx')}"
+    )
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return Response(bank_service.template(), media_type=XLSX, headers=headers)
+
+
+async def _toggle(
+    request: Request, question_id: int, session: Session, me: ConsoleWriter, active: bool
+) -> Response:
+    question = await bank_service.get(session, question_id=question_id)
+    if question is None:
+        raise NotFound("没有找到这道题。")
+    back = safe_next(str((await request.form()).get("next") or ""), list_url(question.bank))
+    if question.active == active:
+        flash(request, "这道题已经是可用的。" if active else "这道题已经停用了。", "info")
+        return redirect(back)
+    change = bank_service.restore if active else bank_service.retire
+    await change(session, question=question, actor=actor(request, me), now=now(request))
+    stem = bank_service.short_stem(question, 24)
+    if active:
+        flash(request, f"已启用：{stem}")
+    else:
+        flash(request, f"已停用：{stem}（已用到它的测试不受影响，新测试不能再选它）")
+    return redirect(back)
+
+
+@router.post("/{question_id:int}/retire")
+async def retire_question(
+    request: Request, question_id: int, session: Session, me: ConsoleWriter
+) -> Response:
+    """停用 a question: new tests can no longer pick it (tests using it keep it)."""
+    return await _toggle(request, question_id, session, me, active=False)
+
+
+@router.post("/{question_id:int}/restore")
+async def restore_question(
+    request: Request, question_id: int, session: Session, me: ConsoleWriter
+) -> Response:
+    """启用 a retired question again."""
+    return await _toggle(request, question_id, session, me, active=True)
