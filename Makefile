@@ -2,23 +2,40 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+LOCK   := requirements-dev.lock
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: run test install lint format check-python migrate demo serve scheduler bench clean \
-	browser-deps screenshot
+	browser-deps screenshot lock
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found %s)" % sys.version.split()[0])'
 
-$(STAMP): pyproject.toml | check-python
+# Every package at the version (and hash) the lock file names, then the project itself.
+$(STAMP): pyproject.toml $(LOCK) | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
+
+## lock: rewrite requirements-dev.lock (make run, make test, CI) and requirements.lock (Dockerfile)
+# Run it after changing the dependencies in pyproject.toml, and commit the two files with it.
+# Versions already locked are kept while they still fit; to move on, say so:
+# `make lock LOCK_ARGS=--upgrade` (everything) or `LOCK_ARGS='--upgrade-package fastapi'`.
+# The runtime lock is solved within the dev lock, so the image runs the versions tested.
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' --quiet $(LOCK_ARGS)
+lock: | check-python
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet 'uv>=0.13.9,<1'
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+	$(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
 
 ## run: virtualenv, install, migrate, demo data, serve on http://$(HOST):$(PORT) (dev defaults)
 # Links in replies and menus point at this server unless PUBLIC_BASE_URL says otherwise.

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -63,16 +63,16 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _as_text(row: tuple[Cell, ...]) -> None:
+def _as_text(row: tuple[Cell | MergedCell, ...]) -> None:
     # Names, reasons and make-up texts come from members: "=…" must stay text, never a formula.
     for cell in row:
         if isinstance(cell.value, str):
             cell.data_type = "s"
 
 
-def _append(sheet: Worksheet, values: list[object]) -> tuple[Cell, ...]:
+def _append(sheet: Worksheet, values: list[object]) -> tuple[Cell | MergedCell, ...]:
     sheet.append(values)
-    row: tuple[Cell, ...] = sheet[sheet.max_row]
+    row = sheet[sheet.max_row]
     _as_text(row)
     return row
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models.types import CHINA
@@ -47,7 +48,7 @@ def _sheet(book: Workbook, title: str, headers: Sequence[str], first: bool = Fal
         cell.font = Font(bold=True)
     for index, name in enumerate(headers, start=1):
         width = 40 if name in ("备注", "签署通知", "作废原因", "所在单位") else 20
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     return sheet
 

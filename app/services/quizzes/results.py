@@ -269,7 +269,7 @@ def _cell(value: Any) -> Any:
 
 
 def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    sheet.append(headers)
+    sheet.append(list(headers))
     for index, _ in enumerate(headers, start=1):
         sheet.cell(row=1, column=index).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(index)].width = 14
