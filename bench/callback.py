@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.wechat_peer import WeChatPeer, random_openid  # noqa: E402
+from tests.support.wechat_peer import WeChatPeer, random_openid  # noqa: E402
 
 CONNECTIONS = 16
 THREADS = 2

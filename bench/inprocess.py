@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.callback import pg  # noqa: E402
-from tests.wechat_peer import WeChatPeer, random_openid  # noqa: E402
+from tests.support.wechat_peer import WeChatPeer, random_openid  # noqa: E402
 
 
 async def drive(app, requests: list[tuple[str, bytes]], concurrency: int = 8) -> float:

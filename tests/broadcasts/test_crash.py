@@ -6,8 +6,6 @@ receipts (TEMPLATESENDJOBFINISH) come back to the app under test, as in producti
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import signal
 from collections import Counter
@@ -15,15 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
 from app.dev.sandbox.server import serve_in_background
 from app.models import Broadcast, BroadcastRecipient
-from tests.broadcasts.conftest import add_members, deliveries_by_openid, make_broadcast, sandbox_of
-from tests.shente_support import GRACE_SECONDS, SHENTE, run_shente, shente_env
+from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast, sandbox_of
+from tests.support.commands import GRACE_SECONDS, SHENTE, run_shente, shente_env
 
-# A killed sender's rows are recovered by locks that differ: SKIP LOCKED and advisory locks on PostgreSQL.
+# A killed sender's rows are recovered by locks: SKIP LOCKED and advisory locks on PostgreSQL.
 pytestmark = pytest.mark.both_databases
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.db import is_database_unavailable
-from tests.broadcasts.conftest import (
+from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
@@ -18,7 +18,7 @@ from tests.broadcasts.conftest import (
     sandbox_of,
     sender_for,
 )
-from tests.conftest import Clock
+from tests.support.plugin import Clock
 
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 
 from app.models import Broadcast
-from tests.broadcasts.conftest import (
+from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
@@ -16,7 +16,7 @@ from tests.broadcasts.conftest import (
     sandbox_of,
     sender_for,
 )
-from tests.conftest import Clock
+from tests.support.plugin import Clock
 
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 

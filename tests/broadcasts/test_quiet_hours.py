@@ -15,7 +15,7 @@ from app.config import Settings
 from app.models import Broadcast
 from app.models.types import CHINA
 from app.timing import QuietHours
-from tests.broadcasts.conftest import (
+from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
@@ -23,7 +23,7 @@ from tests.broadcasts.conftest import (
     sandbox_of,
     sender_for,
 )
-from tests.conftest import Clock
+from tests.support.plugin import Clock
 
 NIGHT = QuietHours.parse("22:00-07:30")
 

@@ -12,7 +12,7 @@ from app.broadcasting.messages import template_value
 from app.db import execute
 from app.models import BroadcastRecipient, Channel, InboundMessage
 from app.services.broadcasts import reach as reach_service
-from tests.broadcasts.conftest import add_members, make_broadcast
+from tests.support.broadcasts import add_members, make_broadcast
 
 ALL = [Channel.MASS, Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM]
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.models import BroadcastRecipient
 from app.services.broadcasts import receipts
-from tests.broadcasts.conftest import add_members, make_broadcast
+from tests.support.broadcasts import add_members, make_broadcast
 
 
 async def test_a_receipt_without_a_known_msgid_settles_the_latest_send(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 from collections import Counter
 
 import httpx
+import pytest
 
-from tests.broadcasts.conftest import (
+from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
@@ -17,7 +16,6 @@ from tests.broadcasts.conftest import (
     sandbox_of,
     sender_for,
 )
-
 
 # Two senders claim rows with FOR UPDATE SKIP LOCKED on PostgreSQL, a write lock on SQLite.
 pytestmark = pytest.mark.both_databases

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app.models import MeetingAttendance, MeetingKind, MeetingStatus
 from app.services.meetings import meetings as meeting_service
-from tests.meeting_support import add_party_members, branch_id, china, make_meeting
+from tests.support.chat import add_party_members, branch_id, china, make_meeting
 
 
 async def _attendance(client, meeting_id):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from sqlmodel import select
 
 from app.models import LeaveRequest, LeaveStatus, MakeupSubmission
 from app.services import audit
 from app.services.meetings import attendance
 from app.services.meetings import meetings as meeting_service
-from tests.meeting_support import add_party_members, china, make_meeting
+from tests.support.chat import add_party_members, china, make_meeting
 
 
 async def _leaves(client):

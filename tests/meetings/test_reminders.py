@@ -10,13 +10,7 @@ from app.jobs.broadcasts import send_due
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, LeaveRequest
 from app.services import audit
 from app.services.meetings import attendance
-from tests.meeting_support import (
-    add_party_members,
-    china,
-    make_meeting,
-    run_job,
-    runner_for,
-)
+from tests.support.chat import add_party_members, china, make_meeting, run_job, runner_for
 
 
 async def _broadcasts(client):
@@ -222,7 +216,7 @@ async def test_a_meeting_without_reminders_or_follow_up_gets_none(client, clock)
 
 
 async def test_cancelling_a_meeting_tells_those_already_reminded(client, clock):
-    from tests.web.conftest import admin_console, post_form
+    from tests.support.console import admin_console, post_form
 
     members = await add_party_members(client, 3)
     clock.set(china(2026, 12, 1, 9, 0))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from app.dev.sandbox.server import serve_in_background
@@ -15,9 +14,8 @@ from app.jobs.context import JobContext
 from app.jobs.runner import JobRunner, build_scheduler
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, JobRun, RecipientStatus
 from app.models.types import utcnow
-from tests.meeting_support import add_party_members, china, make_meeting, runner_for
-from tests.shente_support import run_shente, shente_env
-
+from tests.support.chat import add_party_members, china, make_meeting, runner_for
+from tests.support.commands import run_shente, shente_env
 
 # Two schedulers contend for a lease row and a unique (job, due time): locking differs.
 pytestmark = pytest.mark.both_databases

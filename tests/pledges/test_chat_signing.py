@@ -8,15 +8,9 @@ import httpx
 from sqlmodel import select
 
 from app.models import Follower, Person, PoliticalStage
-from tests.conftest import Clock
-from tests.meeting_support import Chat, add_party_members, app_of, china
-from tests.pledge_support import (
-    PLEDGE_TEXT,
-    edit_text,
-    make_campaign,
-    send,
-    signatures,
-)
+from tests.support.chat import Chat, add_party_members, app_of, china
+from tests.support.pledges import PLEDGE_TEXT, edit_text, make_campaign, send, signatures
+from tests.support.plugin import Clock
 
 DEADLINE = china(2026, 12, 31, 18)
 

@@ -7,8 +7,8 @@ from sqlmodel import func, select
 
 from app.dev.demo.loader import DEMO_OPENIDS, seed
 from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature, Question, Quiz
-from tests.conftest import Clock
-from tests.meeting_support import Chat, app_of
+from tests.support.chat import Chat, app_of
+from tests.support.plugin import Clock
 
 
 async def _count(client: httpx.AsyncClient, model: object) -> int:

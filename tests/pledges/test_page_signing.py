@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import Clock
-from tests.meeting_support import Chat, add_party_members, app_of, china, oauth_open
-from tests.pledge_support import (
+from tests.support.chat import Chat, add_party_members, app_of, china, oauth_open
+from tests.support.console import csrf_of
+from tests.support.pledges import (
     PLEDGE_TEXT,
     edit_text,
     link_sent_to,
@@ -20,7 +20,7 @@ from tests.pledge_support import (
     send,
     signatures,
 )
-from tests.web.conftest import csrf_of
+from tests.support.plugin import Clock
 
 DEADLINE = china(2026, 12, 31, 18)
 

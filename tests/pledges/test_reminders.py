@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from app.models import (
@@ -22,10 +21,10 @@ from app.models import (
 )
 from app.services import audit
 from app.services.pledges import signing
-from tests.conftest import Clock
-from tests.meeting_support import Chat, add_party_members, app_of, branch_id, china, run_job
-from tests.pledge_support import make_campaign, pledge_broadcasts, send, signatures
-from tests.web.conftest import default_units
+from tests.support.chat import Chat, add_party_members, app_of, branch_id, china, run_job
+from tests.support.console import default_units
+from tests.support.pledges import make_campaign, pledge_broadcasts, send, signatures
+from tests.support.plugin import Clock
 
 DEADLINE = china(2026, 12, 20, 18)
 

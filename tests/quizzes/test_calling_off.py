@@ -9,9 +9,9 @@ from sqlmodel import select
 from app.models import Broadcast, BroadcastRecipient, Quiz
 from app.services import audit
 from app.services.quizzes import publishing
-from tests.conftest import Clock
-from tests.meeting_support import add_party_members, app_of, china
-from tests.quiz_support import SUPERVISION, add_questions, add_quiz
+from tests.support.chat import add_party_members, app_of, china
+from tests.support.plugin import Clock
+from tests.support.quizzes import SUPERVISION, add_questions, add_quiz
 
 
 @pytest.mark.parametrize("call_off", [publishing.close, publishing.cancel])

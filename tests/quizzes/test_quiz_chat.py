@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 
 from app.models import AudienceKind, QuizAttempt
-from tests.conftest import Clock
-from tests.meeting_support import Chat, add_party_members, app_of, china
-from tests.quiz_support import SUPERVISION, add_questions, add_quiz, attempts, judge, single
+from tests.support.chat import Chat, add_party_members, app_of, china
+from tests.support.plugin import Clock
+from tests.support.quizzes import SUPERVISION, add_questions, add_quiz, attempts, judge, single
 
 DEADLINE = china(2026, 3, 10, 18, 0)
 BASE = "http://127.0.0.1:8000"  # the default public_base_url

@@ -9,18 +9,11 @@ import httpx
 import pytest
 
 from app.models import QuizAttempt
-from tests.conftest import Clock, count_rows
-from tests.meeting_support import Chat, add_party_members, china, oauth_open
-from tests.quiz_support import (
-    SUPERVISION,
-    add_questions,
-    add_quiz,
-    attempts,
-    link_token,
-    phone,
-)
-from tests.quiz_support import single as single_choice
-from tests.web.conftest import csrf_of, default_units
+from tests.support.chat import Chat, add_party_members, china, oauth_open
+from tests.support.console import csrf_of, default_units
+from tests.support.plugin import Clock, count_rows
+from tests.support.quizzes import SUPERVISION, add_questions, add_quiz, attempts, link_token, phone
+from tests.support.quizzes import single as single_choice
 
 DEADLINE = china(2026, 3, 10, 18, 0)
 

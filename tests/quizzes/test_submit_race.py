@@ -11,9 +11,9 @@ import pytest
 from app.models import Person
 from app.services.quizzes import answering, catalog
 from app.services.quizzes.answering import Outcome
-from tests.conftest import Backend, Clock
-from tests.meeting_support import add_party_members, app_of, china
-from tests.quiz_support import SUPERVISION, add_questions, add_quiz, attempts
+from tests.support.chat import add_party_members, app_of, china
+from tests.support.plugin import Backend, Clock
+from tests.support.quizzes import SUPERVISION, add_questions, add_quiz, attempts
 
 
 async def test_a_submission_racing_another_one_is_already(

@@ -21,7 +21,7 @@ from app.models import WeChatCredential, WeChatLease
 from app.wechat.client import WeChatClient
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import StoredToken, TokenStore
-from tests.conftest import Backend, Clock
+from tests.support.plugin import Backend, Clock
 
 APP_ID = "wx5e1f7c0ffee0d00d"
 APP_SECRET = "sandbox-app-secret"

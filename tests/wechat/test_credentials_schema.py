@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from app.db import create_engine
 from app.models import metadata
-from tests.conftest import Backend
+from tests.support.plugin import Backend
 
 TABLES = {"wechat_credential", "wechat_lease"}
 

@@ -12,7 +12,7 @@ import pytest
 from app.dev.sandbox import SandboxConfig, create_sandbox_app
 from app.dev.sandbox.server import serve_in_background
 from app.wechat.menu import MENU_FILE, MenuError, button_names, load_menu, validate_menu
-from tests.conftest import migrate
+from tests.support.plugin import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import contextlib
 import json
@@ -12,13 +10,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from app.dev.sandbox import SandboxConfig, create_sandbox_app
 from app.dev.sandbox.server import serve_in_background
 from app.models.types import utcnow
 from app.wechat.client import WeChatClient
 from app.wechat.token_stores import RedisTokenStore
 from app.wechat.tokens import StoredToken, TokenStore
-from tests.conftest import Backend
+from tests.support.plugin import Backend
 from tests.wechat.conftest import APP_ID, APP_SECRET
 
 # Processes share the token through the database's locks (or Redis).

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from app.wechat.tokens import LockTimeoutError, StoredToken, TokenManager, TokenStore
-from tests.conftest import Clock
+from tests.support.plugin import Clock
 from tests.wechat.conftest import MemoryTokenStore
 
 NAME = "access_token:wxtest"

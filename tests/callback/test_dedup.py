@@ -1,0 +1,96 @@
+"""WeChat's retries: the same delivery gets the same bytes and repeats no side effect."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import select
+
+from app.models import Follower, InboundMessage
+from app.wechat.dedup import dedup_key
+from tests.support.plugin import count_rows
+from tests.support.wechat_peer import random_openid
+
+# Concurrent duplicates are settled by a unique key: each database's locking differs.
+pytestmark = pytest.mark.both_databases
+
+
+async def _deliver(client, params, body):
+    return await client.post("/wechat", params=params, content=body)
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+async def test_retry_gets_identical_bytes_and_no_second_side_effect(client, peer, mode):
+    openid = random_openid()
+    params, body = peer.request(peer.event(openid, "subscribe"), mode)
+    first = await _deliver(client, params, body)
+    # WeChat's retries carry a new nonce and timestamp but the same message.
+    retries = [
+        await _deliver(
+            client,
+            *peer.request(peer.event(openid, "subscribe", create_time=int(peer.timestamp())), mode),
+        )
+        for _ in range(2)
+    ]
+    assert first.status_code == 200
+    assert all(r.content == first.content for r in retries)
+    assert "欢迎关注" in peer.open_reply(first.text)["Content"]
+    assert await count_rows(client, InboundMessage) == 1
+    async with client.app.state.sessions() as session:
+        follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
+    assert follower.subscribe_count == 1
+
+
+async def test_concurrent_deliveries_are_claimed_once(client, peer):
+    openid = random_openid()
+    xml = peer.text(openid, "帮助", msg_id=987654321)
+    deliveries = [peer.request(xml, "safe") for _ in range(4)]
+    responses = await asyncio.gather(*(_deliver(client, p, b) for p, b in deliveries))
+    bodies = {r.content for r in responses if r.text != "success"}
+    assert all(r.status_code == 200 for r in responses)
+    assert len(bodies) == 1
+    assert await count_rows(client, InboundMessage) == 1
+
+
+async def test_distinct_messages_are_not_confused(client, peer):
+    openid = random_openid()
+    await _deliver(client, *peer.request(peer.text(openid, "帮助"), "plain"))
+    await _deliver(client, *peer.request(peer.text(openid, "帮助"), "plain"))
+    await _deliver(client, *peer.request(peer.event(openid, "CLICK", "A"), "plain"))
+    await _deliver(client, *peer.request(peer.event(openid, "CLICK", "B"), "plain"))
+    assert await count_rows(client, InboundMessage) == 4
+
+
+async def test_duplicates_are_counted(client, peer):
+    xml = peer.text(random_openid(), "帮助")
+    for _ in range(3):
+        await _deliver(client, *peer.request(xml, "plain"))
+    metrics = (await client.get("/metrics")).text
+    assert "shente_wechat_duplicates_total 2.0" in metrics
+
+
+def test_keys_follow_wxjava():
+    base = {"FromUserName": "o1", "CreateTime": "100"}
+    assert dedup_key(base | {"MsgId": "42"}) == "msg:42:o1:100"
+    assert dedup_key(base | {"Event": "LOCATION"}) == "evt:o1:100:LOCATION:"
+    assert dedup_key(base | {"Event": "CLICK", "EventKey": "K"}) == "evt:o1:100:CLICK:K"
+    # Two receipts in one second for one member are two receipts (they carry MsgID).
+    receipt = base | {"Event": "TEMPLATESENDJOBFINISH"}
+    assert dedup_key(receipt | {"MsgID": "7"}) != dedup_key(receipt | {"MsgID": "8"})
+    long_key = dedup_key(base | {"Event": "CLICK", "EventKey": "k" * 300})
+    assert long_key.startswith("sha256:") and len(long_key) < 255
+
+
+async def test_redis_answers_retries_when_configured(client, peer, backend):
+    if backend.redis_url is None:
+        pytest.skip("Redis fast path runs with the PostgreSQL backend")
+    xml = peer.text(random_openid(), "帮助")
+    first = await _deliver(client, *peer.request(xml, "plain"))
+    keys = await client.app.state.redis.keys(f"{backend.redis_prefix}reply:*")
+    assert len(keys) == 1
+    # Even with the database row gone, the retry is answered from Redis, byte for byte.
+    async with client.app.state.engine.begin() as conn:
+        await conn.execute(InboundMessage.__table__.delete())
+    retry = await _deliver(client, *peer.request(xml, "plain"))
+    assert retry.content == first.content

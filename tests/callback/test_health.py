@@ -1,0 +1,50 @@
+"""Health, readiness and metrics."""
+
+from __future__ import annotations
+
+from tests.support.plugin import post
+from tests.support.wechat_peer import random_openid
+
+
+async def test_healthz(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_database_and_redis(client, backend):
+    body = (await client.get("/readyz")).json()
+    assert body["status"] == "ready" and body["database"] == "ok"
+    assert body["redis"] == ("ok" if backend.redis_url else "not configured")
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(make_client, backend):
+    url = (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if backend.name == "postgresql"
+        else "sqlite:////proc/no-such-dir/shente.db"
+    )
+    client = await make_client(database_url=url)
+    response = await client.get("/readyz")
+    assert response.status_code == 503 and response.json()["database"] == "unavailable"
+
+
+async def test_metrics_count_requests_callbacks_duplicates_and_rejections(client, peer):
+    openid = random_openid()
+    xml = peer.text(openid, "帮助")
+    await post(client, peer, xml)
+    await post(client, peer, xml)
+    await post(client, peer, peer.event(openid, "subscribe"))
+    await client.post("/wechat", params={"signature": "x"}, content=b"<xml/>")
+    text = (await client.get("/metrics")).text
+    assert 'shente_wechat_callbacks_total{event="",msg_type="text"} 2.0' in text
+    assert 'shente_wechat_callbacks_total{event="subscribe",msg_type="event"} 1.0' in text
+    assert "shente_wechat_duplicates_total 1.0" in text
+    assert 'shente_wechat_rejections_total{reason="bad_signature"} 1.0' in text
+    assert 'http_requests_total{handler="/wechat",method="POST",status="2xx"} 3.0' in text
+    assert "http_request_duration_seconds_bucket" in text
+
+
+async def test_responses_carry_a_request_id(client):
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc123"})
+    assert response.headers["x-request-id"] == "abc123"
+    assert len((await client.get("/healthz")).headers["x-request-id"]) == 16

@@ -1,0 +1,91 @@
+"""Materials, drafts and free publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.dev.sandbox import SandboxState
+from app.dev.sandbox.multipart import parse_form
+from tests.dev.sandbox.conftest import PNG, Wx
+
+
+def article(**change: Any) -> dict[str, Any]:
+    base = {"title": "标题", "content": "<p>正文</p>", "thumb_media_id": "set-me"}
+    return {**base, **change}
+
+
+async def test_add_material_keeps_the_upload(wx: Wx, state: SandboxState) -> None:
+    body = await wx.upload()
+    assert body["url"].startswith("https://mmbiz.qpic.cn/")
+    material = state.materials[body["media_id"]]
+    assert (material.type, material.filename, material.size) == ("image", "thumb.png", len(PNG))
+
+
+async def test_add_material_errors(wx: Wx) -> None:
+    assert (await wx.upload(kind="news"))["errcode"] == 40004
+    assert (await wx.upload(filename="doc.pdf"))["errcode"] == 40113
+    assert (await wx.upload(content=b""))["errcode"] == 41005
+    assert (await wx.upload(content=b"x" * (10 * 1024 * 1024 + 1)))["errcode"] == 40009
+
+
+def test_multipart_reader_keeps_binary_content() -> None:
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="media"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + PNG + b"\r\n--XyZ--\r\n"
+    )
+    parts = parse_form("multipart/form-data; boundary=XyZ", body)
+    assert parts["media"].content == PNG
+    assert parts["media"].filename == "a.png"
+    assert parse_form("application/json", body) == {}
+
+
+async def test_draft_needs_a_permanent_image_thumbnail(wx: Wx, state: SandboxState) -> None:
+    assert (await wx.post("/cgi-bin/draft/add", {"articles": [article()]}))["errcode"] == 40007
+    thumb = (await wx.upload())["media_id"]
+    body = await wx.post("/cgi-bin/draft/add", {"articles": [article(thumb_media_id=thumb)]})
+    assert set(body) == {"media_id"}
+    got = await wx.post("/cgi-bin/draft/get", {"media_id": body["media_id"]})
+    assert got["news_item"][0]["title"] == "标题"
+
+
+@pytest.mark.parametrize(
+    ("change", "errcode"),
+    [
+        ({"title": ""}, 44003),
+        ({"title": "长" * 65}, 45003),
+        ({"author": "作" * 17}, 45110),
+        ({"digest": "摘" * 121}, 45004),
+        ({"content": ""}, 44004),
+    ],
+)
+async def test_draft_article_rules(wx: Wx, change: dict[str, Any], errcode: int) -> None:
+    thumb = (await wx.upload())["media_id"]
+    body = {"articles": [article(thumb_media_id=thumb, **change)]}
+    assert (await wx.post("/cgi-bin/draft/add", body))["errcode"] == errcode
+
+
+async def test_draft_article_count(wx: Wx) -> None:
+    thumb = (await wx.upload())["media_id"]
+    assert (await wx.post("/cgi-bin/draft/add", {"articles": []}))["errcode"] == 44003
+    nine = {"articles": [article(thumb_media_id=thumb)] * 9}
+    assert (await wx.post("/cgi-bin/draft/add", nine))["errcode"] == 45008
+
+
+async def test_freepublish_submit_and_get(wx: Wx, state: SandboxState) -> None:
+    media_id = await wx.draft()
+    body = await wx.post("/cgi-bin/freepublish/submit", {"media_id": media_id})
+    assert body["errcode"] == 0 and isinstance(body["msg_data_id"], int)
+    assert state.deliveries == []  # publishing notifies nobody
+    got = await wx.post("/cgi-bin/freepublish/get", {"publish_id": body["publish_id"]})
+    assert got["publish_status"] == 0
+    assert got["article_detail"]["item"][0]["article_url"].startswith("https://mp.weixin.qq.com/s/")
+    missing = await wx.post("/cgi-bin/freepublish/submit", {"media_id": "nope"})
+    assert missing["errcode"] == 40007
+
+
+async def test_draft_delete(wx: Wx) -> None:
+    media_id = await wx.draft()
+    assert (await wx.post("/cgi-bin/draft/delete", {"media_id": media_id}))["errcode"] == 0
+    assert (await wx.post("/cgi-bin/draft/get", {"media_id": media_id}))["errcode"] == 40007

@@ -1,0 +1,74 @@
+"""The shipped handlers, through the callback: welcome, farewell, help, and the unknown."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.handlers.common import UNKNOWN_TEXT, WELCOME
+from app.models import Follower, InboundMessage
+from tests.support.plugin import post
+from tests.support.wechat_peer import random_openid
+
+
+async def _follower(client, openid):
+    async with client.app.state.sessions() as session:
+        return (await session.exec(select(Follower).where(Follower.openid == openid))).one()
+
+
+async def test_subscribe_welcomes_and_explains_binding(client, peer):
+    openid = random_openid()
+    reply = peer.open_reply((await post(client, peer, peer.event(openid, "subscribe"))).text)
+    assert reply["Content"] == WELCOME and "绑定" in reply["Content"]
+    assert (await _follower(client, openid)).subscribed is True
+
+
+async def test_subscribe_through_a_qr_code_keeps_the_scene(client, peer):
+    openid = random_openid()
+    await post(
+        client,
+        peer,
+        peer.event(openid, "subscribe", "qrscene_meeting-42", extra="<Ticket>TICKET</Ticket>"),
+    )
+    assert (await _follower(client, openid)).subscribe_scene == "meeting-42"
+
+
+async def test_unsubscribe_is_recorded_and_answered_with_success(client, peer):
+    openid = random_openid()
+    await post(client, peer, peer.event(openid, "subscribe"))
+    response = await post(client, peer, peer.event(openid, "unsubscribe"))
+    assert response.text == "success"
+    follower = await _follower(client, openid)
+    assert follower.subscribed is False and follower.unsubscribed_at is not None
+    async with client.app.state.sessions() as session:
+        events = (await session.exec(select(InboundMessage.event))).all()
+    assert sorted(events) == ["subscribe", "unsubscribe"]
+
+
+async def test_help_lists_keywords(client, peer):
+    reply = peer.open_reply((await post(client, peer, peer.text(random_openid(), "帮助"))).text)
+    assert "「帮助」" in reply["Content"] and "菜单" in reply["Content"]
+
+
+async def test_unmatched_text_gets_guidance(client, peer):
+    reply = peer.open_reply((await post(client, peer, peer.text(random_openid(), "你好"))).text)
+    assert reply["Content"] == UNKNOWN_TEXT
+
+
+async def test_unknown_message_type_gets_success_and_is_stored(client, peer):
+    openid = random_openid()
+    xml = peer.text(openid, "x").replace("[text]", "[hologram]")
+    response = await post(client, peer, xml)
+    assert response.status_code == 200 and response.text == "success"
+    async with client.app.state.sessions() as session:
+        row = (await session.exec(select(InboundMessage))).one()
+    assert row.msg_type == "hologram" and row.reply == "success"
+
+
+async def test_unhandled_events_are_stored_quietly(client, peer):
+    openid = random_openid()
+    extra = "<Latitude>34.59</Latitude><Longitude>119.22</Longitude><Precision>20</Precision>"
+    response = await post(client, peer, peer.event(openid, "LOCATION", extra=extra))
+    assert response.text == "success"
+    async with client.app.state.sessions() as session:
+        row = (await session.exec(select(InboundMessage))).one()
+    assert row.event == "location" and row.payload["Latitude"] == "34.59"

@@ -1,0 +1,49 @@
+"""Logs carry a request id and never a secret, a token or a member's phone number."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from app.logging import Redactor, configure_logging
+from tests.support.plugin import post
+from tests.support.wechat_peer import random_openid
+
+
+def test_redactor_masks_secrets_tokens_and_phones():
+    redact = Redactor(["super-secret-value"])
+    event = {
+        "event": "call failed super-secret-value",
+        "url": "/cgi-bin/message/custom/send?access_token=ACCESS123&x=1",
+        "note": "联系人 13812345678",
+        "app_secret": "anything",
+        "count": 3,
+    }
+    out = redact(None, "info", event)
+    assert out["event"] == "call failed ***"
+    assert out["url"] == "/cgi-bin/message/custom/send?access_token=***&x=1"
+    assert out["note"] == "联系人 138****5678"
+    assert out["app_secret"] == "***"
+    assert out["count"] == 3
+
+
+async def test_request_logs_are_json_with_request_id_and_no_secrets(make_client, peer):
+    client = await make_client(log_level="INFO")
+    stream = io.StringIO()
+    settings = client.app.state.settings
+    configure_logging(level="INFO", json=True, secrets=settings.secret_values(), stream=stream)
+    try:
+        await post(client, peer, peer.text(random_openid(), "我的电话 13912345678"))
+        params, body = peer.request(peer.text(random_openid(), "帮助"), "plain")
+        params["signature"] = "0" * 40
+        await client.post(
+            "/wechat", params=params, content=body, headers={"X-Request-ID": "req-42"}
+        )
+    finally:
+        configure_logging(level="WARNING", json=False)
+    output = stream.getvalue()
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert any(line.get("request_id") == "req-42" and line["event"] == "request" for line in lines)
+    assert any(line.get("reason") == "bad_signature" for line in lines)
+    for secret in (peer.token, peer.aes_key, "13912345678", params["nonce"]):
+        assert secret not in output

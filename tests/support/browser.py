@@ -1,0 +1,121 @@
+"""What the real-browser tests share: Debian's Chromium and a real dev server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+# Never `playwright install`: the registries cannot serve a browser; Debian's Chromium it is.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_or_skip() -> str:
+    """Debian's Chromium, or skip (fail with CI=true) when it is not installed."""
+    if CHROMIUM.exists():
+        return str(CHROMIUM)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(
+            f"{CHROMIUM} not found: CI runs the browser tests "
+            "(apt-get install -y chromium fonts-wqy-microhei)",
+            pytrace=False,
+        )
+    pytest.skip(
+        "Chromium not installed (apt-get install chromium fonts-wqy-microhei); browser test skipped"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"server not healthy within 20 s:\n{log_path.read_text()}")
+
+
+@contextmanager
+def dev_server(tmp: Path, **env_overrides: str) -> Iterator[str]:
+    """Migrate a fresh SQLite database, serve app.main:app (APP_ENV=dev); yield its base URL.
+
+    The server is always terminated and reaped, also when the test fails.
+    """
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "DATABASE_URL": f"sqlite:///{tmp}/t.db",
+        "REDIS_URL": "",
+        "PUBLIC_BASE_URL": base,
+        "LOG_LEVEL": "WARNING",
+        # CI may run at night in China: the browser tests must not wait for 07:30.
+        "QUIET_HOURS": "off",
+        **env_overrides,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    log_path = tmp / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--log-level",
+                "warning",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(proc, base, log_path)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,306 @@
+"""Test set-up: real databases built by the migrations, on PostgreSQL + Redis and on SQLite.
+
+Each test runs on one database: PostgreSQL (the production database) when it is there, which
+CI=true requires; SQLite on a laptop without it. Tests of what the two databases do
+differently (locking, SKIP LOCKED, advisory locks, constraints under concurrency, migrations)
+are marked `both_databases` and run on each; without PostgreSQL their PostgreSQL half is
+skipped, with the reason in pytest's summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from app.config import Settings
+from tests.support.wechat_peer import WeChatPeer
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_HOST, PG_PORT = os.environ.get("TEST_PG_HOST", "127.0.0.1"), 5432
+REDIS_HOST, REDIS_PORT = os.environ.get("TEST_REDIS_HOST", "127.0.0.1"), 6379
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing(what: str, host: str, port: int) -> None:
+    message = f"{what} not reachable at {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message}: CI requires it", pytrace=False)
+    pytest.skip(f"{message}; these tests ran on SQLite only")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One database (and optionally Redis) the suite runs against."""
+
+    name: str
+    database_url: str
+    redis_url: str | None
+    redis_prefix: str
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Build or move a database with the real Alembic migrations."""
+    from alembic import command
+    from app.cli.common import alembic_config
+
+    config = alembic_config(database_url)
+    config.attributes["configure_logger"] = False
+    if revision == "base":
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
+
+
+def create_pg_database() -> str:
+    name = f"shente_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _clean_redis(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def _primary_backend() -> str:
+    """PostgreSQL when CI requires it or it is reachable; SQLite otherwise."""
+    return "postgresql" if IN_CI or _reachable(PG_HOST, PG_PORT) else "sqlite"
+
+
+PRIMARY_BACKEND = _primary_backend()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database the suite runs on, before anything runs."""
+    if PRIMARY_BACKEND == "postgresql":
+        return "databases: PostgreSQL + Redis; SQLite too for tests marked both_databases"
+    return (
+        f"databases: SQLite only (PostgreSQL not reachable at {PG_HOST}:{PG_PORT}); "
+        "the PostgreSQL half of both_databases tests and postgres_only tests are skipped"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a test on the primary database, or on both when it is marked both_databases."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    both = metafunc.definition.get_closest_marker("both_databases") is not None
+    names = ["sqlite", "postgresql"] if both else [PRIMARY_BACKEND]
+    metafunc.parametrize("backend", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    """A migrated database per backend for the whole run, dropped at the end."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "shente.db"
+        url = f"sqlite:///{path}"
+        migrate(url)
+        yield Backend("sqlite", url, None, "")
+        return
+    if not _reachable(PG_HOST, PG_PORT):
+        _missing("PostgreSQL", PG_HOST, PG_PORT)
+    if not _reachable(REDIS_HOST, REDIS_PORT):
+        _missing("Redis", REDIS_HOST, REDIS_PORT)
+    name = create_pg_database()
+    prefix = f"shente-test-{uuid.uuid4().hex[:8]}:"
+    try:
+        url = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
+        migrate(url)
+        yield Backend("postgresql", url, f"redis://{REDIS_HOST}:{REDIS_PORT}/0", prefix)
+    finally:
+        drop_pg_database(name)
+        _clean_redis(prefix)
+
+
+class Clock:
+    """A clock the tests move by hand; it starts at the real time."""
+
+    def __init__(self) -> None:
+        self.current = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def set(self, when: datetime | float) -> None:
+        self.current = when if isinstance(when, datetime) else datetime.fromtimestamp(when, UTC)
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def peer(clock: Clock) -> WeChatPeer:
+    """WeChat's side, with fresh random credentials for every test."""
+    return WeChatPeer(now=clock().timestamp())
+
+
+@pytest.fixture
+def settings_for(backend: Backend, peer: WeChatPeer) -> Callable[..., Settings]:
+    """Settings for the backend and the peer's credentials, with overrides."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "app_env": "test",
+            "database_url": backend.database_url,
+            "redis_url": backend.redis_url,
+            "redis_key_prefix": backend.redis_prefix or "shente-test:",
+            "wechat_app_id": peer.app_id,
+            "wechat_token": peer.token,
+            "wechat_encoding_aes_key": peer.aes_key,
+            "log_level": "WARNING",
+            # Tests run at any hour; the quiet-hours tests switch them on with their own clock.
+            "quiet_hours": "off",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+async def make_client(
+    settings_for: Callable[..., Settings], clock: Clock, backend: Backend
+) -> AsyncIterator[Callable[..., Any]]:
+    """Build an app (with optional settings overrides and router) and an HTTP client for it."""
+    from app.main import create_app
+
+    apps: list[Any] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(
+        *, router: Any = None, followups: Any = None, **overrides: Any
+    ) -> httpx.AsyncClient:
+        app = create_app(settings_for(**overrides), router=router, clock=clock, followups=followups)
+        apps.append(app)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        client.app = app  # type: ignore[attr-defined]
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+    for app in apps:
+        await app.state.broadcasts.stop(5)
+        await app.state.dispatcher.drain(5)
+        if app.state.redis is not None:
+            keys = [k async for k in app.state.redis.scan_iter(match=f"{backend.redis_prefix}*")]
+            if keys:
+                await app.state.redis.delete(*keys)
+            await app.state.redis.aclose()
+        if app.state.settings.database_url == backend.database_url:
+            await truncate(app)  # apps pointed elsewhere (a proxy, a dead port) own no data
+        await app.state.engine.dispose()
+
+
+async def truncate(app: Any) -> None:
+    """Empty every table so the next test starts clean (the schema stays migrated)."""
+    from app.models import metadata
+
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    engine = app.state.engine
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        return
+    # SQLite: self-references (org_unit.parent_id) make row order matter; switch checks off.
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            await conn.execute(text(f"DELETE FROM {table}"))
+        await conn.commit()
+        await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture
+async def client(make_client: Callable[..., Any]) -> httpx.AsyncClient:
+    """A client for the app with default test settings."""
+    return await make_client()
+
+
+async def count_rows(client: httpx.AsyncClient, model: Any, *where: Any) -> int:
+    """How many rows of a table (matching the conditions) the app's database holds."""
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        stmt = select(func.count()).select_from(model)
+        for condition in where:
+            stmt = stmt.where(condition)
+        return int((await session.exec(stmt)).scalar_one())
+
+
+async def post(
+    client: httpx.AsyncClient, peer: WeChatPeer, xml: str, mode: str = "safe", **kwargs: Any
+) -> httpx.Response:
+    """POST a message to /wechat as WeChat would in the given mode."""
+    params, body = peer.request(xml, mode, **kwargs)  # type: ignore[arg-type]
+    return await client.post(
+        "/wechat", params=params, content=body, headers={"content-type": "text/xml"}
+    )
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture
+async def proxied(backend: Backend, make_client: Callable[..., Any]) -> AsyncIterator[Any]:
+    """An app whose PostgreSQL connections go through a proxy the test can cut and restore."""
+    from sqlalchemy.engine import make_url
+
+    from tests.support.tcp_proxy import TcpProxy
+
+    if backend.name != "postgresql":
+        pytest.skip("the network cut is simulated on PostgreSQL; SQLite is a local file")
+    url = make_url(backend.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    client = await make_client(database_url=url.set(port=proxy.port).render_as_string(False))
+    yield client, proxy
+    await proxy.start() if proxy._server is None else None
+    await truncate(client.app)
+    await proxy.stop()
