@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from app.models import Follower, MeetingKind, Person, PoliticalStage
 from app.models.types import CHINA
@@ -180,3 +181,9 @@ async def oauth_open(client: httpx.AsyncClient, openid: str, path: str) -> httpx
     landed = await client.get(f"{back.path}?{back.query}")
     assert landed.status_code == 302
     return await client.get(landed.headers["location"])
+
+
+@pytest.fixture
+def chat(client: Any, clock: Any) -> Chat:
+    """Members typing and tapping in WeChat, on the test's clock."""
+    return Chat(client, clock)
