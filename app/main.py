@@ -152,7 +152,7 @@ def create_app(
         sandbox_transport = httpx.ASGITransport(app=sandbox)
         if settings.is_dev:
             app.mount("/sandbox", sandbox)
-            app.include_router(dev_pages.router)
+            dev_pages.mount(app)
     store = token_store(settings=settings, redis=redis, sessions=sessions)
     app.state.wechat = create_client(settings=settings, store=store, sandbox=sandbox_transport)
     # Broadcasts get their own client: their call rate is not the chat's.

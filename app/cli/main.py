@@ -14,7 +14,7 @@ from app.cli.broadcasts import broadcasts_cli, push_cli
 from app.cli.common import alembic_config, checked_settings, console
 from app.cli.scheduler import scheduler_cli
 from app.config import Settings
-from app.dev.demo.loader import seed
+from app.dev.demo import seed
 from app.runtime import outbound_client
 from app.wechat.errors import WeChatError
 from app.wechat.menu import MENU_FILE, MenuError, load_menu, validate_menu

@@ -7,7 +7,7 @@ import structlog
 from fastapi import FastAPI
 
 from app.config import Settings
-from app.dev.demo.loader import DEMO_MEMBERS
+from app.dev.demo import DEMO_MEMBERS
 from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from app.wechat.menu import load_menu
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from pathlib import Path
 
-from app.web.templating import templates
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.web.templating import TEMPLATES_DIR, templates_from
+
+DEV_DIR = Path(__file__).resolve().parent
+# The simulator's own page, styles and script; the shared ones (weui) come from /static.
+templates = templates_from(DEV_DIR / "templates", TEMPLATES_DIR)
+STATIC_PATH = "/dev/static"
 
 router = APIRouter(prefix="/dev", include_in_schema=False)
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the simulator at /dev/ with its assets at /dev/static (dev only)."""
+    app.mount(STATIC_PATH, StaticFiles(directory=DEV_DIR / "static"), name="dev_static")
+    app.include_router(router)
+
 
 # Where app.devtools mounts the sandbox, and its control API inside it.
 SANDBOX_CONTROL_PATH = "/sandbox/_sandbox"
@@ -19,7 +34,7 @@ async def simulator(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
     return templates.TemplateResponse(
         request,
-        "dev/simulator.html",
+        "simulator.html",
         {
             "account_name": request.app.title,
             "sandbox_url": f"{root}{SANDBOX_CONTROL_PATH}",

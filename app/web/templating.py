@@ -14,19 +14,18 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 # Mounted by app.main at /static under the name "static", so templates use url_for("static").
 STATIC_DIR = WEB_DIR / "static"
 
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
-
 
 def _stage_label(value: str) -> str:
-
     return PoliticalStage(value).label
 
 
-def _install_globals() -> None:
-    """Helpers every template may use: the CSRF hidden field and Chinese labels."""
+def templates_from(*directories: Path) -> Jinja2Templates:
+    """Templates from these folders, with the helpers every page may use: the CSRF hidden
+    field and Chinese labels."""
+    found = Jinja2Templates(directory=list(directories))
+    found.env.globals["csrf_field"] = csrf_field
+    found.env.globals["stage_label"] = _stage_label
+    return found
 
-    templates.env.globals["csrf_field"] = csrf_field
-    templates.env.globals["stage_label"] = _stage_label
 
-
-_install_globals()
+templates = templates_from(TEMPLATES_DIR)

@@ -36,7 +36,7 @@ async def _get(database_url: str, app_env: str, *paths: str) -> list[httpx.Respo
 
 async def test_dev_page_renders_the_phone(database_url: str) -> None:
     page, script, weui = await _get(
-        database_url, "dev", "/dev/", "/static/dev/simulator.js", "/static/vendor/weui.min.css"
+        database_url, "dev", "/dev/", "/dev/static/simulator.js", "/static/vendor/weui.min.css"
     )
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from app.dev.demo.loader import DEMO_OPENIDS, seed
+from app.dev.demo import DEMO_OPENIDS, seed
 from app.dev.demo.meetings import TRY_IT_TITLE
 from app.models import Meeting, StudyDayRule
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from app.dev.demo.loader import DEMO_OPENIDS
+from app.dev.demo import DEMO_OPENIDS
 from tests.support.browser import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_server
 
 pytestmark = pytest.mark.browser

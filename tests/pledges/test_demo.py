@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlmodel import func, select
 
-from app.dev.demo.loader import DEMO_OPENIDS, seed
+from app.dev.demo import DEMO_OPENIDS, seed
 from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature, Question, Quiz
 from tests.support.chat import Chat, app_of
 from tests.support.plugin import Clock

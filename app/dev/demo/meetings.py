@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.dev.demo.common import DEMO_ACTOR
 from app.models import (
     LeaveRequest,
     LeaveStatus,
@@ -18,13 +19,11 @@ from app.models import (
     OrgUnitKind,
 )
 from app.models.types import CHINA, utcnow
-from app.services import audit
 from app.services.meetings import invitees, study_days
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.services.meetings.study_days import RuleDraft
 
-DEMO_ACTOR = audit.Actor(id=None, name="seed-demo")
 TRY_IT_TITLE = "演示：今天的学习（可在模拟器里签到）"
 
 

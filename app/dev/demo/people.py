@@ -1,4 +1,8 @@
-"""Demo data for `make run`: a branch, its people, and followers to try the account with."""
+"""Demo people for `make run`: 22 invented people in three Party groups, and WeChats to try.
+
+The sandbox follows the three DEMO_MEMBERS from the start; 王建国 and 李秀英 are bound, 张伟's
+WeChat is left for trying 「绑定」 yourself.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,12 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import Settings
-from app.db import create_engine, session_factory, unit_of_work
-from app.dev.demo.meetings import seed_meetings
-from app.dev.demo.pledges import seed_integrity
-from app.models import NewsletterIssue, OrgUnit, OrgUnitKind, PoliticalStage
+from app.dev.demo.common import DEMO_ACTOR
+from app.models import OrgUnit, OrgUnitKind, PoliticalStage
 from app.models.people import PersonCreate
 from app.models.types import utcnow
-from app.services import audit
 from app.services.binding import codes as bindings
 from app.services.binding import followers as follower_service
-from app.services.newsletters import issues as newsletter_service
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
 
@@ -71,34 +70,24 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str, bool, int, PoliticalStage, date], .
     ),
     ("ST022", "宋佳", "生产部", "操作工", False, 2, PoliticalStage.ACTIVIST, date(2025, 9, 1)),
 )
-DEMO_ACTOR = audit.Actor(id=None, name="seed-demo")
 
 
-async def seed(settings: Settings) -> int:
-    """Create what is missing of the demo data; return how many rows were created."""
-    engine = create_engine(settings.database_url)
-    created = 0
-    try:
-        async with unit_of_work(session_factory(engine)) as session:
-            await org_unit_service.ensure_default_tree(session)
-            groups = {
-                unit.sort_order: unit
-                for unit in await org_unit_service.all_units(session)
-                if unit.kind == OrgUnitKind.GROUP.value
-            }
-            created += await _people(session, groups)
-            for openid, _ in DEMO_MEMBERS:
-                if await follower_service.get_by_openid(session, openid=openid) is None:
-                    await follower_service.record_subscribe(
-                        session, openid=openid, scene="demo", now=utcnow()
-                    )
-                    created += 1
-            await _bind_first_two(session)
-            created += await _draft_issues(session)
-            created += await seed_meetings(session, now=utcnow())
-            created += await seed_integrity(session, settings=settings, now=utcnow())
-    finally:
-        await engine.dispose()
+async def seed_people(session: AsyncSession) -> int:
+    """The tree, the people, the demo WeChats and two bindings; return the rows created."""
+    await org_unit_service.ensure_default_tree(session)
+    groups = {
+        unit.sort_order: unit
+        for unit in await org_unit_service.all_units(session)
+        if unit.kind == OrgUnitKind.GROUP.value
+    }
+    created = await _people(session, groups)
+    for openid, _ in DEMO_MEMBERS:
+        if await follower_service.get_by_openid(session, openid=openid) is None:
+            await follower_service.record_subscribe(
+                session, openid=openid, scene="demo", now=utcnow()
+            )
+            created += 1
+    await _bind_first_two(session)
     return created
 
 
@@ -137,53 +126,3 @@ async def _bind_first_two(session: AsyncSession) -> None:
         follower.person_id, follower.bound_at = person.id, utcnow()
         session.add(follower)
     await session.flush()
-
-
-DEMO_ISSUES = (
-    (
-        "zuxuan",
-        "党员固定学习日安排",
-        "本月固定学习日的时间、地点和学习内容。",
-        "## 本月固定学习日\n\n"
-        "- **时间**：每月第一个星期五 14:30\n"
-        "- **地点**：行政楼三楼会议室\n"
-        "- **内容**：集中学习、交流研讨\n\n"
-        "请各位党员提前安排好工作，按时参加；确有特殊情况的，请在公众号「学习 → 请假」中说明。",
-    ),
-    (
-        "qingfeng",
-        "廉洁从业提醒",
-        "节日期间廉洁从业的几点提醒。",
-        "## 廉洁从业提醒\n\n"
-        "1. 严守中央八项规定精神；\n"
-        "2. 不收受可能影响公正执行公务的礼品礼金；\n"
-        "3. 不违规操办婚丧喜庆事宜。\n\n"
-        "> 清风常在，初心如磐。",
-    ),
-)
-
-
-async def _draft_issues(session: AsyncSession) -> int:
-    """One draft per series, for trying 刊物 → 预览 → 立即发送 in the console."""
-    await newsletter_service.ensure_default_series(session)
-    series = {s.code: s for s in await newsletter_service.all_series(session)}
-    created = 0
-    for code, title, digest, body in DEMO_ISSUES:
-        target = series[code]
-        assert target.id is not None
-        if await newsletter_service.issues(session, series_id=target.id, limit=1):
-            continue
-        session.add(
-            NewsletterIssue(
-                series_id=target.id,
-                number=1,
-                title=title,
-                author="党群部门",
-                digest=digest,
-                body=body,
-                created_by=DEMO_ACTOR.name,
-            )
-        )
-        created += 1
-    await session.flush()
-    return created
