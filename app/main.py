@@ -39,6 +39,7 @@ from app.services.newsletters import issues as newsletter_service
 from app.services.people import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web.member import reader as member_reader
+from app.web.routers import combined
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
@@ -190,9 +191,8 @@ def create_app(
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
-    app.include_router(member_reader.router)  # /m/oauth/callback
-    for module in layer_modules("web.member"):  # /m/me, /m/bind, /m/meetings/<id>, …
-        app.include_router(module.router)
+    # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
+    app.include_router(combined(member_reader, *layer_modules("web.member")))
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie

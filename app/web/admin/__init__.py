@@ -13,11 +13,11 @@ from app.features import layer_modules
 from app.web.admin import auth, home, jobs
 from app.web.admin.deps import ConsoleUser, csrf_protect
 from app.web.admin.pages import NotFound, add_error_pages
+from app.web.routers import combined
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-for module in (auth, home, *layer_modules("web.admin"), jobs):
-    router.include_router(module.router)
+combined(auth, home, *layer_modules("web.admin"), jobs, into=router)
 
 
 @router.get("/{path:path}", response_class=HTMLResponse)

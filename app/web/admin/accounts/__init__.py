@@ -1,14 +1,11 @@
 """账号与令牌: console users and their API tokens (admins only)."""
 
-from fastapi import APIRouter
-
 from app.web.admin.accounts import tokens, users
+from app.web.routers import combined
 
-router = APIRouter()
-for module in (
+router = combined(
     users,
     tokens,
-):
-    router.include_router(module.router)
+)
 
 __all__ = ["router"]

@@ -1,11 +1,9 @@
 """会议与学习日 in the console: the year, QR codes, a meeting, files, forms, the rule, leave."""
 
-from fastapi import APIRouter
-
 from app.web.admin.meetings import attachments, detail, form, leaves, pages, qr, rule, year
+from app.web.routers import combined
 
-router = APIRouter()
-for module in (
+router = combined(
     year,  # /meetings/year before /meetings/{id}
     qr,
     detail,
@@ -14,7 +12,6 @@ for module in (
     rule,
     leaves,
     pages,
-):
-    router.include_router(module.router)
+)
 
 __all__ = ["router"]

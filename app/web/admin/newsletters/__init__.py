@@ -1,15 +1,12 @@
 """刊物 in the console: the issue form, the series, the list and preview."""
 
-from fastapi import APIRouter
-
 from app.web.admin.newsletters import form, pages, series
+from app.web.routers import combined
 
-router = APIRouter()
-for module in (
+router = combined(
     form,
     series,
     pages,
-):
-    router.include_router(module.router)
+)
 
 __all__ = ["router"]

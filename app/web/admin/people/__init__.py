@@ -1,16 +1,13 @@
 """The roster in the console: list, person pages, forms, branch roles, import and export."""
 
-from fastapi import APIRouter
-
 from app.web.admin.people import form, pages, roles, roster_io
+from app.web.routers import combined
 
-router = APIRouter()
-for module in (
+router = combined(
     roster_io,  # /people/import, /export, /template.*: before /people/{id}
     form,
     roles,  # the 支部职务 and 结对帮学 forms on the person page
     pages,
-):
-    router.include_router(module.router)
+)
 
 __all__ = ["router"]

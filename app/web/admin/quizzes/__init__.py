@@ -1,15 +1,12 @@
 """知识测试 in the console: the question bank, tests, and their results."""
 
-from fastapi import APIRouter
-
 from app.web.admin.quizzes import bank, pages, results
+from app.web.routers import combined
 
-router = APIRouter()
-for module in (
+router = combined(
     bank,
     results,
     pages,
-):
-    router.include_router(module.router)
+)
 
 __all__ = ["router"]
