@@ -50,7 +50,7 @@ run: install
 test: lint browser-deps
 	$(BIN)/pytest -n 2
 
-## browser-deps: Debian's Chromium and a CJK font for tests/browser (never `playwright install`)
+## browser-deps: Debian's Chromium and a CJK font for the browser tests (never `playwright install`)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser-deps:
 	@test -x /usr/bin/chromium && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
@@ -59,8 +59,8 @@ browser-deps:
 
 ## screenshot: refresh docs/simulator.png, console.png and broadcast.png from the browser tests
 screenshot: install browser-deps
-	SCREENSHOT=1 $(BIN)/pytest tests/browser/test_simulator.py tests/web/test_console_browser.py \
-	  tests/web/test_newsletter_browser.py
+	SCREENSHOT=1 $(BIN)/pytest tests/dev/test_simulator.py tests/binding/test_browser.py \
+	  tests/newsletters/test_browser.py
 
 lint: install
 	$(BIN)/ruff check .
