@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Protocol
 
 import structlog
-from wechatpy.replies import ArticlesReply, TextReply
 
 from app.handlers.registry import Reply
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError
+from app.wechat.replies import ArticlesReply, TextReply
 
 log = structlog.get_logger(__name__)
 

@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from wechatpy.messages import BaseMessage
-from wechatpy.replies import BaseReply
 
 from app.config import Settings
+from app.wechat.replies import BaseMessage, BaseReply
 
 # A handler answers with text, a wechatpy reply, a list of articles, or None for "success".
 Reply: TypeAlias = str | BaseReply | list[dict[str, str]] | None

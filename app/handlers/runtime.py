@@ -19,7 +19,6 @@ import structlog
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from wechatpy.replies import create_reply
 
 from app.config import Settings
 from app.db import is_database_unavailable, unit_of_work
@@ -31,6 +30,7 @@ from app.services import prompts
 from app.services.messages import inbound as inbound_service
 from app.wechat.dedup import ResponseCache, dedup_key
 from app.wechat.inbound import InboundMessage
+from app.wechat.replies import create_reply
 
 log = structlog.get_logger(__name__)
 
