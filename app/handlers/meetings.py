@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.handlers.binding import NOT_BOUND, member_of
-from app.handlers.common import WELCOME
+from app.handlers.common import NOT_BOUND, WELCOME, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Meeting, Person
 from app.models.types import CHINA

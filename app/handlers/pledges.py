@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.handlers.binding import NOT_BOUND, member_of
+from app.handlers.common import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, PledgeCampaign, PledgeVersion, SignatureChannel
 from app.models.types import china_moment

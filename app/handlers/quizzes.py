@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.handlers.binding import NOT_BOUND, member_of
+from app.handlers.common import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt, QuizStatus
 from app.models.types import china_moment
