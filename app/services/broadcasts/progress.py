@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Broadcast, BroadcastRecipient, Person, RecipientStatus
+from app.models import Broadcast, BroadcastRecipient, BroadcastStatus, Person, RecipientStatus
+from app.models.types import label_of
 from app.services.people import roster as people_service
 
 SETTLED = frozenset(
@@ -159,3 +161,45 @@ async def recent(session: AsyncSession, *, limit: int = 50) -> list[Broadcast]:
     """The newest broadcasts first."""
     result = await session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit))
     return list(result.all())
+
+
+# --- what the console shows ---------------------------------------------------------------
+
+FINAL = frozenset({BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value})
+KINDS = {
+    "newsletter": "刊物",
+    "reminder": "会前提醒",
+    "followup": "补学通知",
+    "pledge_prompt": "承诺书签署",
+    "pledge_reminder": "承诺书提醒",
+    "pledge_deadline": "承诺书截止",
+    "quiz_notice": "测试通知",
+    "notice": "通知",
+}
+
+
+def status_label(value: str) -> str:
+    """A broadcast status in Chinese."""
+    return label_of(BroadcastStatus, value)
+
+
+def numbers(progress: Progress) -> dict[str, Any]:
+    """The figures the pages and progress.json show (待发送 includes rows being sent)."""
+    return {
+        "status": progress.status,
+        "status_label": status_label(progress.status),
+        "final": progress.status in FINAL,
+        "total": progress.total,
+        "percent": progress.percent,
+        "done": progress.done,
+        "opened": progress.opened,
+        "counts": {
+            "sent": progress.count(RecipientStatus.SENT),
+            "failed": progress.count(RecipientStatus.FAILED),
+            "unreachable": progress.count(RecipientStatus.UNREACHABLE),
+            "pending": progress.count(RecipientStatus.PENDING)
+            + progress.count(RecipientStatus.SENDING),
+            "unknown": progress.count(RecipientStatus.UNKNOWN),
+            "cancelled": progress.count(RecipientStatus.CANCELLED),
+        },
+    }

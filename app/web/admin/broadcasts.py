@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -11,59 +10,25 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
-from app.models import Broadcast, BroadcastStatus, RecipientStatus
-from app.models.types import label_of
+from app.models import Broadcast, RecipientStatus
 from app.services import audit
 from app.services.accounts.admins import Principal
 from app.services.broadcasts import export as export_service
 from app.services.broadcasts import lifecycle
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
-from app.services.broadcasts.progress import Progress, RecipientLine
+from app.services.broadcasts.progress import (
+    KINDS,
+    RecipientLine,
+    numbers,
+    status_label,
+)
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/broadcasts")
 
-FINAL = frozenset({BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value})
-KINDS = {
-    "newsletter": "刊物",
-    "reminder": "会前提醒",
-    "followup": "补学通知",
-    "pledge_prompt": "承诺书签署",
-    "pledge_reminder": "承诺书提醒",
-    "pledge_deadline": "承诺书截止",
-    "quiz_notice": "测试通知",
-    "notice": "通知",
-}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def status_label(value: str) -> str:
-    """A broadcast status in Chinese."""
-    return label_of(BroadcastStatus, value)
-
-
-def numbers(progress: Progress) -> dict[str, Any]:
-    """The figures the pages and progress.json show (待发送 includes rows being sent)."""
-    return {
-        "status": progress.status,
-        "status_label": status_label(progress.status),
-        "final": progress.status in FINAL,
-        "total": progress.total,
-        "percent": progress.percent,
-        "done": progress.done,
-        "opened": progress.opened,
-        "counts": {
-            "sent": progress.count(RecipientStatus.SENT),
-            "failed": progress.count(RecipientStatus.FAILED),
-            "unreachable": progress.count(RecipientStatus.UNREACHABLE),
-            "pending": progress.count(RecipientStatus.PENDING)
-            + progress.count(RecipientStatus.SENDING),
-            "unknown": progress.count(RecipientStatus.UNKNOWN),
-            "cancelled": progress.count(RecipientStatus.CANCELLED),
-        },
-    }
 
 
 async def _lines(

@@ -79,3 +79,8 @@ def now(request: Request) -> datetime:
     """The app's clock (tests move it)."""
     moment: datetime = request.app.state.clock()
     return moment
+
+
+async def kick_senders(request: Request) -> None:
+    """Start the in-process sender (run after the response, so the notice is committed)."""
+    request.app.state.broadcasts.kick()

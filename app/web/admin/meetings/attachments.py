@@ -17,13 +17,8 @@ from app.models import (
 )
 from app.services import audit
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.meetings.detail import (
-    ascii_suffix,
-    attachment_list,
-    content_disposition,
-    detail_page,
-    size_label,
-)
+from app.web.admin.downloads import ascii_suffix, content_disposition
+from app.web.admin.meetings.detail import attachment_list, detail_page, size_label
 from app.web.admin.meetings.pages import meeting_in_scope
 from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -29,13 +27,14 @@ from app.models import (
 from app.models.types import label_of
 from app.services import audit
 from app.services.accounts.admins import Principal
+from app.services.broadcasts.progress import KINDS as BROADCAST_KINDS
 from app.services.meetings import attendance, reminders
 from app.services.meetings import export as export_service
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings import sheet as sheet_service
 from app.services.people import org_units as org_unit_service
-from app.web.admin.broadcasts import KINDS as BROADCAST_KINDS
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in_scope
+from app.web.admin.downloads import XLSX, content_disposition
 from app.web.admin.forms import text_fields
 from app.web.admin.meetings.pages import STATUS_TONES, kind_label, meeting_in_scope, status_of
 from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
@@ -43,7 +42,6 @@ from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, ren
 router = APIRouter(prefix="/meetings")
 
 MINUTES_MAX = 20_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PRESENCE_TONES = {
     "present": "text-bg-success",
     "on_leave": "text-bg-info",
@@ -84,16 +82,6 @@ def size_label(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
-
-
-def content_disposition(name: str, fallback: str) -> str:
-    """RFC 5987: the Chinese name for browsers that read it, an ASCII one for the rest."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def ascii_suffix(name: str) -> str:
-    suffix = PurePath(name).suffix
-    return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else ""
 
 
 # --- what the page shows --------------------------------------------------------------------

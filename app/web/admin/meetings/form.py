@@ -23,12 +23,8 @@ from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.web.admin.deps import ConsoleWriter, actor, now
 from app.web.admin.forms import Part, china_datetime, choice, parse_int, text_fields, validate
-from app.web.admin.meetings.pages import (
-    branch_options,
-    meeting_in_scope,
-    people_options,
-    unit_options,
-)
+from app.web.admin.meetings.pages import meeting_in_scope
+from app.web.admin.options import branch_options, people_options, unit_options
 from app.web.admin.pages import flash, redirect, render
 
 router = APIRouter(prefix="/meetings")

@@ -15,9 +15,8 @@ from app.services.meetings import attendance, notices
 from app.services.meetings import meetings as meeting_service
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
 from app.web.admin.forms import text_fields
-from app.web.admin.meetings.pages import kick_senders
 from app.web.admin.pages import ConsoleError, NotFound, flash, redirect, render, safe_next
 
 router = APIRouter(prefix="/meetings")

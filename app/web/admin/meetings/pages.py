@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.background import BackgroundTask
 
@@ -17,10 +15,6 @@ from app.models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
-    OrgUnit,
-    OrgUnitKind,
-    Person,
-    PersonStatus,
 )
 from app.models.types import CHINA, label_of
 from app.services.accounts.admins import Principal
@@ -29,8 +23,7 @@ from app.services.meetings import meetings as meeting_service
 from app.services.meetings import sheet as sheet_service
 from app.services.meetings.sheet import Presence
 from app.services.people import org_units as org_unit_service
-from app.services.people import roster as people_service
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
 from app.web.admin.forms import parse_int
 from app.web.admin.pages import NotFound, flash, redirect, render
 
@@ -69,48 +62,6 @@ async def meeting_in_scope(session: AsyncSession, me: Principal, meeting_id: int
     if meeting is None or not me.sees_unit(meeting.org_unit_id):
         raise NotFound("没有找到这次会议，或者它不在您负责的组织范围内。")
     return meeting
-
-
-async def unit_options(session: AsyncSession, me: Principal) -> list[tuple[int, str]]:
-    """The units the user may hold meetings in (and invite), by their full path."""
-    names = await org_unit_service.path_names(session)
-    return [(unit_id, name) for unit_id, name in names.items() if me.sees_unit(unit_id)]
-
-
-async def people_options(
-    session: AsyncSession, me: Principal, keep: Sequence[int] = ()
-) -> list[tuple[int, str]]:
-    """Active people in the user's scope, plus those the meeting already names (kept on edit)."""
-    statement = people_service.in_scope(
-        select(Person).where(Person.status == PersonStatus.ACTIVE.value), me.unit_ids
-    )
-    people = list((await session.exec(statement.order_by(col(Person.employee_no)))).all())
-    seen = {p.id for p in people}
-    missing = [pid for pid in keep if pid not in seen]
-    if missing:
-        extra = await session.exec(select(Person).where(col(Person.id).in_(missing)))
-        people.extend(extra.all())
-    return [(p.id, f"{p.name}（{p.employee_no}）") for p in people if p.id is not None]
-
-
-async def branch_options(session: AsyncSession, allowed: set[int] | None) -> list[tuple[int, str]]:
-    """The branches among `allowed` (None: all), by their full path."""
-    names = await org_unit_service.path_names(session)
-    statement = (
-        select(OrgUnit)
-        .where(OrgUnit.kind == OrgUnitKind.BRANCH.value)
-        .order_by(col(OrgUnit.sort_order), col(OrgUnit.id))
-    )
-    return [
-        (unit.id, names.get(unit.id, unit.name))
-        for unit in (await session.exec(statement)).all()
-        if unit.id is not None and (allowed is None or unit.id in allowed)
-    ]
-
-
-async def kick_senders(request: Request) -> None:
-    """Start the in-process sender (run after the response, so the notice is committed)."""
-    request.app.state.broadcasts.kick()
 
 
 # --- the year's list ------------------------------------------------------------------------

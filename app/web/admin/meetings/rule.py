@@ -23,7 +23,8 @@ from app.services.meetings.study_days import RuleDraft
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int, text_fields, validate
 from app.web.admin.meetings.form import RANGE_MESSAGES
-from app.web.admin.meetings.pages import STATUS_TONES, branch_options, status_of
+from app.web.admin.meetings.pages import STATUS_TONES, status_of
+from app.web.admin.options import branch_options
 from app.web.admin.pages import NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/meetings")

@@ -21,7 +21,6 @@ from app.services.newsletters import issues as newsletter_service
 from app.services.newsletters.publishing import PublishError, plan_reach, publish
 from app.services.people import roster as people_service
 from app.timing import QuietHours
-from app.web.admin.broadcasts import numbers
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int
 from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
@@ -94,7 +93,9 @@ async def issue_list(
         if issue.broadcast_id is not None:
             broadcast = await row_service.get(session, broadcast_id=issue.broadcast_id)
             if broadcast is not None:
-                figures = numbers(await progress_service.progress(session, broadcast=broadcast))
+                figures = progress_service.numbers(
+                    await progress_service.progress(session, broadcast=broadcast)
+                )
         reads = await newsletter_service.read_count(session, issue_id=issue.id)
         rows.append(
             {

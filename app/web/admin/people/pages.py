@@ -17,7 +17,6 @@ from app.services.messages import log as message_log_service
 from app.services.people import duties as person_duties
 from app.services.people import roster as people_service
 from app.services.people.roster import PersonError, PersonQuery
-from app.web.admin.audit import ACTIONS
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in_scope
 from app.web.admin.forms import blank_to_none, parse_int, parse_page, text_fields, validate
 from app.web.admin.pages import flash, redirect, render, today
@@ -116,7 +115,7 @@ async def detail_page(
         "messages": messages,
         "message_total": message_total,
         "history": history,
-        "actions": ACTIONS,
+        "actions": audit.ACTIONS,
         "stage_form": stage_form
         or {"occurred_on": today(request).isoformat(), "to_stage": _next_stage(person).value},
         "stage_errors": stage_errors or {},

@@ -21,8 +21,8 @@ from app.services.people import org_units as org_unit_service
 from app.services.pledges import campaigns as campaign_service
 from app.services.pledges import progress as progress_service
 from app.services.pledges.campaigns import MAX_TEXT, CampaignError
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.meetings.pages import branch_options, kick_senders, people_options, unit_options
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
+from app.web.admin.options import branch_options, people_options, unit_options
 from app.web.admin.pages import NotFound, flash, redirect, render
 from app.web.admin.pledges.form import check, shown_of
 

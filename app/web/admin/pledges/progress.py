@@ -20,7 +20,7 @@ from app.services.pledges import reminders as reminder_service
 from app.services.pledges import signing
 from app.services.pledges.campaigns import CampaignError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.meetings.detail import XLSX, content_disposition
+from app.web.admin.downloads import XLSX, content_disposition
 from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
 from app.web.admin.pledges.pages import (
     STATUS_TONES,

@@ -21,8 +21,8 @@ from app.services.quizzes import catalog, publishing
 from app.services.quizzes import quizzes as quiz_service
 from app.services.quizzes import results as result_service
 from app.services.quizzes.quizzes import DraftRejected, QuizStateError
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.meetings.pages import kick_senders, people_options, unit_options
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
+from app.web.admin.options import people_options, unit_options
 from app.web.admin.pages import NotFound, flash, redirect, render
 from app.web.admin.quizzes import form as quiz_form
 
