@@ -9,20 +9,18 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from app.dev.sandbox import rules, tokens
+from app.dev.sandbox.callbacks import SandboxCallbacks
+from app.dev.sandbox.config import SandboxConfig
 from app.dev.sandbox.faults import Fault
-
-if TYPE_CHECKING:
-    from app.dev.sandbox.callbacks import SandboxCallbacks
-    from app.dev.sandbox.config import SandboxConfig
-    from app.dev.sandbox.models import Follower
-    from app.dev.sandbox.state import SandboxState
+from app.dev.sandbox.models import Follower
+from app.dev.sandbox.state import SandboxState
 
 Method = Literal["GET", "POST"]
 Json = dict[str, Any]

@@ -9,9 +9,10 @@ import secrets
 import string
 import time
 from collections import Counter, deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.dev.sandbox import rules
+from app.dev.sandbox.config import SandboxConfig
 from app.dev.sandbox.faults import Faults
 from app.dev.sandbox.models import (
     CallRecord,
@@ -33,9 +34,6 @@ from app.dev.sandbox.models import (
     TokenRecord,
     WindowKind,
 )
-
-if TYPE_CHECKING:
-    from app.dev.sandbox.config import SandboxConfig
 
 OPENID_ALPHABET = string.ascii_letters + string.digits + "-_"
 CALL_LOG_SIZE = 50_000  # recent calls kept in full; the counters cover everything
