@@ -25,8 +25,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.support.plugin import Backend
@@ -91,4 +92,4 @@ async def count_in(sessions: Sessions, model: Any, *where: Any) -> int:
         statement = select(func.count()).select_from(model)
         for condition in where:
             statement = statement.where(condition)
-        return int((await session.exec(statement)).scalar_one())
+        return int((await session.exec(statement)).one())
