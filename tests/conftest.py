@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.support.api",
     "tests.support.broadcasts",
     "tests.support.chat",
+    "tests.support.database",
+    "tests.support.browser",
 ]

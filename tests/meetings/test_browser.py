@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect, sync_playwright
+from playwright.async_api import ConsoleMessage, Locator, Page, expect
 from sqlmodel import col, select
 
 from app.db import create_engine, session_factory, unit_of_work
@@ -32,7 +32,7 @@ from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
-from tests.support.browser import CHROMIUM_ARGS, chromium_or_skip, dev_server
+from tests.support.browser import dev_server
 
 pytestmark = pytest.mark.browser
 
@@ -166,12 +166,6 @@ async def _seed(database_url: str) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium (or a skip / a CI failure)."""
-    return chromium_or_skip()
-
-
-@pytest.fixture(scope="module")
 def meetings_server(
     chromium: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Seeded]]:
@@ -186,21 +180,21 @@ def meetings_server(
         yield base, seeded
 
 
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/admin/")
-    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    page.get_by_label("用户名").fill(ADMIN_USERNAME)
-    page.get_by_label("密码").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/admin/")
-    expect(page.get_by_test_id("signed-in")).to_contain_text("管理员")
+async def _sign_in(page: Page, base: str) -> None:
+    await page.goto(f"{base}/admin/")
+    await expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+    await page.get_by_label("用户名").fill(ADMIN_USERNAME)
+    await page.get_by_label("密码").fill(ADMIN_PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page).to_have_url(f"{base}/admin/")
+    await expect(page.get_by_test_id("signed-in")).to_contain_text("管理员")
 
 
-def _open_meeting(page: Page, title: str) -> None:
+async def _open_meeting(page: Page, title: str) -> None:
     """From the year's list, open a meeting by its title."""
-    page.get_by_test_id("meeting-row").get_by_role("link", name=title).click()
-    expect(page).to_have_url(re.compile(r"/admin/meetings/\d+$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+    await page.get_by_test_id("meeting-row").get_by_role("link", name=title).click()
+    await expect(page).to_have_url(re.compile(r"/admin/meetings/\d+$"))
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(title)
 
 
 def _sheet_row(page: Page, name: str) -> Locator:
@@ -209,143 +203,143 @@ def _sheet_row(page: Page, name: str) -> Locator:
     )
 
 
-def _check_list(page: Page, seeded: Seeded) -> None:
-    expect(page.get_by_test_id("year")).to_have_text(f"{seeded.year} 年")
+async def _check_list(page: Page, seeded: Seeded) -> None:
+    await expect(page.get_by_test_id("year")).to_have_text(f"{seeded.year} 年")
     lecture = page.get_by_test_id("meeting-row").filter(has_text=LECTURE_TITLE)
-    expect(lecture.get_by_test_id("meeting-status")).to_have_text("已结束")
-    expect(lecture.get_by_test_id("meeting-summary")).to_have_text("签到 3/5 · 请假 0 · 补学 0")
+    await expect(lecture.get_by_test_id("meeting-status")).to_have_text("已结束")
+    await expect(lecture.get_by_test_id("meeting-summary")).to_have_text(
+        "签到 3/5 · 请假 0 · 补学 0"
+    )
     committee = page.get_by_test_id("meeting-row").filter(has_text=COMMITTEE_TITLE)
-    expect(committee.get_by_test_id("meeting-status")).to_have_text("未开始")
-    expect(committee.get_by_test_id("meeting-summary")).to_have_text("")
-    expect(page.get_by_test_id("pending-leaves")).to_have_text("有 1 条请假待审批")
+    await expect(committee.get_by_test_id("meeting-status")).to_have_text("未开始")
+    await expect(committee.get_by_test_id("meeting-summary")).to_have_text("")
+    await expect(page.get_by_test_id("pending-leaves")).to_have_text("有 1 条请假待审批")
 
 
-def _check_lecture_sheet(page: Page) -> None:
+async def _check_lecture_sheet(page: Page) -> None:
     for label, count in (("应到", 5), ("已签到", 3), ("请假", 0), ("请假待批", 0), ("缺席", 2)):
-        expect(page.get_by_test_id(f"count-{label}")).to_have_text(str(count))
-    expect(page.get_by_test_id("sheet-row")).to_have_count(5)
+        await expect(page.get_by_test_id(f"count-{label}")).to_have_text(str(count))
+    await expect(page.get_by_test_id("sheet-row")).to_have_count(5)
     for name in PRESENT:
         row = _sheet_row(page, name)
-        expect(row.get_by_test_id("presence")).to_have_text("已签到")
-        expect(row.get_by_test_id("via")).to_have_text(re.compile(r"^(菜单|扫码)$"))
+        await expect(row.get_by_test_id("presence")).to_have_text("已签到")
+        await expect(row.get_by_test_id("via")).to_have_text(re.compile(r"^(菜单|扫码)$"))
     for name in ABSENT:
         row = _sheet_row(page, name)
-        expect(row.get_by_test_id("presence")).to_have_text("缺席")
-        expect(row.get_by_test_id("checkin")).to_have_text("")
+        await expect(row.get_by_test_id("presence")).to_have_text("缺席")
+        await expect(row.get_by_test_id("checkin")).to_have_text("")
 
 
-def _approve_leave(page: Page) -> None:
-    page.get_by_test_id("pending-leaves").get_by_role("link").click()
-    expect(page).to_have_url(re.compile(r"/admin/meetings/leaves$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("请假审批")
+async def _approve_leave(page: Page) -> None:
+    await page.get_by_test_id("pending-leaves").get_by_role("link").click()
+    await expect(page).to_have_url(re.compile(r"/admin/meetings/leaves$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("请假审批")
     row = page.get_by_test_id("leave-row").filter(has_text=ON_LEAVE)
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text(COMMITTEE_TITLE)
-    expect(row).to_contain_text(LEAVE_REASON)
-    row.get_by_role("button", name="准假", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/admin/meetings/leaves$"))
-    expect(page.get_by_role("status").filter(has_text="请假")).to_have_text(
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text(COMMITTEE_TITLE)
+    await expect(row).to_contain_text(LEAVE_REASON)
+    await row.get_by_role("button", name="准假", exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/admin/meetings/leaves$"))
+    await expect(page.get_by_role("status").filter(has_text="请假")).to_have_text(
         f"{ON_LEAVE}的请假已准假，已通知本人。"
     )
-    expect(page.get_by_test_id("leave-row")).to_have_count(0)
-    expect(page.get_by_text("没有待审批的请假。")).to_be_visible()
+    await expect(page.get_by_test_id("leave-row")).to_have_count(0)
+    await expect(page.get_by_text("没有待审批的请假。")).to_be_visible()
 
 
-def _check_committee_after_leave(page: Page) -> None:
+async def _check_committee_after_leave(page: Page) -> None:
     for label, count in (("应到", 5), ("请假", 1), ("请假待批", 0), ("未签到", 4)):
-        expect(page.get_by_test_id(f"count-{label}")).to_have_text(str(count))
+        await expect(page.get_by_test_id(f"count-{label}")).to_have_text(str(count))
     row = _sheet_row(page, ON_LEAVE)
-    expect(row.get_by_test_id("presence")).to_have_text("请假")
-    expect(row.get_by_test_id("leave-status")).to_have_text("已准假")
-    expect(row.get_by_role("button", name="准假", exact=True)).to_have_count(0)
+    await expect(row.get_by_test_id("presence")).to_have_text("请假")
+    await expect(row.get_by_test_id("leave-status")).to_have_text("已准假")
+    await expect(row.get_by_role("button", name="准假", exact=True)).to_have_count(0)
     notice = page.get_by_test_id("meeting-broadcast")
-    expect(notice).to_have_count(1)
-    expect(notice).to_contain_text("请假审批：已准假")
+    await expect(notice).to_have_count(1)
+    await expect(notice).to_contain_text("请假审批：已准假")
 
 
-def _check_year_view(page: Page, seeded: Seeded) -> None:
-    expect(page).to_have_url(re.compile(rf"/admin/meetings/year\?year={seeded.year}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("三会一课年度视图")
-    expect(page.get_by_test_id("year")).to_have_text(f"{seeded.year} 年")
+async def _check_year_view(page: Page, seeded: Seeded) -> None:
+    await expect(page).to_have_url(re.compile(rf"/admin/meetings/year\?year={seeded.year}$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("三会一课年度视图")
+    await expect(page.get_by_test_id("year")).to_have_text(f"{seeded.year} 年")
     units = page.get_by_test_id("year-unit")
-    expect(units).to_have_count(4)  # the branch and its three Party groups
+    await expect(units).to_have_count(4)  # the branch and its three Party groups
     branch = units.filter(has_text="神特新材党支部").first
     grid = branch.get_by_role("table")
-    expect(grid.get_by_role("columnheader")).to_have_count(14)  # 会议, 1–12 月, 合计
+    await expect(grid.get_by_role("columnheader")).to_have_count(14)  # 会议, 1–12 月, 合计
     lectures = branch.locator('[data-testid="year-row"][data-requirement="党课"]')
-    expect(lectures.get_by_test_id("year-cell")).to_have_count(4)  # quarterly
+    await expect(lectures.get_by_test_id("year-cell")).to_have_count(4)  # quarterly
     held = lectures.locator(f'[data-testid="year-cell"][data-period="{seeded.lecture_quarter}"]')
-    expect(held).to_have_attribute("data-status", "met")
-    expect(held).to_have_text("1 次")
+    await expect(held).to_have_attribute("data-status", "met")
+    await expect(held).to_have_text("1 次")
     committees = branch.locator('[data-testid="year-row"][data-requirement="支委会"]')
-    expect(committees.get_by_test_id("year-cell")).to_have_count(12)  # monthly
+    await expect(committees.get_by_test_id("year-cell")).to_have_count(12)  # monthly
     planned = committees.locator(
         f'[data-testid="year-cell"][data-period="{seeded.committee_month}"]'
     )
-    expect(planned).to_contain_text("已安排 1 次")
+    await expect(planned).to_contain_text("已安排 1 次")
 
 
-def _wait_for_notice(base: str, openid: str) -> list[str]:
+async def _wait_for_notice(base: str, openid: str) -> list[str]:
     """The member's deliveries in the sandbox, once the leave notice arrived (or the timeout)."""
     deadline = time.monotonic() + NOTICE_TIMEOUT_S
-    while True:
-        found = httpx.get(f"{base}/sandbox/_sandbox/deliveries", params={"openid": openid}).json()
-        payloads = [str(d["payload"]) for d in found["deliveries"]]
-        if payloads or time.monotonic() > deadline:
-            return payloads
-        time.sleep(0.2)
+    async with httpx.AsyncClient(base_url=base) as sandbox:
+        while True:
+            found = (
+                await sandbox.get("/sandbox/_sandbox/deliveries", params={"openid": openid})
+            ).json()
+            payloads = [str(d["payload"]) for d in found["deliveries"]]
+            if payloads or time.monotonic() > deadline:
+                return payloads
+            await asyncio.sleep(0.2)
 
 
-def test_meeting_list_sheet_leave_approval_and_year_view(
-    chromium: str, meetings_server: tuple[str, Seeded]
+async def test_meeting_list_sheet_leave_approval_and_year_view(
+    meetings_server: tuple[str, Seeded], page: Page
 ) -> None:
     """The branch secretary's round: the year's meetings, who came, a leave, 三会一课."""
     base, seeded = meetings_server
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-            def on_console(message: ConsoleMessage) -> None:
-                if message.type == "error":
-                    errors.append(f"console: {message.text} ({message.location})")
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text} ({message.location})")
 
-            page.on("console", on_console)
-            _sign_in(page, base)
+    page.on("console", on_console)
+    await _sign_in(page, base)
 
-            menu = page.get_by_role("navigation", name="主菜单")
-            menu.get_by_role("link", name="会议与学习日").click()
-            expect(page).to_have_url(f"{base}/admin/meetings")
-            expect(menu.get_by_role("link", name="会议与学习日")).to_have_attribute(
-                "aria-current", "page"
-            )
-            _check_list(page, seeded)
+    menu = page.get_by_role("navigation", name="主菜单")
+    await menu.get_by_role("link", name="会议与学习日").click()
+    await expect(page).to_have_url(f"{base}/admin/meetings")
+    await expect(menu.get_by_role("link", name="会议与学习日")).to_have_attribute(
+        "aria-current", "page"
+    )
+    await _check_list(page, seeded)
 
-            _open_meeting(page, LECTURE_TITLE)
-            expect(page.get_by_test_id("meeting-status")).to_have_text("已结束")
-            _check_lecture_sheet(page)
+    await _open_meeting(page, LECTURE_TITLE)
+    await expect(page.get_by_test_id("meeting-status")).to_have_text("已结束")
+    await _check_lecture_sheet(page)
 
-            page.get_by_role("link", name="返回会议列表").click()
-            expect(page).to_have_url(f"{base}/admin/meetings")
-            _approve_leave(page)
+    await page.get_by_role("link", name="返回会议列表").click()
+    await expect(page).to_have_url(f"{base}/admin/meetings")
+    await _approve_leave(page)
 
-            page.get_by_role("link", name="返回会议列表").click()
-            expect(page.get_by_test_id("pending-leaves")).to_have_count(0)
-            _open_meeting(page, COMMITTEE_TITLE)
-            expect(page.get_by_test_id("meeting-status")).to_have_text("未开始")
-            _check_committee_after_leave(page)
+    await page.get_by_role("link", name="返回会议列表").click()
+    await expect(page.get_by_test_id("pending-leaves")).to_have_count(0)
+    await _open_meeting(page, COMMITTEE_TITLE)
+    await expect(page.get_by_test_id("meeting-status")).to_have_text("未开始")
+    await _check_committee_after_leave(page)
 
-            page.get_by_role("link", name="返回会议列表").click()
-            page.get_by_role("link", name="三会一课年度视图").click()
-            _check_year_view(page, seeded)
-            assert errors == []
-        finally:
-            browser.close()
+    await page.get_by_role("link", name="返回会议列表").click()
+    await page.get_by_role("link", name="三会一课年度视图").click()
+    await _check_year_view(page, seeded)
+    assert errors == []
     # 「已通知本人」: the member's WeChat (the sandbox) got the decision.
     openid = next(openid for _, name, _, openid in MEMBERS if name == ON_LEAVE)
-    payloads = _wait_for_notice(base, openid)
+    payloads = await _wait_for_notice(base, openid)
     assert len(payloads) == 1, payloads
     assert "已准假" in payloads[0], payloads

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.async_api import Dialog, Page, expect
 
 from app.dev.demo import DEMO_OPENIDS
-from tests.support.browser import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_server
+from tests.support.browser import ROOT, dev_server
 
 pytestmark = pytest.mark.browser
 
@@ -61,12 +61,6 @@ def _seed_demo(tmp: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium (or a skip / a CI failure)."""
-    return chromium_or_skip()
-
-
-@pytest.fixture(scope="module")
 def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dev app on the demo data, with its first admin."""
     tmp = tmp_path_factory.mktemp("newsletter")
@@ -75,76 +69,75 @@ def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield base
 
 
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/admin/newsletters")
-    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    page.get_by_label("用户名").fill(ADMIN_USERNAME)
-    page.get_by_label("密码").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/admin/newsletters")
+async def _sign_in(page: Page, base: str) -> None:
+    await page.goto(f"{base}/admin/newsletters")
+    await expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+    await page.get_by_label("用户名").fill(ADMIN_USERNAME)
+    await page.get_by_label("密码").fill(ADMIN_PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page).to_have_url(f"{base}/admin/newsletters")
 
 
-def _compose(page: Page) -> None:
-    page.get_by_role("link", name="新建一期").first.click()
-    page.get_by_label("标题").fill("浏览器里写的一期")
-    page.get_by_label("正文（Markdown）").fill(
+async def _accept(dialog: Dialog) -> None:
+    await dialog.accept()
+
+
+async def _compose(page: Page) -> None:
+    await page.get_by_role("link", name="新建一期").first.click()
+    await page.get_by_label("标题").fill("浏览器里写的一期")
+    await page.get_by_label("正文（Markdown）").fill(
         "## 学习要点\n\n**第一**，认真学习。\n\n<b>不加粗</b>"
     )
-    page.get_by_label("封面图片（JPG 或 PNG，不超过 2 MB）").set_input_files(
+    await page.get_by_label("封面图片（JPG 或 PNG，不超过 2 MB）").set_input_files(
         files=[{"name": "cover.png", "mimeType": "image/png", "buffer": _png()}]
     )
-    page.get_by_role("button", name="保存并预览").click()
+    await page.get_by_role("button", name="保存并预览").click()
 
 
-def test_compose_preview_send_and_watch_it_reach_100_percent(
-    chromium: str, demo_server: str
+async def test_compose_preview_send_and_watch_it_reach_100_percent(
+    demo_server: str, page: Page
 ) -> None:
     """From an empty form to a finished broadcast, as the branch's propaganda officer does it."""
     base = demo_server
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            _sign_in(page, base)
-            _compose(page)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await _sign_in(page, base)
+    await _compose(page)
 
-            expect(page).to_have_url(re.compile(r"/admin/newsletters/\d+$"))
-            expect(page.get_by_test_id("article-title")).to_have_text("浏览器里写的一期")
-            body = page.get_by_test_id("article-body")
-            expect(body.locator("h2")).to_have_text("学习要点")
-            expect(body.locator("strong")).to_have_text("第一")
-            expect(body).to_contain_text("<b>不加粗</b>")  # shown as text, never as markup
-            cover = page.get_by_test_id("cover")
-            expect(cover).to_be_visible()
-            assert cover.evaluate("img => img.naturalWidth") == 16
-            expect(page.get_by_test_id("reach-群发图文")).to_have_text("2")
-            expect(page.get_by_test_id("reach-unreachable")).to_have_text("20")
-            expect(page.get_by_test_id("unreachable-row").filter(has_text="张伟")).to_contain_text(
-                "未绑定微信"
-            )
+    await expect(page).to_have_url(re.compile(r"/admin/newsletters/\d+$"))
+    await expect(page.get_by_test_id("article-title")).to_have_text("浏览器里写的一期")
+    body = page.get_by_test_id("article-body")
+    await expect(body.locator("h2")).to_have_text("学习要点")
+    await expect(body.locator("strong")).to_have_text("第一")
+    await expect(body).to_contain_text("<b>不加粗</b>")  # shown as text, never as markup
+    cover = page.get_by_test_id("cover")
+    await expect(cover).to_be_visible()
+    assert await cover.evaluate("img => img.naturalWidth") == 16
+    await expect(page.get_by_test_id("reach-群发图文")).to_have_text("2")
+    await expect(page.get_by_test_id("reach-unreachable")).to_have_text("20")
+    await expect(page.get_by_test_id("unreachable-row").filter(has_text="张伟")).to_contain_text(
+        "未绑定微信"
+    )
 
-            # A slow mass send: the progress page opens mid-way, and its script must catch up.
-            slow = {"latency_ms": MASS_LATENCY_MS, "paths": ["/cgi-bin/message/mass/send"]}
-            httpx.put(f"{base}/sandbox/_sandbox/faults", json=slow).raise_for_status()
-            page.once("dialog", lambda dialog: dialog.accept())
-            page.get_by_role("button", name="立即发送").click()
-            expect(page).to_have_url(re.compile(r"/admin/broadcasts/\d+$"))
-            expect(page.get_by_test_id("progress")).to_have_attribute("data-final", "false")
-            expect(page.get_by_test_id("percent")).not_to_have_text("100%")
-            expect(page.get_by_test_id("percent")).to_have_text("100%", timeout=SEND_TIMEOUT_MS)
-            expect(page.get_by_test_id("status")).to_have_text("已完成")
-            expect(page.get_by_test_id("count-sent")).to_have_text("2")
-            sent = page.get_by_test_id("recipient-row").filter(has_text="王建国")
-            expect(sent.get_by_test_id("recipient-status")).to_have_text("已发送")
-            if os.environ.get("SCREENSHOT") == "1":
-                SCREENSHOT.parent.mkdir(exist_ok=True)
-                page.screenshot(path=str(SCREENSHOT))
-            assert errors == []
-        finally:
-            browser.close()
+    # A slow mass send: the progress page opens mid-way, and its script must catch up.
+    slow = {"latency_ms": MASS_LATENCY_MS, "paths": ["/cgi-bin/message/mass/send"]}
+    httpx.put(f"{base}/sandbox/_sandbox/faults", json=slow).raise_for_status()
+    page.once("dialog", _accept)
+    await page.get_by_role("button", name="立即发送").click()
+    await expect(page).to_have_url(re.compile(r"/admin/broadcasts/\d+$"))
+    await expect(page.get_by_test_id("progress")).to_have_attribute("data-final", "false")
+    await expect(page.get_by_test_id("percent")).not_to_have_text("100%")
+    await expect(page.get_by_test_id("percent")).to_have_text("100%", timeout=SEND_TIMEOUT_MS)
+    await expect(page.get_by_test_id("status")).to_have_text("已完成")
+    await expect(page.get_by_test_id("count-sent")).to_have_text("2")
+    sent = page.get_by_test_id("recipient-row").filter(has_text="王建国")
+    await expect(sent.get_by_test_id("recipient-status")).to_have_text("已发送")
+    if os.environ.get("SCREENSHOT") == "1":
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT))
+    assert errors == []
     # The demo members' phones (the sandbox) got the article, once each (beside the demo's
     # pledge and test notices, which link to their own pages).
     for openid in DEMO_OPENIDS[:2]:

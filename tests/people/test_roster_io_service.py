@@ -17,7 +17,8 @@ from app.services import audit
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster_io
 from app.services.people.roster_io import COLUMNS, ImportReport
-from tests.support.plugin import FIXTURES, count_rows
+from tests.support.database import Sessions, count_in
+from tests.support.plugin import FIXTURES
 
 ACTOR = audit.Actor(id=None, name="党群部测试")
 HEADERS = [column.header for column in COLUMNS]
@@ -63,34 +64,34 @@ def _read(data: bytes, fmt: str) -> list[list[Any]]:
     return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
-async def _units(client: Any) -> dict[str, int]:
-    async with unit_of_work(client.app.state.sessions) as session:
+async def _units(sessions: Sessions) -> dict[str, int]:
+    async with unit_of_work(sessions) as session:
         await org_unit_service.ensure_default_tree(session)
         names = await org_unit_service.path_names(session)
     return {name: unit_id for unit_id, name in names.items()}
 
 
 async def _import(
-    client: Any,
+    sessions: Sessions,
     data: bytes | str,
     filename: str = "名册.csv",
     unit_ids: frozenset[int] | None = None,
 ) -> ImportReport:
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(sessions) as session:
         await org_unit_service.ensure_default_tree(session)
         return await roster_io.import_people(
             session, data=raw, filename=filename, actor=ACTOR, unit_ids=unit_ids
         )
 
 
-async def _export(client: Any, fmt: str, unit_ids: frozenset[int] | None = None) -> bytes:
-    async with unit_of_work(client.app.state.sessions) as session:
+async def _export(sessions: Sessions, fmt: str, unit_ids: frozenset[int] | None = None) -> bytes:
+    async with unit_of_work(sessions) as session:
         return await roster_io.export_people(session, unit_ids=unit_ids, fmt=fmt)  # type: ignore[arg-type]
 
 
-async def _person(client: Any, employee_no: str) -> Person:
-    async with client.app.state.sessions() as session:
+async def _person(sessions: Sessions, employee_no: str) -> Person:
+    async with sessions() as session:
         statement = select(Person).where(Person.employee_no == employee_no)
         return (await session.exec(statement)).one()
 
@@ -99,10 +100,10 @@ def _errors(report: ImportReport) -> list[tuple[int, str]]:
     return [(error.row, error.column) for error in report.errors]
 
 
-async def test_the_sample_imports_the_branchs_twenty_members(client):
-    report = await _import(client, SAMPLE, "roster_sample.xlsx")
+async def test_the_sample_imports_the_branchs_twenty_members(db_sessions):
+    report = await _import(db_sessions, SAMPLE, "roster_sample.xlsx")
     assert (report.created, report.updated, report.unchanged, report.errors) == (20, 0, 0, [])
-    async with client.app.state.sessions() as session:
+    async with db_sessions() as session:
         people = (await session.exec(select(Person))).all()
         entry = (
             await session.exec(select(AuditLog).where(AuditLog.action == "people.import"))
@@ -115,8 +116,8 @@ async def test_the_sample_imports_the_branchs_twenty_members(client):
         date(2027, 6, 28),
     )
     assert sum(p.is_manager for p in people) == 4 and {p.phone for p in people} >= {"13800000001"}
-    assert await count_rows(client, StageTransition) == 20  # each first stage, dated
-    assert await count_rows(client, AuditLog, col(AuditLog.action) == "person.create") == 20
+    assert await count_in(db_sessions, StageTransition) == 20  # each first stage, dated
+    assert await count_in(db_sessions, AuditLog, col(AuditLog.action) == "person.create") == 20
     assert entry.after == {
         "filename": "roster_sample.xlsx",
         "created": 20,
@@ -125,10 +126,10 @@ async def test_the_sample_imports_the_branchs_twenty_members(client):
     }
 
 
-async def test_export_then_import_changes_nothing(client):
-    await _import(client, SAMPLE, "roster_sample.xlsx")
+async def test_export_then_import_changes_nothing(db_sessions):
+    await _import(db_sessions, SAMPLE, "roster_sample.xlsx")
     for fmt in ("xlsx", "csv"):
-        exported = await _export(client, fmt)
+        exported = await _export(db_sessions, fmt)
         rows = _read(exported, fmt)
         assert rows[0] == HEADERS
         assert [row[0] for row in rows[1:]] == [f"ST{n:03d}" for n in range(1, 21)]
@@ -139,27 +140,27 @@ async def test_export_then_import_changes_nothing(client):
         assert probationary[6] == "预备党员" and str(probationary[8])[:10] == "2027-06-28"
         assert exported.startswith(b"\xef\xbb\xbf" if fmt == "csv" else b"PK")
 
-        report = await _import(client, exported, f"名册.{fmt}")
+        report = await _import(db_sessions, exported, f"名册.{fmt}")
         assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 20, [])
-    assert await count_rows(client, AuditLog, col(AuditLog.action) == "person.update") == 0
+    assert await count_in(db_sessions, AuditLog, col(AuditLog.action) == "person.update") == 0
 
 
-async def test_export_keeps_to_the_secretarys_units_and_guards_against_formulas(client):
-    units = await _units(client)
+async def test_export_keeps_to_the_secretarys_units_and_guards_against_formulas(db_sessions):
+    units = await _units(db_sessions)
     text = _csv(_row(), _row(工号="T002", 所属组织=GROUP_2, 备注="=HYPERLINK(1)", 手机号="+86 138"))
-    assert (await _import(client, text)).created == 2
-    rows = _read(await _export(client, "csv", frozenset({units[GROUP_1]})), "csv")
+    assert (await _import(db_sessions, text)).created == 2
+    rows = _read(await _export(db_sessions, "csv", frozenset({units[GROUP_1]})), "csv")
     assert [row[0] for row in rows[1:]] == ["T001"]
-    rows = _read(await _export(client, "csv"), "csv")
+    rows = _read(await _export(db_sessions, "csv"), "csv")
     assert rows[2][10:] == ["'+86 138", "'=HYPERLINK(1)"]
-    sheet = openpyxl.load_workbook(io.BytesIO(await _export(client, "xlsx"))).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(await _export(db_sessions, "xlsx"))).worksheets[0]
     assert sheet["L3"].data_type == "s" and sheet["L3"].value == "=HYPERLINK(1)"
     # The guard comes off again on the way back in.
-    report = await _import(client, await _export(client, "csv"))
+    report = await _import(db_sessions, await _export(db_sessions, "csv"))
     assert report.unchanged == 2, report.errors
 
 
-async def test_the_templates_example_row_imports(client):
+async def test_the_templates_example_row_imports(db_sessions):
     data = roster_io.template("xlsx")
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["名册", "说明"]
@@ -169,26 +170,26 @@ async def test_the_templates_example_row_imports(client):
     assert "入党积极分子" in allowed and "已转出" in allowed
     lists = {str(v.sqref): v.formula1 for v in book["名册"].data_validations.dataValidation}
     assert "正式党员" in lists["G2:G5001"] and "已退休" in lists["J2:J5001"]
-    report = await _import(client, data, "模板.xlsx")
+    report = await _import(db_sessions, data, "模板.xlsx")
     assert (report.created, report.errors) == (1, [])
-    person = await _person(client, "ST099")
+    person = await _person(db_sessions, "ST099")
     assert (person.stage, person.probation_ends_on) == ("probationary", date(2027, 6, 28))
     # The CSV template says the same, so importing it next changes nothing.
-    report = await _import(client, roster_io.template("csv"), "模板.csv")
+    report = await _import(db_sessions, roster_io.template("csv"), "模板.csv")
     assert (report.unchanged, report.errors) == (1, [])
 
 
-async def test_reimport_updates_by_employee_number_and_audits_before_and_after(client):
-    await _import(client, SAMPLE, "roster_sample.xlsx")
-    rows = _read(await _export(client, "csv"), "csv")
+async def test_reimport_updates_by_employee_number_and_audits_before_and_after(db_sessions):
+    await _import(db_sessions, SAMPLE, "roster_sample.xlsx")
+    rows = _read(await _export(db_sessions, "csv"), "csv")
     rows[3][2] = "技术部"  # ST003 moves department
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    report = await _import(client, buffer.getvalue())
+    report = await _import(db_sessions, buffer.getvalue())
     assert (report.created, report.updated, report.unchanged, report.errors) == (0, 1, 19, [])
-    zhang = await _person(client, "ST003")
+    zhang = await _person(db_sessions, "ST003")
     assert zhang.department == "技术部"
-    async with client.app.state.sessions() as session:
+    async with db_sessions() as session:
         entry = (
             await session.exec(select(AuditLog).where(AuditLog.action == "person.update"))
         ).one()
@@ -197,18 +198,18 @@ async def test_reimport_updates_by_employee_number_and_audits_before_and_after(c
     assert (entry.after or {})["department"] == "技术部"
 
 
-async def test_a_changed_stage_is_a_dated_transition(client):
-    await _import(client, SAMPLE, "roster_sample.xlsx")
-    rows = _read(await _export(client, "csv"), "csv")
+async def test_a_changed_stage_is_a_dated_transition(db_sessions):
+    await _import(db_sessions, SAMPLE, "roster_sample.xlsx")
+    rows = _read(await _export(db_sessions, "csv"), "csv")
     rows[19][6:8] = ["正式党员", "2026年11月20日"]  # ST019 converted (转正); probation date stays
     rows[20][6:8] = ["正式党员", ""]  # ST020 converted today
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    report = await _import(client, buffer.getvalue())
+    report = await _import(db_sessions, buffer.getvalue())
     assert (report.updated, report.unchanged, report.errors) == (2, 18, [])
-    lin = await _person(client, "ST019")
+    lin = await _person(db_sessions, "ST019")
     assert (lin.stage, lin.stage_since) == ("full", date(2026, 11, 20))
-    async with client.app.state.sessions() as session:
+    async with db_sessions() as session:
         steps = (
             await session.exec(
                 select(StageTransition).where(StageTransition.from_stage == "probationary")
@@ -216,10 +217,10 @@ async def test_a_changed_stage_is_a_dated_transition(client):
         ).all()
     assert sorted((s.occurred_on, s.note) for s in steps)[0] == (date(2026, 11, 20), "名册导入")
     assert len(steps) == 2 and all(s.to_stage == "full" for s in steps)
-    assert await count_rows(client, AuditLog, col(AuditLog.action) == "person.stage") == 2
+    assert await count_in(db_sessions, AuditLog, col(AuditLog.action) == "person.stage") == 2
 
 
-async def test_every_bad_row_is_reported_and_nothing_is_written(client):
+async def test_every_bad_row_is_reported_and_nothing_is_written(db_sessions):
     future = (date.today() + timedelta(days=40)).isoformat()
     text = _csv(
         _row(工号="T001"),  # row 2: good, but not written either
@@ -235,7 +236,7 @@ async def test_every_bad_row_is_reported_and_nothing_is_written(client):
         ),  # row 10
         _row(工号="T011", 是否管理人员="也许", 手机号="1.38E+10", 状态="休假"),  # row 11
     )
-    report = await _import(client, text)
+    report = await _import(db_sessions, text)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
     assert _errors(report) == [
         (3, "工号"),
@@ -260,32 +261,32 @@ async def test_every_bad_row_is_reported_and_nothing_is_written(client):
     assert "预备党员" in messages[(7, "政治面貌")] and "入党积极分子" in messages[(7, "政治面貌")]
     assert "第九党小组" in messages[(8, "所属组织")]
     assert "晚于今天" in messages[(9, "当前阶段起始日期")]
-    assert await count_rows(client, Person) == 0
-    assert await count_rows(client, AuditLog) == 0
+    assert await count_in(db_sessions, Person) == 0
+    assert await count_in(db_sessions, AuditLog) == 0
 
 
-async def test_a_wrong_header_row_is_one_error_naming_the_missing_columns(client):
+async def test_a_wrong_header_row_is_one_error_naming_the_missing_columns(db_sessions):
     cases = [(["编号", "名字", *HEADERS[2:]], ["工号", "姓名"]), (HEADERS[:5], HEADERS[5:])]
     for headers, missing in cases:
-        report = await _import(client, _csv(_row(), headers=headers))
+        report = await _import(db_sessions, _csv(_row(), headers=headers))
         assert len(report.errors) == 1 and report.errors[0].row == 1
         message = report.errors[0].message
         assert [h for h in HEADERS if h in message.split(":", 1)[1]] == missing, message
-    assert await count_rows(client, Person) == 0
+    assert await count_in(db_sessions, Person) == 0
 
 
-async def test_csv_in_gbk_or_utf8_with_or_without_bom(client):
+async def test_csv_in_gbk_or_utf8_with_or_without_bom(db_sessions):
     cases = [("T001", "gbk", b""), ("T002", "utf-8", b"\xef\xbb\xbf"), ("T003", "utf-8", b"")]
     for employee_no, encoding, prefix in cases:
         text = _csv(_row(工号=employee_no, 姓名="欧阳娜娜", 备注="镕,第一党小组"))
-        report = await _import(client, prefix + text.encode(encoding))
+        report = await _import(db_sessions, prefix + text.encode(encoding))
         assert (report.created, report.errors) == (1, [])
-        person = await _person(client, employee_no)
+        person = await _person(db_sessions, employee_no)
         assert (person.name, person.note) == ("欧阳娜娜", "镕,第一党小组")
         assert person.org_unit_id is not None
 
 
-async def test_dates_blank_rows_title_rows_and_whitespace(client):
+async def test_dates_blank_rows_title_rows_and_whitespace(db_sessions):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["神特新材党支部党员名册(2026年)"])
@@ -304,15 +305,15 @@ async def test_dates_blank_rows_title_rows_and_whitespace(client):
         sheet.append([row[h] for h in HEADERS])
     buffer = io.BytesIO()
     book.save(buffer)
-    report = await _import(client, buffer.getvalue(), "名册.xlsx")
+    report = await _import(db_sessions, buffer.getvalue(), "名册.xlsx")
     assert (report.created, report.errors) == (4, [])
-    people = [await _person(client, f"T00{n}") for n in range(1, 5)]
+    people = [await _person(db_sessions, f"T00{n}") for n in range(1, 5)]
     assert {p.stage_since for p in people} == {date(2019, 7, 1)}
     assert people[2].name == "李 四" and people[3].phone == "13800000004"
     assert people[3].org_unit_id == people[0].org_unit_id
 
 
-async def test_unreadable_files_are_one_clear_error(client):
+async def test_unreadable_files_are_one_clear_error(db_sessions):
     truncated = SAMPLE[: len(SAMPLE) // 2]
     cases = [
         (b"PK\x03\x04 not really a zip", "名册.xlsx", "损坏"),
@@ -325,22 +326,22 @@ async def test_unreadable_files_are_one_clear_error(client):
         (b"\xff\xfe\x00\xd8garbage\x81", "名册.csv", "编码"),
     ]
     for data, filename, words in cases:
-        report = await _import(client, data, filename)
+        report = await _import(db_sessions, data, filename)
         assert len(report.errors) == 1, (filename, report.errors)
         assert words in report.errors[0].message, (filename, report.errors)
-    assert await count_rows(client, Person) == 0
+    assert await count_in(db_sessions, Person) == 0
 
 
-async def test_more_than_five_thousand_rows_is_refused(client):
+async def test_more_than_five_thousand_rows_is_refused(db_sessions):
     text = _csv(*(_row(工号=f"T{n:05d}") for n in range(roster_io.MAX_ROWS + 1)))
-    report = await _import(client, text)
+    report = await _import(db_sessions, text)
     assert len(report.errors) == 1 and "5000" in report.errors[0].message
-    assert await count_rows(client, Person) == 0
+    assert await count_in(db_sessions, Person) == 0
 
 
-async def test_a_secretary_imports_only_into_their_own_units(client):
-    units = await _units(client)
-    assert (await _import(client, _csv(_row(工号="T009", 所属组织=GROUP_2)))).created == 1
+async def test_a_secretary_imports_only_into_their_own_units(db_sessions):
+    units = await _units(db_sessions)
+    assert (await _import(db_sessions, _csv(_row(工号="T009", 所属组织=GROUP_2)))).created == 1
     scope = frozenset({units[GROUP_1]})
     text = _csv(
         _row(工号="T001"),
@@ -348,10 +349,10 @@ async def test_a_secretary_imports_only_into_their_own_units(client):
         _row(工号="T003", 所属组织=""),
         _row(工号="T009", 所属组织=GROUP_1),  # someone of another group, pulled over
     )
-    report = await _import(client, text, unit_ids=scope)
+    report = await _import(db_sessions, text, unit_ids=scope)
     assert _errors(report) == [(3, "所属组织"), (4, "所属组织"), (5, "工号")]
-    assert await count_rows(client, Person) == 1
-    report = await _import(client, _csv(_row(工号="T001")), unit_ids=scope)
+    assert await count_in(db_sessions, Person) == 1
+    report = await _import(db_sessions, _csv(_row(工号="T001")), unit_ids=scope)
     assert (report.created, report.errors) == (1, [])
 
 

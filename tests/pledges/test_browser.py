@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect, sync_playwright
+from playwright.async_api import ConsoleMessage, Page, ViewportSize, expect
 from sqlmodel import col, select
 
 from app.config import Settings
@@ -42,7 +40,7 @@ from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
 from app.services.pledges import campaigns
 from app.services.pledges.campaigns import CampaignDraft, text_hash
-from tests.support.browser import CHROMIUM_ARGS, chromium_or_skip, dev_server
+from tests.support.browser import NewContext, dev_server
 
 pytestmark = pytest.mark.browser
 
@@ -74,15 +72,6 @@ UPDATED = "承诺书内容已更新为第 2 版，请阅读以下最新内容后
 # (工号, 姓名, openid): A signs first; B's page goes stale while the text changes.
 MEMBER_A = ("PB001", "陈静", "oPLEDGEBROWSER0000000000001")
 MEMBER_B = ("PB002", "林涛", "oPLEDGEBROWSER0000000000002")
-
-
-T = TypeVar("T")
-
-
-def _db(step: Coroutine[Any, Any, T]) -> T:
-    """Run a database step from the test while Playwright's sync API owns this thread's loop."""
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(asyncio.run, step).result()
 
 
 @dataclass(frozen=True)
@@ -207,12 +196,6 @@ async def _signatures(settings: Settings, campaign_id: int) -> list[PledgeSignat
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium (or a skip / a CI failure)."""
-    return chromium_or_skip()
-
-
-@pytest.fixture(scope="module")
 def pledge_server(
     chromium: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Settings, Seeded]]:
@@ -233,9 +216,9 @@ def _base_of(page: Page) -> str:
     return "/".join(page.url.split("/", 3)[:3])
 
 
-def _phone(browser: Browser, errors: list[str]) -> Page:
+async def _phone(new_context: NewContext, errors: list[str]) -> Page:
     """A fresh phone (its own cookies: its own WeChat), collecting console errors."""
-    context = browser.new_context(
+    context = await new_context(
         viewport=PHONE,
         device_scale_factor=3,
         is_mobile=True,
@@ -243,7 +226,7 @@ def _phone(browser: Browser, errors: list[str]) -> Page:
         user_agent=WECHAT_UA,
         locale="zh-CN",
     )
-    page = context.new_page()
+    page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
@@ -256,95 +239,92 @@ def _phone(browser: Browser, errors: list[str]) -> Page:
     return page
 
 
-def _open_push(page: Page, base: str, link: str, name: str, campaign_id: int) -> None:
+async def _open_push(page: Page, base: str, link: str, name: str, campaign_id: int) -> None:
     """Tap the push's link; WeChat (the sandbox) asks who is reading; back on the pledge page."""
-    page.goto(link)
-    expect(page).to_have_url(re.compile(r"/sandbox/connect/oauth2/authorize\?"))
-    page.get_by_role("link", name=name, exact=True).click()
-    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/m/pledges/{campaign_id}\?oauth=done"))
+    await page.goto(link)
+    await expect(page).to_have_url(re.compile(r"/sandbox/connect/oauth2/authorize\?"))
+    await page.get_by_role("link", name=name, exact=True).click()
+    await expect(page).to_have_url(
+        re.compile(rf"^{re.escape(base)}/m/pledges/{campaign_id}\?oauth=done")
+    )
 
 
-def _fits(page: Page) -> None:
+async def _fits(page: Page) -> None:
     """Nothing wider than the phone: no sideways scrolling."""
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"page is {width} px wide on a {PHONE['width']} px phone"
 
 
-def _to_sign(page: Page, name: str, version: int, text: str) -> None:
+async def _to_sign(page: Page, name: str, version: int, text: str) -> None:
     """The full text of this version, the member named as signer, and the 我承诺 button."""
-    expect(page.get_by_test_id("pledge-title")).to_have_text(TITLE)
-    expect(page.get_by_text(f"第 {version} 版 · 截止")).to_be_visible()
-    expect(page.get_by_test_id("pledge-text")).to_contain_text(MIDDLE)
-    assert page.get_by_test_id("pledge-text").inner_text() == text
-    expect(page.get_by_test_id("sign-form")).to_contain_text(f"签署人：{name}")
-    expect(page.get_by_test_id("sign-button")).to_be_visible()
-    expect(page.get_by_test_id("pledge-signed")).to_have_count(0)
-    expect(page.locator('link[rel="icon"]')).to_have_count(1)  # it never asks for a favicon
-    _fits(page)
+    await expect(page.get_by_test_id("pledge-title")).to_have_text(TITLE)
+    await expect(page.get_by_text(f"第 {version} 版 · 截止")).to_be_visible()
+    await expect(page.get_by_test_id("pledge-text")).to_contain_text(MIDDLE)
+    assert await page.get_by_test_id("pledge-text").inner_text() == text
+    await expect(page.get_by_test_id("sign-form")).to_contain_text(f"签署人：{name}")
+    await expect(page.get_by_test_id("sign-button")).to_be_visible()
+    await expect(page.get_by_test_id("pledge-signed")).to_have_count(0)
+    await expect(page.locator('link[rel="icon"]')).to_have_count(1)  # it never asks for a favicon
+    await _fits(page)
 
 
-def _signed(page: Page, name: str, version: int) -> None:
+async def _signed(page: Page, name: str, version: int) -> None:
     """The signed state: who, which version; no button any more."""
     signed = page.get_by_test_id("pledge-signed")
-    expect(signed).to_contain_text(f"{name}，您已于")
-    expect(signed).to_contain_text(f"签署本承诺书（第 {version} 版）")
-    expect(page.get_by_test_id("sign-button")).to_have_count(0)
-    expect(page.get_by_test_id("pledge-notice")).to_have_count(0)
-    _fits(page)
+    await expect(signed).to_contain_text(f"{name}，您已于")
+    await expect(signed).to_contain_text(f"签署本承诺书（第 {version} 版）")
+    await expect(page.get_by_test_id("sign-button")).to_have_count(0)
+    await expect(page.get_by_test_id("pledge-notice")).to_have_count(0)
+    await _fits(page)
 
 
-def test_members_sign_on_the_phone_and_a_stale_page_asks_again(
-    chromium: str, pledge_server: tuple[str, Settings, Seeded]
+async def test_members_sign_on_the_phone_and_a_stale_page_asks_again(
+    pledge_server: tuple[str, Settings, Seeded], new_context: NewContext
 ) -> None:
     """A signs from the push; B's open page goes stale, is told so, and signs version 2."""
     base, settings, seeded = pledge_server
     campaign_id = seeded.campaign_id
     a_name, b_name = MEMBER_A[1], MEMBER_B[1]
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page_a = _phone(browser, errors)
-            _open_push(page_a, base, seeded.push_links[a_name], a_name, campaign_id)
-            _to_sign(page_a, a_name, 1, TEXT)
-            page_a.get_by_test_id("sign-button").tap()
-            _signed(page_a, a_name, 1)
-            page_a.reload()
-            _signed(page_a, a_name, 1)
+    page_a = await _phone(new_context, errors)
+    await _open_push(page_a, base, seeded.push_links[a_name], a_name, campaign_id)
+    await _to_sign(page_a, a_name, 1, TEXT)
+    await page_a.get_by_test_id("sign-button").tap()
+    await _signed(page_a, a_name, 1)
+    await page_a.reload()
+    await _signed(page_a, a_name, 1)
 
-            [signature] = _db(_signatures(settings, campaign_id))
-            assert signature.person_id == seeded.person_ids[a_name]
-            assert (signature.version_number, signature.channel) == (1, "page_oauth")
-            assert signature.text_sha256 == text_hash(TEXT)
+    [signature] = await _signatures(settings, campaign_id)
+    assert signature.person_id == seeded.person_ids[a_name]
+    assert (signature.version_number, signature.channel) == (1, "page_oauth")
+    assert signature.text_sha256 == text_hash(TEXT)
 
-            page_b = _phone(browser, errors)
-            _open_push(page_b, base, seeded.push_links[b_name], b_name, campaign_id)
-            _to_sign(page_b, b_name, 1, TEXT)
-            _db(_edit_text(settings, campaign_id, TEXT_V2))
-            page_b.get_by_test_id("sign-button").tap()
-            expect(page_b.get_by_test_id("pledge-notice")).to_have_text(UPDATED)
-            expect(page_b.get_by_test_id("pledge-text")).to_contain_text(ADDED)
-            _to_sign(page_b, b_name, 2, TEXT_V2)
-            assert len(_db(_signatures(settings, campaign_id))) == 1  # B: nothing yet
+    page_b = await _phone(new_context, errors)
+    await _open_push(page_b, base, seeded.push_links[b_name], b_name, campaign_id)
+    await _to_sign(page_b, b_name, 1, TEXT)
+    await _edit_text(settings, campaign_id, TEXT_V2)
+    await page_b.get_by_test_id("sign-button").tap()
+    await expect(page_b.get_by_test_id("pledge-notice")).to_have_text(UPDATED)
+    await expect(page_b.get_by_test_id("pledge-text")).to_contain_text(ADDED)
+    await _to_sign(page_b, b_name, 2, TEXT_V2)
+    assert len(await _signatures(settings, campaign_id)) == 1  # B: nothing yet
 
-            page_b.get_by_test_id("sign-button").tap()
-            _signed(page_b, b_name, 2)
-            expect(page_b.get_by_test_id("pledge-text")).to_contain_text(ADDED)
+    await page_b.get_by_test_id("sign-button").tap()
+    await _signed(page_b, b_name, 2)
+    await expect(page_b.get_by_test_id("pledge-text")).to_contain_text(ADDED)
 
-            # A's signature keeps the text A read: their page still shows version 1.
-            page_a.reload()
-            _signed(page_a, a_name, 1)
-            assert page_a.get_by_test_id("pledge-text").inner_text() == TEXT
-            # Chromium reports the stale tap's answer (409, the page with the new text) as a
-            # failed load; that status is the app's design, and it is the only message.
-            assert errors == [
-                "console: Failed to load resource: the server responded with a status of "
-                f"409 (Conflict) (/m/pledges/{campaign_id}/sign)"
-            ]
-        finally:
-            browser.close()
+    # A's signature keeps the text A read: their page still shows version 1.
+    await page_a.reload()
+    await _signed(page_a, a_name, 1)
+    assert await page_a.get_by_test_id("pledge-text").inner_text() == TEXT
+    # Chromium reports the stale tap's answer (409, the page with the new text) as a
+    # failed load; that status is the app's design, and it is the only message.
+    assert errors == [
+        "console: Failed to load resource: the server responded with a status of "
+        f"409 (Conflict) (/m/pledges/{campaign_id}/sign)"
+    ]
 
-    first, second = _db(_signatures(settings, campaign_id))
+    first, second = await _signatures(settings, campaign_id)
     assert first.text_sha256 == text_hash(TEXT) and first.version_number == 1
     assert second.person_id == seeded.person_ids[b_name]
     assert (second.version_number, second.channel) == (2, "page_oauth")
