@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from app.handlers.registry import HandlerContext, MessageRouter, Reply
-from app.models import Person
+from app.handlers.registry import HOW_TO_BIND, HandlerContext, MessageRouter, Reply
 from app.services.binding import codes as binding_service
 from app.services.binding.codes import RedeemOutcome
 
 router = MessageRouter()
 
-HOW_TO_BIND = (
-    "绑定身份：请向党群部门领取 8 位绑定码，然后回复「绑定 绑定码」，例如「绑定 K7P2QX9M」。"
-)
-# What a feature says to a follower who has not bound yet: "…绑定后才能签到。" and how to bind.
-NOT_BOUND = "您还没有绑定身份，绑定后才能{what}。\n" + HOW_TO_BIND
 _CONTACT = "如需更换，请联系党群部门解除原绑定。"
-
-
-async def member_of(ctx: HandlerContext) -> Person | None:
-    """The person bound to the sender's WeChat (None: not bound)."""
-    return await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
 
 
 async def _bind(ctx: HandlerContext, code: str) -> Reply:
