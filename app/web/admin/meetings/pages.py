@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +18,6 @@ from app.models import (
     MeetingStatus,
     OrgUnit,
     OrgUnitKind,
-    Person,
-    PersonStatus,
 )
 from app.models.types import CHINA, label_of
 from app.services.accounts.admins import Principal
@@ -29,7 +26,6 @@ from app.services.meetings import meetings as meeting_service
 from app.services.meetings import sheet as sheet_service
 from app.services.meetings.sheet import Presence
 from app.services.people import org_units as org_unit_service
-from app.services.people import roster as people_service
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int
 from app.web.admin.pages import NotFound, flash, redirect, render
@@ -75,22 +71,6 @@ async def unit_options(session: AsyncSession, me: Principal) -> list[tuple[int, 
     """The units the user may hold meetings in (and invite), by their full path."""
     names = await org_unit_service.path_names(session)
     return [(unit_id, name) for unit_id, name in names.items() if me.sees_unit(unit_id)]
-
-
-async def people_options(
-    session: AsyncSession, me: Principal, keep: Sequence[int] = ()
-) -> list[tuple[int, str]]:
-    """Active people in the user's scope, plus those the meeting already names (kept on edit)."""
-    statement = people_service.in_scope(
-        select(Person).where(Person.status == PersonStatus.ACTIVE.value), me.unit_ids
-    )
-    people = list((await session.exec(statement.order_by(col(Person.employee_no)))).all())
-    seen = {p.id for p in people}
-    missing = [pid for pid in keep if pid not in seen]
-    if missing:
-        extra = await session.exec(select(Person).where(col(Person.id).in_(missing)))
-        people.extend(extra.all())
-    return [(p.id, f"{p.name}（{p.employee_no}）") for p in people if p.id is not None]
 
 
 async def branch_options(session: AsyncSession, allowed: set[int] | None) -> list[tuple[int, str]]:
