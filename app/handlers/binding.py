@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from app.handlers.common import HOW_TO_BIND
-from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.handlers.registry import HOW_TO_BIND, HandlerContext, MessageRouter, Reply
 from app.services.binding import codes as binding_service
 from app.services.binding.codes import RedeemOutcome
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
-from app.models import Person
 from app.services import prompts
-from app.services.binding import codes as binding_service
 from app.services.binding import followers as follower_service
 
 router = MessageRouter()
@@ -18,16 +16,6 @@ WELCOME = (
     "回复「帮助」查看全部功能。"
 )
 UNKNOWN_TEXT = "暂时没有理解您的意思。回复「帮助」查看可用的关键词，或点击下方菜单。"
-HOW_TO_BIND = (
-    "绑定身份：请向党群部门领取 8 位绑定码，然后回复「绑定 绑定码」，例如「绑定 K7P2QX9M」。"
-)
-# What a feature says to a follower who has not bound yet: "…绑定后才能签到。" and how to bind.
-NOT_BOUND = "您还没有绑定身份，绑定后才能{what}。\n" + HOW_TO_BIND
-
-
-async def member_of(ctx: HandlerContext) -> Person | None:
-    """The person bound to the sender's WeChat (None: not bound)."""
-    return await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
 
 
 @router.event("subscribe")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.handlers.common import NOT_BOUND, WELCOME, member_of
-from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.handlers.common import WELCOME
+from app.handlers.registry import HandlerContext, MessageRouter, Reply, members_only
 from app.models import Meeting, Person
 from app.models.types import CHINA
 from app.services import prompts
@@ -35,12 +35,10 @@ def _place(meeting: Meeting) -> str:
 # --- 签到 ----------------------------------------------------------------------------------
 
 
+@members_only("签到")
 async def _check_in(ctx: HandlerContext, *, via: str, meeting: Meeting | None = None) -> Reply:
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="签到")
     result = await attendance.check_in(
-        ctx.session, person=person, now=ctx.now, via=via, meeting=meeting
+        ctx.session, person=ctx.member, now=ctx.now, via=via, meeting=meeting
     )
     found = result.meeting
     if found is None:
@@ -152,31 +150,25 @@ async def _request_leave(
     return _leave_reply(result, ctx)
 
 
-@router.click("STUDY_LEAVE")
+@router.click("STUDY_LEAVE", requires_member="请假")
 async def on_leave_button(ctx: HandlerContext) -> Reply:
     """The 请假 button: name the meeting and ask for the reason."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="请假")
+    person = ctx.member
     return await _ask_leave(ctx, person)
 
 
-@router.text("请假", help="会议请假，如「请假 出差在外」")
+@router.text("请假", help="会议请假，如「请假 出差在外」", requires_member="请假")
 async def on_leave_keyword(ctx: HandlerContext) -> Reply:
     """The keyword 请假, with the reason after it (or alone: then we ask for it)."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="请假")
+    person = ctx.member
     meeting = await attendance.leave_target(ctx.session, person=person, now=ctx.now)
     return await _request_leave(ctx, person, meeting, ctx.keyword_args)
 
 
-@router.answer(LEAVE)
+@router.answer(LEAVE, requires_member="请假")
 async def on_leave_reason(ctx: HandlerContext, meeting_id: int | None) -> Reply:
     """The text after 请假 was tapped is the reason."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="请假")
+    person = ctx.member
     meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id or 0)
     return await _request_leave(ctx, person, meeting, str(ctx.fields.get("Content") or ""))
 
@@ -224,31 +216,25 @@ async def _submit_makeup(
             return "您近期没有需要补学的会议。"
 
 
-@router.click("STUDY_MAKEUP")
+@router.click("STUDY_MAKEUP", requires_member="补学")
 async def on_makeup_button(ctx: HandlerContext) -> Reply:
     """The 补学 button: name the missed meeting and its task, then take the next text."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="补学")
+    person = ctx.member
     return await _ask_makeup(ctx, person)
 
 
-@router.text("补学", help="补学未参加的会议，如「补学 学习心得……」")
+@router.text("补学", help="补学未参加的会议，如「补学 学习心得……」", requires_member="补学")
 async def on_makeup_keyword(ctx: HandlerContext) -> Reply:
     """The keyword 补学, with the text after it."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="补学")
+    person = ctx.member
     meeting = await attendance.makeup_target(ctx.session, person=person, now=ctx.now)
     return await _submit_makeup(ctx, person, meeting, ctx.keyword_args)
 
 
-@router.answer(MAKEUP)
+@router.answer(MAKEUP, requires_member="补学")
 async def on_makeup_text(ctx: HandlerContext, meeting_id: int | None) -> Reply:
     """The text after 补学 was tapped is the make-up."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="补学")
+    person = ctx.member
     meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id or 0)
     return await _submit_makeup(ctx, person, meeting, str(ctx.fields.get("Content") or ""))
 

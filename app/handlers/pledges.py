@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.handlers.common import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, PledgeCampaign, PledgeVersion, SignatureChannel
 from app.models.types import china_moment
@@ -14,7 +13,7 @@ from app.services.pledges.signing import Sign
 
 router = MessageRouter()
 
-NOT_BOUND_TO_SIGN = NOT_BOUND.format(what="签署承诺书")
+TO_SIGN = "签署承诺书"  # what an unbound follower is told they could do once bound
 NOTHING_TO_SIGN = "目前没有需要您签署的廉洁承诺书。"
 # A member who answers a prompt a little late is told it closed, not that there is nothing.
 RECENTLY_CLOSED = timedelta(days=30)
@@ -78,12 +77,10 @@ async def _show(
     return f"{lead}{full}\n\n如您同意以上内容，请回复「我承诺」完成签署（截止 {deadline}）。"
 
 
-@router.click("PLEDGE_SIGN")
+@router.click("PLEDGE_SIGN", requires_member=TO_SIGN)
 async def on_pledge_button(ctx: HandlerContext) -> Reply:
     """廉洁承诺: the text the member still has to sign, or that they have signed."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND_TO_SIGN
+    person = ctx.member
     todo, done = await _pending(ctx, person)
     if todo:
         return await _show(ctx, todo[0], person)
@@ -91,9 +88,7 @@ async def on_pledge_button(ctx: HandlerContext) -> Reply:
 
 
 async def _sign(ctx: HandlerContext) -> Reply:
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND_TO_SIGN  # an unbound follower's 我承诺 signs nothing
+    person = ctx.member  # an unbound follower's 我承诺 signs nothing: told how to bind
     assert person.id is not None
     todo, done = await _pending(ctx, person)
     if not todo:
@@ -136,13 +131,13 @@ async def _sign(ctx: HandlerContext) -> Reply:
             return NOTHING_TO_SIGN
 
 
-@router.text("我承诺", help="我承诺：签署收到的廉洁承诺书")
+@router.text("我承诺", help="我承诺：签署收到的廉洁承诺书", requires_member=TO_SIGN)
 async def on_i_pledge(ctx: HandlerContext) -> Reply:
     """我承诺: sign the pledge text the member received."""
     return await _sign(ctx)
 
 
-@router.text(pattern=r"^\s*我承诺[。！!.，,\s]*$")
+@router.text(pattern=r"^\s*我承诺[。！!.，,\s]*$", requires_member=TO_SIGN)
 async def on_i_pledge_punctuated(ctx: HandlerContext) -> Reply:
     """我承诺！ / 我承诺。 are the same answer."""
     return await _sign(ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from app.handlers.common import NOT_BOUND, member_of
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt, QuizStatus
 from app.models.types import china_moment
@@ -123,12 +122,10 @@ async def _ask(ctx: HandlerContext, quiz: Quiz, step: NextQuestion, *, before: s
     return question_text(step, before=before)
 
 
-@router.text("答题", help="参加知识测试，逐题作答")
+@router.text("答题", help="参加知识测试，逐题作答", requires_member="答题")
 async def on_quiz_keyword(ctx: HandlerContext) -> Reply:
     """答题: start or resume the earliest open test; a finished one gets its score."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="答题")
+    person = ctx.member
     assert person.id is not None
     done: list[str] = []
     for quiz in await catalog.open_for(ctx.session, person=person, now=ctx.now):
@@ -167,12 +164,10 @@ async def on_quiz_button(ctx: HandlerContext) -> Reply:
     return await on_quiz_keyword(ctx)
 
 
-@router.answer(QUIZ)
+@router.answer(QUIZ, requires_member="答题")
 async def on_answer(ctx: HandlerContext, quiz_id: int | None) -> Reply:
     """The text after a question is its answer; 退出 pauses the test."""
-    person = await member_of(ctx)
-    if person is None:
-        return NOT_BOUND.format(what="答题")
+    person = ctx.member
     text = str(ctx.fields.get("Content") or "").strip()
     if text == LEAVE_WORD:
         return PAUSED

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, Concatenate, ParamSpec, TypeAlias
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.models import Person
+from app.services.binding import codes as binding_service
 from app.wechat.replies import BaseMessage, BaseReply
 
 # A handler answers with text, a wechatpy reply, a list of articles, or None for "success".
 Reply: TypeAlias = str | BaseReply | list[dict[str, str]] | None
+
+HOW_TO_BIND = (
+    "绑定身份：请向党群部门领取 8 位绑定码，然后回复「绑定 绑定码」，例如「绑定 K7P2QX9M」。"
+)
+# What a feature says to a follower who has not bound yet: "…绑定后才能签到。" and how to bind.
+NOT_BOUND = "您还没有绑定身份，绑定后才能{what}。\n" + HOW_TO_BIND
 
 
 @dataclass(slots=True)
@@ -30,16 +39,51 @@ class HandlerContext:
     keyword_args: str = (
         ""  # for keyword handlers: what follows the keyword ("绑定 123456" → "123456")
     )
+    person: Person | None = None  # the bound sender, found for handlers that ask for a member
 
     @property
     def openid(self) -> str:
         """The sender's openid."""
         return str(self.fields.get("FromUserName", ""))
 
+    @property
+    def member(self) -> Person:
+        """The sender's person, in a handler registered with `requires_member`."""
+        if self.person is None:
+            raise LookupError("the handler was not registered with requires_member")
+        return self.person
+
 
 Handler = Callable[[HandlerContext], Awaitable[Reply]]
 # Answers a question the account asked (prompts.ask): gets the prompt's subject id.
 AnswerHandler = Callable[[HandlerContext, int | None], Awaitable[Reply]]
+
+P = ParamSpec("P")
+
+
+def members_only(
+    what: str,
+) -> Callable[
+    [Callable[Concatenate[HandlerContext, P], Awaitable[Reply]]],
+    Callable[Concatenate[HandlerContext, P], Awaitable[Reply]],
+]:
+    """Run the handler for a bound sender only (their person in `ctx.member`); tell anyone else
+    how to bind: "您还没有绑定身份，绑定后才能{what}。" (what the member tried to do)."""
+
+    def decorate(
+        handler: Callable[Concatenate[HandlerContext, P], Awaitable[Reply]],
+    ) -> Callable[Concatenate[HandlerContext, P], Awaitable[Reply]]:
+        async def for_members(ctx: HandlerContext, /, *args: P.args, **kwargs: P.kwargs) -> Reply:
+            if ctx.person is None:
+                ctx.person = await binding_service.person_for_openid(ctx.session, openid=ctx.openid)
+            if ctx.person is None:
+                return NOT_BOUND.format(what=what)
+            return await handler(ctx, *args, **kwargs)
+
+        functools.update_wrapper(for_members, handler)  # its name, for the message log
+        return for_members
+
+    return decorate
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +170,17 @@ class MessageRouter:
         keyword: str | None = None,
         pattern: str | None = None,
         help: str | None = None,
+        requires_member: str | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Register the decorated coroutine for what the arguments describe."""
+        """Register the decorated coroutine for what the arguments describe.
+
+        With `requires_member` ("签到": what the member is trying to do) only a bound sender
+        reaches the handler, their person in `ctx.member`; others are told how to bind.
+        """
 
         def decorate(handler: Handler) -> Handler:
+            if requires_member is not None:
+                handler = members_only(requires_member)(handler)
             self._add(
                 Rule(
                     handler=handler,
@@ -147,27 +198,48 @@ class MessageRouter:
         return decorate
 
     def text(
-        self, keyword: str | None = None, *, pattern: str | None = None, help: str | None = None
+        self,
+        keyword: str | None = None,
+        *,
+        pattern: str | None = None,
+        help: str | None = None,
+        requires_member: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Handle text messages: a keyword (the first word), a regex (whole text), or any text."""
-        return self.register(msg_type="text", keyword=keyword, pattern=pattern, help=help)
+        return self.register(
+            msg_type="text",
+            keyword=keyword,
+            pattern=pattern,
+            help=help,
+            requires_member=requires_member,
+        )
 
-    def event(self, name: str, key: str | None = None) -> Callable[[Handler], Handler]:
+    def event(
+        self, name: str, key: str | None = None, *, requires_member: str | None = None
+    ) -> Callable[[Handler], Handler]:
         """Handle an event, optionally only for one EventKey."""
-        return self.register(msg_type="event", event=name, event_key=key)
+        return self.register(
+            msg_type="event", event=name, event_key=key, requires_member=requires_member
+        )
 
-    def click(self, key: str) -> Callable[[Handler], Handler]:
+    def click(
+        self, key: str, *, requires_member: str | None = None
+    ) -> Callable[[Handler], Handler]:
         """Handle a menu button of type click with this key."""
-        return self.event("click", key)
+        return self.event("click", key, requires_member=requires_member)
 
     def fallback(self) -> Callable[[Handler], Handler]:
         """Handle whatever nothing else matched."""
         return self.register()
 
-    def answer(self, purpose: str) -> Callable[[AnswerHandler], AnswerHandler]:
+    def answer(
+        self, purpose: str, *, requires_member: str | None = None
+    ) -> Callable[[AnswerHandler], AnswerHandler]:
         """Handle the text a member sends after the account asked them for `purpose`."""
 
         def decorate(handler: AnswerHandler) -> AnswerHandler:
+            if requires_member is not None:
+                handler = members_only(requires_member)(handler)
             if purpose in self._answers:
                 raise ValueError(f"two handlers answer {purpose!r}")
             self._answers[purpose] = handler

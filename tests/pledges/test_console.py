@@ -441,6 +441,35 @@ async def test_void_needs_a_reason_is_audited_and_the_person_is_unsigned_again(
     assert "已签署 2/4 人" in (entry.summary or "")
 
 
+async def test_the_export_keeps_a_name_and_a_reason_that_look_like_formulas_as_text(
+    console: httpx.AsyncClient, clock: Clock
+) -> None:
+    """A name or a typed 作废原因 starting with "=" is exported as text, never as a formula."""
+    clock.set(china(2026, 11, 2, 9))
+    [member] = await add_party_members(console, 1)
+    name, reason = '=HYPERLINK("http://x","y")', "=1+1 代签"
+    async with app_of(console).state.sessions() as session:
+        person = await session.get(Person, member.person_id)
+        assert person is not None
+        person.name = name
+        session.add(person)
+        await session.commit()
+    await admin_console(console)
+    campaign_id = await create(console, (await default_units(console)).branch)
+    await publish(console, campaign_id)
+    signature = await sign(console, campaign_id, member.person_id, SignatureChannel.CHAT)
+    path = f"/admin/pledges/{campaign_id}/signatures/{signature.id}/void"
+    assert (await post_form(console, path, {"reason": reason})).status_code == 303
+
+    export = await console.get(f"/admin/pledges/{campaign_id}/export")
+    book = load_workbook(io.BytesIO(export.content))
+    [row] = book["已作废"].iter_rows(min_row=2)
+    assert (row[0].value, row[0].data_type) == (name, "s")
+    assert (row[8].value, row[8].data_type) == (reason, "s")
+    [row] = book["未签署"].iter_rows(min_row=2)
+    assert (row[0].value, row[0].data_type) == (name, "s")
+
+
 # --- who may --------------------------------------------------------------------------------
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
 from app.dev.sandbox import rules
 from app.dev.sandbox.models import Draft, Material, Publication
-from app.dev.sandbox.multipart import parse_form
 from app.dev.sandbox.pipeline import Json, WxCall, WxError, WxRouter, get_list, get_str, ok
 from app.dev.sandbox.state import SandboxState
 
@@ -27,20 +29,32 @@ def image_url(key: str) -> str:
     return f"https://mmbiz.qpic.cn/sandbox/{key}/0?wx_fmt=png"
 
 
+async def upload_of(call: WxCall) -> tuple[str, bytes] | None:
+    """The multipart field `media` as (filename, content), read with python-multipart."""
+    try:
+        async with call.request.form() as form:
+            upload = form.get("media")
+            if not isinstance(upload, UploadFile):
+                return None
+            return upload.filename or "", await upload.read()
+    except MultiPartException:
+        return None
+
+
 @router.post("/cgi-bin/material/add_material")
 async def add_material(call: WxCall) -> Json:
     """Upload a permanent material (multipart field `media`)."""
     kind = call.arg("type")
     if kind not in MATERIAL_TYPES:
         raise WxError(rules.INVALID_MEDIA_TYPE)
-    upload = parse_form(call.request.headers.get("content-type", ""), call.body).get("media")
-    if upload is None or not upload.content:
+    upload = await upload_of(call)
+    if upload is None or not upload[1]:
         raise WxError(rules.MEDIA_DATA_MISSING)
-    filename = upload.filename or ""
+    filename, content = upload
     if kind in {"image", "thumb"}:
         if filename.rsplit(".", 1)[-1].lower() not in IMAGE_EXTENSIONS:
             raise WxError(rules.UNSUPPORTED_FILE_TYPE)
-        if len(upload.content) > rules.IMAGE_MAX_BYTES:
+        if len(content) > rules.IMAGE_MAX_BYTES:
             raise WxError(rules.INVALID_IMAGE_SIZE)
     new_id = media_id()
     url = image_url(new_id[:24]) if kind in {"image", "thumb"} else ""
@@ -48,7 +62,7 @@ async def add_material(call: WxCall) -> Json:
         media_id=new_id,
         type=kind,
         filename=filename,
-        size=len(upload.content),
+        size=len(content),
         url=url,
         created_at=call.now,
     )
@@ -58,8 +72,8 @@ async def add_material(call: WxCall) -> Json:
 @router.post("/cgi-bin/media/uploadimg")
 async def upload_article_image(call: WxCall) -> Json:
     """Upload an image for use inside article content; returns only its URL."""
-    upload = parse_form(call.request.headers.get("content-type", ""), call.body).get("media")
-    if upload is None or not upload.content:
+    upload = await upload_of(call)
+    if upload is None or not upload[1]:
         raise WxError(rules.MEDIA_DATA_MISSING)
     return {"url": image_url(secrets.token_urlsafe(18))}
 

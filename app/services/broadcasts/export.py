@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from app.models import BroadcastStatus, Channel, RecipientStatus
 from app.models.types import label_of
+from app.services import spreadsheets
 from app.services.broadcasts.progress import Progress, RecipientLine
 
 DETAIL_HEADERS = (
@@ -59,26 +54,14 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _header(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-
-
 def workbook(
     progress: Progress, rows: Sequence[RecipientLine], *, title: str, zone: ZoneInfo
 ) -> bytes:
     """The .xlsx bytes: sheet 推送明细 (one row per person) and sheet 汇总 (the counts)."""
-    book = Workbook()
-    detail = book.active
-    assert detail is not None
-    detail.title = "推送明细"
-    _header(detail, DETAIL_HEADERS, _WIDTHS)
+    book = spreadsheets.Book()
+    detail = book.sheet("推送明细", DETAIL_HEADERS, widths=_WIDTHS)
     for line in rows:
-        detail.append(
+        detail.row(
             [
                 line.name,
                 line.employee_no,
@@ -94,24 +77,21 @@ def workbook(
             ]
         )
 
-    summary = book.create_sheet("汇总")
-    _header(summary, ("项目", "数量"), (24, 40))
+    summary = book.sheet("汇总", ("项目", "数量"), widths=(24, 40))
     try:
         overall = BroadcastStatus(progress.status).label
     except ValueError:
         overall = progress.status
-    summary.append(["推送", title])
-    summary.append(["状态", overall])
-    summary.append(["总人数", progress.total])
+    summary.row(["推送", title])
+    summary.row(["状态", overall])
+    summary.row(["总人数", progress.total])
     for status in SUMMARY_STATUSES:
-        summary.append([status.label, progress.count(status)])
-    summary.append(["已阅读", progress.opened])
-    summary.append(["完成度", f"{progress.percent}%"])
+        summary.row([status.label, progress.count(status)])
+    summary.row(["已阅读", progress.opened])
+    summary.row(["完成度", f"{progress.percent}%"])
     for channel, count in sorted(progress.by_channel.items()):
-        summary.append([f"渠道：{channel_label(channel)}", count])
+        summary.row([f"渠道：{channel_label(channel)}", count])
     for reason, count in sorted(progress.reasons.items(), key=lambda item: -item[1]):
-        summary.append([f"原因：{reason}", count])
+        summary.row([f"原因：{reason}", count])
 
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Font
 
 from app.models import LeaveStatus
+from app.services import spreadsheets
 from app.services.meetings.meetings import name_of
 from app.services.meetings.sheet import Presence, Sheet, SheetLine
 
@@ -63,52 +59,32 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _as_text(row: tuple[Cell | MergedCell, ...]) -> None:
-    # Names, reasons and make-up texts come from members: "=…" must stay text, never a formula.
-    for cell in row:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-
-
-def _append(sheet: Worksheet, values: list[object]) -> tuple[Cell | MergedCell, ...]:
-    sheet.append(values)
-    row = sheet[sheet.max_row]
-    _as_text(row)
-    return row
-
-
 def workbook(
     sheet: Sheet, *, zone: ZoneInfo, host: str | None = None, note: str | None = None
 ) -> bytes:
     """The .xlsx bytes: the meeting in two title rows, one row per invitee, then the totals."""
     meeting = sheet.meeting
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = "签到表"
+    book = spreadsheets.Book()
+    # Names, reasons and make-up texts come from members: the writer keeps them text.
+    out = book.sheet("签到表", wrap=[len(HEADERS)])
+    ws = out.worksheet
     last = len(HEADERS)
 
-    title = _append(ws, [f"签到表：{name_of(meeting)}"])
-    title[0].font = Font(bold=True, size=14)
+    out.row([f"签到表：{name_of(meeting)}"])[0].font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
     details = [f"地点：{meeting.place or '未填写'}", f"主持人：{host or '未填写'}"]
     if meeting.lecturer:
         details.append(f"主讲人：{meeting.lecturer}")
     if note:
         details.append(note)
-    _append(ws, ["　".join(details)])
+    out.row(["　".join(details)])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
 
-    for cell in _append(ws, list(HEADERS)):
-        cell.font = Font(bold=True)
-    for index, width in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    # By name: asking for the cell would create it, and the rows would start one lower.
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    out.header(HEADERS, widths=_WIDTHS)
+    assert out.header_row == HEADER_ROW
 
     for line in sheet.lines:
-        row = _append(
-            ws,
+        out.row(
             [
                 line.name,
                 line.unit,
@@ -119,17 +95,12 @@ def workbook(
                 leave_label(line),
                 _local(line.makeup.submitted_at, zone) if line.makeup else "",
                 line.makeup.content if line.makeup else "",
-            ],
+            ]
         )
-        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
 
     # The totals below a blank row: their names, then the numbers (numbers, so Excel can add).
     figures = summary(sheet)
-    ws.append([])
-    for cell in _append(ws, ["汇总", *(label for label, _ in figures)]):
-        cell.font = Font(bold=True)
-    _append(ws, ["人数", *(count for _, count in figures)])
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    out.row([])
+    out.row(["汇总", *(label for label, _ in figures)], bold=True)
+    out.row(["人数", *(count for _, count in figures)])
+    return book.to_bytes()

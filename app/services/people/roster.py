@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -80,6 +80,35 @@ def in_scope(statement: S, unit_ids: frozenset[int] | None) -> S:
         return statement
     # .where() keeps the statement's kind; the stubs only promise the union back.
     return cast(S, statement.where(col(Person.org_unit_id).in_(unit_ids)))
+
+
+async def people_options(
+    session: AsyncSession,
+    unit_ids: frozenset[int] | None,
+    keep: Sequence[int] = (),
+    *,
+    department: bool = False,
+) -> list[tuple[int, str]]:
+    """A picker's (id, label) for the active people in scope (None: everyone), by employee
+    number, plus the people in `keep` (those a record already names, kept on edit).
+
+    The label is "张三（S001）", or "张三（S001 · 财务部）" with `department`.
+    """
+    statement = in_scope(
+        select(Person).where(Person.status == PersonStatus.ACTIVE.value), unit_ids
+    ).order_by(col(Person.employee_no))
+    people = list((await session.exec(statement)).all())
+    seen = {p.id for p in people}
+    missing = [pid for pid in keep if pid not in seen]
+    if missing:
+        extra = await session.exec(select(Person).where(col(Person.id).in_(missing)))
+        people.extend(extra.all())
+
+    def label(p: Person) -> str:
+        where = f" · {p.department}" if department and p.department else ""
+        return f"{p.name}（{p.employee_no}{where}）"
+
+    return [(p.id, label(p)) for p in people if p.id is not None]
 
 
 async def employee_numbers(

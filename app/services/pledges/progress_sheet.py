@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from app.models.types import CHINA
+from app.services import spreadsheets
 
 if TYPE_CHECKING:  # progress builds the figures and calls this module: no cycle at run time
     from app.services.pledges.progress import Progress, SignedLine
@@ -38,19 +33,10 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _sheet(book: Workbook, title: str, headers: Sequence[str], first: bool = False) -> Worksheet:
-    """A sheet with its bold, frozen header row (the first one reuses the book's own)."""
-    sheet = book.active if first else book.create_sheet()
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, name in enumerate(headers, start=1):
-        width = 40 if name in ("备注", "签署通知", "作废原因", "所在单位") else 20
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    return sheet
+def _sheet(book: spreadsheets.Book, title: str, headers: Sequence[str]) -> spreadsheets.Sheet:
+    """A sheet with its header row; the free-text columns wider."""
+    wide = ("备注", "签署通知", "作废原因", "所在单位")
+    return book.sheet(title, headers, widths=[40 if name in wide else 20 for name in headers])
 
 
 def _signed_note(line: SignedLine) -> str:
@@ -63,11 +49,11 @@ def _signed_note(line: SignedLine) -> str:
 
 def workbook(found: Progress) -> bytes:
     """The .xlsx bytes: sheets 已签署, 未签署 and 已作废, one row per person, Chinese headers."""
-    book = Workbook()
-    signed = _sheet(book, "已签署", SIGNED_HEADERS, first=True)
+    book = spreadsheets.Book()
+    signed = _sheet(book, "已签署", SIGNED_HEADERS)
     for s in found.signed_lines:
         who = s.who
-        signed.append(
+        signed.row(
             [
                 who.name,
                 who.employee_no,
@@ -81,7 +67,7 @@ def workbook(found: Progress) -> bytes:
     unsigned = _sheet(book, "未签署", UNSIGNED_HEADERS)
     for u in found.unsigned_lines:
         who = u.who
-        unsigned.append(
+        unsigned.row(
             [
                 who.name,
                 who.employee_no,
@@ -95,7 +81,7 @@ def workbook(found: Progress) -> bytes:
     voided = _sheet(book, "已作废", VOIDED_HEADERS)
     for v in found.voided_lines:
         who = v.who
-        voided.append(
+        voided.row(
             [
                 who.name,
                 who.employee_no,
@@ -108,6 +94,4 @@ def workbook(found: Progress) -> bytes:
                 v.reason,
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()

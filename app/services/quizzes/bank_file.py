@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -11,11 +10,6 @@ from datetime import date, datetime
 from hashlib import sha256
 from pathlib import PurePath
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models import QuestionKind
 from app.services import spreadsheets
@@ -339,21 +333,16 @@ def parse(data: bytes, *, filename: str) -> ParsedFile:
 
 def template() -> bytes:
     """The blank bank: the header row, one example of each kind, and a sheet of instructions."""
-    book = Workbook()
-    sheet = book.active
-    assert isinstance(sheet, Worksheet)
-    sheet.title = SHEET_TITLE
-    sheet.append(HEADERS)
+    book = spreadsheets.Book()
     widths = {KIND: 8, STEM: 48, ANSWER: 8, EXPLANATION: 40}
-    for index, name in enumerate(HEADERS, start=1):
-        header = sheet.cell(row=1, column=index)
-        header.font = Font(bold=True, color="FFC00000" if name in REQUIRED else "FF000000")
-        header.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(index)].width = widths.get(name, 18)
-    for example in EXAMPLES:
-        sheet.append(example)
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet(HELP_TITLE)
+    book.sheet(
+        SHEET_TITLE,
+        HEADERS,
+        widths=[widths.get(name, 18) for name in HEADERS],
+        required=REQUIRED,
+    ).rows(EXAMPLES)
+    notes = book.sheet(HELP_TITLE)
+    notes.worksheet.column_dimensions["A"].width = 100
     for line in (
         "题型：单选、多选 或 判断（也可写 单选题、多选题、判断题）。",
         "选项：从选项A起连续填写，至少两个，最多到选项F；判断题不用填写选项。",
@@ -363,8 +352,5 @@ def template() -> bytes:
         "同一题库中题干相同的题会被更新，不会重复添加。",
         "只要有一行有问题，整个文件都不会导入，页面会列出每个问题所在的行。",
     ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 100
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        notes.row([line])
+    return book.to_bytes()

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Person, Question, QuestionKind, Quiz, QuizAttempt
 from app.models.types import CHINA, label_of
-from app.services import audit
+from app.services import audit, spreadsheets
 from app.services.people import org_units as org_unit_service
 from app.services.quizzes import catalog
 from app.services.quizzes.bank_file import LETTERS
@@ -262,38 +255,18 @@ async def progress(
     return summary.submitted, summary.takers
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    sheet.append(list(headers))
-    for index, _ in enumerate(headers, start=1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(index)].width = 14
-    for row_number, values in enumerate(rows, start=2):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column, value=_cell(value))
-            if isinstance(value, str):
-                cell.data_type = "s"  # text starting with "=" stays text, never a formula
-    sheet.freeze_panes = "A2"
-
-
 def _local(moment: datetime | None) -> str:
     return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}" if moment else ""
 
 
 def workbook(found: Results) -> bytes:
     """成绩 (each taker by unit and name) and 错题统计 (most often wrong first) as .xlsx bytes."""
-    book = Workbook()
-    scores = book.active
-    assert isinstance(scores, Worksheet)
-    scores.title = "成绩"
-    _sheet(
-        scores,
+    book = spreadsheets.Book()
+    book.sheet(
+        "成绩",
         ["单位", "姓名", "工号", "状态", "得分", "答对", "题数", "是否及格", "答题方式", "时间"],
+        widths=(28, *(14,) * 9),
+    ).rows(
         (
             [
                 row.unit,
@@ -310,11 +283,11 @@ def workbook(found: Results) -> bytes:
             for row in found.rows
         ),
     )
-    scores.column_dimensions["A"].width = 28
-    wrong = book.create_sheet("错题统计")
-    _sheet(
-        wrong,
+    book.sheet(
+        "错题统计",
         ["题号", "题型", "题干", "正确答案", "作答人数", "答错人数", "错误率", "最多选的错误选项"],
+        widths=(14, 14, 60, 14, 14, 14, 14, 30),
+    ).rows(
         (
             [
                 stat.position,
@@ -333,11 +306,7 @@ def workbook(found: Results) -> bytes:
             for stat in found.stats
         ),
     )
-    wrong.column_dimensions["C"].width = 60
-    wrong.column_dimensions["H"].width = 30
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()
 
 
 async def export_results(

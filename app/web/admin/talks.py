@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData
 
 from app.api.deps import Session
-from app.models import IntegrityTalk, Person, PersonStatus, TalkCategory
+from app.models import IntegrityTalk, TalkCategory
 from app.services.accounts.admins import Principal
 from app.services.people import roster as people_service
 from app.services.talks import records as talk_service
@@ -33,26 +31,6 @@ _MISSING = "没有找到这条谈话记录。"
 def _categories() -> list[tuple[str, str]]:
     """The post categories as select options."""
     return [(c.value, c.label) for c in TalkCategory]
-
-
-async def person_options(
-    session: AsyncSession, me: Principal, keep: Sequence[int] = ()
-) -> list[tuple[int, str]]:
-    """Active people the admin sees, "张三（S001 · 财务部）", plus those kept (on edit)."""
-    statement = people_service.in_scope(
-        select(Person).where(Person.status == PersonStatus.ACTIVE.value), me.unit_ids
-    )
-    people = list((await session.exec(statement.order_by(col(Person.employee_no)))).all())
-    seen = {p.id for p in people}
-    missing = [pid for pid in keep if pid not in seen]
-    if missing:
-        extra = await session.exec(select(Person).where(col(Person.id).in_(missing)))
-        people.extend(extra.all())
-    return [
-        (p.id, f"{p.name}（{p.employee_no}{' · ' + p.department if p.department else ''}）")
-        for p in people
-        if p.id is not None
-    ]
 
 
 def _filter_of(person: object, category: object, year: object) -> tuple[TalkFilter, dict[str, str]]:
@@ -162,7 +140,9 @@ async def _form_page(
         "talk_id": talk_id,
         "form": shown,
         "errors": errors or {},
-        "people": await person_options(session, me, [chosen] if chosen is not None else []),
+        "people": await people_service.people_options(
+            session, me.unit_ids, [chosen] if chosen is not None else [], department=True
+        ),
         "categories": _categories(),
         "summary_max": talk_service.SUMMARY_MAX,
         "today": today(request).isoformat(),

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from app.dev.sandbox import SandboxState
-from app.dev.sandbox.multipart import parse_form
 from tests.dev.sandbox.conftest import PNG, Wx
 
 
@@ -30,15 +29,19 @@ async def test_add_material_errors(wx: Wx) -> None:
     assert (await wx.upload(content=b"x" * (10 * 1024 * 1024 + 1)))["errcode"] == 40009
 
 
-def test_multipart_reader_keeps_binary_content() -> None:
-    body = (
-        b'--XyZ\r\nContent-Disposition: form-data; name="media"; filename="a.png"\r\n'
-        b"Content-Type: image/png\r\n\r\n" + PNG + b"\r\n--XyZ--\r\n"
+async def test_upload_keeps_binary_content_and_needs_multipart(wx: Wx, state: SandboxState) -> None:
+    content = PNG + b"\r\n--XyZ\r\n\x00\xff"  # line breaks and a boundary-like run inside
+    body = await wx.upload(filename="a.png", content=content)
+    material = state.materials[body["media_id"]]
+    assert (material.filename, material.size) == ("a.png", len(content))
+    token = wx.access_token or await wx.token()
+    not_multipart = await wx.client.post(
+        "/cgi-bin/material/add_material",
+        params={"access_token": token, "type": "image"},
+        content=b'{"media": "x"}',
+        headers={"content-type": "application/json"},
     )
-    parts = parse_form("multipart/form-data; boundary=XyZ", body)
-    assert parts["media"].content == PNG
-    assert parts["media"].filename == "a.png"
-    assert parse_form("application/json", body) == {}
+    assert not_multipart.json()["errcode"] == 41005
 
 
 async def test_draft_needs_a_permanent_image_thumbnail(wx: Wx, state: SandboxState) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Person, PersonStatus, PoliticalStage
+from app.services import spreadsheets
 from app.services.people import org_units as org_unit_service
 from app.services.people.roster import in_scope
 from app.services.people.roster_io import files
@@ -56,7 +56,9 @@ async def export_people(
     rows = [_row(_values(person, unit_names)) for person in people]
     if fmt == "csv":
         return files.write_csv(rows)
-    return files.xlsx_bytes(files.write_xlsx(rows))
+    book = spreadsheets.Book()
+    files.roster_sheet(book, rows)
+    return book.to_bytes()
 
 
 def _example_row() -> list[Cell]:
@@ -72,8 +74,8 @@ def template(fmt: Format) -> bytes:
     """An import template: headers, one example row and, in .xlsx, a 说明 sheet and dropdowns."""
     if fmt == "csv":
         return files.write_csv([_example_row()])
-    book = files.write_xlsx([_example_row()])
-    sheet = book[files.SHEET_TITLE]
+    book = spreadsheets.Book()
+    sheet = files.roster_sheet(book, [_example_row()]).worksheet
     last_row = files.MAX_ROWS + 1
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
@@ -91,19 +93,17 @@ def template(fmt: Format) -> bytes:
         if column.key in ("employee_no", "phone"):
             # Text, so Excel keeps leading zeros and never shows a phone as 1.38E+10.
             sheet.column_dimensions[letter].number_format = "@"
-    guide = book.create_sheet(files.HELP_TITLE)
-    guide.append(["列名", "是否必填", "填写说明", "示例"])
+    guide = book.sheet(
+        files.HELP_TITLE,
+        ["列名", "是否必填", "填写说明", "示例"],
+        widths=(18, 10, 80, 28),
+        wrap=[3],
+    )
     for column in COLUMNS:
-        guide.append([column.header, "必填" if column.required else "选填", column.help])
-        guide.cell(row=guide.max_row, column=4).value = column.example
-    guide.append([])
-    guide.append(["", "", "第一行为表头(上方可有标题行);全空的行会被忽略;按工号新增或更新人员。"])
-    guide.append(["", "", "所有行都通过检查后才会写入;有任何错误时不会导入任何数据。"])
-    guide.append(["", "", f"单次最多 {files.MAX_ROWS} 行、文件不超过 5 MB;支持 .xlsx 和 .csv。"])
-    for cell in guide[1]:
-        cell.font = Font(bold=True)
-    for letter, width in (("A", 18), ("B", 10), ("C", 80), ("D", 28)):
-        guide.column_dimensions[letter].width = width
-    for row in guide.iter_rows(min_row=2):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    return files.xlsx_bytes(book)
+        required = "必填" if column.required else "选填"
+        guide.row([column.header, required, column.help, column.example])
+    guide.row([])
+    guide.row(["", "", "第一行为表头(上方可有标题行);全空的行会被忽略;按工号新增或更新人员。"])
+    guide.row(["", "", "所有行都通过检查后才会写入;有任何错误时不会导入任何数据。"])
+    guide.row(["", "", f"单次最多 {files.MAX_ROWS} 行、文件不超过 5 MB;支持 .xlsx 和 .csv。"])
+    return book.to_bytes()

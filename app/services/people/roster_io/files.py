@@ -9,12 +9,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import PurePath
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from app.services import spreadsheets
 from app.services.people.roster_io.columns import COLUMNS, FORMULA_START, Cell
 
@@ -29,7 +23,6 @@ MAX_COLUMNS = 64
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 SHEET_TITLE = "名册"
 HELP_TITLE = "说明"
-DATE_FORMAT = "yyyy-mm-dd"
 
 
 class RosterFileError(ValueError):
@@ -119,44 +112,16 @@ def _csv_rows(data: bytes) -> Iterable[Row]:
         raise RosterFileError(f"CSV 文件格式错误(第 {reader.line_num} 行附近)") from exc
 
 
-def _clean(value: Cell) -> Cell:
-    if isinstance(value, str):
-        cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
-        return cleaned
-    return value
-
-
-def write_xlsx(rows: Sequence[Sequence[Cell]]) -> Workbook:
-    """A workbook whose first sheet holds the header and the rows, styled for reading."""
-    book = Workbook()
-    sheet = book.active
-    assert isinstance(sheet, Worksheet)
-    sheet.title = SHEET_TITLE
-    sheet.append([column.header for column in COLUMNS])
-    header_fill = PatternFill("solid", fgColor="FFC00000")
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="FFFFFFFF" if column.required else "FF000000")
-        if column.required:
-            cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    for row_number, values in enumerate(rows, start=2):
-        for column_number, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column_number, value=_clean(value))
-            if isinstance(value, date):
-                cell.number_format = DATE_FORMAT
-            elif isinstance(value, str):
-                cell.data_type = "s"  # text starting with "=" stays text, never a formula
-    sheet.freeze_panes = "A2"
-    return book
-
-
-def xlsx_bytes(book: Workbook) -> bytes:
-    """The workbook as .xlsx bytes."""
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def roster_sheet(book: spreadsheets.Book, rows: Sequence[Sequence[Cell]]) -> spreadsheets.Sheet:
+    """The roster sheet in `book`: the header (required columns marked), then the rows."""
+    sheet = book.sheet(
+        SHEET_TITLE,
+        [column.header for column in COLUMNS],
+        widths=[column.width for column in COLUMNS],
+        required={column.header for column in COLUMNS if column.required},
+    )
+    sheet.rows(rows)
+    return sheet
 
 
 def _csv_cell(value: Cell) -> str:

@@ -21,10 +21,11 @@ from app.services.accounts.admins import Principal
 from app.services.meetings import invitees
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
+from app.services.people.roster import people_options
 from app.web.admin.deps import ConsoleWriter, actor, now
 from app.web.admin.forms import Part, china_datetime, choice, parse_int, text_fields, validate
 from app.web.admin.meetings.pages import meeting_in_scope
-from app.web.admin.options import branch_options, people_options, unit_options
+from app.web.admin.options import branch_options, unit_options
 from app.web.admin.pages import flash, redirect, render
 
 router = APIRouter(prefix="/meetings")
@@ -249,7 +250,7 @@ async def new_meeting(request: Request, session: Session, me: ConsoleWriter) -> 
         "remind": True,
         "follow_up": True,
     }
-    people = await people_options(session, me)
+    people = await people_options(session, me.unit_ids)
     return await _form_page(request, meeting=None, shown=shown, units=units, people=people)
 
 
@@ -257,7 +258,7 @@ async def new_meeting(request: Request, session: Session, me: ConsoleWriter) -> 
 async def create_meeting(request: Request, session: Session, me: ConsoleWriter) -> Response:
     """Store a new meeting and invite its people; errors are shown next to their fields."""
     units = await unit_options(session, me)
-    people = await people_options(session, me)
+    people = await people_options(session, me.unit_ids)
     shown, draft, errors = _check(await request.form(), meeting=None, units=units, people=people)
     if draft is None:
         return await _form_page(
@@ -298,7 +299,7 @@ async def _edit_options(
 ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     units = await unit_options(session, me)
     keep = [*named, *([meeting.host_id] if meeting.host_id else [])]
-    return units, await people_options(session, me, keep)
+    return units, await people_options(session, me.unit_ids, keep)
 
 
 @router.get("/{meeting_id:int}/edit", response_class=HTMLResponse)

@@ -18,11 +18,12 @@ from app.services.accounts.admins import Principal
 from app.services.broadcasts import notices
 from app.services.broadcasts import reach as reach_service
 from app.services.people import org_units as org_unit_service
+from app.services.people.roster import people_options
 from app.services.pledges import campaigns as campaign_service
 from app.services.pledges import progress as progress_service
 from app.services.pledges.campaigns import MAX_TEXT, CampaignError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
-from app.web.admin.options import branch_options, people_options, unit_options
+from app.web.admin.options import branch_options, unit_options
 from app.web.admin.pages import NotFound, flash, redirect, render
 from app.web.admin.pledges.form import check, shown_of
 
@@ -111,7 +112,7 @@ async def _form_page(
         "form": shown,
         "errors": errors or {},
         "units": await unit_options(session, me),
-        "people": await people_options(session, me, keep),
+        "people": await people_options(session, me.unit_ids, keep),
         "audiences": [(k.value, k.label) for k in AudienceKind],
         "text_max": MAX_TEXT,
     }
@@ -141,7 +142,7 @@ async def new_campaign(request: Request, session: Session, me: ConsoleWriter) ->
 @router.post("/new", response_class=HTMLResponse)
 async def create_campaign(request: Request, session: Session, me: ConsoleWriter) -> Response:
     """Store a draft campaign with version 1 of its text; errors are shown by their fields."""
-    units, people = await unit_options(session, me), await people_options(session, me)
+    units, people = await unit_options(session, me), await people_options(session, me.unit_ids)
     moment = now(request)
     form = await request.form()
     shown, draft, errors = check(form, campaign=None, units=units, people=people, moment=moment)
@@ -192,7 +193,7 @@ async def update_campaign(
     if refused is not None:
         return refused
     units = await unit_options(session, me)
-    people = await people_options(session, me, campaign.person_ids)
+    people = await people_options(session, me.unit_ids, campaign.person_ids)
     moment = now(request)
     form = await request.form()
     shown, draft, errors = check(form, campaign=campaign, units=units, people=people, moment=moment)

@@ -16,13 +16,14 @@ from app.api.deps import Session
 from app.models import Quiz, QuizQuestion, QuizStatus
 from app.services.accounts.admins import Principal
 from app.services.people import org_units as org_unit_service
+from app.services.people.roster import people_options
 from app.services.quizzes import bank as bank_service
 from app.services.quizzes import catalog, publishing
 from app.services.quizzes import quizzes as quiz_service
 from app.services.quizzes import results as result_service
 from app.services.quizzes.quizzes import DraftRejected, QuizStateError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
-from app.web.admin.options import people_options, unit_options
+from app.web.admin.options import unit_options
 from app.web.admin.pages import NotFound, flash, redirect, render
 from app.web.admin.quizzes import form as quiz_form
 
@@ -50,7 +51,7 @@ async def _options(
 ) -> quiz_form.Options:
     return quiz_form.Options(
         units=await unit_options(session, me),
-        people=await people_options(session, me, keep),
+        people=await people_options(session, me.unit_ids, keep),
         banks=[b.name for b in await bank_service.banks(session)],
     )
 
