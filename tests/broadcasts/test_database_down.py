@@ -69,11 +69,11 @@ async def test_an_outage_stops_the_sender_and_the_resume_finishes(
 
     await proxy.start()
     # WeChat's receipts for what went out reach /wechat once we are reachable again.
-    callbacks = client.app.state.sandbox_app.state.sandbox_callbacks
+    callbacks = client.sandbox_app.state.sandbox_callbacks
     for send in list(sandbox.template_sends.values()):
         assert (await callbacks.emit_job_finish(send.msgid)).status == 200
     await sender_for(client, concurrency=4, clock=clock).run()
-    clock.advance(client.app.state.settings.broadcast_receipt_grace_seconds + 1)
+    clock.advance(client.settings.broadcast_receipt_grace_seconds + 1)
     await sender_for(client, concurrency=4, clock=clock).run()
 
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})

@@ -62,7 +62,7 @@ def test_a_malformed_window_stops_start_up(bad: str) -> None:
 
 
 async def _broadcast(client: Any, broadcast_id: int) -> Broadcast:
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         assert broadcast is not None
         return broadcast

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import httpx
 import pytest
 
+from tests.support.app import AppClient
 from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
@@ -21,7 +21,7 @@ from tests.support.broadcasts import (
 pytestmark = pytest.mark.both_databases
 
 
-async def test_every_member_gets_one_template_message(client: httpx.AsyncClient) -> None:
+async def test_every_member_gets_one_template_message(client: AppClient) -> None:
     members = await add_members(client, 30)
     broadcast_id = await make_broadcast(client, members)
     report = await sender_for(client, concurrency=8).run()
@@ -37,7 +37,7 @@ async def test_every_member_gets_one_template_message(client: httpx.AsyncClient)
     assert deliveries_by_openid(client, "template") == got
 
 
-async def test_transient_errors_are_retried_and_never_duplicated(client: httpx.AsyncClient) -> None:
+async def test_transient_errors_are_retried_and_never_duplicated(client: AppClient) -> None:
     members = await add_members(client, 60)
     broadcast_id = await make_broadcast(client, members)
     faults = sandbox_of(client).faults
@@ -52,7 +52,7 @@ async def test_transient_errors_are_retried_and_never_duplicated(client: httpx.A
 
 
 async def test_two_senders_at_once_share_the_work_and_never_overlap(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     members = await add_members(client, 80)
     broadcast_id = await make_broadcast(client, members)
@@ -64,7 +64,7 @@ async def test_two_senders_at_once_share_the_work_and_never_overlap(
     )
 
     assert first.sent + second.sent == 80
-    if client.app.state.engine.dialect.name == "postgresql":  # type: ignore[attr-defined]
+    if client.state.engine.dialect.name == "postgresql":
         # SKIP LOCKED lets both take rows; SQLite's single writer may let one take them all.
         assert first.sent > 0 and second.sent > 0
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
@@ -72,7 +72,7 @@ async def test_two_senders_at_once_share_the_work_and_never_overlap(
     assert {r.status for r in rows} == {"sent"}
 
 
-async def test_scheduled_newsletter_goes_out_at_its_time(client: httpx.AsyncClient, clock) -> None:
+async def test_scheduled_newsletter_goes_out_at_its_time(client: AppClient, clock) -> None:
     from datetime import timedelta
 
     from app.jobs.broadcasts import JobContext, send_due
@@ -80,7 +80,7 @@ async def test_scheduled_newsletter_goes_out_at_its_time(client: httpx.AsyncClie
     from app.services.newsletters import issues as newsletter_service
 
     members = await add_members(client, 3)
-    app = client.app  # type: ignore[attr-defined]
+    app = client.app
     async with app.state.sessions() as session:
         await newsletter_service.ensure_default_series(session)
         (series, *_rest) = await newsletter_service.all_series(session)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from xml.etree import ElementTree
 
-import httpx
 import pytest
 
 from app.dev.sandbox import QueuedErrcode
 from app.dev.sandbox.callbacks import _ticket
 from app.models import AdminRole, Meeting, MeetingStatus
 from app.services.meetings import qr
-from tests.support.chat import app_of, china, make_meeting
+from tests.support.app import AppClient
+from tests.support.chat import china, make_meeting
 from tests.support.console import (
     add_user,
     admin_console,
@@ -26,18 +26,18 @@ from tests.support.plugin import Clock
 CREATE = "/cgi-bin/qrcode/create"
 
 
-def sandbox_of(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
-    return app_of(client).state.sandbox_app.state.sandbox
+def sandbox_of(client: AppClient):  # type: ignore[no-untyped-def]
+    return client.sandbox
 
 
-async def stored(client: httpx.AsyncClient, meeting_id: int) -> Meeting:
-    async with app_of(client).state.sessions() as session:
+async def stored(client: AppClient, meeting_id: int) -> Meeting:
+    async with client.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         return meeting
 
 
-async def generate(client: httpx.AsyncClient, meeting_id: int) -> str:
+async def generate(client: AppClient, meeting_id: int) -> str:
     """Press 生成签到二维码 and return the meeting page the redirect lands on."""
     page = f"/admin/meetings/{meeting_id}"
     response = await post_form(client, f"{page}/qr", {}, page=page)
@@ -48,7 +48,7 @@ async def generate(client: httpx.AsyncClient, meeting_id: int) -> str:
     return landed.text
 
 
-async def soon_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object) -> int:
+async def soon_meeting(client: AppClient, clock: Clock, **fields: object) -> int:
     """A meeting two days from the clock's now, in the branch."""
     clock.set(china(2026, 3, 2, 9))
     starts = china(2026, 3, 4, 14, 30)
@@ -58,7 +58,7 @@ async def soon_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object
 
 
 async def test_generate_then_reuse_print_and_serve_the_image(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
@@ -100,7 +100,7 @@ async def test_generate_then_reuse_print_and_serve_the_image(
 
 
 async def test_a_meeting_months_away_gets_30_days_and_renews(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     await admin_console(console)
     clock.set(china(2026, 1, 5, 9))
@@ -131,7 +131,7 @@ async def test_a_meeting_months_away_gets_30_days_and_renews(
     ],
 )
 async def test_a_wechat_refusal_is_a_chinese_flash(
-    console: httpx.AsyncClient, clock: Clock, errcode: int, reason: str
+    console: AppClient, clock: Clock, errcode: int, reason: str
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
@@ -146,12 +146,12 @@ async def test_a_wechat_refusal_is_a_chinese_flash(
 
 
 async def test_no_code_for_a_cancelled_or_finished_meeting(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
     finished = await make_meeting(console, starts_at=china(2026, 3, 1, 9))
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         meeting.status = MeetingStatus.CANCELLED.value
@@ -165,7 +165,7 @@ async def test_no_code_for_a_cancelled_or_finished_meeting(
     assert sandbox_of(console).call_count(CREATE) == 0
 
 
-async def test_viewers_see_but_cannot_generate(console: httpx.AsyncClient, clock: Clock) -> None:
+async def test_viewers_see_but_cannot_generate(console: AppClient, clock: Clock) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
     await generate(console, meeting_id)
@@ -181,9 +181,7 @@ async def test_viewers_see_but_cannot_generate(console: httpx.AsyncClient, clock
     assert (await console.get(f"{page}/qr")).status_code == 200
 
 
-async def test_a_secretary_outside_the_unit_gets_404(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_a_secretary_outside_the_unit_gets_404(console: AppClient, clock: Clock) -> None:
     units = await default_units(console)
     clock.set(china(2026, 3, 2, 9))
     meeting_id = await make_meeting(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from sqlmodel import select
 
 from app.db import unit_of_work
@@ -14,20 +13,21 @@ from app.services.meetings import frequency
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.frequency import PeriodStatus, UnitYear, YearView
 from app.services.people import org_units as org_unit_service
+from tests.support.app import AppClient
 from tests.support.chat import china, make_meeting
 
 GENERAL, COMMITTEE, GROUP = MeetingKind.GENERAL, MeetingKind.COMMITTEE, MeetingKind.GROUP
 
 
-async def _units(client: httpx.AsyncClient) -> dict[str, int]:
-    async with unit_of_work(client.app.state.sessions) as session:  # type: ignore[attr-defined]
+async def _units(client: AppClient) -> dict[str, int]:
+    async with unit_of_work(client.sessions) as session:
         await org_unit_service.ensure_default_tree(session)
         units = await org_unit_service.all_units(session)
         return {unit.name: unit.id for unit in units if unit.id is not None}
 
 
-async def _view(client: httpx.AsyncClient, year: int = 2026, **options: Any) -> YearView:
-    app = client.app  # type: ignore[attr-defined]
+async def _view(client: AppClient, year: int = 2026, **options: Any) -> YearView:
+    app = client.app
     async with app.state.sessions() as session:
         return await frequency.year_view(session, year=year, now=app.state.clock(), **options)
 
@@ -108,7 +108,7 @@ async def test_a_cancelled_meeting_does_not_count_and_a_special_lecture_does(cli
         kind=MeetingKind.SPECIAL_LECTURE,
         org_unit_id=branch,
     )
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         meeting = await session.get(Meeting, cancelled)
         assert meeting is not None
         await meeting_service.cancel(
@@ -188,7 +188,7 @@ async def test_other_kinds_are_counted_per_month_and_never_warned_about(client, 
             org_unit_id=branch,
         )
     await make_meeting(client, starts_at=china(2026, 12, 4, 14), org_unit_id=branch)  # study day
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         committee = (
             await session.exec(select(OrgUnit).where(OrgUnit.kind == OrgUnitKind.COMMITTEE.value))
         ).one()

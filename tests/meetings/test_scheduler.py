@@ -22,7 +22,7 @@ pytestmark = pytest.mark.both_databases
 
 
 async def _runs(client, job=None):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         statement = select(JobRun).order_by(JobRun.id)
         if job:
             statement = statement.where(JobRun.job == job)
@@ -30,7 +30,7 @@ async def _runs(client, job=None):
 
 
 async def _reminders(client):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         rows = await session.exec(select(Broadcast).where(Broadcast.kind == "reminder"))
         return list(rows.all())
 
@@ -146,7 +146,7 @@ async def test_run_once_from_the_command_line_sends_what_is_due(make_client):
     members = await add_party_members(client, 3)
     # Real time: the subprocess has its own clock. A meeting in 30 minutes, never reminded.
     await make_meeting(client, starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=30))
-    async with serve_in_background(client.app.state.sandbox_app) as sandbox_url:
+    async with serve_in_background(client.sandbox_app) as sandbox_url:
         env = shente_env(client, sandbox_url)
         code, out = await run_shente(env, "scheduler", "run-once", "meetings.remind")
         assert code == 0, out
@@ -154,7 +154,7 @@ async def test_run_once_from_the_command_line_sends_what_is_due(make_client):
         code, again = await run_shente(env, "scheduler", "run-once", "meetings.remind")
     assert code == 0 and "无事可做" in again
     [reminder] = await _reminders(client)
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         statuses = (
             await session.exec(
                 select(BroadcastRecipient.status).where(

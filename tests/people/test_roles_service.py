@@ -36,7 +36,7 @@ async def _audit(session: AsyncSession, action: str) -> list[AuditLog]:
 
 
 async def test_role_rules_and_audit(client):
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         units = await _units(session)
         branch, group = units["神特新材党支部"], units["第一党小组"]
         wang = await _person(session, "R01", "王书记", stage="full", org_unit_id=group)
@@ -115,7 +115,7 @@ async def test_role_rules_and_audit(client):
 
 
 async def test_pair_rules_and_audit(client):
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         lead = await _person(session, "P01", "带学人", stage="full", is_manager=True)
         one = await _person(session, "P02", "学员一")
         two = await _person(session, "P03", "学员二")

@@ -64,7 +64,7 @@ def _read(data: bytes, fmt: str) -> list[list[Any]]:
 
 
 async def _units(client: Any) -> dict[str, int]:
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         await org_unit_service.ensure_default_tree(session)
         names = await org_unit_service.path_names(session)
     return {name: unit_id for unit_id, name in names.items()}
@@ -77,7 +77,7 @@ async def _import(
     unit_ids: frozenset[int] | None = None,
 ) -> ImportReport:
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         await org_unit_service.ensure_default_tree(session)
         return await roster_io.import_people(
             session, data=raw, filename=filename, actor=ACTOR, unit_ids=unit_ids
@@ -85,12 +85,12 @@ async def _import(
 
 
 async def _export(client: Any, fmt: str, unit_ids: frozenset[int] | None = None) -> bytes:
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         return await roster_io.export_people(session, unit_ids=unit_ids, fmt=fmt)  # type: ignore[arg-type]
 
 
 async def _person(client: Any, employee_no: str) -> Person:
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         statement = select(Person).where(Person.employee_no == employee_no)
         return (await session.exec(statement)).one()
 
@@ -102,7 +102,7 @@ def _errors(report: ImportReport) -> list[tuple[int, str]]:
 async def test_the_sample_imports_the_branchs_twenty_members(client):
     report = await _import(client, SAMPLE, "roster_sample.xlsx")
     assert (report.created, report.updated, report.unchanged, report.errors) == (20, 0, 0, [])
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         people = (await session.exec(select(Person))).all()
         entry = (
             await session.exec(select(AuditLog).where(AuditLog.action == "people.import"))
@@ -188,7 +188,7 @@ async def test_reimport_updates_by_employee_number_and_audits_before_and_after(c
     assert (report.created, report.updated, report.unchanged, report.errors) == (0, 1, 19, [])
     zhang = await _person(client, "ST003")
     assert zhang.department == "技术部"
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         entry = (
             await session.exec(select(AuditLog).where(AuditLog.action == "person.update"))
         ).one()
@@ -208,7 +208,7 @@ async def test_a_changed_stage_is_a_dated_transition(client):
     assert (report.updated, report.unchanged, report.errors) == (2, 18, [])
     lin = await _person(client, "ST019")
     assert (lin.stage, lin.stage_since) == ("full", date(2026, 11, 20))
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         steps = (
             await session.exec(
                 select(StageTransition).where(StageTransition.from_stage == "probationary")

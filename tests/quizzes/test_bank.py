@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import httpx
 import openpyxl
 import pytest
 from sqlmodel import select
@@ -15,7 +14,7 @@ from app.models import AuditLog, Question, QuestionKind
 from app.services.quizzes import bank as bank_service
 from app.services.quizzes import bank_file
 from app.services.quizzes.bank_file import BankFileError
-from tests.support.chat import app_of
+from tests.support.app import AppClient
 from tests.support.plugin import count_rows
 from tests.support.question_bank import (
     ACTOR,
@@ -29,7 +28,7 @@ from tests.support.question_bank import (
 
 
 async def test_a_good_file_imports_every_question_with_answers_normalised(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     """Six questions, answers as letters in order; judge questions get 正确 / 错误 as options."""
     report = await import_bank(client, bank_xlsx(SUPERVISION))
@@ -42,7 +41,7 @@ async def test_a_good_file_imports_every_question_with_answers_normalised(
     assert stored[4].options == ["正确", "错误"] and stored[4].explanation == "监察全覆盖。"
     assert stored[0].explanation is None and all(q.active for q in stored)
     assert {q.imported_by for q in stored} == {"党群部测试"}
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         entry = (
             await session.exec(select(AuditLog).where(AuditLog.action == "question.import"))
         ).one()
@@ -53,7 +52,7 @@ async def test_a_good_file_imports_every_question_with_answers_normalised(
     assert entry.after is not None and entry.after["created"] == 6
 
 
-async def test_reimporting_updates_instead_of_doubling(client: httpx.AsyncClient) -> None:
+async def test_reimporting_updates_instead_of_doubling(client: AppClient) -> None:
     """The same stems again: unchanged; a corrected answer: updated; another bank: new questions."""
     await import_bank(client, bank_xlsx(SUPERVISION))
     again = await import_bank(client, bank_xlsx(SUPERVISION))
@@ -74,7 +73,7 @@ async def test_reimporting_updates_instead_of_doubling(client: httpx.AsyncClient
 
 
 async def test_a_bad_file_reports_every_bad_row_and_imports_nothing(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     """Each problem with its row number (the header is row 1); not one question stored."""
     rows = [
@@ -117,7 +116,7 @@ async def test_a_bad_file_reports_every_bad_row_and_imports_nothing(
     ],
 )
 async def test_files_that_cannot_be_read_are_refused_with_the_reason(
-    client: httpx.AsyncClient, data: bytes, filename: str, message: str
+    client: AppClient, data: bytes, filename: str, message: str
 ) -> None:
     """Too big, not .xlsx, the old .xls, a broken zip, empty: a Chinese reason, nothing stored."""
     with pytest.raises(BankFileError, match=message):
@@ -125,7 +124,7 @@ async def test_files_that_cannot_be_read_are_refused_with_the_reason(
     assert await count_rows(client, Question) == 0
 
 
-async def test_header_problems_and_too_many_rows_are_refused(client: httpx.AsyncClient) -> None:
+async def test_header_problems_and_too_many_rows_are_refused(client: AppClient) -> None:
     """Missing 题干 / 答案 columns, a header with nothing below it, and 2,001 questions."""
     no_answer = bank_xlsx([["单选", "题", "甲", "乙"]], headers=["题型", "题干", "选项A", "选项B"])
     with pytest.raises(BankFileError, match="表头缺少列：答案"):
@@ -148,7 +147,7 @@ async def test_header_problems_and_too_many_rows_are_refused(client: httpx.Async
     assert parsed.questions[0].row == 3
 
 
-async def test_a_zip_bomb_is_refused_before_it_is_read(client: httpx.AsyncClient) -> None:
+async def test_a_zip_bomb_is_refused_before_it_is_read(client: AppClient) -> None:
     """A small file that would inflate past the limit: refused from its declared sizes alone."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -158,7 +157,7 @@ async def test_a_zip_bomb_is_refused_before_it_is_read(client: httpx.AsyncClient
 
 
 async def test_the_template_imports_as_one_question_of_each_kind(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     """The downloadable template: the header row and three examples that import cleanly."""
     data = bank_service.template()
@@ -169,11 +168,11 @@ async def test_the_template_imports_as_one_question_of_each_kind(
     assert sorted(q.kind for q in await questions(client)) == ["judge", "multiple", "single"]
 
 
-async def test_banks_listing_filters_and_retiring(client: httpx.AsyncClient) -> None:
+async def test_banks_listing_filters_and_retiring(client: AppClient) -> None:
     """Banks by name with counts; a retired question is left out of active lists, then restored."""
     await import_bank(client, bank_xlsx(SUPERVISION))
     await import_bank(client, bank_xlsx(SUPERVISION[4:]), bank="十九大")
-    app = app_of(client)
+    app = client.app
     async with unit_of_work(app.state.sessions) as session:
         judge = await bank_service.list_questions(session, bank="监察法", kind=QuestionKind.JUDGE)
         assert [q.answer for q in judge] == ["A", "B"]

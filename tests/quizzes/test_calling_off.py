@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from app.models import Broadcast, BroadcastRecipient, Quiz
 from app.services import audit
 from app.services.quizzes import publishing
-from tests.support.chat import add_party_members, app_of, china
+from tests.support.app import AppClient
+from tests.support.chat import add_party_members, china
 from tests.support.plugin import Clock
 from tests.support.quizzes import SUPERVISION, add_questions, add_quiz
 
 
 @pytest.mark.parametrize("call_off", [publishing.close, publishing.cancel])
 async def test_a_queued_notice_is_stopped(
-    client: httpx.AsyncClient, clock: Clock, call_off: object
+    client: AppClient, clock: Clock, call_off: object
 ) -> None:
     clock.set(china(2026, 3, 2, 9))
     await add_party_members(client, 2)
     ids = await add_questions(client, SUPERVISION)
     quiz_id = await add_quiz(client, ids, deadline=china(2026, 3, 10, 18), status="draft")
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         quiz = await session.get(Quiz, quiz_id)
         assert quiz is not None

@@ -8,7 +8,6 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import unquote
 
-import httpx
 import openpyxl
 from sqlmodel import col, select
 
@@ -22,8 +21,9 @@ from app.models import (
     QuizQuestion,
     QuizStatus,
 )
+from tests.support.app import AppClient
 from tests.support.broadcasts import sandbox_of, sender_for
-from tests.support.chat import add_party_members, app_of, branch_id, china
+from tests.support.chat import add_party_members, branch_id, china
 from tests.support.console import (
     add_person,
     add_user,
@@ -73,7 +73,7 @@ def cells(html: str, testid: str) -> list[str]:
     ]
 
 
-async def ready(console: httpx.AsyncClient, clock: Clock) -> tuple[int, list[int]]:
+async def ready(console: AppClient, clock: Clock) -> tuple[int, list[int]]:
     """An admin signed in, the 监察法 bank imported; the branch id and the question ids."""
     clock.set(NOW)
     await admin_console(console)
@@ -81,7 +81,7 @@ async def ready(console: httpx.AsyncClient, clock: Clock) -> tuple[int, list[int
     return await branch_id(console), [q.id for q in await questions(console) if q.id]
 
 
-async def create(console: httpx.AsyncClient, form: dict[str, object]) -> int:
+async def create(console: AppClient, form: dict[str, object]) -> int:
     """Submit the new-test form; the new test's id."""
     response = await post_form(console, "/admin/quizzes/new", form)  # type: ignore[arg-type]
     assert response.status_code == 303, response.text[:2000]
@@ -90,17 +90,17 @@ async def create(console: httpx.AsyncClient, form: dict[str, object]) -> int:
     return int(match.group(1))
 
 
-async def stored_quiz(console: httpx.AsyncClient, quiz_id: int) -> Quiz:
+async def stored_quiz(console: AppClient, quiz_id: int) -> Quiz:
     """The test as stored now."""
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         quiz = await session.get(Quiz, quiz_id)
         assert quiz is not None
         return quiz
 
 
-async def quiz_questions(console: httpx.AsyncClient, quiz_id: int) -> list[int]:
+async def quiz_questions(console: AppClient, quiz_id: int) -> list[int]:
     """The test's question ids in order."""
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         statement = (
             select(QuizQuestion.question_id)
             .where(QuizQuestion.quiz_id == quiz_id)
@@ -109,9 +109,9 @@ async def quiz_questions(console: httpx.AsyncClient, quiz_id: int) -> list[int]:
         return list((await session.exec(statement)).all())
 
 
-async def notices(console: httpx.AsyncClient) -> list[Broadcast]:
+async def notices(console: AppClient) -> list[Broadcast]:
     """Every broadcast stored."""
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         return list((await session.exec(select(Broadcast))).all())
 
 
@@ -119,7 +119,7 @@ async def notices(console: httpx.AsyncClient) -> list[Broadcast]:
 
 
 async def test_upload_a_bank_then_browse_filter_and_retire(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Upload: the counts; the bank page lists it with its questions; 停用 and 启用 (audited)."""
     clock.set(NOW)
@@ -169,14 +169,14 @@ async def test_upload_a_bank_then_browse_filter_and_retire(
     assert openpyxl.load_workbook(io.BytesIO(template.content)).worksheets[0]["B1"].value == "题干"
 
 
-async def _token(console: httpx.AsyncClient) -> str:
+async def _token(console: AppClient) -> str:
     from tests.support.console import csrf
 
     return await csrf(console)
 
 
 async def test_a_bad_upload_lists_every_bad_row_and_stores_nothing(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """The page names each bad row; no bank name, no file or a non-xlsx file: the reason."""
     clock.set(NOW)
@@ -217,13 +217,13 @@ async def test_a_bad_upload_lists_every_bad_row_and_stores_nothing(
 
 
 async def test_form_validations_show_each_reason_and_store_nothing(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """No question, a past deadline, a pass mark out of range, a named list without names, …"""
     unit, ids = await ready(console, clock)
     assert "新建测试" in (await console.get("/admin/quizzes/new")).text
     retired = ids[0]
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         question = await session.get(Question, retired)
         assert question is not None
         question.active = False
@@ -255,9 +255,7 @@ async def test_form_validations_show_each_reason_and_store_nothing(
     assert await audit_entries(console, "quiz.") == []
 
 
-async def test_random_draw_fills_the_form_without_saving(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_random_draw_fills_the_form_without_saving(console: AppClient, clock: Clock) -> None:
     """随机抽取 per kind: the drawn questions come back ticked; too many: the bank's count."""
     unit, _ = await ready(console, clock)
     form = quiz_form(unit, [], action="draw", draw_single="1", draw_judge="2")
@@ -290,7 +288,7 @@ async def test_random_draw_fills_the_form_without_saving(
 
 
 async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Draft → edit → publish: one quiz_notice to the Party members; a second publish sends none."""
     unit, ids = await ready(console, clock)
@@ -320,7 +318,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
         "quiz",
         quiz_id,
     )
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         people = (
             await session.exec(
                 select(BroadcastRecipient.person_id).where(
@@ -336,7 +334,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     assert message["template"]["thing1"] == "监察法知识测试"
     # Each member's phone gets it once, with their own signed /m/r/ link (the console woke the
     # app's own sender after the response; a sender of ours takes whatever is left).
-    await app_of(console).state.broadcasts.drain(10)
+    await console.state.broadcasts.drain(10)
     await sender_for(console).run(notice.id)
     phones = sandbox_of(console).deliveries
     assert sorted(d.openid for d in phones) == sorted(m.openid for m in members)
@@ -358,7 +356,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
 
 
 async def test_publish_refuses_a_past_deadline_and_an_empty_audience(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Nobody to ask: refused; the deadline passed while it was a draft: 先修改截止时间."""
     unit, ids = await ready(console, clock)
@@ -375,7 +373,7 @@ async def test_publish_refuses_a_past_deadline_and_an_empty_audience(
     assert await notices(console) == []
 
 
-async def test_close_and_cancel(console: httpx.AsyncClient, clock: Clock) -> None:
+async def test_close_and_cancel(console: AppClient, clock: Clock) -> None:
     """提前结束 an open test; 取消 a draft; neither twice (audited once each)."""
     unit, ids = await ready(console, clock)
     await add_party_members(console, 1)
@@ -402,7 +400,7 @@ async def test_close_and_cancel(console: httpx.AsyncClient, clock: Clock) -> Non
 
 
 async def _attempt(
-    console: httpx.AsyncClient,
+    console: AppClient,
     quiz_id: int,
     person_id: int,
     answers: dict[int, str],
@@ -413,7 +411,7 @@ async def _attempt(
     channel: str = "page",
     submitted_at: datetime | None = None,
 ) -> None:
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         session.add(
             QuizAttempt(
                 quiz_id=quiz_id,
@@ -431,9 +429,7 @@ async def _attempt(
         await session.commit()
 
 
-async def test_results_summary_wrong_questions_and_export(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_results_summary_wrong_questions_and_export(console: AppClient, clock: Clock) -> None:
     """Scores by unit and name, 答题中 and 未参加, questions by wrong rate, and the .xlsx."""
     unit, ids = await ready(console, clock)
     units = await default_units(console)
@@ -514,7 +510,7 @@ async def test_results_summary_wrong_questions_and_export(
 
 
 async def test_viewers_read_but_cannot_publish_and_secretaries_see_only_their_units(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A viewer gets 403 on every write; a secretary of another unit gets 404 on everything."""
     unit, ids = await ready(console, clock)
