@@ -19,7 +19,7 @@ from app.wechat.errors import (
     WindowClosedError,
 )
 from app.wechat.tokens import TokenStore
-from tests.wechat.conftest import APP_ID, MemoryTokenStore
+from tests.support.tokens import APP_ID, MemoryTokenStore
 
 USER_GET = "/cgi-bin/user/get"
 CUSTOM_SEND = "/cgi-bin/message/custom/send"

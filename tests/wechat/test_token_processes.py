@@ -19,7 +19,7 @@ from app.wechat.client import WeChatClient
 from app.wechat.token_stores import RedisTokenStore
 from app.wechat.tokens import StoredToken, TokenStore
 from tests.support.plugin import Backend
-from tests.wechat.conftest import APP_ID, APP_SECRET
+from tests.support.tokens import APP_ID, APP_SECRET
 
 # Processes share the token through the database's locks (or Redis).
 pytestmark = pytest.mark.both_databases

@@ -8,7 +8,7 @@ import pytest
 
 from app.dev.sandbox import SandboxState
 from app.dev.sandbox.multipart import parse_form
-from tests.dev.sandbox.conftest import PNG, Wx
+from tests.support.sandbox import PNG, Wx
 
 
 def article(**change: Any) -> dict[str, Any]:
