@@ -64,7 +64,9 @@ async def test_bind_by_page_then_see_my_record(client, clock):
     unbound = await client.get("/m/me")
     assert unbound.headers["location"] == "/m/bind"
     form = await client.get("/m/bind")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert match is not None
+    token = match.group(1)
 
     wrong = await client.post("/m/bind", data={"csrf_token": token, "code": "AAAAAAAA"})
     assert wrong.status_code == 422 and "绑定码不正确" in wrong.text

@@ -147,7 +147,7 @@ async def test_a_cancelled_broadcast_sends_nothing_more(client: AppClient) -> No
             session,
             broadcast_id=broadcast_id,
             now=client.state.clock(),
-            by="admin",  # type: ignore[attr-defined]
+            by="admin",
         )
         await session.commit()
     assert cancelled == 5

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.models import Broadcast
 from app.models.types import CHINA
 from app.timing import QuietHours
+from tests.support.app import AppClient
 from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
@@ -58,10 +59,10 @@ def test_a_window_inside_the_day_and_off() -> None:
 @pytest.mark.parametrize("bad", ["夜间", "22:00", "25:00-07:00", "08:00-08:00"])
 def test_a_malformed_window_stops_start_up(bad: str) -> None:
     with pytest.raises(ValidationError, match="quiet"):
-        Settings(_env_file=None, quiet_hours=bad)  # type: ignore[call-arg]
+        Settings(_env_file=None, quiet_hours=bad)
 
 
-async def _broadcast(client: Any, broadcast_id: int) -> Broadcast:
+async def _broadcast(client: AppClient, broadcast_id: int) -> Broadcast:
     async with client.sessions() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         assert broadcast is not None

@@ -75,7 +75,8 @@ async def test_two_senders_at_once_share_the_work_and_never_overlap(
 async def test_scheduled_newsletter_goes_out_at_its_time(client: AppClient, clock) -> None:
     from datetime import timedelta
 
-    from app.jobs.broadcasts import JobContext, send_due
+    from app.jobs.broadcasts import send_due
+    from app.jobs.context import JobContext
     from app.models import NewsletterIssue
     from app.services.newsletters import issues as newsletter_service
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from app.models import Follower, InboundMessage
 from app.wechat.dedup import dedup_key
@@ -91,6 +91,6 @@ async def test_redis_answers_retries_when_configured(client, peer, backend):
     assert len(keys) == 1
     # Even with the database row gone, the retry is answered from Redis, byte for byte.
     async with client.state.engine.begin() as conn:
-        await conn.execute(InboundMessage.__table__.delete())
+        await conn.execute(delete(InboundMessage))
     retry = await _deliver(client, *peer.request(xml, "plain"))
     assert retry.content == first.content

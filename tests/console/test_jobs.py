@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db import unit_of_work
 from app.jobs.registry import JOBS
@@ -25,7 +25,7 @@ NO_SCHEDULER = "没有调度进程在运行：提醒和定时推送不会发出�
 
 async def _runs(client: AppClient, job: str) -> list[JobRun]:
     async with client.sessions() as session:
-        statement = select(JobRun).where(JobRun.job == job).order_by(JobRun.id)
+        statement = select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id))
         return list((await session.exec(statement)).all())
 
 

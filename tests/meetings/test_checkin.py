@@ -127,6 +127,7 @@ async def test_a_cancelled_meeting_cannot_be_checked_in(client, clock, chat):
     meeting_id = await make_meeting(client, starts_at=china(2026, 12, 5, 14, 30))
     async with client.sessions() as session:
         meeting = await meeting_service.get(session, meeting_id=meeting_id)
+        assert meeting is not None
         meeting.status = MeetingStatus.CANCELLED.value
         session.add(meeting)
         await session.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import LeaveRequest, LeaveStatus, MakeupSubmission
 from app.services import audit
@@ -14,12 +14,12 @@ from tests.support.chat import add_party_members, china, make_meeting
 
 async def _leaves(client):
     async with client.sessions() as session:
-        return list((await session.exec(select(LeaveRequest).order_by(LeaveRequest.id))).all())
+        return list((await session.exec(select(LeaveRequest).order_by(col(LeaveRequest.id)))).all())
 
 
 async def _makeups(client):
     async with client.sessions() as session:
-        rows = await session.exec(select(MakeupSubmission).order_by(MakeupSubmission.id))
+        rows = await session.exec(select(MakeupSubmission).order_by(col(MakeupSubmission.id)))
         return list(rows.all())
 
 
@@ -149,6 +149,7 @@ async def test_a_moved_meeting_keeps_its_leave_requests(client, clock, chat):
     await chat.say(member.openid, "请假 出差")
     async with client.sessions() as session:
         meeting = await meeting_service.get(session, meeting_id=meeting_id)
+        assert meeting is not None
         draft = meeting_service.draft_of(meeting)
         draft.starts_at = china(2026, 12, 6, 9, 0)
         await meeting_service.update(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.jobs.broadcasts import send_due
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, LeaveRequest
@@ -15,7 +15,7 @@ from tests.support.chat import add_party_members, china, make_meeting, run_job, 
 
 async def _broadcasts(client):
     async with client.sessions() as session:
-        return list((await session.exec(select(Broadcast).order_by(Broadcast.id))).all())
+        return list((await session.exec(select(Broadcast).order_by(col(Broadcast.id)))).all())
 
 
 async def _recipients(client, broadcast_id):
@@ -153,6 +153,7 @@ async def test_a_moved_meeting_is_reminded_at_its_new_time(client, clock):
     await run_job(client, "meetings.remind")
     async with client.sessions() as session:
         meeting = await meeting_service.get(session, meeting_id=meeting_id)
+        assert meeting is not None
         draft = meeting_service.draft_of(meeting)
         draft.starts_at = china(2026, 12, 12, 14, 30)
         await meeting_service.update(

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.dev.sandbox.server import serve_in_background
 from app.jobs.context import JobContext
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.both_databases
 
 async def _runs(client, job=None):
     async with client.sessions() as session:
-        statement = select(JobRun).order_by(JobRun.id)
+        statement = select(JobRun).order_by(col(JobRun.id))
         if job:
             statement = statement.where(JobRun.job == job)
         return list((await session.exec(statement)).all())

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import openpyxl
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import col, select
 
 from app.db import unit_of_work
@@ -17,6 +18,8 @@ from app.services import audit
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster_io
 from app.services.people.roster_io import COLUMNS, ImportReport
+from app.services.people.roster_io.exporter import Format
+from tests.support.app import AppClient
 from tests.support.plugin import FIXTURES, count_rows
 
 ACTOR = audit.Actor(id=None, name="党群部测试")
@@ -84,12 +87,12 @@ async def _import(
         )
 
 
-async def _export(client: Any, fmt: str, unit_ids: frozenset[int] | None = None) -> bytes:
+async def _export(client: AppClient, fmt: Format, unit_ids: frozenset[int] | None = None) -> bytes:
     async with unit_of_work(client.sessions) as session:
-        return await roster_io.export_people(session, unit_ids=unit_ids, fmt=fmt)  # type: ignore[arg-type]
+        return await roster_io.export_people(session, unit_ids=unit_ids, fmt=fmt)
 
 
-async def _person(client: Any, employee_no: str) -> Person:
+async def _person(client: AppClient, employee_no: str) -> Person:
     async with client.sessions() as session:
         statement = select(Person).where(Person.employee_no == employee_no)
         return (await session.exec(statement)).one()
@@ -127,7 +130,8 @@ async def test_the_sample_imports_the_branchs_twenty_members(client):
 
 async def test_export_then_import_changes_nothing(client):
     await _import(client, SAMPLE, "roster_sample.xlsx")
-    for fmt in ("xlsx", "csv"):
+    formats: tuple[Format, ...] = ("xlsx", "csv")
+    for fmt in formats:
         exported = await _export(client, fmt)
         rows = _read(exported, fmt)
         assert rows[0] == HEADERS
@@ -288,6 +292,7 @@ async def test_csv_in_gbk_or_utf8_with_or_without_bom(client):
 async def test_dates_blank_rows_title_rows_and_whitespace(client):
     book = openpyxl.Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.append(["神特新材党支部党员名册(2026年)"])
     sheet.append([f" {h} " if h != "工号" else "*工号" for h in HEADERS])
     values = [_row(工号=f"T00{n}") for n in range(1, 5)]

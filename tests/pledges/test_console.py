@@ -68,8 +68,9 @@ def flashes(html: str) -> list[str]:
     ]
 
 
-async def stored(client: AppClient, model: Any, row_id: int) -> Any:
+async def stored(client: AppClient, model: Any, row_id: int | None) -> Any:
     """One row as stored now."""
+    assert row_id is not None
     async with client.sessions() as session:
         return await session.get(model, row_id)
 
@@ -121,8 +122,9 @@ async def pledge_broadcasts(client: AppClient, campaign_id: int) -> list[Broadca
         return list((await session.exec(statement)).all())
 
 
-async def recipients(client: AppClient, broadcast_id: int) -> dict[int, str]:
+async def recipients(client: AppClient, broadcast_id: int | None) -> dict[int, str]:
     """Each recipient's status."""
+    assert broadcast_id is not None
     async with client.sessions() as session:
         statement = select(BroadcastRecipient).where(
             BroadcastRecipient.broadcast_id == broadcast_id
@@ -191,11 +193,11 @@ async def test_create_then_edit_the_text_lists_versions_1_and_2(
         pledge_form(units.branch, text=changed, title="2026年廉洁承诺"),
     )
     assert response.status_code == 303
-    page = (await console.get(f"/admin/pledges/{campaign_id}")).text
-    assert re.findall(r'data-testid="version-row" data-number="(\d+)"', page) == ["2", "1"]
-    assert cells(page, "sha") == [campaign_service.text_hash(changed)[:12], v1[:12]]
-    assert "三、自觉接受监督。" in cells(page, "version-text")[0]
-    assert "三、" not in cells(page, "version-text")[1]
+    page = await console.get(f"/admin/pledges/{campaign_id}")
+    assert re.findall(r'data-testid="version-row" data-number="(\d+)"', page.text) == ["2", "1"]
+    assert cells(page.text, "sha") == [campaign_service.text_hash(changed)[:12], v1[:12]]
+    assert "三、自觉接受监督。" in cells(page.text, "version-text")[0]
+    assert "三、" not in cells(page.text, "version-text")[1]
     assert (await stored(console, PledgeCampaign, campaign_id)).title == "2026年廉洁承诺"
     assert await count_rows(console, PledgeVersion) == 2
     assert len(await audit_entries(console, "pledge.create")) == 1

@@ -7,6 +7,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import select
 
 from app.db import unit_of_work
@@ -138,8 +139,10 @@ async def test_header_problems_and_too_many_rows_are_refused(client: AppClient) 
         await import_bank(client, bank_xlsx(many))
     # 2,000 is fine, and a title row above the header is skipped (read only: no need to store).
     book = openpyxl.load_workbook(io.BytesIO(bank_xlsx(many[:2000])))
-    book.active.insert_rows(1)  # type: ignore[union-attr]
-    book.active["A1"] = "监察法题库（2026 年版）"  # type: ignore[index]
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    sheet.insert_rows(1)
+    sheet["A1"] = "监察法题库（2026 年版）"
     buffer = io.BytesIO()
     book.save(buffer)
     parsed = bank_file.parse(buffer.getvalue(), filename="监察法.xlsx")

@@ -64,6 +64,13 @@ def flashes(html: str) -> str:
     return "\n".join(m.strip() for m in found)
 
 
+def _group(pattern: str, html: str) -> str:
+    """The first group of the pattern's first match in the page (which must have one)."""
+    match = re.search(pattern, html)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def cells(html: str, testid: str) -> list[str]:
     """The text of every element with this data-testid, in page order."""
     return [
@@ -83,7 +90,7 @@ async def ready(console: AppClient, clock: Clock) -> tuple[int, list[int]]:
 
 async def create(console: AppClient, form: dict[str, object]) -> int:
     """Submit the new-test form; the new test's id."""
-    response = await post_form(console, "/admin/quizzes/new", form)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", form)
     assert response.status_code == 303, response.text[:2000]
     match = re.fullmatch(r"/admin/quizzes/(\d+)", response.headers["location"])
     assert match
@@ -247,7 +254,7 @@ async def test_form_validations_show_each_reason_and_store_nothing(
         response = await post_form(
             console,
             "/admin/quizzes/new",
-            quiz_form(unit, ids[1:], **changes),  # type: ignore[arg-type]
+            quiz_form(unit, ids[1:], **changes),
         )
         assert response.status_code == 400, changes
         assert message in response.text, (changes, message)
@@ -259,7 +266,7 @@ async def test_random_draw_fills_the_form_without_saving(console: AppClient, clo
     """随机抽取 per kind: the drawn questions come back ticked; too many: the bank's count."""
     unit, _ = await ready(console, clock)
     form = quiz_form(unit, [], action="draw", draw_single="1", draw_judge="2")
-    response = await post_form(console, "/admin/quizzes/new", form)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", form)
     assert response.status_code == 200
     assert "已从「监察法」随机抽取 3 题" in response.text
     drawn = [
@@ -273,11 +280,11 @@ async def test_random_draw_fills_the_form_without_saving(console: AppClient, clo
     assert [kinds[q] for q in drawn] == ["single", "judge", "judge"]
     assert await count_rows(console, Quiz) == 0
     too_many = quiz_form(unit, [], action="draw", draw_multiple="3")
-    response = await post_form(console, "/admin/quizzes/new", too_many)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", too_many)
     assert response.status_code == 400
     assert "题库「监察法」只有 2 道可用的多选题，不够抽取 3 道。" in response.text
     anything = quiz_form(unit, [], action="draw", draw_total="6")
-    response = await post_form(console, "/admin/quizzes/new", anything)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", anything)
     assert "随机抽取 6 题" in response.text
     # Saving what was drawn stores it in the order shown.
     quiz_id = await create(console, quiz_form(unit, drawn))
@@ -301,7 +308,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     edit = await console.get(f"/admin/quizzes/{quiz_id}/edit")
     assert edit.status_code == 200 and "监察法知识测试" in edit.text
     changed = quiz_form(unit, [ids[3], ids[0], ids[4]], pass_mark="80")
-    response = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", changed)  # type: ignore[arg-type]
+    response = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", changed)
     assert response.status_code == 303
     assert await quiz_questions(console, quiz_id) == [ids[3], ids[0], ids[4]]
 
@@ -345,7 +352,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     assert len(await notices(console)) == 1
     refused = await console.get(f"/admin/quizzes/{quiz_id}/edit")
     assert refused.status_code == 303
-    late = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", quiz_form(unit, ids))  # type: ignore[arg-type]
+    late = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", quiz_form(unit, ids))
     assert late.status_code == 303 and await quiz_questions(console, quiz_id) == [
         ids[3],
         ids[0],
@@ -457,7 +464,7 @@ async def test_results_summary_wrong_questions_and_export(console: AppClient, cl
     html = page.text
     assert page.status_code == 200
     figures = {
-        name: re.search(rf'data-testid="sum-{name}">([^<]+)<', html).group(1)  # type: ignore[union-attr]
+        name: _group(rf'data-testid="sum-{name}">([^<]+)<', html)
         for name in ("takers", "submitted", "answering", "passed", "pass-rate", "average")
     }
     assert figures == {
@@ -535,7 +542,7 @@ async def test_viewers_read_but_cannot_publish_and_secretaries_see_only_their_un
             "/admin/questions/import",
             f"/admin/questions/{ids[0]}/retire",
         ):
-            response = await post_form(viewer, path, quiz_form(unit, ids))  # type: ignore[arg-type]
+            response = await post_form(viewer, path, quiz_form(unit, ids))
             assert response.status_code == 403, path
             assert "只读账号" in response.text
         assert await notices(console) == [] and await count_rows(console, Quiz) == 2
@@ -563,6 +570,6 @@ async def test_viewers_read_but_cannot_publish_and_secretaries_see_only_their_un
         assert [n.total for n in await notices(console)] == [2]
         # Nor may a secretary put a test in a unit they do not hold.
         foreign = quiz_form(units.groups[1], ids, title="越权")
-        response = await post_form(mine, "/admin/quizzes/new", foreign)  # type: ignore[arg-type]
+        response = await post_form(mine, "/admin/quizzes/new", foreign)
         assert response.status_code == 400 and "请从列表中选择组织单位。" in response.text
         assert await count_rows(console, Quiz) == 2

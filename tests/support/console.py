@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import AdminRole, OrgUnit, OrgUnitKind, Person
 from app.models.people import PersonCreate
@@ -63,7 +63,7 @@ async def sign_in(
 
 
 async def post_form(
-    client: AppClient, path: str, data: dict[str, str], *, page: str = "/admin/"
+    client: AppClient, path: str, data: Mapping[str, Any], *, page: str = "/admin/"
 ) -> httpx.Response:
     """POST a console form with the session's CSRF token."""
     return await client.post(path, data={"csrf_token": await csrf(client, page), **data})
@@ -85,7 +85,7 @@ async def default_units(client: AppClient) -> Units:
             await session.exec(
                 select(OrgUnit.id)
                 .where(OrgUnit.kind == OrgUnitKind.GROUP.value)
-                .order_by(OrgUnit.sort_order)
+                .order_by(col(OrgUnit.sort_order))
             )
         ).all()
         await session.commit()

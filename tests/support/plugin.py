@@ -202,7 +202,7 @@ def settings_for(backend: Backend, peer: WeChatPeer) -> Callable[..., Settings]:
             "quiet_hours": "off",
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return make
 
