@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlmodel import col
 
 from app.db import execute, unit_of_work
 from app.models import Person
@@ -19,7 +20,7 @@ async def test_numbers_and_rows_of_a_broadcast(api: AppClient, users: Users) -> 
             unit = users.group_id if index % 2 == 0 else users.other_group_id
             await execute(
                 session,
-                update(Person).where(Person.id == member.person_id).values(org_unit_id=unit),
+                update(Person).where(col(Person.id) == member.person_id).values(org_unit_id=unit),
             )
     broadcast_id = await make_broadcast(api, members)
     await sender_for(api).run()

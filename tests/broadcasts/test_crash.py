@@ -19,7 +19,7 @@ from sqlmodel import select
 from app.dev.sandbox.server import serve_in_background
 from app.models import Broadcast, BroadcastRecipient
 from tests.support.app import AppClient
-from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast, sandbox_of
+from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast
 from tests.support.commands import GRACE_SECONDS, SHENTE, run_shente, shente_env
 
 # A killed sender's rows are recovered by locks: SKIP LOCKED and advisory locks on PostgreSQL.
@@ -48,7 +48,7 @@ async def test_sigkill_mid_broadcast_then_resume(
 ) -> None:
     client: AppClient = await make_client()
     sandbox_app = client.sandbox_app
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     sandbox_app.state.sandbox_ctx.config.auto_job_events = True  # receipts, as WeChat sends them
     sandbox.faults.latency_ms = 40
     sandbox.faults.paths = ["/cgi-bin/message/template/send"]
@@ -114,6 +114,7 @@ async def test_push_newsletter_from_the_command_line(make_client: Callable[..., 
     async with client.sessions() as session:
         await newsletter_service.ensure_default_series(session)
         series = (await newsletter_service.all_series(session))[1]
+        assert series.id is not None
         issue = NewsletterIssue(series_id=series.id, number=7, title="命令行发的一期", body="正文")
         session.add(issue)
         await session.commit()

@@ -12,7 +12,6 @@ from tests.support.broadcasts import (
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 from tests.support.plugin import Clock
@@ -32,7 +31,7 @@ async def test_quota_exhausted_half_way_pauses_and_resumes_the_next_day(
 ) -> None:
     members = await add_members(client, 30)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     sandbox.faults.daily_quotas[TEMPLATE_SEND] = 15
 
     report = await sender_for(client, concurrency=5, clock=clock).run()
@@ -62,7 +61,7 @@ async def test_members_who_unfollowed_are_listed_not_retried(client: AppClient) 
     members = await add_members(client, 12)
     gone = members[:3]
     for member in gone:  # they left in WeChat; our database has not heard yet
-        sandbox_of(client).unsubscribe(member.openid)
+        client.sandbox.unsubscribe(member.openid)
     broadcast_id = await make_broadcast(client, members)
 
     await sender_for(client, concurrency=4).run()
@@ -82,7 +81,7 @@ async def test_a_lost_answer_is_not_resent_until_the_receipt_says_so(
 ) -> None:
     members = await add_members(client, 4)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     # The first send is carried out but its answer never arrives (the client times out).
     sandbox.faults.hang_after_next = 1
     sandbox.faults.hang_seconds = 0.5
@@ -112,7 +111,7 @@ async def test_an_in_doubt_row_without_receipt_is_sent_again_after_the_grace(
 ) -> None:
     members = await add_members(client, 3)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     # The request dies on the way (an HTML error page from the gateway): WeChat did nothing.
     sandbox.faults.html_next = 1
     sandbox.faults.html_status = 502

@@ -21,7 +21,6 @@ from tests.support.broadcasts import (
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 from tests.support.plugin import Clock
@@ -107,8 +106,8 @@ async def test_quiet_hours_beginning_mid_broadcast_pause_the_rest(
     client = await make_client(quiet_hours="22:00-07:30")
     members = await add_members(client, 60)
     broadcast_id = await make_broadcast(client, members)
-    sandbox_of(client).faults.latency_ms = 50
-    sandbox_of(client).faults.paths = ["/cgi-bin/message/template/send"]
+    client.sandbox.faults.latency_ms = 50
+    client.sandbox.faults.paths = ["/cgi-bin/message/template/send"]
     clock.set(china(21, 59) + timedelta(seconds=59))
 
     async def ten_oclock() -> None:

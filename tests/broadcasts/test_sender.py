@@ -13,7 +13,6 @@ from tests.support.broadcasts import (
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 
@@ -40,7 +39,7 @@ async def test_every_member_gets_one_template_message(client: AppClient) -> None
 async def test_transient_errors_are_retried_and_never_duplicated(client: AppClient) -> None:
     members = await add_members(client, 60)
     broadcast_id = await make_broadcast(client, members)
-    faults = sandbox_of(client).faults
+    faults = client.sandbox.faults
     faults.reseed(7)
     faults.error_rate = 0.10
     faults.paths = ["/cgi-bin/message/template/send"]
@@ -48,7 +47,7 @@ async def test_transient_errors_are_retried_and_never_duplicated(client: AppClie
     rows = await rows_of(client, broadcast_id)
     assert Counter(r.status for r in rows) == Counter({"sent": 60}), report
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
-    assert sandbox_of(client).call_count("/cgi-bin/message/template/send", -1) > 0
+    assert client.sandbox.call_count("/cgi-bin/message/template/send", -1) > 0
 
 
 async def test_two_senders_at_once_share_the_work_and_never_overlap(
@@ -56,8 +55,8 @@ async def test_two_senders_at_once_share_the_work_and_never_overlap(
 ) -> None:
     members = await add_members(client, 80)
     broadcast_id = await make_broadcast(client, members)
-    sandbox_of(client).faults.latency_ms = 30  # long enough for both to be mid-flight together
-    sandbox_of(client).faults.paths = ["/cgi-bin/message/template/send"]
+    client.sandbox.faults.latency_ms = 30  # long enough for both to be mid-flight together
+    client.sandbox.faults.paths = ["/cgi-bin/message/template/send"]
 
     first, second = await asyncio.gather(
         sender_for(client, concurrency=6).run(), sender_for(client, concurrency=6).run()
@@ -85,6 +84,7 @@ async def test_scheduled_newsletter_goes_out_at_its_time(client: AppClient, cloc
     async with app.state.sessions() as session:
         await newsletter_service.ensure_default_series(session)
         (series, *_rest) = await newsletter_service.all_series(session)
+        assert series.id is not None
         issue = NewsletterIssue(
             series_id=series.id,
             number=1,

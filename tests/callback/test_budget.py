@@ -151,6 +151,7 @@ async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, pee
     async def increment(ctx):
         runs.append(ctx.openid)
         follower = await follower_service.get_by_openid(ctx.session, openid=ctx.openid)
+        assert follower is not None
         follower.subscribe_count += 1
         await ctx.session.flush()
         await asyncio.sleep(0.1)

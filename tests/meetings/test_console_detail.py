@@ -370,7 +370,7 @@ async def test_export_has_one_row_per_invitee_and_the_summary(
 
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    values: list[list[Any]] = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "签到表：12月5日（周六）14:30 党员固定学习日"
     assert values[1][0] is not None and "地点：党员活动室" in values[1][0]
     assert f"主持人：{members[0].name}" in values[1][0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -26,10 +27,6 @@ from tests.support.plugin import Clock
 CREATE = "/cgi-bin/qrcode/create"
 
 
-def sandbox_of(client: AppClient):  # type: ignore[no-untyped-def]
-    return client.sandbox
-
-
 async def stored(client: AppClient, meeting_id: int) -> Meeting:
     async with client.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
@@ -48,7 +45,7 @@ async def generate(client: AppClient, meeting_id: int) -> str:
     return landed.text
 
 
-async def soon_meeting(client: AppClient, clock: Clock, **fields: object) -> int:
+async def soon_meeting(client: AppClient, clock: Clock, **fields: Any) -> int:
     """A meeting two days from the clock's now, in the branch."""
     clock.set(china(2026, 3, 2, 9))
     starts = china(2026, 3, 4, 14, 30)
@@ -94,7 +91,7 @@ async def test_generate_then_reuse_print_and_serve_the_image(
     again = await generate(console, meeting_id)
     assert "签到二维码仍然有效" in again
     assert (await stored(console, meeting_id)).qr_expires_at == meeting.qr_expires_at
-    assert sandbox_of(console).call_count(CREATE) == 1
+    assert console.sandbox.call_count(CREATE) == 1
     entries = await audit_entries(console, "meeting.qr")
     assert len(entries) == 1 and entries[0].target_id == str(meeting_id)
 
@@ -119,7 +116,7 @@ async def test_a_meeting_months_away_gets_30_days_and_renews(
     assert "已生成签到二维码" in renewed
     second = await stored(console, meeting_id)
     assert second.qr_expires_at is not None and second.qr_expires_at > clock()
-    assert sandbox_of(console).call_count(CREATE) == 2
+    assert console.sandbox.call_count(CREATE) == 2
 
 
 @pytest.mark.parametrize(
@@ -135,7 +132,7 @@ async def test_a_wechat_refusal_is_a_chinese_flash(
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
-    sandbox_of(console).faults.errcode_queue.append(QueuedErrcode(errcode, path=CREATE))
+    console.sandbox.faults.errcode_queue.append(QueuedErrcode(errcode, path=CREATE))
     page = await generate(console, meeting_id)
     assert "没有生成签到二维码" in page and reason in page
     meeting = await stored(console, meeting_id)
@@ -162,7 +159,7 @@ async def test_no_code_for_a_cancelled_or_finished_meeting(
     assert "生成签到二维码</button>" not in cancelled_page
     finished_page = await generate(console, finished)
     assert "签到已经结束" in finished_page
-    assert sandbox_of(console).call_count(CREATE) == 0
+    assert console.sandbox.call_count(CREATE) == 0
 
 
 async def test_viewers_see_but_cannot_generate(console: AppClient, clock: Clock) -> None:

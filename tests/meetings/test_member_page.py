@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 
 from app.models import LeaveRequest, Meeting, MeetingStatus, Person
 from app.services import audit
 from app.services.meetings import attendance
-from tests.support.app import AppClient
+from tests.support.app import AppClient, MakeClient
 from tests.support.chat import add_party_members, china, make_meeting, oauth_open
 from tests.support.console import default_units
 from tests.support.plugin import Clock
@@ -19,10 +21,10 @@ MATERIALS = [
 ]
 
 
-async def a_meeting(client: AppClient, clock: Clock, **fields: object) -> int:
+async def a_meeting(client: AppClient, clock: Clock, **fields: Any) -> int:
     """A study day on 4 March at 14:30 (check-in from 14:00), seen on 2 March."""
     clock.set(china(2026, 3, 2, 9))
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "title": "三月学习日",
         "place": "三楼会议室",
         "topic": "学习《中国共产党章程》第一章",
@@ -132,9 +134,9 @@ async def test_an_unknown_meeting_is_the_member_404(client: AppClient) -> None:
 
 
 async def test_a_subscription_account_shows_the_page_without_oauth(
-    make_client: object, clock: Clock
+    make_client: MakeClient, clock: Clock
 ) -> None:
-    client = await make_client(wechat_account_type="subscription")  # type: ignore[operator]
+    client = await make_client(wechat_account_type="subscription")
     meeting_id = await a_meeting(client, clock)
     page = await client.get(f"/m/meetings/{meeting_id}")
     assert page.status_code == 200

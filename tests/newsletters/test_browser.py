@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, expect, sync_playwright
 
 from app.dev.demo.loader import DEMO_OPENIDS
 from tests.support.browser import CHROMIUM_ARGS, ROOT, chromium_or_skip, dev_server
@@ -91,7 +91,7 @@ def _compose(page: Page) -> None:
         "## 学习要点\n\n**第一**，认真学习。\n\n<b>不加粗</b>"
     )
     page.get_by_label("封面图片（JPG 或 PNG，不超过 2 MB）").set_input_files(
-        files=[{"name": "cover.png", "mimeType": "image/png", "buffer": _png()}]
+        files=FilePayload(name="cover.png", mimeType="image/png", buffer=_png())
     )
     page.get_by_role("button", name="保存并预览").click()
 

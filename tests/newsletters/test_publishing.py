@@ -24,7 +24,6 @@ from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 
@@ -78,7 +77,7 @@ async def test_an_issue_with_a_cover_goes_out_as_one_mass_send(client: AppClient
     broadcast_id = await _publish(client, issue_id)
     await sender_for(client).run()
 
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     assert deliveries_by_openid(client, "mass") == Counter({m.openid: 1 for m in members})
     (draft,) = sandbox.drafts.values()
     content = draft.articles[0]["content"]
@@ -148,7 +147,7 @@ async def test_notices_carry_a_per_person_link_that_records_the_read(
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
 
     member: Member = members[0]
-    (push,) = [d for d in sandbox_of(client).deliveries if d.openid == member.openid]
+    (push,) = [d for d in client.sandbox.deliveries if d.openid == member.openid]
     url = str(push.payload["url"])
     assert "/m/r/" in url
     page = await client.get(url.split("127.0.0.1:8000", 1)[-1])
@@ -190,19 +189,19 @@ async def test_the_archive_button_answers_with_the_latest_issues(client: AppClie
     for issue_id in ids:
         await _publish(client, issue_id)
     await sender_for(client).run()
-    sandbox_of(client).advance(2)  # a later tap: same second would be a retry, answered alike
+    client.sandbox.advance(2)  # a later tap: same second would be a retry, answered alike
     answer = await callbacks.click(member.openid, "ARCHIVE_ZUXUAN")
     titles = [a["title"] for a in answer.reply["articles"]]
     assert titles == ["《神特组宣》第 2 期｜第二期标题", "《神特组宣》第 1 期｜第一期标题"]
     assert answer.reply["articles"][0]["url"].endswith(f"/m/n/{ids[1]}")
-    sandbox_of(client).advance(2)
+    client.sandbox.advance(2)
     other = await callbacks.click(member.openid, "ARCHIVE_QINGFENG")
     assert "《神特清风》还没有发布过内容" in other.reply["content"]
     # A series an admin adds later answers on its own button, with no code change.
     async with client.sessions() as session:
         session.add(NewsletterSeries(code="tuanqing", name="《团青之声》", menu_key="ARCHIVE_TQ"))
         await session.commit()
-    sandbox_of(client).advance(2)
+    client.sandbox.advance(2)
     added = await callbacks.click(member.openid, "ARCHIVE_TQ")
     assert added.reply["content"] == "《团青之声》还没有发布过内容，敬请期待。"
 
@@ -214,7 +213,7 @@ async def test_freepublish_sends_readers_to_the_published_article(
     issue_id = await _issue(client, cover=True, freepublish=True)
     await _publish(client, issue_id)
     await sender_for(client).run()
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     (publication,) = sandbox.publications.values()
     callbacks = client.sandbox_app.state.sandbox_callbacks
     assert (await callbacks.emit_publish_job_finish(publication.publish_id)).status == 200
@@ -232,7 +231,7 @@ async def test_a_lost_mass_answer_is_resent_and_wechat_refuses_the_duplicate(
     members = await add_members(client, 3)
     issue_id = await _issue(client, cover=True)
     broadcast_id = await _publish(client, issue_id)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     # WeChat does the mass send, but its answer never reaches us: the client times out.
     sandbox.faults.hang_after_next = 1
     sandbox.faults.hang_seconds = 0.5
@@ -253,7 +252,7 @@ async def test_a_subscription_account_out_of_mass_sends_pauses_until_tomorrow(
 ) -> None:
     client = await make_client(wechat_account_type="subscription", wechat_mass_tag_id=100)
     members = await add_members(client, 3)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     tag = sandbox.tags.setdefault(100, type(next(iter(sandbox.tags.values())))(100, "党员"))
     for member in members:
         sandbox.followers[member.openid].tagids.append(tag.id)

@@ -295,12 +295,13 @@ async def test_dates_blank_rows_title_rows_and_whitespace(client):
     assert isinstance(sheet, Worksheet)
     sheet.append(["神特新材党支部党员名册(2026年)"])
     sheet.append([f" {h} " if h != "工号" else "*工号" for h in HEADERS])
-    values = [_row(工号=f"T00{n}") for n in range(1, 5)]
-    values[0]["当前阶段起始日期"] = date(2019, 7, 1)  # type: ignore[assignment]
+    # Cells as a spreadsheet holds them: dates and numbers as well as text.
+    values: list[dict[str, object]] = [dict(_row(工号=f"T00{n}")) for n in range(1, 5)]
+    values[0]["当前阶段起始日期"] = date(2019, 7, 1)
     values[1]["当前阶段起始日期"] = "2019/7/1"
     values[2]["当前阶段起始日期"] = " 2019年7月1日 "
-    values[3]["当前阶段起始日期"] = 20190701  # type: ignore[assignment]
-    values[3]["手机号"] = 13800000004  # type: ignore[assignment]
+    values[3]["当前阶段起始日期"] = 20190701
+    values[3]["手机号"] = 13800000004
     values[3]["所属组织"] = "第一党小组"  # the unit's own name, unique
     values[2]["姓名"] = "  李 四\u3000"
     sheet.append([values[0][h] for h in HEADERS])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import SQLModel, func, select
 
 from app.dev.demo.loader import DEMO_OPENIDS, seed
 from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature, Question, Quiz
@@ -11,7 +11,7 @@ from tests.support.chat import Chat
 from tests.support.plugin import Clock
 
 
-async def _count(client: AppClient, model: object) -> int:
+async def _count(client: AppClient, model: type[SQLModel]) -> int:
     async with client.sessions() as session:
         return int((await session.exec(select(func.count()).select_from(model))).one())
 

@@ -22,7 +22,7 @@ from app.models import (
     QuizStatus,
 )
 from tests.support.app import AppClient
-from tests.support.broadcasts import sandbox_of, sender_for
+from tests.support.broadcasts import sender_for
 from tests.support.chat import add_party_members, branch_id, china
 from tests.support.console import (
     add_person,
@@ -236,7 +236,7 @@ async def test_form_validations_show_each_reason_and_store_nothing(
         question.active = False
         session.add(question)
         await session.commit()
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"question_ids": []}, "请至少选择一道题。"),
         ({"deadline_date": "2026-11-30"}, "截止时间应晚于现在。"),
         ({"deadline_date": "明天"}, "请选择截止日期"),
@@ -343,7 +343,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     # app's own sender after the response; a sender of ours takes whatever is left).
     await console.state.broadcasts.drain(10)
     await sender_for(console).run(notice.id)
-    phones = sandbox_of(console).deliveries
+    phones = console.sandbox.deliveries
     assert sorted(d.openid for d in phones) == sorted(m.openid for m in members)
     assert all("/m/r/" in json.dumps(d.payload) for d in phones)
 

@@ -11,7 +11,6 @@ import pytest
 from sqlmodel import select
 
 from app.broadcasting import BroadcastSender
-from app.dev.sandbox import SandboxState
 from app.models import BroadcastRecipient, Channel, Follower, Person
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
@@ -26,16 +25,10 @@ class Member:
     openid: str
 
 
-def sandbox_of(client: AppClient) -> SandboxState:
-    """The in-process WeChat the app talks to."""
-    state: SandboxState = client.sandbox
-    return state
-
-
 async def add_members(client: AppClient, count: int, *, prefix: str = "m") -> list[Member]:
     """`count` people, each bound to a WeChat that follows the account (in our DB and WeChat's)."""
     app = client.app
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     members: list[Member] = []
     async with app.state.sessions() as session:
         people = [Person(employee_no=f"{prefix}{i:05d}", name=f"成员{i}") for i in range(count)]
@@ -115,7 +108,7 @@ async def rows_of(client: AppClient, broadcast_id: int) -> list[BroadcastRecipie
 def deliveries_by_openid(client: AppClient, channel: str | None = None) -> Counter[str]:
     """How many messages each member's phone received."""
     return Counter(
-        d.openid for d in sandbox_of(client).deliveries if channel is None or d.channel == channel
+        d.openid for d in client.sandbox.deliveries if channel is None or d.channel == channel
     )
 
 

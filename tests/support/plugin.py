@@ -27,7 +27,7 @@ from sqlmodel import select
 
 from app.config import Settings
 from tests.support.app import AppClient, MakeClient
-from tests.support.wechat_peer import WeChatPeer
+from tests.support.wechat_peer import Mode, WeChatPeer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_HOST, PG_PORT = os.environ.get("TEST_PG_HOST", "127.0.0.1"), 5432
@@ -275,10 +275,10 @@ async def count_rows(client: AppClient, model: Any, *where: Any) -> int:
 
 
 async def post(
-    client: httpx.AsyncClient, peer: WeChatPeer, xml: str, mode: str = "safe", **kwargs: Any
+    client: httpx.AsyncClient, peer: WeChatPeer, xml: str, mode: Mode = "safe", **kwargs: Any
 ) -> httpx.Response:
     """POST a message to /wechat as WeChat would in the given mode."""
-    params, body = peer.request(xml, mode, **kwargs)  # type: ignore[arg-type]
+    params, body = peer.request(xml, mode, **kwargs)
     return await client.post(
         "/wechat", params=params, content=body, headers={"content-type": "text/xml"}
     )

@@ -304,7 +304,7 @@ async def test_the_export_holds_the_filtered_records_with_a_chinese_header(
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    rows: list[list[Any]] = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][:7] == ["谈话日期", "工号", "姓名", "部门", "岗位类别", "谈话人", "谈话内容摘要"]
     assert [(r[0].date(), r[1], r[2], r[3], r[4], r[5]) for r in rows[1:]] == [
         (date(2026, 2, 3), "S002", "李四", "项目部", "项目", "赵书记"),

@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ async def test_two_processes_fetch_once(
 
         prefix = store.prefix if isinstance(store, RedisTokenStore) else ""
         procs: list[asyncio.subprocess.Process] = []
-        specs = []
+        specs: list[dict[str, Any]] = []
         for i in range(WORKERS):
             spec = {
                 "kind": kind,
