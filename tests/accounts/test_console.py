@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from app.models import AdminRole, AdminUser
+from tests.support.app import AppClient
 from tests.support.console import (
     PASSWORD,
     add_user,
@@ -20,7 +19,7 @@ from tests.support.console import (
 from tests.support.plugin import count_rows
 
 
-async def test_create_user_checks_role_unit_and_password(console: httpx.AsyncClient) -> None:
+async def test_create_user_checks_role_unit_and_password(console: AppClient) -> None:
     """A secretary needs a unit; passwords have a minimum length; errors stay by their fields."""
     await admin_console(console)
     units = await default_units(console)
@@ -43,7 +42,7 @@ async def test_create_user_checks_role_unit_and_password(console: httpx.AsyncCli
 
 
 async def test_deactivate_and_reset_password_end_the_users_sessions(
-    console: httpx.AsyncClient,
+    console: AppClient,
 ) -> None:
     """停用 signs the user out everywhere at once; so does a password reset."""
     await admin_console(console)
@@ -71,7 +70,7 @@ async def test_deactivate_and_reset_password_end_the_users_sessions(
     )
 
 
-async def test_admin_cannot_lock_themselves_out(console: httpx.AsyncClient) -> None:
+async def test_admin_cannot_lock_themselves_out(console: AppClient) -> None:
     """Deactivating one's own account (or the last admin) is refused."""
     me = await admin_console(console)
     response = await post_form(console, f"/admin/users/{me}/active", {"active": "0"})
@@ -79,7 +78,7 @@ async def test_admin_cannot_lock_themselves_out(console: httpx.AsyncClient) -> N
     assert (await console.get("/admin/")).status_code == 200
 
 
-async def test_api_token_is_shown_once_and_can_be_revoked(console: httpx.AsyncClient) -> None:
+async def test_api_token_is_shown_once_and_can_be_revoked(console: AppClient) -> None:
     """The token page shows the plaintext; the user page lists only its prefix."""
     me = await admin_console(console)
     response = await post_form(console, f"/admin/users/{me}/tokens", {"name": "月报脚本"})

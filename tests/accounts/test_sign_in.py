@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
 from app.models import AdminRole
+from tests.support.app import AppClient
 from tests.support.console import PASSWORD, add_user, audit_entries, csrf, sign_in
 from tests.support.plugin import Clock
 
 
-async def test_sign_in_starts_a_fresh_session_and_is_audited(console: httpx.AsyncClient) -> None:
+async def test_sign_in_starts_a_fresh_session_and_is_audited(console: AppClient) -> None:
     """A good password lands on the console with the user's name; the CSRF token is renewed."""
     await add_user(console, "secretary1", AdminRole.ADMIN)
     anonymous_token = await csrf(console, "/admin/login")
@@ -29,7 +28,7 @@ async def test_sign_in_starts_a_fresh_session_and_is_audited(console: httpx.Asyn
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_message(
-    console: httpx.AsyncClient,
+    console: AppClient,
 ) -> None:
     """Failures never say whether the user exists."""
     await add_user(console, "viewer1", AdminRole.VIEWER)
@@ -41,7 +40,7 @@ async def test_wrong_password_and_unknown_user_get_the_same_message(
 
 
 async def test_five_failures_lock_the_account_for_15_minutes(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """After five wrong passwords even the right one is refused until the lock ends."""
     await add_user(console, "viewer2", AdminRole.VIEWER)
@@ -54,7 +53,7 @@ async def test_five_failures_lock_the_account_for_15_minutes(
     assert (await sign_in(console, "viewer2")).status_code == 303
 
 
-async def test_not_signed_in_goes_to_login_and_comes_back(console: httpx.AsyncClient) -> None:
+async def test_not_signed_in_goes_to_login_and_comes_back(console: AppClient) -> None:
     """Every page asks for a sign-in first, remembering where the user was going."""
     response = await console.get("/admin/people?q=%E5%BC%A0")
     assert response.status_code == 302
@@ -74,7 +73,7 @@ EVIL_TARGETS = (
 )
 
 
-async def test_no_open_redirect(console: httpx.AsyncClient) -> None:
+async def test_no_open_redirect(console: AppClient) -> None:
     """Only console paths are followed after sign-in; anything else goes home."""
     await add_user(console, "admin2", AdminRole.ADMIN)
     for target in EVIL_TARGETS:
@@ -87,7 +86,7 @@ async def test_no_open_redirect(console: httpx.AsyncClient) -> None:
         assert login_page.headers["location"] == "/admin/"
 
 
-async def test_sign_out_ends_the_session(console: httpx.AsyncClient) -> None:
+async def test_sign_out_ends_the_session(console: AppClient) -> None:
     """Signing out is a POST (with the CSRF token) and the next page asks for a sign-in."""
     await add_user(console, "admin3", AdminRole.ADMIN)
     await sign_in(console, "admin3")

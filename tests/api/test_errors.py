@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 
 from app.api.errors import install_error_handlers
 from tests.support.api import api_wired, assert_error
+from tests.support.app import AppClient
 
 WIRING = """app/main.py must wire the API in create_app():
     from app.api import v1 as api_v1
@@ -43,7 +44,7 @@ async def test_other_paths_keep_their_own_format(api):
     assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
 
 
-async def test_unhandled_errors_are_500_without_the_traceback(api):
+async def test_unhandled_errors_are_500_without_the_traceback(api: AppClient):
     app = api.app
 
     @app.get("/api/v1/test-boom")

@@ -45,7 +45,7 @@ async def test_unbind(api, users, clock):
     assert_error(await api.delete(f"{url}/binding", headers=users.admin), 404, "not_found")
 
     code = (await api.post(f"{url}/binding-codes", headers=users.admin)).json()["code"]
-    async with unit_of_work(api.app.state.sessions) as session:
+    async with unit_of_work(api.sessions) as session:
         result = await binding_service.redeem(session, openid="o-test-1", code=code, now=clock())
     assert result.outcome == "bound"
     assert (await api.get(url, headers=users.admin)).json()["wechat_bound"] is True

@@ -21,7 +21,7 @@ ADMIN = audit.Actor(id=None, name="test-admin")
 
 
 async def _person(client, employee_no="S001", name="王建国", stage=PoliticalStage.FULL):
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         branch = await org_unit_service.ensure_default_tree(session)
         return await people_service.create(
             session,
@@ -37,7 +37,7 @@ async def _person(client, employee_no="S001", name="王建国", stage=PoliticalS
 
 
 async def _code(client, person, now):
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         code, _ = await bindings.issue_code(session, person=person, actor=ADMIN, now=now)
     return code
 
@@ -49,7 +49,7 @@ async def _say(client, peer, openid, text):
 
 
 async def _bound_person_id(client, openid):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         follower = (await session.exec(select(Follower).where(Follower.openid == openid))).first()
         return follower.person_id if follower else None
 
@@ -112,7 +112,7 @@ async def test_rebinding_needs_an_admin_to_unbind_first(client, peer, clock):
     person = await _person(client)
     old, new = random_openid(), random_openid()
     await _say(client, peer, old, f"绑定 {await _code(client, person, clock())}")
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         assert await bindings.unbind(session, person=person, actor=ADMIN, now=clock())
     code = await _code(client, person, clock())
     assert "绑定成功" in await _say(client, peer, new, f"绑定 {code}")
@@ -129,7 +129,7 @@ async def test_unsubscribe_keeps_the_binding_and_marks_unreachable(client, peer,
     await _say(client, peer, openid, f"绑定 {await _code(client, person, clock())}")
     peer.now += 1
     await post(client, peer, peer.event(openid, "unsubscribe"))
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
     assert follower.person_id == person.id and follower.subscribed is False
 

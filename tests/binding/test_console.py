@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from app.services.binding import codes as binding_service
+from tests.support.app import AppClient
 from tests.support.console import add_person, admin_console, audit_entries, default_units, post_form
 
 OPENID = "oTEST000000000000000000000001"
 
 
-async def _redeem(client: httpx.AsyncClient, code: str) -> binding_service.RedeemOutcome:
+async def _redeem(client: AppClient, code: str) -> binding_service.RedeemOutcome:
     """What the chat handler does when a member replies 「绑定 CODE」."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         result = await binding_service.redeem(
             session,
             openid=OPENID,
             code=code,
-            now=client.app.state.clock(),  # type: ignore[attr-defined]
+            now=client.state.clock(),
         )
         await session.commit()
         return result.outcome
 
 
-async def test_binding_code_is_shown_once_then_binds(console: httpx.AsyncClient) -> None:
+async def test_binding_code_is_shown_once_then_binds(console: AppClient) -> None:
     """The code page shows it big with the instruction; the person page never shows it again."""
     await admin_console(console)
     units = await default_units(console)
@@ -56,7 +55,7 @@ async def test_binding_code_is_shown_once_then_binds(console: httpx.AsyncClient)
     assert len(await audit_entries(console, "binding.unbind")) == 1
 
 
-async def test_revoked_code_no_longer_works(console: httpx.AsyncClient) -> None:
+async def test_revoked_code_no_longer_works(console: AppClient) -> None:
     """作废: the code disappears from the list and the chat refuses it."""
     await admin_console(console)
     units = await default_units(console)

@@ -15,11 +15,12 @@ from app.services import audit
 from app.services.binding import codes as bindings
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
+from tests.support.app import AppClient
 
 ADMIN = audit.Actor(id=None, name="test-admin")
 
 
-async def _oauth_sign_in(client: httpx.AsyncClient, openid: str, path: str) -> httpx.Response:
+async def _oauth_sign_in(client: AppClient, openid: str, path: str) -> httpx.Response:
     """Follow /m/… → WeChat's authorize page (the sandbox) → our callback, as a phone would."""
     start = await client.get(path)
     assert start.status_code == 302
@@ -27,7 +28,7 @@ async def _oauth_sign_in(client: httpx.AsyncClient, openid: str, path: str) -> h
     assert authorize.path.endswith("/connect/oauth2/authorize")
     query = parse_qs(authorize.query)
     sandbox = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=client.app.state.sandbox_app), base_url="http://wx"
+        transport=httpx.ASGITransport(app=client.sandbox_app), base_url="http://wx"
     )
     async with sandbox:
         granted = await sandbox.get(
@@ -40,9 +41,9 @@ async def _oauth_sign_in(client: httpx.AsyncClient, openid: str, path: str) -> h
 
 
 async def test_bind_by_page_then_see_my_record(client, clock):
-    sandbox = client.app.state.sandbox_app.state.sandbox
+    sandbox = client.sandbox
     openid = sandbox.add_follower(nickname="手机上的党员").openid
-    async with unit_of_work(client.app.state.sessions) as session:
+    async with unit_of_work(client.sessions) as session:
         branch = await org_unit_service.ensure_default_tree(session)
         person = await people_service.create(
             session,
@@ -63,7 +64,9 @@ async def test_bind_by_page_then_see_my_record(client, clock):
     unbound = await client.get("/m/me")
     assert unbound.headers["location"] == "/m/bind"
     form = await client.get("/m/bind")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert match is not None
+    token = match.group(1)
 
     wrong = await client.post("/m/bind", data={"csrf_token": token, "code": "AAAAAAAA"})
     assert wrong.status_code == 422 and "绑定码不正确" in wrong.text

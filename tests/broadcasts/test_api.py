@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import httpx
 from sqlalchemy import update
+from sqlmodel import col
 
 from app.db import execute, unit_of_work
 from app.models import Person
 from tests.support.api import Users, assert_error
+from tests.support.app import AppClient
 from tests.support.broadcasts import add_members, make_broadcast, sender_for
 
 
-async def test_numbers_and_rows_of_a_broadcast(api: httpx.AsyncClient, users: Users) -> None:
+async def test_numbers_and_rows_of_a_broadcast(api: AppClient, users: Users) -> None:
     members = await add_members(api, 4)
-    async with unit_of_work(api.app.state.sessions) as session:  # type: ignore[attr-defined]
+    async with unit_of_work(api.sessions) as session:
         # Half of them in the secretary's Party group, half in another.
         for index, member in enumerate(members):
             unit = users.group_id if index % 2 == 0 else users.other_group_id
             await execute(
                 session,
-                update(Person).where(Person.id == member.person_id).values(org_unit_id=unit),
+                update(Person).where(col(Person.id) == member.person_id).values(org_unit_id=unit),
             )
     broadcast_id = await make_broadcast(api, members)
     await sender_for(api).run()

@@ -12,14 +12,14 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
 from app.dev.sandbox.server import serve_in_background
 from app.models import Broadcast, BroadcastRecipient
-from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast, sandbox_of
+from tests.support.app import AppClient
+from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast
 from tests.support.commands import GRACE_SECONDS, SHENTE, run_shente, shente_env
 
 # A killed sender's rows are recovered by locks: SKIP LOCKED and advisory locks on PostgreSQL.
@@ -29,8 +29,8 @@ pytestmark = pytest.mark.both_databases
 MEMBERS = 200
 
 
-async def _count(client: httpx.AsyncClient, broadcast_id: int, status: str) -> int:
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+async def _count(client: AppClient, broadcast_id: int, status: str) -> int:
+    async with client.sessions() as session:
         statement = select(func.count()).where(
             BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.status == status
         )
@@ -46,9 +46,9 @@ async def _resume(env: dict[str, str]) -> str:
 async def test_sigkill_mid_broadcast_then_resume(
     make_client: Callable[..., Any],
 ) -> None:
-    client: httpx.AsyncClient = await make_client()
-    sandbox_app = client.app.state.sandbox_app  # type: ignore[attr-defined]
-    sandbox = sandbox_of(client)
+    client: AppClient = await make_client()
+    sandbox_app = client.sandbox_app
+    sandbox = client.sandbox
     sandbox_app.state.sandbox_ctx.config.auto_job_events = True  # receipts, as WeChat sends them
     sandbox.faults.latency_ms = 40
     sandbox.faults.paths = ["/cgi-bin/message/template/send"]
@@ -94,7 +94,7 @@ async def test_sigkill_mid_broadcast_then_resume(
         "duplicates": [o for o, n in got.items() if n > 1],
         "lost": [m.openid for m in members if m.openid not in got],
     }
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         rows = (
             await session.exec(
                 select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
@@ -109,15 +109,16 @@ async def test_push_newsletter_from_the_command_line(make_client: Callable[..., 
     from app.models import NewsletterIssue
     from app.services.newsletters import issues as newsletter_service
 
-    client: httpx.AsyncClient = await make_client()
+    client: AppClient = await make_client()
     members = await add_members(client, 4)
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         await newsletter_service.ensure_default_series(session)
         series = (await newsletter_service.all_series(session))[1]
+        assert series.id is not None
         issue = NewsletterIssue(series_id=series.id, number=7, title="命令行发的一期", body="正文")
         session.add(issue)
         await session.commit()
-    async with serve_in_background(client.app.state.sandbox_app) as sandbox_url:  # type: ignore[attr-defined]
+    async with serve_in_background(client.sandbox_app) as sandbox_url:
         code, text = await run_shente(
             shente_env(client, sandbox_url), "push", "newsletter", str(issue.id), "--quiet"
         )

@@ -15,7 +15,6 @@ from tests.support.broadcasts import (
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 from tests.support.plugin import Clock
@@ -25,7 +24,7 @@ TEMPLATE_SEND = "/cgi-bin/message/template/send"
 
 async def _when_delivered(client: Any, count: int) -> None:
     async with asyncio.timeout(30):
-        while len(sandbox_of(client).deliveries) < count:
+        while len(client.sandbox.deliveries) < count:
             await asyncio.sleep(0.005)
 
 
@@ -33,8 +32,8 @@ async def test_a_short_blip_is_waited_out(proxied: Any) -> None:
     client, proxy = proxied
     members = await add_members(client, 40)
     broadcast_id = await make_broadcast(client, members)
-    sandbox_of(client).faults.latency_ms = 20
-    sandbox_of(client).faults.paths = [TEMPLATE_SEND]
+    client.sandbox.faults.latency_ms = 20
+    client.sandbox.faults.paths = [TEMPLATE_SEND]
 
     sending = asyncio.create_task(sender_for(client, concurrency=4).run())
     await _when_delivered(client, 10)
@@ -54,7 +53,7 @@ async def test_an_outage_stops_the_sender_and_the_resume_finishes(
     client, proxy = proxied
     members = await add_members(client, 40)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     sandbox.faults.latency_ms = 20
     sandbox.faults.paths = [TEMPLATE_SEND]
 
@@ -69,11 +68,11 @@ async def test_an_outage_stops_the_sender_and_the_resume_finishes(
 
     await proxy.start()
     # WeChat's receipts for what went out reach /wechat once we are reachable again.
-    callbacks = client.app.state.sandbox_app.state.sandbox_callbacks
+    callbacks = client.sandbox_app.state.sandbox_callbacks
     for send in list(sandbox.template_sends.values()):
         assert (await callbacks.emit_job_finish(send.msgid)).status == 200
     await sender_for(client, concurrency=4, clock=clock).run()
-    clock.advance(client.app.state.settings.broadcast_receipt_grace_seconds + 1)
+    clock.advance(client.settings.broadcast_receipt_grace_seconds + 1)
     await sender_for(client, concurrency=4, clock=clock).run()
 
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import httpx
-
 from app.models import Broadcast
+from tests.support.app import AppClient
 from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 from tests.support.plugin import Clock
@@ -21,19 +19,19 @@ from tests.support.plugin import Clock
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 
 
-async def _broadcast(client: httpx.AsyncClient, broadcast_id: int) -> Broadcast:
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+async def _broadcast(client: AppClient, broadcast_id: int) -> Broadcast:
+    async with client.sessions() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         assert broadcast is not None
         return broadcast
 
 
 async def test_quota_exhausted_half_way_pauses_and_resumes_the_next_day(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     members = await add_members(client, 30)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     sandbox.faults.daily_quotas[TEMPLATE_SEND] = 15
 
     report = await sender_for(client, concurrency=5, clock=clock).run()
@@ -59,11 +57,11 @@ async def test_quota_exhausted_half_way_pauses_and_resumes_the_next_day(
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
 
 
-async def test_members_who_unfollowed_are_listed_not_retried(client: httpx.AsyncClient) -> None:
+async def test_members_who_unfollowed_are_listed_not_retried(client: AppClient) -> None:
     members = await add_members(client, 12)
     gone = members[:3]
     for member in gone:  # they left in WeChat; our database has not heard yet
-        sandbox_of(client).unsubscribe(member.openid)
+        client.sandbox.unsubscribe(member.openid)
     broadcast_id = await make_broadcast(client, members)
 
     await sender_for(client, concurrency=4).run()
@@ -79,16 +77,16 @@ async def test_members_who_unfollowed_are_listed_not_retried(client: httpx.Async
 
 
 async def test_a_lost_answer_is_not_resent_until_the_receipt_says_so(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     members = await add_members(client, 4)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     # The first send is carried out but its answer never arrives (the client times out).
     sandbox.faults.hang_after_next = 1
     sandbox.faults.hang_seconds = 0.5
     sandbox.faults.paths = [TEMPLATE_SEND]
-    client.app.state.broadcast_client._timeout = 0.2  # type: ignore[attr-defined]
+    client.state.broadcast_client._timeout = 0.2
 
     await sender_for(client, concurrency=1, clock=clock).run()
 
@@ -98,9 +96,7 @@ async def test_a_lost_answer_is_not_resent_until_the_receipt_says_so(
     assert "可能已送达" in (doubtful.reason or "")
     # WeChat's receipt (TEMPLATESENDJOBFINISH) arrives: it proves the message went out.
     send = next(s for s in sandbox.template_sends.values() if s.openid == doubtful.openid)
-    result = await client.app.state.sandbox_app.state.sandbox_callbacks.emit_job_finish(  # type: ignore[attr-defined]
-        send.msgid
-    )
+    result = await client.sandbox_app.state.sandbox_callbacks.emit_job_finish(send.msgid)
     assert result.status == 200
     clock.advance(3600)  # long past the grace period: still not sent a second time
     await sender_for(client, clock=clock).run()
@@ -111,11 +107,11 @@ async def test_a_lost_answer_is_not_resent_until_the_receipt_says_so(
 
 
 async def test_an_in_doubt_row_without_receipt_is_sent_again_after_the_grace(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     members = await add_members(client, 3)
     broadcast_id = await make_broadcast(client, members)
-    sandbox = sandbox_of(client)
+    sandbox = client.sandbox
     # The request dies on the way (an HTML error page from the gateway): WeChat did nothing.
     sandbox.faults.html_next = 1
     sandbox.faults.html_status = 502
@@ -130,7 +126,7 @@ async def test_an_in_doubt_row_without_receipt_is_sent_again_after_the_grace(
     await sender_for(client, clock=clock).run()
     assert Counter(r.status for r in await rows_of(client, broadcast_id))["unknown"] == 1
 
-    grace = client.app.state.settings.broadcast_receipt_grace_seconds  # type: ignore[attr-defined]
+    grace = client.settings.broadcast_receipt_grace_seconds
     clock.advance(grace)
     await sender_for(client, clock=clock).run()
     rows = await rows_of(client, broadcast_id)
@@ -140,17 +136,17 @@ async def test_an_in_doubt_row_without_receipt_is_sent_again_after_the_grace(
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
 
 
-async def test_a_cancelled_broadcast_sends_nothing_more(client: httpx.AsyncClient) -> None:
+async def test_a_cancelled_broadcast_sends_nothing_more(client: AppClient) -> None:
     from app.services.broadcasts import lifecycle
 
     members = await add_members(client, 5)
     broadcast_id = await make_broadcast(client, members)
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         cancelled = await lifecycle.cancel(
             session,
             broadcast_id=broadcast_id,
-            now=client.app.state.clock(),
-            by="admin",  # type: ignore[attr-defined]
+            now=client.state.clock(),
+            by="admin",
         )
         await session.commit()
     assert cancelled == 5

@@ -15,12 +15,12 @@ from app.config import Settings
 from app.models import Broadcast
 from app.models.types import CHINA
 from app.timing import QuietHours
+from tests.support.app import AppClient
 from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 from tests.support.plugin import Clock
@@ -58,11 +58,11 @@ def test_a_window_inside_the_day_and_off() -> None:
 @pytest.mark.parametrize("bad", ["夜间", "22:00", "25:00-07:00", "08:00-08:00"])
 def test_a_malformed_window_stops_start_up(bad: str) -> None:
     with pytest.raises(ValidationError, match="quiet"):
-        Settings(_env_file=None, quiet_hours=bad)  # type: ignore[call-arg]
+        Settings(_env_file=None, quiet_hours=bad)
 
 
-async def _broadcast(client: Any, broadcast_id: int) -> Broadcast:
-    async with client.app.state.sessions() as session:
+async def _broadcast(client: AppClient, broadcast_id: int) -> Broadcast:
+    async with client.sessions() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         assert broadcast is not None
         return broadcast
@@ -106,8 +106,8 @@ async def test_quiet_hours_beginning_mid_broadcast_pause_the_rest(
     client = await make_client(quiet_hours="22:00-07:30")
     members = await add_members(client, 60)
     broadcast_id = await make_broadcast(client, members)
-    sandbox_of(client).faults.latency_ms = 50
-    sandbox_of(client).faults.paths = ["/cgi-bin/message/template/send"]
+    client.sandbox.faults.latency_ms = 50
+    client.sandbox.faults.paths = ["/cgi-bin/message/template/send"]
     clock.set(china(21, 59) + timedelta(seconds=59))
 
     async def ten_oclock() -> None:

@@ -6,19 +6,18 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
-
 from app.broadcasting.messages import template_value
 from app.db import execute
 from app.models import BroadcastRecipient, Channel, InboundMessage
 from app.services.broadcasts import reach as reach_service
+from tests.support.app import AppClient
 from tests.support.broadcasts import add_members, make_broadcast
 
 ALL = [Channel.MASS, Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM]
 
 
-async def _plan(client: httpx.AsyncClient, person_ids: list[int], channels: list[Channel]) -> Any:
-    app: Any = client.app  # type: ignore[attr-defined]
+async def _plan(client: AppClient, person_ids: list[int], channels: list[Channel]) -> Any:
+    app = client.app
     async with app.state.sessions() as session:
         return await reach_service.plan(
             session,
@@ -30,15 +29,15 @@ async def _plan(client: httpx.AsyncClient, person_ids: list[int], channels: list
 
 
 async def test_a_fifth_mass_message_this_month_moves_to_a_template(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     members = await add_members(client, 3)
-    now = client.app.state.clock()  # type: ignore[attr-defined]
+    now = client.state.clock()
     table = BroadcastRecipient.__table__  # type: ignore[attr-defined]
     # The first member already received four mass messages this month (WeChat's cap).
     for key in ("a", "b", "c", "d"):
         earlier = await make_broadcast(client, members[:2], key=key, channels=[Channel.MASS])
-        async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        async with client.sessions() as session:
             await execute(
                 session,
                 table.update()
@@ -53,11 +52,11 @@ async def test_a_fifth_mass_message_this_month_moves_to_a_template(
 
 
 async def test_customer_service_only_inside_the_48_hour_window(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     members = await add_members(client, 2)
-    now = client.app.state.clock()  # type: ignore[attr-defined]
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    now = client.state.clock()
+    async with client.sessions() as session:
         for member, hours in ((members[0], 1), (members[1], 49)):
             at = now - timedelta(hours=hours)
             session.add(

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 from sqlmodel import select
 
 from app.models import BroadcastRecipient
 from app.services.broadcasts import receipts
+from tests.support.app import AppClient
 from tests.support.broadcasts import add_members, make_broadcast
 
 
 async def test_a_receipt_without_a_known_msgid_settles_the_latest_send(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     (member,) = await add_members(client, 1)
     old = await make_broadcast(client, [member], key="old")
     new = await make_broadcast(client, [member], key="new")
-    now = client.app.state.clock()  # type: ignore[attr-defined]
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    now = client.state.clock()
+    async with client.sessions() as session:
         rows = {r.broadcast_id: r for r in (await session.exec(select(BroadcastRecipient))).all()}
         # An hour ago a sender died mid-request for "old"; "new" is being sent right now.
         rows[old].status, rows[old].claimed_at, rows[old].in_doubt_since = (
@@ -37,7 +37,7 @@ async def test_a_receipt_without_a_known_msgid_settles_the_latest_send(
         await session.commit()
 
     assert settled is not None and settled.broadcast_id == new and settled.msgid == 4242
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         stale = (
             await session.exec(
                 select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == old)
@@ -46,10 +46,10 @@ async def test_a_receipt_without_a_known_msgid_settles_the_latest_send(
     assert stale.status == "unknown" and stale.receipt is None
 
 
-async def test_a_refused_template_is_recorded_as_failed(client: httpx.AsyncClient) -> None:
+async def test_a_refused_template_is_recorded_as_failed(client: AppClient) -> None:
     (member,) = await add_members(client, 1)
     broadcast_id = await make_broadcast(client, [member])
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         row = (await session.exec(select(BroadcastRecipient))).one()
         row.status, row.msgid = "sent", 99
         session.add(row)
@@ -59,7 +59,7 @@ async def test_a_refused_template_is_recorded_as_failed(client: httpx.AsyncClien
             openid=member.openid,
             msgid=99,
             status="failed:user block",
-            now=client.app.state.clock(),  # type: ignore[attr-defined]
+            now=client.state.clock(),
         )
         await session.commit()
     assert settled is not None and settled.broadcast_id == broadcast_id

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import httpx
 import pytest
 
+from tests.support.app import AppClient
 from tests.support.broadcasts import (
     add_members,
     deliveries_by_openid,
     make_broadcast,
     rows_of,
-    sandbox_of,
     sender_for,
 )
 
@@ -21,7 +20,7 @@ from tests.support.broadcasts import (
 pytestmark = pytest.mark.both_databases
 
 
-async def test_every_member_gets_one_template_message(client: httpx.AsyncClient) -> None:
+async def test_every_member_gets_one_template_message(client: AppClient) -> None:
     members = await add_members(client, 30)
     broadcast_id = await make_broadcast(client, members)
     report = await sender_for(client, concurrency=8).run()
@@ -37,10 +36,10 @@ async def test_every_member_gets_one_template_message(client: httpx.AsyncClient)
     assert deliveries_by_openid(client, "template") == got
 
 
-async def test_transient_errors_are_retried_and_never_duplicated(client: httpx.AsyncClient) -> None:
+async def test_transient_errors_are_retried_and_never_duplicated(client: AppClient) -> None:
     members = await add_members(client, 60)
     broadcast_id = await make_broadcast(client, members)
-    faults = sandbox_of(client).faults
+    faults = client.sandbox.faults
     faults.reseed(7)
     faults.error_rate = 0.10
     faults.paths = ["/cgi-bin/message/template/send"]
@@ -48,23 +47,23 @@ async def test_transient_errors_are_retried_and_never_duplicated(client: httpx.A
     rows = await rows_of(client, broadcast_id)
     assert Counter(r.status for r in rows) == Counter({"sent": 60}), report
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
-    assert sandbox_of(client).call_count("/cgi-bin/message/template/send", -1) > 0
+    assert client.sandbox.call_count("/cgi-bin/message/template/send", -1) > 0
 
 
 async def test_two_senders_at_once_share_the_work_and_never_overlap(
-    client: httpx.AsyncClient,
+    client: AppClient,
 ) -> None:
     members = await add_members(client, 80)
     broadcast_id = await make_broadcast(client, members)
-    sandbox_of(client).faults.latency_ms = 30  # long enough for both to be mid-flight together
-    sandbox_of(client).faults.paths = ["/cgi-bin/message/template/send"]
+    client.sandbox.faults.latency_ms = 30  # long enough for both to be mid-flight together
+    client.sandbox.faults.paths = ["/cgi-bin/message/template/send"]
 
     first, second = await asyncio.gather(
         sender_for(client, concurrency=6).run(), sender_for(client, concurrency=6).run()
     )
 
     assert first.sent + second.sent == 80
-    if client.app.state.engine.dialect.name == "postgresql":  # type: ignore[attr-defined]
+    if client.state.engine.dialect.name == "postgresql":
         # SKIP LOCKED lets both take rows; SQLite's single writer may let one take them all.
         assert first.sent > 0 and second.sent > 0
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
@@ -72,18 +71,20 @@ async def test_two_senders_at_once_share_the_work_and_never_overlap(
     assert {r.status for r in rows} == {"sent"}
 
 
-async def test_scheduled_newsletter_goes_out_at_its_time(client: httpx.AsyncClient, clock) -> None:
+async def test_scheduled_newsletter_goes_out_at_its_time(client: AppClient, clock) -> None:
     from datetime import timedelta
 
-    from app.jobs.broadcasts import JobContext, send_due
+    from app.jobs.broadcasts import send_due
+    from app.jobs.context import JobContext
     from app.models import NewsletterIssue
     from app.services.newsletters import issues as newsletter_service
 
     members = await add_members(client, 3)
-    app = client.app  # type: ignore[attr-defined]
+    app = client.app
     async with app.state.sessions() as session:
         await newsletter_service.ensure_default_series(session)
         (series, *_rest) = await newsletter_service.all_series(session)
+        assert series.id is not None
         issue = NewsletterIssue(
             series_id=series.id,
             number=1,

@@ -42,7 +42,7 @@ def slow_router(runs: list[str], seconds: float):
 
 
 async def _row(client, openid):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         return (
             await session.exec(select(InboundMessage).where(InboundMessage.openid == openid))
         ).one()
@@ -69,7 +69,7 @@ async def test_slow_handler_gets_a_holding_reply_and_finishes_once(make_client, 
     retry = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
     assert retry.content == first.content
 
-    await client.app.state.dispatcher.drain(5)
+    await client.state.dispatcher.drain(5)
     row = await _row(client, openid)
     assert row.status == "done" and "慢慢来的结果" in (row.late_reply or "")
     assert followups.sent == [(openid, "慢慢来的结果")]
@@ -151,6 +151,7 @@ async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, pee
     async def increment(ctx):
         runs.append(ctx.openid)
         follower = await follower_service.get_by_openid(ctx.session, openid=ctx.openid)
+        assert follower is not None
         follower.subscribe_count += 1
         await ctx.session.flush()
         await asyncio.sleep(0.1)
@@ -158,7 +159,7 @@ async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, pee
 
     client = await make_client(router=router)
     openid = random_openid()
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         session.add(Follower(openid=openid, subscribe_count=0))
         await session.commit()
     xml = peer.text(openid, "加一")
@@ -168,7 +169,7 @@ async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, pee
     )
     assert responses[0].content == responses[1].content
     assert await count_rows(client, InboundMessage) == 1
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
     assert follower.subscribe_count == 1
 
@@ -176,10 +177,10 @@ async def test_concurrent_duplicates_apply_the_side_effect_once(make_client, pee
 async def test_late_reply_reaches_the_member_through_the_sandbox(make_client):
     """End to end: the sandbox plays WeChat, the late reply arrives as a customer-service text."""
     client = await make_client(router=slow_router([], 0.5), wechat_reply_budget_seconds=0.2)
-    sandbox = client.app.state.sandbox_app.state
+    sandbox = client.sandbox_app.state
     member = sandbox.sandbox.add_follower(nickname="测试党员")
     result = await sandbox.sandbox_callbacks.send_text(member.openid, "慢")
     assert result.status == 200 and result.reply["content"] == HOLDING_TEXT
-    await client.app.state.dispatcher.drain(5)
+    await client.state.dispatcher.drain(5)
     pushed = [d for d in sandbox.sandbox.deliveries_for(member.openid) if d.channel == "custom"]
     assert [d.payload["content"] for d in pushed] == ["慢慢来的结果"]

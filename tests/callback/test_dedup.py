@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from app.models import Follower, InboundMessage
 from app.wechat.dedup import dedup_key
@@ -37,7 +37,7 @@ async def test_retry_gets_identical_bytes_and_no_second_side_effect(client, peer
     assert all(r.content == first.content for r in retries)
     assert "欢迎关注" in peer.open_reply(first.text)["Content"]
     assert await count_rows(client, InboundMessage) == 1
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
     assert follower.subscribe_count == 1
 
@@ -87,10 +87,10 @@ async def test_redis_answers_retries_when_configured(client, peer, backend):
         pytest.skip("Redis fast path runs with the PostgreSQL backend")
     xml = peer.text(random_openid(), "帮助")
     first = await _deliver(client, *peer.request(xml, "plain"))
-    keys = await client.app.state.redis.keys(f"{backend.redis_prefix}reply:*")
+    keys = await client.state.redis.keys(f"{backend.redis_prefix}reply:*")
     assert len(keys) == 1
     # Even with the database row gone, the retry is answered from Redis, byte for byte.
-    async with client.app.state.engine.begin() as conn:
-        await conn.execute(InboundMessage.__table__.delete())
+    async with client.state.engine.begin() as conn:
+        await conn.execute(delete(InboundMessage))
     retry = await _deliver(client, *peer.request(xml, "plain"))
     assert retry.content == first.content

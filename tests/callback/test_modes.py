@@ -35,7 +35,7 @@ async def test_message_is_recorded_with_its_answer(client, peer):
     openid = random_openid()
     response = await post(client, peer, peer.text(openid, "帮助", msg_id=1234567890123))
     assert response.status_code == 200
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         row = (await session.exec(__import__("sqlmodel").select(InboundMessage))).one()
     assert row.openid == openid
     assert row.msg_type == "text"

@@ -38,7 +38,7 @@ async def test_official_python_sample_decrypts_through_post(make_client, clock):
     )
     response = await client.post("/wechat", params=params, content=body.encode())
     assert response.status_code == 200
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         row = (await session.exec(select(InboundMessage))).one()
     parsed = v["parsed"]
     assert row.content == parsed["content"]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from app.models import AdminRole, Person
+from tests.support.app import AppClient
 from tests.support.console import (
     add_person,
     add_user,
@@ -23,7 +22,7 @@ NEW_PERSON = {"employee_no": "S900", "name": "赵六", "stage": "masses", "statu
 
 
 async def test_csrf_missing_or_wrong_is_refused_and_changes_nothing(
-    console: httpx.AsyncClient,
+    console: AppClient,
 ) -> None:
     """A form without the session's token gets the 403 page; the roster stays as it was."""
     await admin_console(console)
@@ -38,10 +37,10 @@ async def test_csrf_missing_or_wrong_is_refused_and_changes_nothing(
     assert await count_rows(console, Person) == 1
 
 
-async def test_every_console_post_checks_csrf(console: httpx.AsyncClient) -> None:
+async def test_every_console_post_checks_csrf(console: AppClient) -> None:
     """Each POST route under /admin/ refuses a wrong token, whatever it does."""
     await admin_console(console)
-    app = console.app  # type: ignore[attr-defined]
+    app = console.app
     posts = [path for path, methods in console_paths(app) if "POST" in methods]
     assert len(posts) >= 15
     for path in posts:
@@ -52,7 +51,7 @@ async def test_every_console_post_checks_csrf(console: httpx.AsyncClient) -> Non
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
-async def test_login_itself_needs_the_pre_session_token(console: httpx.AsyncClient) -> None:
+async def test_login_itself_needs_the_pre_session_token(console: AppClient) -> None:
     """A sign-in posted from another site (no token) is refused before the password is checked."""
     await add_user(console, "admin", AdminRole.ADMIN)
     form = {"username": "admin", "password": "correct-horse-battery"}
@@ -60,7 +59,7 @@ async def test_login_itself_needs_the_pre_session_token(console: httpx.AsyncClie
     assert (await console.get("/admin/")).status_code == 302
 
 
-async def test_viewer_reads_but_every_write_is_403(console: httpx.AsyncClient) -> None:
+async def test_viewer_reads_but_every_write_is_403(console: AppClient) -> None:
     """A viewer sees the roster; writes and admin pages answer with the 403 page."""
     units = await default_units(console)
     person_id = await add_person(console, "S001", "张三", units.groups[0])
@@ -92,7 +91,7 @@ async def test_viewer_reads_but_every_write_is_403(console: httpx.AsyncClient) -
     assert await count_rows(console, Person) == 1
 
 
-async def test_secretary_sees_only_their_units(console: httpx.AsyncClient) -> None:
+async def test_secretary_sees_only_their_units(console: AppClient) -> None:
     """Someone outside the secretary's unit does not exist for them (404, not 403)."""
     units = await default_units(console)
     mine = await add_person(console, "S001", "本组成员", units.groups[0])

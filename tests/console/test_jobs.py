@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import time
 
-import httpx
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db import unit_of_work
 from app.jobs.registry import JOBS
 from app.models import AdminRole, JobRun, StudyDayRule
+from tests.support.app import AppClient
 from tests.support.chat import china, runner_for
 from tests.support.console import (
     add_user,
@@ -23,16 +23,16 @@ from tests.support.console import (
 NO_SCHEDULER = "没有调度进程在运行：提醒和定时推送不会发出。请启动 shente scheduler。"
 
 
-async def _runs(client: httpx.AsyncClient, job: str) -> list[JobRun]:
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-        statement = select(JobRun).where(JobRun.job == job).order_by(JobRun.id)
+async def _runs(client: AppClient, job: str) -> list[JobRun]:
+    async with client.sessions() as session:
+        statement = select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id))
         return list((await session.exec(statement)).all())
 
 
-async def _study_day_rule(client: httpx.AsyncClient) -> None:
+async def _study_day_rule(client: AppClient) -> None:
     # Stored directly: save_rule cannot audit a rule yet (audit.snapshot and datetime.time).
     units = await default_units(client)
-    async with unit_of_work(client.app.state.sessions) as session:  # type: ignore[attr-defined]
+    async with unit_of_work(client.sessions) as session:
         session.add(
             StudyDayRule(
                 org_unit_id=units.branch,
@@ -44,7 +44,7 @@ async def _study_day_rule(client: httpx.AsyncClient) -> None:
         )
 
 
-async def test_every_job_and_the_missing_scheduler(console: httpx.AsyncClient, clock) -> None:
+async def test_every_job_and_the_missing_scheduler(console: AppClient, clock) -> None:
     await admin_console(console)
     page = await console.get("/admin/jobs")
     assert page.status_code == 200
@@ -66,7 +66,7 @@ async def test_every_job_and_the_missing_scheduler(console: httpx.AsyncClient, c
     assert NO_SCHEDULER in (await console.get("/admin/jobs")).text
 
 
-async def test_run_a_job_from_the_console(console: httpx.AsyncClient, clock) -> None:
+async def test_run_a_job_from_the_console(console: AppClient, clock) -> None:
     await admin_console(console)
     clock.set(china(2026, 11, 20, 10))
     # Nothing to plan yet: the run is idle, still recorded and reported.
@@ -106,7 +106,7 @@ async def test_run_a_job_from_the_console(console: httpx.AsyncClient, clock) -> 
     assert "2026-11-20 10:01:00" in html  # China time
 
 
-async def test_the_job_filter(console: httpx.AsyncClient, clock) -> None:
+async def test_the_job_filter(console: AppClient, clock) -> None:
     await admin_console(console)
     clock.set(china(2026, 11, 20, 10))
     await post_form(console, "/admin/jobs/meetings.plan/run", {})
@@ -120,7 +120,7 @@ async def test_the_job_filter(console: httpx.AsyncClient, clock) -> None:
     assert html.count('data-testid="run-row"') == 2  # an unknown job filters nothing
 
 
-async def test_a_viewer_reads_but_may_not_run(console: httpx.AsyncClient) -> None:
+async def test_a_viewer_reads_but_may_not_run(console: AppClient) -> None:
     await add_user(console, "look", AdminRole.VIEWER)
     assert (await sign_in(console, "look")).status_code == 303
     page = await console.get("/admin/jobs")
@@ -130,7 +130,7 @@ async def test_a_viewer_reads_but_may_not_run(console: httpx.AsyncClient) -> Non
     assert await _runs(console, "meetings.plan") == []
 
 
-async def test_an_unknown_job_is_404(console: httpx.AsyncClient) -> None:
+async def test_an_unknown_job_is_404(console: AppClient) -> None:
     await admin_console(console)
     response = await post_form(console, "/admin/jobs/nope/run", {})
     assert response.status_code == 404

@@ -21,7 +21,7 @@ def database_url(tmp_path: Path) -> str:
 
 
 async def _get(database_url: str, app_env: str, *paths: str) -> list[httpx.Response]:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, app_env=app_env, database_url=database_url, log_level="WARNING"
     )
     app = create_app(settings)

@@ -11,7 +11,7 @@ from tests.support.wechat_peer import random_openid
 
 
 async def _follower(client, openid):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         return (await session.exec(select(Follower).where(Follower.openid == openid))).one()
 
 
@@ -39,7 +39,7 @@ async def test_unsubscribe_is_recorded_and_answered_with_success(client, peer):
     assert response.text == "success"
     follower = await _follower(client, openid)
     assert follower.subscribed is False and follower.unsubscribed_at is not None
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         events = (await session.exec(select(InboundMessage.event))).all()
     assert sorted(events) == ["subscribe", "unsubscribe"]
 
@@ -59,7 +59,7 @@ async def test_unknown_message_type_gets_success_and_is_stored(client, peer):
     xml = peer.text(openid, "x").replace("[text]", "[hologram]")
     response = await post(client, peer, xml)
     assert response.status_code == 200 and response.text == "success"
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         row = (await session.exec(select(InboundMessage))).one()
     assert row.msg_type == "hologram" and row.reply == "success"
 
@@ -69,6 +69,6 @@ async def test_unhandled_events_are_stored_quietly(client, peer):
     extra = "<Latitude>34.59</Latitude><Longitude>119.22</Longitude><Precision>20</Precision>"
     response = await post(client, peer, peer.event(openid, "LOCATION", extra=extra))
     assert response.text == "success"
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         row = (await session.exec(select(InboundMessage))).one()
     assert row.event == "location" and row.payload["Latitude"] == "34.59"

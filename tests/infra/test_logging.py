@@ -30,7 +30,7 @@ def test_redactor_masks_secrets_tokens_and_phones():
 async def test_request_logs_are_json_with_request_id_and_no_secrets(make_client, peer):
     client = await make_client(log_level="INFO")
     stream = io.StringIO()
-    settings = client.app.state.settings
+    settings = client.settings
     configure_logging(level="INFO", json=True, secrets=settings.secret_values(), stream=stream)
     try:
         await post(client, peer, peer.text(random_openid(), "我的电话 13912345678"))

@@ -10,7 +10,7 @@ from tests.support.chat import add_party_members, branch_id, china, make_meeting
 
 
 async def _attendance(client, meeting_id):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         rows = await session.exec(
             select(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting_id)
         )
@@ -125,8 +125,9 @@ async def test_a_cancelled_meeting_cannot_be_checked_in(client, clock, chat):
     clock.set(china(2026, 12, 5, 14, 20))
     [member] = await add_party_members(client, 1)
     meeting_id = await make_meeting(client, starts_at=china(2026, 12, 5, 14, 30))
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         meeting = await meeting_service.get(session, meeting_id=meeting_id)
+        assert meeting is not None
         meeting.status = MeetingStatus.CANCELLED.value
         session.add(meeting)
         await session.commit()

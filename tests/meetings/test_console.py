@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import httpx
 from sqlmodel import col, select
 
 from app.models import (
@@ -25,8 +24,9 @@ from app.models import (
 from app.models.types import CHINA
 from app.services import audit
 from app.services.meetings import attendance, study_days
+from tests.support.app import AppClient
 from tests.support.broadcasts import rows_of
-from tests.support.chat import add_party_members, app_of, branch_id, china, make_meeting
+from tests.support.chat import add_party_members, branch_id, china, make_meeting
 from tests.support.console import (
     add_person,
     add_user,
@@ -66,31 +66,31 @@ def meeting_form(unit_id: int, **changes: str) -> dict[str, str]:
     }
 
 
-async def meetings(client: httpx.AsyncClient) -> list[Meeting]:
+async def meetings(client: AppClient) -> list[Meeting]:
     """Every meeting as stored now, in time order."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         result = await session.exec(select(Meeting).order_by(col(Meeting.starts_at)))
         return list(result.all())
 
 
-async def stored(client: httpx.AsyncClient, model: Any, row_id: int) -> Any:
+async def stored(client: AppClient, model: Any, row_id: int) -> Any:
     """One row as stored now."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         return await session.get(model, row_id)
 
 
-async def invited(client: httpx.AsyncClient, meeting_id: int) -> set[int]:
+async def invited(client: AppClient, meeting_id: int) -> set[int]:
     """The people invited to a meeting."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         statement = select(MeetingAttendance.person_id).where(
             MeetingAttendance.meeting_id == meeting_id
         )
         return set((await session.exec(statement)).all())
 
 
-async def ask_leave(client: httpx.AsyncClient, person_id: int, meeting_id: int) -> int:
+async def ask_leave(client: AppClient, person_id: int, meeting_id: int) -> int:
     """A member's 请假 for a meeting, as WeChat stores it; the request's id."""
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         person = await session.get(Person, person_id)
         meeting = await session.get(Meeting, meeting_id)
@@ -103,9 +103,9 @@ async def ask_leave(client: httpx.AsyncClient, person_id: int, meeting_id: int) 
         return result.request.id
 
 
-async def check_in(client: httpx.AsyncClient, meeting_id: int, person_id: int) -> None:
+async def check_in(client: AppClient, meeting_id: int, person_id: int) -> None:
     """An admin records someone as present."""
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
@@ -120,9 +120,9 @@ async def check_in(client: httpx.AsyncClient, meeting_id: int, person_id: int) -
         await session.commit()
 
 
-async def notices(client: httpx.AsyncClient, key: str) -> list[Broadcast]:
+async def notices(client: AppClient, key: str) -> list[Broadcast]:
     """Broadcasts with this key (at most one: the key is unique)."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         return list((await session.exec(select(Broadcast).where(Broadcast.key == key))).all())
 
 
@@ -138,7 +138,7 @@ def flashes(html: str) -> list[str]:
 
 
 async def test_list_shows_this_years_meetings_with_status_summary_and_pending_leave(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """This China year's meetings by month; ended ones with counts; the pending-leave notice."""
     clock.set(china(2025, 12, 1, 9))
@@ -160,7 +160,7 @@ async def test_list_shows_this_years_meetings_with_status_summary_and_pending_le
     await admin_console(console)
     # The March request was for a meeting that ended; one more pending for September.
     await ask_leave(console, members[2].person_id, later)
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         march = (
             await session.exec(select(LeaveRequest).where(LeaveRequest.meeting_id == ended))
         ).one()
@@ -193,7 +193,7 @@ async def test_list_shows_this_years_meetings_with_status_summary_and_pending_le
 
 
 async def test_cancel_marks_the_meeting_and_it_can_no_longer_be_edited(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """取消 stores the status (audited); the edit form then sends you back with the reason."""
     clock.set(china(2026, 11, 1, 9))
@@ -222,7 +222,7 @@ async def test_cancel_marks_the_meeting_and_it_can_no_longer_be_edited(
 
 
 async def test_create_through_the_form_stores_china_time_as_utc_and_invites_the_unit(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """2026-12-05 14:30 China is 06:30 UTC; an empty title is the kind's name; members invited."""
     clock.set(china(2026, 11, 1, 9))
@@ -257,7 +257,7 @@ async def test_create_through_the_form_stores_china_time_as_utc_and_invites_the_
 
 
 async def test_named_invitees_host_and_edit_load_the_draft(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """指定人员 invites exactly those; the edit form shows them selected, and the China time."""
     clock.set(china(2026, 11, 1, 9))
@@ -290,7 +290,7 @@ async def test_named_invitees_host_and_edit_load_the_draft(
 
 
 async def test_invalid_form_is_shown_again_with_chinese_errors_and_nothing_stored(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A link without http(s)://, an empty date, no named people, bad numbers: 400, no row."""
     clock.set(china(2026, 11, 1, 9))
@@ -341,9 +341,9 @@ RULE_FORM = {
 }
 
 
-async def study_day_rule(client: httpx.AsyncClient, unit_id: int) -> None:
+async def study_day_rule(client: AppClient, unit_id: int) -> None:
     """The first-Friday 14:30 rule and its occurrences, as the planner job makes them."""
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         rule = StudyDayRule(
             org_unit_id=unit_id,
@@ -371,7 +371,7 @@ def occurrence_form(unit_id: int, **changes: str) -> dict[str, str]:
 
 
 async def test_editing_a_study_day_occurrences_time_marks_it_moved(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """An occurrence given another time by hand is 已单独调整; another field alone is not."""
     clock.set(china(2026, 1, 10, 9))
@@ -409,7 +409,7 @@ async def test_editing_a_study_day_occurrences_time_marks_it_moved(
 
 
 async def test_rule_form_creates_occurrences_and_a_changed_rule_moves_the_unmoved(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Saving creates N months ahead; a new rule moves every future occurrence not moved by hand."""
     clock.set(china(2026, 1, 10, 9))
@@ -461,7 +461,7 @@ DAY_RULE = {
 
 
 async def test_rule_form_errors_are_shown_next_to_their_fields(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """每月几日 needs a day in range; months ahead and the time are checked; nothing is saved."""
     clock.set(china(2026, 1, 10, 9))
@@ -487,7 +487,7 @@ async def test_rule_form_errors_are_shown_next_to_their_fields(
 
 
 async def test_rule_by_day_of_month_uses_the_last_day_of_short_months(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """每月 31 日: January 31st, the last day of February, March 31st."""
     clock.set(china(2026, 1, 10, 9))
@@ -506,9 +506,7 @@ async def test_rule_by_day_of_month_uses_the_last_day_of_short_months(
 # --- leave ----------------------------------------------------------------------------------
 
 
-async def test_approving_leave_notifies_the_member_once(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_approving_leave_notifies_the_member_once(console: AppClient, clock: Clock) -> None:
     """准假 stores the decision and one notice broadcast to the member; a second click does not."""
     clock.set(china(2026, 11, 1, 9))
     await admin_console(console)
@@ -552,7 +550,7 @@ async def test_approving_leave_notifies_the_member_once(
 
 
 async def test_secretary_sees_and_decides_only_their_units(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Another group's secretary sees neither the meeting nor the leave, and cannot decide it."""
     clock.set(china(2026, 11, 1, 9))
@@ -617,7 +615,7 @@ async def test_secretary_sees_and_decides_only_their_units(
 
 
 async def test_viewer_reads_but_every_meeting_write_is_403(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A read-only account sees the pages without write buttons; every POST is refused."""
     clock.set(china(2026, 11, 1, 9))

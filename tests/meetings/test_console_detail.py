@@ -24,7 +24,8 @@ from app.models import (
 )
 from app.services import audit
 from app.services.meetings import attendance, reminders
-from tests.support.chat import Member, add_party_members, app_of, china, make_meeting
+from tests.support.app import AppClient
+from tests.support.chat import Member, add_party_members, china, make_meeting
 from tests.support.console import (
     add_user,
     admin_console,
@@ -54,9 +55,9 @@ async def _person(session: AsyncSession, person_id: int) -> Person:
     return person
 
 
-async def held_meeting(client: httpx.AsyncClient, clock: Clock) -> Held:
+async def held_meeting(client: AppClient, clock: Clock) -> Held:
     """5 members: 2 checked in (扫码, 菜单), 1 approved leave, 1 absent made up, 1 pending leave."""
-    app = app_of(client)
+    app = client.app
     clock.set(china(2026, 12, 1, 9))
     members = await add_party_members(client, 5)
     meeting_id = await make_meeting(
@@ -144,7 +145,7 @@ def presence(row: str) -> str:
 
 
 async def upload(
-    client: httpx.AsyncClient, meeting_id: int, name: str, data: bytes, kind: str
+    client: AppClient, meeting_id: int, name: str, data: bytes, kind: str
 ) -> httpx.Response:
     """Submit the attachment form with one file."""
     token = await csrf(client, f"/admin/meetings/{meeting_id}")
@@ -159,7 +160,7 @@ async def upload(
 
 
 async def test_page_shows_the_meeting_its_counts_and_each_invitees_line(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """After the meeting: details, the six figures, 出勤 labels, check-in way, leave, make-up."""
     held = await held_meeting(console, clock)
@@ -222,7 +223,7 @@ async def test_reminder_schedule_quiet_hours_and_the_meetings_broadcasts(
     make_client: Callable[..., Any], clock: Clock
 ) -> None:
     """Each reminder's time (or why it is not sent), the follow-up, and broadcasts made for it."""
-    console: httpx.AsyncClient = await make_client(
+    console: AppClient = await make_client(
         quiet_hours="22:00-07:30", meeting_reminders="1d,1h", meeting_followup_time="09:00"
     )
     clock.set(china(2026, 12, 1, 9))
@@ -246,7 +247,7 @@ async def test_reminder_schedule_quiet_hours_and_the_meetings_broadcasts(
 
     # The day-before reminder is created by the scheduler: the page lists and links it.
     clock.set(china(2026, 12, 4, 7, 35))
-    app = app_of(console)
+    app = console.app
     async with app.state.sessions() as session:
         report = await reminders.send_reminders(session, settings=app.state.settings, now=clock())
         await session.commit()
@@ -258,9 +259,7 @@ async def test_reminder_schedule_quiet_hours_and_the_meetings_broadcasts(
     assert "会前提醒 · 2026-12-04 07:35 · 2 人" in html
 
 
-async def test_no_reminders_and_a_cancelled_meeting(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_no_reminders_and_a_cancelled_meeting(console: AppClient, clock: Clock) -> None:
     """A meeting without reminders says so; a cancelled one has no schedule and no buttons."""
     clock.set(china(2026, 12, 1, 9))
     quiet = await make_meeting(
@@ -283,7 +282,7 @@ async def test_no_reminders_and_a_cancelled_meeting(
 
 
 async def test_admin_marks_someone_present_and_withdraws_it(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """登记出席 turns 缺席 into 已签到 (管理员登记), audited; withdrawing turns it back."""
     held = await held_meeting(console, clock)
@@ -322,7 +321,7 @@ async def test_admin_marks_someone_present_and_withdraws_it(
 
     # Someone not on the list cannot be withdrawn; a guest can be recorded.
     guest = (await add_party_members(console, 1, prefix="g", unit_id=None))[0].person_id
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         # Not invited: the meeting had ended before they joined.
         statement = select(MeetingAttendance).where(MeetingAttendance.person_id == guest)
         assert (await session.exec(statement)).first() is None
@@ -332,9 +331,7 @@ async def test_admin_marks_someone_present_and_withdraws_it(
     assert presence(rows((await console.get(page)).text)[guest]) == "已签到"
 
 
-async def test_marking_before_check_in_opens_is_refused(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_marking_before_check_in_opens_is_refused(console: AppClient, clock: Clock) -> None:
     """Before the check-in window opens nobody can be recorded present (and no buttons show)."""
     clock.set(china(2026, 12, 1, 9))
     member = (await add_party_members(console, 1))[0]
@@ -355,7 +352,7 @@ async def test_marking_before_check_in_opens_is_refused(
 
 
 async def test_export_has_one_row_per_invitee_and_the_summary(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """签到表 .xlsx: the title rows, one row per invitee with 出勤, the totals; audited."""
     held = await held_meeting(console, clock)
@@ -373,7 +370,7 @@ async def test_export_has_one_row_per_invitee_and_the_summary(
 
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    values: list[list[Any]] = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "签到表：12月5日（周六）14:30 党员固定学习日"
     assert values[1][0] is not None and "地点：党员活动室" in values[1][0]
     assert f"主持人：{members[0].name}" in values[1][0]
@@ -411,12 +408,10 @@ async def test_export_has_one_row_per_invitee_and_the_summary(
     assert len(entries) == 1 and "5 人" in (entries[0].summary or "")
 
 
-async def test_export_keeps_a_members_formula_as_text(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_export_keeps_a_members_formula_as_text(console: AppClient, clock: Clock) -> None:
     """A make-up text that looks like a formula stays text in the workbook."""
     held = await held_meeting(console, clock)
-    app = app_of(console)
+    app = console.app
     async with app.state.sessions() as session:
         meeting = await session.get(Meeting, held.meeting_id)
         await attendance.submit_makeup(
@@ -438,9 +433,7 @@ async def test_export_keeps_a_members_formula_as_text(
 # --- minutes and attachments ----------------------------------------------------------------
 
 
-async def test_minutes_are_saved_escaped_and_limited(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_minutes_are_saved_escaped_and_limited(console: AppClient, clock: Clock) -> None:
     """Minutes keep their line breaks, show markup as text, and over 20,000 characters fail."""
     held = await held_meeting(console, clock)
     await admin_console(console)
@@ -455,7 +448,7 @@ async def test_minutes_are_saved_escaped_and_limited(
     assert shown is not None
     assert shown.group(1) == "一、传达学习\n二、&lt;script&gt;alert(1)&lt;/script&gt;讨论"
     assert "<script>alert(1)</script>" not in html
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         meeting = await session.get(Meeting, held.meeting_id)
         assert meeting is not None
         assert meeting.minutes == "一、传达学习\n二、<script>alert(1)</script>讨论"
@@ -467,7 +460,7 @@ async def test_minutes_are_saved_escaped_and_limited(
     assert response.status_code == 400
     assert "会议记录最多 20000 字，现在是 20001 字。" in response.text
     assert too_long in response.text  # what was typed is not lost
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         meeting = await session.get(Meeting, held.meeting_id)
         assert meeting is not None and meeting.minutes is not None
         assert meeting.minutes.startswith("一、")
@@ -476,7 +469,7 @@ async def test_minutes_are_saved_escaped_and_limited(
 
 
 async def test_attachment_round_trip_with_a_chinese_name_and_limits(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Upload and download give back the bytes and the Chinese name; >10 MB and empty fail."""
     held = await held_meeting(console, clock)
@@ -487,7 +480,7 @@ async def test_attachment_round_trip_with_a_chinese_name_and_limits(
     assert response.status_code == 303
     html = (await console.get(page)).text
     assert "已上传附件：会议照片 2026.jpg。" in html and "10.0 KB" in html
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         stored = (await session.exec(select(MeetingAttachment))).one()
         assert stored.filename == "会议照片 2026.jpg" and stored.size == len(data)
         assert stored.content_type == "image/jpeg" and stored.uploaded_by == "admin"
@@ -507,7 +500,7 @@ async def test_attachment_round_trip_with_a_chinese_name_and_limits(
     evil = b"<script>alert(1)</script>"
     response = await upload(console, held.meeting_id, "C:\\temp\\页面.html", evil, "text/html")
     assert response.status_code == 303
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         html_file = (
             await session.exec(
                 select(MeetingAttachment).where(col(MeetingAttachment.id) > stored.id)
@@ -549,11 +542,11 @@ async def test_attachment_round_trip_with_a_chinese_name_and_limits(
 
 
 async def test_viewer_sees_everything_but_every_post_is_403(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A read-only account views and exports; marking, minutes and attachments are refused."""
     held = await held_meeting(console, clock)
-    app = app_of(console)
+    app = console.app
     async with app.state.sessions() as session:
         session.add(
             MeetingAttachment(
@@ -596,7 +589,7 @@ async def test_viewer_sees_everything_but_every_post_is_403(
 
 
 async def test_secretaries_see_their_units_people_only_and_others_get_404(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A group's secretary sees its meeting with their people; another unit's gets 404 for all."""
     units = await default_units(console)
@@ -630,7 +623,7 @@ async def test_secretaries_see_their_units_people_only_and_others_get_404(
     assert (await post_form(console, mark, {"present": "1"}, page=page)).status_code == 303
     other = f"{page}/attendance/{theirs[0].person_id}"
     assert (await post_form(console, other, {"present": "1"}, page=page)).status_code == 404
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         statement = select(MeetingAttendance).where(
             MeetingAttendance.meeting_id == meeting_id,
             col(MeetingAttendance.checked_in_at).is_not(None),

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from xml.etree import ElementTree
 
-import httpx
 import pytest
 
 from app.dev.sandbox import QueuedErrcode
 from app.dev.sandbox.callbacks import _ticket
 from app.models import AdminRole, Meeting, MeetingStatus
 from app.services.meetings import qr
-from tests.support.chat import app_of, china, make_meeting
+from tests.support.app import AppClient
+from tests.support.chat import china, make_meeting
 from tests.support.console import (
     add_user,
     admin_console,
@@ -26,18 +27,14 @@ from tests.support.plugin import Clock
 CREATE = "/cgi-bin/qrcode/create"
 
 
-def sandbox_of(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
-    return app_of(client).state.sandbox_app.state.sandbox
-
-
-async def stored(client: httpx.AsyncClient, meeting_id: int) -> Meeting:
-    async with app_of(client).state.sessions() as session:
+async def stored(client: AppClient, meeting_id: int) -> Meeting:
+    async with client.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         return meeting
 
 
-async def generate(client: httpx.AsyncClient, meeting_id: int) -> str:
+async def generate(client: AppClient, meeting_id: int) -> str:
     """Press 生成签到二维码 and return the meeting page the redirect lands on."""
     page = f"/admin/meetings/{meeting_id}"
     response = await post_form(client, f"{page}/qr", {}, page=page)
@@ -48,7 +45,7 @@ async def generate(client: httpx.AsyncClient, meeting_id: int) -> str:
     return landed.text
 
 
-async def soon_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object) -> int:
+async def soon_meeting(client: AppClient, clock: Clock, **fields: Any) -> int:
     """A meeting two days from the clock's now, in the branch."""
     clock.set(china(2026, 3, 2, 9))
     starts = china(2026, 3, 4, 14, 30)
@@ -58,7 +55,7 @@ async def soon_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object
 
 
 async def test_generate_then_reuse_print_and_serve_the_image(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
@@ -94,13 +91,13 @@ async def test_generate_then_reuse_print_and_serve_the_image(
     again = await generate(console, meeting_id)
     assert "签到二维码仍然有效" in again
     assert (await stored(console, meeting_id)).qr_expires_at == meeting.qr_expires_at
-    assert sandbox_of(console).call_count(CREATE) == 1
+    assert console.sandbox.call_count(CREATE) == 1
     entries = await audit_entries(console, "meeting.qr")
     assert len(entries) == 1 and entries[0].target_id == str(meeting_id)
 
 
 async def test_a_meeting_months_away_gets_30_days_and_renews(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     await admin_console(console)
     clock.set(china(2026, 1, 5, 9))
@@ -119,7 +116,7 @@ async def test_a_meeting_months_away_gets_30_days_and_renews(
     assert "已生成签到二维码" in renewed
     second = await stored(console, meeting_id)
     assert second.qr_expires_at is not None and second.qr_expires_at > clock()
-    assert sandbox_of(console).call_count(CREATE) == 2
+    assert console.sandbox.call_count(CREATE) == 2
 
 
 @pytest.mark.parametrize(
@@ -131,11 +128,11 @@ async def test_a_meeting_months_away_gets_30_days_and_renews(
     ],
 )
 async def test_a_wechat_refusal_is_a_chinese_flash(
-    console: httpx.AsyncClient, clock: Clock, errcode: int, reason: str
+    console: AppClient, clock: Clock, errcode: int, reason: str
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
-    sandbox_of(console).faults.errcode_queue.append(QueuedErrcode(errcode, path=CREATE))
+    console.sandbox.faults.errcode_queue.append(QueuedErrcode(errcode, path=CREATE))
     page = await generate(console, meeting_id)
     assert "没有生成签到二维码" in page and reason in page
     meeting = await stored(console, meeting_id)
@@ -146,12 +143,12 @@ async def test_a_wechat_refusal_is_a_chinese_flash(
 
 
 async def test_no_code_for_a_cancelled_or_finished_meeting(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
     finished = await make_meeting(console, starts_at=china(2026, 3, 1, 9))
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         meeting.status = MeetingStatus.CANCELLED.value
@@ -162,10 +159,10 @@ async def test_no_code_for_a_cancelled_or_finished_meeting(
     assert "生成签到二维码</button>" not in cancelled_page
     finished_page = await generate(console, finished)
     assert "签到已经结束" in finished_page
-    assert sandbox_of(console).call_count(CREATE) == 0
+    assert console.sandbox.call_count(CREATE) == 0
 
 
-async def test_viewers_see_but_cannot_generate(console: httpx.AsyncClient, clock: Clock) -> None:
+async def test_viewers_see_but_cannot_generate(console: AppClient, clock: Clock) -> None:
     await admin_console(console)
     meeting_id = await soon_meeting(console, clock)
     await generate(console, meeting_id)
@@ -181,9 +178,7 @@ async def test_viewers_see_but_cannot_generate(console: httpx.AsyncClient, clock
     assert (await console.get(f"{page}/qr")).status_code == 200
 
 
-async def test_a_secretary_outside_the_unit_gets_404(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_a_secretary_outside_the_unit_gets_404(console: AppClient, clock: Clock) -> None:
     units = await default_units(console)
     clock.set(china(2026, 3, 2, 9))
     meeting_id = await make_meeting(

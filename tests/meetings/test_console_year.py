@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from app.models import AdminRole, MeetingKind
+from tests.support.app import AppClient
 from tests.support.chat import china, make_meeting
 from tests.support.console import add_user, admin_console, default_units, sign_in
 
@@ -21,7 +20,7 @@ def _cells(html: str) -> list[tuple[str, str]]:
     return [(status, text) for status, text in found]
 
 
-async def test_the_grid_and_its_warnings(console: httpx.AsyncClient, clock) -> None:
+async def test_the_grid_and_its_warnings(console: AppClient, clock) -> None:
     await admin_console(console)
     units = await default_units(console)
     clock.set(china(2026, 1, 1))
@@ -66,7 +65,7 @@ async def test_the_grid_and_its_warnings(console: httpx.AsyncClient, clock) -> N
     assert 'href="/admin/meetings?year=2026"' in html  # 党课 covers two kinds: unfiltered
 
 
-async def test_the_year_switcher_and_a_bad_year(console: httpx.AsyncClient, clock) -> None:
+async def test_the_year_switcher_and_a_bad_year(console: AppClient, clock) -> None:
     await admin_console(console)
     await default_units(console)
     clock.set(china(2026, 11, 20))
@@ -81,7 +80,7 @@ async def test_the_year_switcher_and_a_bad_year(console: httpx.AsyncClient, cloc
     assert 'data-testid="year">2026 年' in page
 
 
-async def test_a_secretary_and_a_viewer(console: httpx.AsyncClient, clock) -> None:
+async def test_a_secretary_and_a_viewer(console: AppClient, clock) -> None:
     units = await default_units(console)
     clock.set(china(2026, 11, 20))
     await add_user(console, "sec", AdminRole.SECRETARY, units.groups[0])

@@ -10,12 +10,12 @@ from app.models import Meeting, StudyDayRule
 
 
 async def _count(client, statement):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         return int((await session.exec(statement)).one())
 
 
 async def test_the_demo_has_this_years_meetings_and_one_to_check_in_to(client, clock, chat):
-    settings = client.app.state.settings
+    settings = client.settings
     await seed(settings)
     meetings = await _count(client, select(func.count()).select_from(Meeting))
     await seed(settings)

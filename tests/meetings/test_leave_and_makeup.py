@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import LeaveRequest, LeaveStatus, MakeupSubmission
 from app.services import audit
@@ -13,13 +13,13 @@ from tests.support.chat import add_party_members, china, make_meeting
 
 
 async def _leaves(client):
-    async with client.app.state.sessions() as session:
-        return list((await session.exec(select(LeaveRequest).order_by(LeaveRequest.id))).all())
+    async with client.sessions() as session:
+        return list((await session.exec(select(LeaveRequest).order_by(col(LeaveRequest.id)))).all())
 
 
 async def _makeups(client):
-    async with client.app.state.sessions() as session:
-        rows = await session.exec(select(MakeupSubmission).order_by(MakeupSubmission.id))
+    async with client.sessions() as session:
+        rows = await session.exec(select(MakeupSubmission).order_by(col(MakeupSubmission.id)))
         return list(rows.all())
 
 
@@ -78,7 +78,7 @@ async def test_an_approved_leave_is_not_asked_again_and_a_present_member_needs_n
 
     await chat.say(first.openid, "请假 出差")
     [leave] = await _leaves(client)
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         leave = await session.get(LeaveRequest, leave.id)
         await attendance.decide_leave(
             session, request=leave, approve=True, note=None, actor=audit.SYSTEM, now=clock()
@@ -147,8 +147,9 @@ async def test_a_moved_meeting_keeps_its_leave_requests(client, clock, chat):
     [member] = await add_party_members(client, 1)
     meeting_id = await make_meeting(client, starts_at=china(2026, 12, 5, 14, 30))
     await chat.say(member.openid, "请假 出差")
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         meeting = await meeting_service.get(session, meeting_id=meeting_id)
+        assert meeting is not None
         draft = meeting_service.draft_of(meeting)
         draft.starts_at = china(2026, 12, 6, 9, 0)
         await meeting_service.update(
@@ -170,7 +171,7 @@ async def test_two_admins_deciding_at_once_decide_it_once(client, clock, chat):
     [leave] = await _leaves(client)
 
     async def decide(approve: bool, name: str) -> bool:
-        async with client.app.state.sessions() as session:
+        async with client.sessions() as session:
             request = await session.get(LeaveRequest, leave.id)
             actor = audit.Actor(id=None, name=name)
             decided = await attendance.decide_leave(

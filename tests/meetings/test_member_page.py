@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
+
 from sqlmodel import select
 
 from app.models import LeaveRequest, Meeting, MeetingStatus, Person
 from app.services import audit
 from app.services.meetings import attendance
-from tests.support.chat import add_party_members, app_of, china, make_meeting, oauth_open
+from tests.support.app import AppClient, MakeClient
+from tests.support.chat import add_party_members, china, make_meeting, oauth_open
 from tests.support.console import default_units
 from tests.support.plugin import Clock
 
@@ -19,10 +21,10 @@ MATERIALS = [
 ]
 
 
-async def a_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object) -> int:
+async def a_meeting(client: AppClient, clock: Clock, **fields: Any) -> int:
     """A study day on 4 March at 14:30 (check-in from 14:00), seen on 2 March."""
     clock.set(china(2026, 3, 2, 9))
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "title": "三月学习日",
         "place": "三楼会议室",
         "topic": "学习《中国共产党章程》第一章",
@@ -31,7 +33,7 @@ async def a_meeting(client: httpx.AsyncClient, clock: Clock, **fields: object) -
     return await make_meeting(client, starts_at=china(2026, 3, 4, 14, 30), **(values | fields))
 
 
-async def test_details_materials_and_what_to_do(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_details_materials_and_what_to_do(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     meeting_id = await a_meeting(client, clock)
     page = await oauth_open(client, member.openid, f"/m/meetings/{meeting_id}")
@@ -50,11 +52,11 @@ async def test_details_materials_and_what_to_do(client: httpx.AsyncClient, clock
     assert again.status_code == 200 and "未签到" in again.text
 
 
-async def test_a_checked_in_member_sees_when(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_a_checked_in_member_sees_when(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     meeting_id = await a_meeting(client, clock)
     clock.set(china(2026, 3, 4, 14, 25))
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         who = await session.get(Person, member.person_id)
         assert meeting is not None and who is not None
@@ -69,10 +71,10 @@ async def test_a_checked_in_member_sees_when(client: httpx.AsyncClient, clock: C
     assert "请点击菜单「请假」" not in text
 
 
-async def test_leave_pending_then_approved(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_leave_pending_then_approved(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     meeting_id = await a_meeting(client, clock)
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         who = await session.get(Person, member.person_id)
         assert meeting is not None and who is not None
@@ -83,7 +85,7 @@ async def test_leave_pending_then_approved(client: httpx.AsyncClient, clock: Clo
     path = f"/m/meetings/{meeting_id}"
     text = (await oauth_open(client, member.openid, path)).text
     assert 'data-testid="status-label">请假待批<' in text and "请假事由：出差" in text
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         leave = (await session.exec(select(LeaveRequest))).one()
         await attendance.decide_leave(
             session,
@@ -99,10 +101,10 @@ async def test_leave_pending_then_approved(client: httpx.AsyncClient, clock: Clo
     assert "到场后点击菜单" not in approved
 
 
-async def test_a_cancelled_meeting_says_so(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_a_cancelled_meeting_says_so(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     meeting_id = await a_meeting(client, clock)
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         meeting.status = MeetingStatus.CANCELLED.value
@@ -113,30 +115,28 @@ async def test_a_cancelled_meeting_says_so(client: httpx.AsyncClient, clock: Clo
     assert "status-label" not in text and "学习日签到" not in text
 
 
-async def test_members_not_invited_and_not_bound(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_members_not_invited_and_not_bound(client: AppClient, clock: Clock) -> None:
     units = await default_units(client)
     [outsider] = await add_party_members(client, 1, unit_id=units.groups[1], prefix="o")
     meeting_id = await a_meeting(client, clock, org_unit_id=units.groups[0])
     text = (await oauth_open(client, outsider.openid, f"/m/meetings/{meeting_id}")).text
     assert "您不在本次会议的参会名单中" in text and "status-label" not in text
 
-    stranger = app_of(client).state.sandbox_app.state.sandbox.add_follower().openid
-    transport = httpx.ASGITransport(app=app_of(client))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as phone:
-        phone.app = app_of(client)  # type: ignore[attr-defined]
+    stranger = client.sandbox.add_follower().openid
+    async with AppClient(client.app) as phone:
         page = (await oauth_open(phone, stranger, f"/m/meetings/{meeting_id}")).text
     assert 'href="/m/bind"' in page and "status-label" not in page
 
 
-async def test_an_unknown_meeting_is_the_member_404(client: httpx.AsyncClient) -> None:
+async def test_an_unknown_meeting_is_the_member_404(client: AppClient) -> None:
     response = await client.get("/m/meetings/999999")
     assert response.status_code == 404 and "会议不存在" in response.text
 
 
 async def test_a_subscription_account_shows_the_page_without_oauth(
-    make_client: object, clock: Clock
+    make_client: MakeClient, clock: Clock
 ) -> None:
-    client = await make_client(wechat_account_type="subscription")  # type: ignore[operator]
+    client = await make_client(wechat_account_type="subscription")
     meeting_id = await a_meeting(client, clock)
     page = await client.get(f"/m/meetings/{meeting_id}")
     assert page.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.jobs.broadcasts import send_due
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, LeaveRequest
@@ -14,12 +14,12 @@ from tests.support.chat import add_party_members, china, make_meeting, run_job, 
 
 
 async def _broadcasts(client):
-    async with client.app.state.sessions() as session:
-        return list((await session.exec(select(Broadcast).order_by(Broadcast.id))).all())
+    async with client.sessions() as session:
+        return list((await session.exec(select(Broadcast).order_by(col(Broadcast.id)))).all())
 
 
 async def _recipients(client, broadcast_id):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         rows = await session.exec(
             select(BroadcastRecipient.person_id).where(
                 BroadcastRecipient.broadcast_id == broadcast_id
@@ -29,13 +29,13 @@ async def _recipients(client, broadcast_id):
 
 
 def _phones(client):
-    sandbox = client.app.state.sandbox_app.state.sandbox
+    sandbox = client.sandbox
     return Counter(d.openid for d in sandbox.deliveries)
 
 
 async def _send(client):
     runner = runner_for(client)
-    await send_due(runner.ctx, client.app.state.clock())
+    await send_due(runner.ctx, client.state.clock())
 
 
 async def test_the_day_before_reminder_goes_at_its_minute_to_everyone_invited(client, clock):
@@ -71,7 +71,7 @@ async def test_the_hour_before_reminder_skips_those_checked_in_or_on_leave(clien
     await chat.click(present.openid, "STUDY_CHECKIN")
     await chat.say(on_leave.openid, "请假 出差")
     await chat.say(pending.openid, "请假 待定")
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         leave = (
             await session.exec(
                 select(LeaveRequest).where(LeaveRequest.person_id == on_leave.person_id)
@@ -151,8 +151,9 @@ async def test_a_moved_meeting_is_reminded_at_its_new_time(client, clock):
     meeting_id = await make_meeting(client, starts_at=china(2026, 12, 5, 14, 30))
     clock.set(china(2026, 12, 4, 14, 30))
     await run_job(client, "meetings.remind")
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         meeting = await meeting_service.get(session, meeting_id=meeting_id)
+        assert meeting is not None
         draft = meeting_service.draft_of(meeting)
         draft.starts_at = china(2026, 12, 12, 14, 30)
         await meeting_service.update(

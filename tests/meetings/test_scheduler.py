@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.dev.sandbox.server import serve_in_background
 from app.jobs.context import JobContext
@@ -22,15 +22,15 @@ pytestmark = pytest.mark.both_databases
 
 
 async def _runs(client, job=None):
-    async with client.app.state.sessions() as session:
-        statement = select(JobRun).order_by(JobRun.id)
+    async with client.sessions() as session:
+        statement = select(JobRun).order_by(col(JobRun.id))
         if job:
             statement = statement.where(JobRun.job == job)
         return list((await session.exec(statement)).all())
 
 
 async def _reminders(client):
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         rows = await session.exec(select(Broadcast).where(Broadcast.kind == "reminder"))
         return list(rows.all())
 
@@ -146,7 +146,7 @@ async def test_run_once_from_the_command_line_sends_what_is_due(make_client):
     members = await add_party_members(client, 3)
     # Real time: the subprocess has its own clock. A meeting in 30 minutes, never reminded.
     await make_meeting(client, starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=30))
-    async with serve_in_background(client.app.state.sandbox_app) as sandbox_url:
+    async with serve_in_background(client.sandbox_app) as sandbox_url:
         env = shente_env(client, sandbox_url)
         code, out = await run_shente(env, "scheduler", "run-once", "meetings.remind")
         assert code == 0, out
@@ -154,7 +154,7 @@ async def test_run_once_from_the_command_line_sends_what_is_due(make_client):
         code, again = await run_shente(env, "scheduler", "run-once", "meetings.remind")
     assert code == 0 and "无事可做" in again
     [reminder] = await _reminders(client)
-    async with client.app.state.sessions() as session:
+    async with client.sessions() as session:
         statuses = (
             await session.exec(
                 select(BroadcastRecipient.status).where(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
-
 from app.models import AdminRole
+from tests.support.app import AppClient
 from tests.support.console import add_user, admin_console, default_units, sign_in
 from tests.support.plugin import post
 from tests.support.wechat_peer import WeChatPeer, random_openid
 
 
 async def test_message_log_shows_the_text_and_our_reply(
-    console: httpx.AsyncClient, peer: WeChatPeer
+    console: AppClient, peer: WeChatPeer
 ) -> None:
     """A 「帮助」 sent to /wechat appears with its reply, handler and status; filters work."""
     await admin_console(console)
@@ -33,7 +32,7 @@ async def test_message_log_shows_the_text_and_our_reply(
 
 
 async def test_secretary_does_not_see_unbound_followers(
-    console: httpx.AsyncClient, peer: WeChatPeer
+    console: AppClient, peer: WeChatPeer
 ) -> None:
     """Messages of followers bound to no one in the secretary's units stay with the admins."""
     units = await default_units(console)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Dialog, Page, expect
+from playwright.async_api import Dialog, FilePayload, Page, expect
 
 from app.dev.demo import DEMO_OPENIDS
 from tests.support.browser import ROOT, dev_server
@@ -89,7 +89,7 @@ async def _compose(page: Page) -> None:
         "## 学习要点\n\n**第一**，认真学习。\n\n<b>不加粗</b>"
     )
     await page.get_by_label("封面图片（JPG 或 PNG，不超过 2 MB）").set_input_files(
-        files=[{"name": "cover.png", "mimeType": "image/png", "buffer": _png()}]
+        files=FilePayload(name="cover.png", mimeType="image/png", buffer=_png())
     )
     await page.get_by_role("button", name="保存并预览").click()
 

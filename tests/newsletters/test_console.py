@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from app.models import AdminRole, Broadcast, NewsletterIssue, NewsletterSeries
 from app.services.newsletters import issues as newsletter_service
+from tests.support.app import AppClient
 from tests.support.broadcasts import (
     Member,
     add_members,
@@ -54,9 +55,9 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
     )
 
 
-async def first_series(client: httpx.AsyncClient) -> int:
+async def first_series(client: AppClient) -> int:
     """《神特组宣》 and 《神特清风》 (the app creates them at start-up; tests have no lifespan)."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         await newsletter_service.ensure_default_series(session)
         await session.commit()
         series = await newsletter_service.all_series(session)
@@ -64,7 +65,7 @@ async def first_series(client: httpx.AsyncClient) -> int:
         return series[0].id
 
 
-async def add_issue(client: httpx.AsyncClient, **fields: Any) -> int:
+async def add_issue(client: AppClient, **fields: Any) -> int:
     """An issue stored directly (with a cover unless told otherwise)."""
     series_id = await first_series(client)
     values: dict[str, Any] = {
@@ -76,7 +77,7 @@ async def add_issue(client: httpx.AsyncClient, **fields: Any) -> int:
         "cover_filename": "cover.png",
         **fields,
     }
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         issue = NewsletterIssue(**values)
         session.add(issue)
         await session.commit()
@@ -84,16 +85,16 @@ async def add_issue(client: httpx.AsyncClient, **fields: Any) -> int:
         return issue.id
 
 
-async def stored_issue(client: httpx.AsyncClient, issue_id: int) -> NewsletterIssue:
+async def stored_issue(client: AppClient, issue_id: int) -> NewsletterIssue:
     """The issue as stored now."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         issue = await session.get(NewsletterIssue, issue_id)
         assert issue is not None
         return issue
 
 
 async def post_issue(
-    client: httpx.AsyncClient,
+    client: AppClient,
     path: str,
     data: dict[str, str],
     cover: tuple[str, bytes, str] | None = None,
@@ -119,7 +120,7 @@ def form_values(series_id: int, **changes: str) -> dict[str, str]:
     }
 
 
-async def test_create_with_cover_edit_and_unschedule(console: httpx.AsyncClient) -> None:
+async def test_create_with_cover_edit_and_unschedule(console: AppClient) -> None:
     """The form checks every field and the cover; edits forget the stale WeChat draft."""
     await admin_console(console)
     series_id = await first_series(console)
@@ -153,7 +154,7 @@ async def test_create_with_cover_edit_and_unschedule(console: httpx.AsyncClient)
     assert again.status_code == 400 and "这个刊物的第 1 期已经存在" in again.text
 
     # As if a publish had got as far as WeChat: a new body needs a new draft, same cover.
-    async with console.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with console.sessions() as session:
         row = await session.get(NewsletterIssue, issue_id)
         assert row is not None
         row.cover_media_id, row.draft_media_id = "COVER1", "DRAFT1"
@@ -191,7 +192,7 @@ async def test_create_with_cover_edit_and_unschedule(console: httpx.AsyncClient)
     assert "七一专题" in listing.text and "草稿" in listing.text
 
 
-async def test_viewer_reads_but_every_write_is_403(console: httpx.AsyncClient) -> None:
+async def test_viewer_reads_but_every_write_is_403(console: AppClient) -> None:
     """A viewer sees the issues and the broadcasts; forms, sending and cancelling are refused."""
     issue_id = await add_issue(console)
     members = await add_members(console, 2)
@@ -223,7 +224,7 @@ async def test_viewer_reads_but_every_write_is_403(console: httpx.AsyncClient) -
     assert {r.status for r in await rows_of(console, broadcast_id)} == {"pending"}
 
 
-async def test_series_form_is_for_admins(console: httpx.AsyncClient) -> None:
+async def test_series_form_is_for_admins(console: AppClient) -> None:
     """Admins add a series (unique code, name, menu key); secretaries write issues, not series."""
     await admin_console(console)
     await first_series(console)
@@ -237,7 +238,7 @@ async def test_series_form_is_for_admins(console: httpx.AsyncClient) -> None:
         "menu_key": "archive_dk",
     }
     assert (await post_form(console, "/admin/newsletters/series", good)).status_code == 303
-    async with console.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with console.sessions() as session:
         names = {s.code: s for s in (await session.exec(select(NewsletterSeries))).all()}
     assert names["dangke"].menu_key == "ARCHIVE_DK"
     assert len(await audit_entries(console, "newsletter.series_create")) == 1
@@ -250,7 +251,7 @@ async def test_series_form_is_for_admins(console: httpx.AsyncClient) -> None:
 
 
 async def test_preview_renders_markdown_escapes_html_and_shows_reach(
-    console: httpx.AsyncClient,
+    console: AppClient,
 ) -> None:
     """The article as WeChat shows it (no raw HTML runs); people per channel; who is missed."""
     await admin_console(console)
@@ -281,7 +282,7 @@ async def test_preview_renders_markdown_escapes_html_and_shows_reach(
     assert "群发图文</div>" not in page.text
 
 
-async def test_send_delivers_once_progress_and_export(console: httpx.AsyncClient) -> None:
+async def test_send_delivers_once_progress_and_export(console: AppClient) -> None:
     """立即发送: one message per bound member, once however often it is clicked; 100 %; xlsx."""
     await admin_console(console)
     members = await add_members(console, 5)
@@ -292,14 +293,14 @@ async def test_send_delivers_once_progress_and_export(console: httpx.AsyncClient
     location = response.headers["location"]
     broadcast_id = int(location.rsplit("/", 1)[1])
     assert location == f"/admin/broadcasts/{broadcast_id}"
-    await console.app.state.broadcasts.drain(10)  # type: ignore[attr-defined]
+    await console.state.broadcasts.drain(10)
     assert deliveries_by_openid(console) == Counter({m.openid: 1 for m in members})
     issue = await stored_issue(console, issue_id)
     assert issue.status == "sent" and issue.broadcast_id == broadcast_id
 
     twice = await post_form(console, f"/admin/newsletters/{issue_id}/send", {})
     assert twice.status_code == 303 and twice.headers["location"] == location
-    await console.app.state.broadcasts.drain(10)  # type: ignore[attr-defined]
+    await console.state.broadcasts.drain(10)
     assert await count_rows(console, Broadcast) == 1
     assert deliveries_by_openid(console) == Counter({m.openid: 1 for m in members})
     assert len(await audit_entries(console, "newsletter.send")) == 1
@@ -337,7 +338,7 @@ async def test_send_delivers_once_progress_and_export(console: httpx.AsyncClient
     assert len(await audit_entries(console, "broadcast.export")) == 1
 
 
-async def test_publish_error_is_shown_on_the_preview(console: httpx.AsyncClient) -> None:
+async def test_publish_error_is_shown_on_the_preview(console: AppClient) -> None:
     """An issue that cannot go out says why, in the page, and nothing is created."""
     await admin_console(console)
     await add_members(console, 2)
@@ -349,7 +350,7 @@ async def test_publish_error_is_shown_on_the_preview(console: httpx.AsyncClient)
     assert (await stored_issue(console, issue_id)).status == "draft"
 
 
-async def test_cancel_stops_what_is_not_sent(console: httpx.AsyncClient) -> None:
+async def test_cancel_stops_what_is_not_sent(console: AppClient) -> None:
     """取消发送 before the sender ran: every pending row is 已取消, and nothing reaches anyone."""
     await admin_console(console)
     members = await add_members(console, 4)
@@ -369,11 +370,11 @@ async def test_cancel_stops_what_is_not_sent(console: httpx.AsyncClient) -> None
     assert "不能再取消" in (await console.get(again.headers["location"])).text
     (entry,) = await audit_entries(console, "broadcast.cancel")
     assert entry.target_id == str(broadcast_id)
-    await console.app.state.broadcasts.sender().run()  # type: ignore[attr-defined]
+    await console.state.broadcasts.sender().run()
     assert deliveries_by_openid(console) == Counter()
 
 
-async def test_secretary_lists_only_their_own_people(console: httpx.AsyncClient) -> None:
+async def test_secretary_lists_only_their_own_people(console: AppClient) -> None:
     """The numbers count everyone; the names listed are the secretary's units only."""
     units = await default_units(console)
     mine = await add_person(console, "S001", "本组成员", units.groups[0])
@@ -411,7 +412,7 @@ async def test_at_night_the_preview_says_when_sending_will_start(
     assert "现在是免打扰时段：点「立即发送」后，消息在 12-02 07:30 才开始发出。" in page.text
     response = await post_form(night, f"/admin/newsletters/{issue_id}/send", {})
     assert response.status_code == 303
-    await night.app.state.broadcasts.drain(10)
+    await night.state.broadcasts.drain(10)
     assert sum(deliveries_by_openid(night).values()) == 0
     progress = await night.get(response.headers["location"])
     assert "免打扰时段（22:00–07:30），12-02 07:30 自动继续" in progress.text

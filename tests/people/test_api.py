@@ -136,7 +136,7 @@ async def test_writes_are_audited(api, users):
     await api.patch(
         f"/api/v1/people/{person['id']}", json={"note": "备注"}, headers=users.secretary
     )
-    async with api.app.state.sessions() as session:
+    async with api.sessions() as session:
         entries = (
             await session.exec(
                 select(AuditLog)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from app.models import Person
+from tests.support.app import AppClient
 from tests.support.console import (
     add_person,
     admin_console,
@@ -18,7 +17,7 @@ from tests.support.console import (
 from tests.support.plugin import count_rows
 
 
-async def test_list_search_and_filters(console: httpx.AsyncClient) -> None:
+async def test_list_search_and_filters(console: AppClient) -> None:
     """Search by name or number; filter by stage and binding; no one's phone in full."""
     await admin_console(console)
     units = await default_units(console)
@@ -40,7 +39,7 @@ async def test_list_search_and_filters(console: httpx.AsyncClient) -> None:
 
 
 async def test_create_shows_errors_next_to_fields_then_saves_audited(
-    console: httpx.AsyncClient,
+    console: AppClient,
 ) -> None:
     """Blank name, a bad phone and a bad date are reported by field; nothing is saved."""
     await admin_console(console)
@@ -74,7 +73,7 @@ async def test_create_shows_errors_next_to_fields_then_saves_audited(
     assert duplicate.status_code == 400 and "工号 B001 已存在" in duplicate.text
 
 
-async def test_edit_is_audited_with_before_and_after(console: httpx.AsyncClient) -> None:
+async def test_edit_is_audited_with_before_and_after(console: AppClient) -> None:
     """Editing keeps the phone unless a new one is typed; the audit shows what changed."""
     await admin_console(console)
     units = await default_units(console)
@@ -106,7 +105,7 @@ async def test_edit_is_audited_with_before_and_after(console: httpx.AsyncClient)
     assert bad.status_code == 400 and 'id="name-error"' in bad.text
 
 
-async def test_stage_transition_is_recorded_and_audited(console: httpx.AsyncClient) -> None:
+async def test_stage_transition_is_recorded_and_audited(console: AppClient) -> None:
     """登记阶段变化: dated, with its document; probation ends a year on; going back needs a note."""
     await admin_console(console)
     units = await default_units(console)
@@ -138,7 +137,7 @@ async def test_stage_transition_is_recorded_and_audited(console: httpx.AsyncClie
     assert person is not None and person.stage == "probationary"
 
 
-async def test_unknown_pages_and_people_are_the_console_404(console: httpx.AsyncClient) -> None:
+async def test_unknown_pages_and_people_are_the_console_404(console: AppClient) -> None:
     """A missing person or page is a calm 404 page, not a JSON error."""
     await admin_console(console)
     for path in ("/admin/people/999", "/admin/nothing/here"):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from sqlmodel import select
 
 from app.models import AdminRole, BranchRole, StudyPair
+from tests.support.app import AppClient
 from tests.support.console import (
     add_person,
     add_user,
@@ -25,7 +25,7 @@ def _ids(html: str, pattern: str) -> list[str]:
     return re.findall(pattern, html)
 
 
-async def test_roles_section_assigns_refuses_and_removes(console: httpx.AsyncClient) -> None:
+async def test_roles_section_assigns_refuses_and_removes(console: AppClient) -> None:
     """任职 and 免职 on the person page; a second 支部书记 is refused, naming the current one."""
     await admin_console(console)
     units = await default_units(console)
@@ -81,7 +81,7 @@ async def test_roles_section_assigns_refuses_and_removes(console: httpx.AsyncCli
     ]
 
 
-async def test_pairs_section_creates_lists_and_ends(console: httpx.AsyncClient) -> None:
+async def test_pairs_section_creates_lists_and_ends(console: AppClient) -> None:
     """结对 from either side, by list or employee number; both pages list it; 结束 dates it."""
     await admin_console(console)
     units = await default_units(console)
@@ -138,7 +138,7 @@ async def test_pairs_section_creates_lists_and_ends(console: httpx.AsyncClient) 
     )
 
 
-async def test_viewer_gets_403_and_forms_need_csrf(console: httpx.AsyncClient) -> None:
+async def test_viewer_gets_403_and_forms_need_csrf(console: AppClient) -> None:
     """A viewer sees the sections without forms and every write is refused; so is a bad token."""
     units = await default_units(console)
     person = await add_person(console, "V001", "张党员", units.groups[0], stage="full")
@@ -168,7 +168,7 @@ async def test_viewer_gets_403_and_forms_need_csrf(console: httpx.AsyncClient) -
     assert await count_rows(console, StudyPair) == 0
 
 
-async def test_secretary_works_only_within_their_units(console: httpx.AsyncClient) -> None:
+async def test_secretary_works_only_within_their_units(console: AppClient) -> None:
     """Outside the secretary's units: 404 for people, roles and pairs; units not offered."""
     units = await default_units(console)
     mine = await add_person(console, "S001", "本组党员", units.groups[0], stage="full")
@@ -200,7 +200,7 @@ async def test_secretary_works_only_within_their_units(console: httpx.AsyncClien
         ):
             response = await post_form(secretary, path, data, page=page)
             assert response.status_code == 404 and "不在您负责的组织范围内" in response.text
-        async with console.app.state.sessions() as session:  # type: ignore[attr-defined]
+        async with console.sessions() as session:
             role = (await session.exec(select(BranchRole))).one()
             pair = (await session.exec(select(StudyPair))).one()
         assert role is not None and pair is not None

@@ -32,7 +32,7 @@ async def test_export_is_scoped_and_audited(api, users):
     xlsx = await api.get("/api/v1/people/export", headers=users.viewer)
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
 
-    async with api.app.state.sessions() as session:
+    async with api.sessions() as session:
         entries = (
             await session.exec(select(AuditLog).where(AuditLog.action == "people.export"))
         ).all()

@@ -8,6 +8,7 @@ import httpx
 
 from app.models import AdminRole, Person
 from app.services.people import roster_io
+from tests.support.app import AppClient
 from tests.support.console import (
     add_user,
     admin_console,
@@ -23,13 +24,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ",".join(column.header for column in roster_io.COLUMNS)
 
 
-async def _upload(client: httpx.AsyncClient, name: str, data: bytes) -> httpx.Response:
+async def _upload(client: AppClient, name: str, data: bytes) -> httpx.Response:
     token = await csrf(client, "/admin/people/import")
     files = {"file": (name, data, "application/octet-stream")}
     return await client.post("/admin/people/import", data={"csrf_token": token}, files=files)
 
 
-async def test_import_the_sample_then_again_unchanged(console: httpx.AsyncClient) -> None:
+async def test_import_the_sample_then_again_unchanged(console: AppClient) -> None:
     """The 20-member sample creates 20 people; the same file again changes nothing."""
     await admin_console(console)
     await default_units(console)
@@ -44,7 +45,7 @@ async def test_import_the_sample_then_again_unchanged(console: httpx.AsyncClient
     assert 'data-testid="people-total">20<' in roster.text
 
 
-async def test_import_errors_list_rows_and_import_nothing(console: httpx.AsyncClient) -> None:
+async def test_import_errors_list_rows_and_import_nothing(console: AppClient) -> None:
     """One bad row stops the whole file; the page lists row numbers and says nothing came in."""
     await admin_console(console)
     await default_units(console)
@@ -65,7 +66,7 @@ async def test_import_errors_list_rows_and_import_nothing(console: httpx.AsyncCl
     assert empty.status_code == 400 and "文件是空的" in empty.text
 
 
-async def test_export_is_audited_and_templates_download(console: httpx.AsyncClient) -> None:
+async def test_export_is_audited_and_templates_download(console: AppClient) -> None:
     """Both formats download; each export is in the audit log with who and which format."""
     await admin_console(console)
     await default_units(console)
@@ -89,7 +90,7 @@ async def test_export_is_audited_and_templates_download(console: httpx.AsyncClie
     assert (await console.get("/admin/people/template.pdf")).status_code == 404
 
 
-async def test_secretary_exports_only_their_units(console: httpx.AsyncClient) -> None:
+async def test_secretary_exports_only_their_units(console: AppClient) -> None:
     """A secretary's export holds the people of their units and no one else."""
     units = await default_units(console)
     await admin_console(console)

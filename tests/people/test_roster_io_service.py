@@ -289,6 +289,7 @@ async def test_csv_in_gbk_or_utf8_with_or_without_bom(db_sessions):
 async def test_dates_blank_rows_title_rows_and_whitespace(db_sessions):
     book = openpyxl.Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.append(["神特新材党支部党员名册(2026年)"])
     sheet.append([f" {h} " if h != "工号" else "*工号" for h in HEADERS])
     values = [_row(工号=f"T00{n}") for n in range(1, 5)]

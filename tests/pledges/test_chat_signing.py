@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-import httpx
 from sqlmodel import select
 
 from app.models import Follower, Person, PoliticalStage
-from tests.support.chat import Chat, add_party_members, app_of, china
+from tests.support.app import AppClient
+from tests.support.chat import Chat, add_party_members, china
 from tests.support.pledges import PLEDGE_TEXT, edit_text, make_campaign, send, signatures
 from tests.support.plugin import Clock
 
@@ -16,7 +16,7 @@ DEADLINE = china(2026, 12, 31, 18)
 
 
 async def test_the_prompt_then_i_pledge_signs_the_text_received(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member, other] = await add_party_members(client, 2)
@@ -39,7 +39,7 @@ async def test_the_prompt_then_i_pledge_signs_the_text_received(
 
 
 async def test_the_button_shows_the_full_text_and_how_to_sign(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -56,7 +56,7 @@ async def test_the_button_shows_the_full_text_and_how_to_sign(
 
 
 async def test_i_pledge_before_the_text_arrived_shows_it_and_records_nothing(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -70,7 +70,7 @@ async def test_i_pledge_before_the_text_arrived_shows_it_and_records_nothing(
 
 
 async def test_an_old_version_is_not_signed_the_new_one_is_shown(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -89,13 +89,13 @@ async def test_an_old_version_is_not_signed_the_new_one_is_shown(
 
 
 async def test_an_unbound_follower_signs_nothing(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     await add_party_members(client, 1)
     campaign_id = await make_campaign(client, deadline=DEADLINE)
     stranger = "o-stranger".ljust(28, "x")
-    app_of(client).state.sandbox_app.state.sandbox.add_follower(stranger)
+    client.sandbox.add_follower(stranger)
 
     reply = await chat.say(stranger, "我承诺")
 
@@ -104,7 +104,7 @@ async def test_an_unbound_follower_signs_nothing(
 
 
 async def test_someone_the_campaign_does_not_ask_has_nothing_to_sign(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [masses] = await add_party_members(client, 1, prefix="q", stage=PoliticalStage.MASSES)
@@ -116,11 +116,11 @@ async def test_someone_the_campaign_does_not_ask_has_nothing_to_sign(
 
 
 async def test_a_manager_who_is_not_a_member_is_asked(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [manager] = await add_party_members(client, 1, prefix="g", stage=PoliticalStage.MASSES)
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         person = await session.get(Person, manager.person_id)
         assert person is not None
         person.is_manager = True
@@ -133,7 +133,7 @@ async def test_a_manager_who_is_not_a_member_is_asked(
 
 
 async def test_after_the_deadline_nothing_is_signed(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -147,9 +147,7 @@ async def test_after_the_deadline_nothing_is_signed(
     assert await signatures(client, campaign_id) == []
 
 
-async def test_a_long_text_is_linked_not_sent(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
-) -> None:
+async def test_a_long_text_is_linked_not_sent(client: AppClient, clock: Clock, chat: Chat) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
     long_text = "\n".join(f"{i}、严守纪律，廉洁自律，自觉接受监督。" * 3 for i in range(1, 30))
@@ -162,13 +160,13 @@ async def test_a_long_text_is_linked_not_sent(
 
 
 async def test_a_follower_whose_binding_was_removed_cannot_sign(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
     campaign_id = await make_campaign(client, deadline=DEADLINE)
     await send(client)
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         found = await session.exec(select(Follower).where(Follower.openid == member.openid))
         follower = found.one()
         follower.person_id = None
@@ -180,7 +178,7 @@ async def test_a_follower_whose_binding_was_removed_cannot_sign(
 
 
 async def test_my_record_lists_the_pledge_to_sign_until_it_is_signed(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)

@@ -25,7 +25,8 @@ from app.services import audit
 from app.services.pledges import campaigns as campaign_service
 from app.services.pledges import signing
 from app.services.pledges.signing import Sign
-from tests.support.chat import Member, add_party_members, app_of, china, run_job, runner_for
+from tests.support.app import AppClient
+from tests.support.chat import Member, add_party_members, china, run_job, runner_for
 from tests.support.console import (
     add_person,
     add_user,
@@ -67,31 +68,32 @@ def flashes(html: str) -> list[str]:
     ]
 
 
-async def stored(client: httpx.AsyncClient, model: Any, row_id: int) -> Any:
+async def stored(client: AppClient, model: Any, row_id: int | None) -> Any:
     """One row as stored now."""
-    async with app_of(client).state.sessions() as session:
+    assert row_id is not None
+    async with client.sessions() as session:
         return await session.get(model, row_id)
 
 
-async def create(client: httpx.AsyncClient, unit_id: int, **changes: Any) -> int:
+async def create(client: AppClient, unit_id: int, **changes: Any) -> int:
     """新建 through the form; the campaign's id."""
     response = await post_form(client, "/admin/pledges/new", pledge_form(unit_id, **changes))
     assert response.status_code == 303, response.text[:800]
     return int(response.headers["location"].rsplit("/", 1)[1])
 
 
-async def publish(client: httpx.AsyncClient, campaign_id: int) -> httpx.Response:
+async def publish(client: AppClient, campaign_id: int) -> httpx.Response:
     """发布 through the console, then let the in-process sender it starts finish."""
     response = await post_form(client, f"/admin/pledges/{campaign_id}/publish", {})
-    await app_of(client).state.broadcasts.drain(10)
+    await client.state.broadcasts.drain(10)
     return response
 
 
 async def sign(
-    client: httpx.AsyncClient, campaign_id: int, person_id: int, channel: SignatureChannel
+    client: AppClient, campaign_id: int, person_id: int, channel: SignatureChannel
 ) -> PledgeSignature:
     """The person signs the current text (as the member page does)."""
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         campaign = await session.get(PledgeCampaign, campaign_id)
         person = await session.get(Person, person_id)
@@ -109,9 +111,9 @@ async def sign(
         return result.signature
 
 
-async def pledge_broadcasts(client: httpx.AsyncClient, campaign_id: int) -> list[Broadcast]:
+async def pledge_broadcasts(client: AppClient, campaign_id: int) -> list[Broadcast]:
     """The campaign's broadcasts, oldest first."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         statement = (
             select(Broadcast)
             .where(Broadcast.subject_type == "pledge_campaign", Broadcast.subject_id == campaign_id)
@@ -120,21 +122,22 @@ async def pledge_broadcasts(client: httpx.AsyncClient, campaign_id: int) -> list
         return list((await session.exec(statement)).all())
 
 
-async def recipients(client: httpx.AsyncClient, broadcast_id: int) -> dict[int, str]:
+async def recipients(client: AppClient, broadcast_id: int | None) -> dict[int, str]:
     """Each recipient's status."""
-    async with app_of(client).state.sessions() as session:
+    assert broadcast_id is not None
+    async with client.sessions() as session:
         statement = select(BroadcastRecipient).where(
             BroadcastRecipient.broadcast_id == broadcast_id
         )
         return {r.person_id: r.status for r in (await session.exec(statement)).all()}
 
 
-async def roster(client: httpx.AsyncClient) -> tuple[list[Member], int, int, int]:
+async def roster(client: AppClient) -> tuple[list[Member], int, int, int]:
     """Two bound members, a bound manager (群众), an unbound member and a 群众; in the branch."""
     units = await default_units(client)
     members = await add_party_members(client, 2, unit_id=units.groups[0])
     [manager] = await add_party_members(client, 1, unit_id=units.groups[1], prefix="g")
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         person = await session.get(Person, manager.person_id)
         assert person is not None
         person.stage, person.is_manager, person.name = "masses", True, "经理甲"
@@ -155,7 +158,7 @@ def cells(html: str, testid: str) -> list[str]:
 
 
 async def test_create_then_edit_the_text_lists_versions_1_and_2(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """新建 stores a draft with version 1; a changed text is version 2; a new title is not."""
     clock.set(china(2026, 11, 1, 9))
@@ -190,11 +193,11 @@ async def test_create_then_edit_the_text_lists_versions_1_and_2(
         pledge_form(units.branch, text=changed, title="2026年廉洁承诺"),
     )
     assert response.status_code == 303
-    page = (await console.get(f"/admin/pledges/{campaign_id}")).text
-    assert re.findall(r'data-testid="version-row" data-number="(\d+)"', page) == ["2", "1"]
-    assert cells(page, "sha") == [campaign_service.text_hash(changed)[:12], v1[:12]]
-    assert "三、自觉接受监督。" in cells(page, "version-text")[0]
-    assert "三、" not in cells(page, "version-text")[1]
+    page = await console.get(f"/admin/pledges/{campaign_id}")
+    assert re.findall(r'data-testid="version-row" data-number="(\d+)"', page.text) == ["2", "1"]
+    assert cells(page.text, "sha") == [campaign_service.text_hash(changed)[:12], v1[:12]]
+    assert "三、自觉接受监督。" in cells(page.text, "version-text")[0]
+    assert "三、" not in cells(page.text, "version-text")[1]
     assert (await stored(console, PledgeCampaign, campaign_id)).title == "2026年廉洁承诺"
     assert await count_rows(console, PledgeVersion) == 2
     assert len(await audit_entries(console, "pledge.create")) == 1
@@ -204,7 +207,7 @@ async def test_create_then_edit_the_text_lists_versions_1_and_2(
 
 
 async def test_form_refuses_an_empty_text_a_past_deadline_and_an_empty_named_list(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Each mistake is named by its field, and nothing is stored."""
     clock.set(china(2026, 11, 1, 9))
@@ -233,7 +236,7 @@ async def test_form_refuses_an_empty_text_a_past_deadline_and_an_empty_named_lis
 
 
 async def test_publish_asks_members_and_managers_once_and_only_once(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """The confirm step counts them; 发布 sends one prompt (no 群众); a second 发布 is refused."""
     clock.set(china(2026, 11, 1, 9))
@@ -277,7 +280,7 @@ async def test_publish_asks_members_and_managers_once_and_only_once(
 
 
 async def test_cancel_stops_signing_and_the_notices_not_yet_sent(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """取消 (audited): the campaign is 已取消, its queued prompt is not sent, the form is closed."""
     clock.set(china(2026, 11, 1, 9))
@@ -285,13 +288,13 @@ async def test_cancel_stops_signing_and_the_notices_not_yet_sent(
     await admin_console(console)
     campaign_id = await create(console, (await default_units(console)).branch)
     # Published without starting the sender: the prompt is still waiting to go.
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         campaign = await session.get(PledgeCampaign, campaign_id)
         assert campaign is not None
         await campaign_service.publish(
             session,
             campaign=campaign,
-            settings=app_of(console).state.settings,
+            settings=console.settings,
             actor=audit.SYSTEM,
             now=clock(),
         )
@@ -317,7 +320,7 @@ async def test_cancel_stops_signing_and_the_notices_not_yet_sent(
 
 
 async def test_progress_counts_signatures_versions_and_reminders(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """已签 x / y; the older version flagged; reminders counted; the prompt's reason when unsent."""
     clock.set(china(2026, 11, 2, 9))
@@ -344,7 +347,7 @@ async def test_progress_counts_signatures_versions_and_reminders(
         unbound: "unreachable",
     }
     # The manager is no longer one: the signature given stands, and still counts.
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         person = await session.get(Person, manager)
         assert person is not None
         person.is_manager = False
@@ -370,7 +373,7 @@ async def test_progress_counts_signatures_versions_and_reminders(
 
 
 async def test_void_needs_a_reason_is_audited_and_the_person_is_unsigned_again(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """作废 without a reason is refused; with one it is audited and shown; the export has it all."""
     clock.set(china(2026, 11, 2, 9))
@@ -442,13 +445,13 @@ async def test_void_needs_a_reason_is_audited_and_the_person_is_unsigned_again(
 
 
 async def test_the_export_keeps_a_name_and_a_reason_that_look_like_formulas_as_text(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A name or a typed 作废原因 starting with "=" is exported as text, never as a formula."""
     clock.set(china(2026, 11, 2, 9))
     [member] = await add_party_members(console, 1)
     name, reason = '=HYPERLINK("http://x","y")', "=1+1 代签"
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         person = await session.get(Person, member.person_id)
         assert person is not None
         person.name = name
@@ -474,7 +477,7 @@ async def test_the_export_keeps_a_name_and_a_reason_that_look_like_formulas_as_t
 
 
 async def test_viewer_reads_but_cannot_publish_edit_or_void(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A read-only account sees the progress without buttons; every write answers 403."""
     clock.set(china(2026, 11, 2, 9))
@@ -514,9 +517,7 @@ async def test_viewer_reads_but_cannot_publish_edit_or_void(
     assert len(await pledge_broadcasts(console, draft_id)) == 0
 
 
-async def test_secretary_sees_only_their_units_campaigns(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_secretary_sees_only_their_units_campaigns(console: AppClient, clock: Clock) -> None:
     """Another group's secretary gets 404 for the campaign and all it holds; its own sees it."""
     clock.set(china(2026, 11, 2, 9))
     units = await default_units(console)
@@ -556,7 +557,7 @@ async def test_secretary_sees_only_their_units_campaigns(
 
 
 async def test_the_home_page_shows_open_pledges_and_tests_with_totals_only(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     members = await add_party_members(client, 3)
@@ -575,14 +576,14 @@ async def test_the_home_page_shows_open_pledges_and_tests_with_totals_only(
 
 
 async def test_a_persons_page_shows_their_pledges_and_tests(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     signer, other = await add_party_members(client, 2)
     campaign_id = await make_campaign(client, deadline=china(2026, 12, 31, 18))
     ids = await add_questions(client, SUPERVISION)
     await add_quiz(client, ids, deadline=china(2026, 12, 20, 18), title="监察法知识测试")
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         campaign = await campaign_service.get(session, campaign_id=campaign_id)
         person = await session.get(Person, signer.person_id)
         assert campaign is not None and person is not None

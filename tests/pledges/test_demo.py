@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import httpx
-from sqlmodel import func, select
+from sqlmodel import SQLModel, func, select
 
 from app.dev.demo import DEMO_OPENIDS, seed
 from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature, Question, Quiz
-from tests.support.chat import Chat, app_of
+from tests.support.app import AppClient
+from tests.support.chat import Chat
 from tests.support.plugin import Clock
 
 
-async def _count(client: httpx.AsyncClient, model: object) -> int:
-    async with app_of(client).state.sessions() as session:
+async def _count(client: AppClient, model: type[SQLModel]) -> int:
+    async with client.sessions() as session:
         return int((await session.exec(select(func.count()).select_from(model))).one())
 
 
 async def test_the_demo_pledge_can_be_signed_in_the_simulator(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
-    settings = app_of(client).state.settings
+    settings = client.settings
     await seed(settings)
     await seed(settings)  # idempotent
 

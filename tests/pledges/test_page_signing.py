@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.chat import Chat, add_party_members, app_of, china, oauth_open
+from tests.support.app import AppClient
+from tests.support.chat import Chat, add_party_members, china, oauth_open
 from tests.support.console import csrf_of
 from tests.support.pledges import (
     PLEDGE_TEXT,
@@ -36,7 +37,7 @@ def _form(page: httpx.Response) -> dict[str, str]:
     return fields
 
 
-async def _follow(client: httpx.AsyncClient, path: str) -> httpx.Response:
+async def _follow(client: AppClient, path: str) -> httpx.Response:
     response = await client.get(path)
     while (
         response.status_code in (302, 303)
@@ -47,7 +48,7 @@ async def _follow(client: httpx.AsyncClient, path: str) -> httpx.Response:
     return response
 
 
-async def test_signing_through_oauth_from_the_push(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_signing_through_oauth_from_the_push(client: AppClient, clock: Clock) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
     campaign_id = await make_campaign(client, deadline=DEADLINE)
@@ -71,14 +72,14 @@ async def test_signing_through_oauth_from_the_push(client: httpx.AsyncClient, cl
 
 
 @pytest.fixture
-async def subscription(make_client: Callable[..., Any]) -> httpx.AsyncClient:
+async def subscription(make_client: Callable[..., Any]) -> AppClient:
     """An account without web OAuth: the signed link is what names the member."""
-    client: httpx.AsyncClient = await make_client(wechat_account_type="subscription")
+    client: AppClient = await make_client(wechat_account_type="subscription")
     return client
 
 
 async def _by_link(
-    client: httpx.AsyncClient, clock: Clock, deadline: datetime = DEADLINE
+    client: AppClient, clock: Clock, deadline: datetime = DEADLINE
 ) -> tuple[int, Any, str]:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -91,7 +92,7 @@ async def _by_link(
     return campaign_id, member, opened.headers["location"]
 
 
-async def test_signing_by_the_signed_link(subscription: httpx.AsyncClient, clock: Clock) -> None:
+async def test_signing_by_the_signed_link(subscription: AppClient, clock: Clock) -> None:
     campaign_id, member, page_path = await _by_link(subscription, clock)
     assert "?t=" in page_path
 
@@ -111,7 +112,7 @@ async def test_signing_by_the_signed_link(subscription: httpx.AsyncClient, clock
 
 
 async def test_a_forged_or_expired_link_signs_nothing(
-    subscription: httpx.AsyncClient, clock: Clock
+    subscription: AppClient, clock: Clock
 ) -> None:
     campaign_id, _, page_path = await _by_link(subscription, clock)
     token = parse_qs(urlsplit(page_path).query)["t"][0]
@@ -136,7 +137,7 @@ async def test_a_forged_or_expired_link_signs_nothing(
 
 
 async def test_without_a_link_or_oauth_the_text_shows_but_nobody_can_sign(
-    subscription: httpx.AsyncClient, clock: Clock
+    subscription: AppClient, clock: Clock
 ) -> None:
     campaign_id, _, page_path = await _by_link(subscription, clock)
     page = await subscription.get(f"/m/pledges/{campaign_id}")
@@ -150,7 +151,7 @@ async def test_without_a_link_or_oauth_the_text_shows_but_nobody_can_sign(
 
 
 async def test_an_old_version_on_the_page_is_refused_and_the_new_one_shown(
-    subscription: httpx.AsyncClient, clock: Clock
+    subscription: AppClient, clock: Clock
 ) -> None:
     campaign_id, _, page_path = await _by_link(subscription, clock)
     form = _form(await subscription.get(page_path))
@@ -167,9 +168,7 @@ async def test_an_old_version_on_the_page_is_refused_and_the_new_one_shown(
     assert signature.version_number == 2
 
 
-async def test_a_doctored_hash_is_an_old_version(
-    subscription: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_a_doctored_hash_is_an_old_version(subscription: AppClient, clock: Clock) -> None:
     campaign_id, _, page_path = await _by_link(subscription, clock)
     form = _form(await subscription.get(page_path)) | {"sha256": "0" * 64}
     posted = await subscription.post(f"/m/pledges/{campaign_id}/sign", data=form)
@@ -177,9 +176,7 @@ async def test_a_doctored_hash_is_an_old_version(
     assert await signatures(subscription, campaign_id) == []
 
 
-async def test_after_the_deadline_the_page_says_so(
-    subscription: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_after_the_deadline_the_page_says_so(subscription: AppClient, clock: Clock) -> None:
     deadline = china(2026, 12, 3, 18)
     campaign_id, _, page_path = await _by_link(subscription, clock, deadline)
     form = _form(await subscription.get(page_path))
@@ -192,9 +189,7 @@ async def test_after_the_deadline_the_page_says_so(
     assert await signatures(subscription, campaign_id) == []
 
 
-async def test_a_missing_csrf_token_signs_nothing(
-    subscription: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_a_missing_csrf_token_signs_nothing(subscription: AppClient, clock: Clock) -> None:
     campaign_id, _, page_path = await _by_link(subscription, clock)
     form = _form(await subscription.get(page_path))
     del form["csrf_token"]
@@ -204,7 +199,7 @@ async def test_a_missing_csrf_token_signs_nothing(
 
 
 async def test_a_forwarded_link_opened_by_another_member_is_theirs_not_the_senders(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member, colleague] = await add_party_members(client, 2)
@@ -223,16 +218,16 @@ async def test_a_forwarded_link_opened_by_another_member_is_theirs_not_the_sende
     assert signature.person_id == colleague.person_id
 
 
-async def test_a_draft_is_not_shown(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_a_draft_is_not_shown(client: AppClient, clock: Clock) -> None:
     clock.set(china(2026, 12, 1, 9))
     campaign_id = await make_campaign(client, deadline=DEADLINE, publish=False)
     page = await client.get(f"/m/pledges/{campaign_id}?oauth=done")
     assert page.status_code == 404 and "承诺书不存在" in page.text
-    assert app_of(client) is not None
+    assert client.app is not None
 
 
 async def test_a_forwarded_link_opened_by_an_unbound_wechat_signs_nothing(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -240,7 +235,7 @@ async def test_a_forwarded_link_opened_by_an_unbound_wechat_signs_nothing(
     await send(client)
     forwarded = link_sent_to(client, member.openid)
     stranger = "o-unbound-reader".ljust(28, "x")
-    app_of(client).state.sandbox_app.state.sandbox.add_follower(stranger)
+    client.sandbox.add_follower(stranger)
 
     await oauth_open(client, stranger, "/m/me")  # WeChat now says who is reading
     opened = await client.get(forwarded)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 from sqlmodel import select
 
@@ -21,7 +20,8 @@ from app.models import (
 )
 from app.services import audit
 from app.services.pledges import signing
-from tests.support.chat import Chat, add_party_members, app_of, branch_id, china, run_job
+from tests.support.app import AppClient
+from tests.support.chat import Chat, add_party_members, branch_id, china, run_job
 from tests.support.console import default_units
 from tests.support.pledges import make_campaign, pledge_broadcasts, send, signatures
 from tests.support.plugin import Clock
@@ -29,8 +29,8 @@ from tests.support.plugin import Clock
 DEADLINE = china(2026, 12, 20, 18)
 
 
-async def _people_of(client: httpx.AsyncClient, broadcast_id: int) -> dict[int, str]:
-    async with app_of(client).state.sessions() as session:
+async def _people_of(client: AppClient, broadcast_id: int) -> dict[int, str]:
+    async with client.sessions() as session:
         rows = await session.exec(
             select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
         )
@@ -38,7 +38,7 @@ async def _people_of(client: httpx.AsyncClient, broadcast_id: int) -> dict[int, 
 
 
 async def test_reminders_go_every_n_days_to_the_unsigned_only_and_stop_after_n(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     a, b, c = await add_party_members(client, 3)
@@ -72,7 +72,7 @@ async def test_reminders_go_every_n_days_to_the_unsigned_only_and_stop_after_n(
 
 
 async def test_signing_cancels_a_reminder_not_sent_yet(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
@@ -86,13 +86,13 @@ async def test_signing_cancels_a_reminder_not_sent_yet(
 
     [_, reminder] = await pledge_broadcasts(client, campaign_id)
     assert await _people_of(client, reminder.id or 0) == {member.person_id: "cancelled"}
-    sandbox = app_of(client).state.sandbox_app.state.sandbox
+    sandbox = client.sandbox
     pushes = [d for d in sandbox.deliveries if d.openid == member.openid and d.channel != "reply"]
     assert len(pushes) == 1, pushes  # the prompt only
 
 
 async def test_after_downtime_only_the_latest_reminder_goes(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     await add_party_members(client, 1)
@@ -107,12 +107,12 @@ async def test_after_downtime_only_the_latest_reminder_goes(
 
 
 async def test_at_the_deadline_the_secretary_gets_the_list(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     signer, late, secretary = await add_party_members(client, 3)
     unit = await branch_id(client)
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         session.add(
             BranchRole(
                 person_id=secretary.person_id,
@@ -131,7 +131,7 @@ async def test_at_the_deadline_the_secretary_gets_the_list(
     run = await run_job(client, "pledges.close")
 
     assert run.outcome == JobOutcome.OK.value and "已截止" in (run.detail or "")
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         campaign = await session.get(PledgeCampaign, campaign_id)
         assert campaign is not None and campaign.status == CampaignStatus.CLOSED.value
     notice = (await pledge_broadcasts(client, campaign_id))[-1]
@@ -147,21 +147,21 @@ async def test_at_the_deadline_the_secretary_gets_the_list(
 
 
 async def test_a_voided_signature_makes_room_for_a_new_one(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
     campaign_id = await make_campaign(client, deadline=DEADLINE)
     await send(client)
     await chat.say(member.openid, "我承诺")
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         [signature] = (await session.exec(select(PledgeSignature))).all()
         await signing.void(
             session,
             signature=signature,
             reason="他人代签",
             actor=audit.SYSTEM,
-            now=app_of(client).state.clock(),
+            now=client.state.clock(),
         )
         await session.commit()
 
@@ -177,11 +177,11 @@ async def test_a_voided_signature_makes_room_for_a_new_one(
 
 # A partial unique index under concurrency: constraints and locking differ.
 @pytest.mark.both_databases
-async def test_two_signatures_at_once_leave_one(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_two_signatures_at_once_leave_one(client: AppClient, clock: Clock) -> None:
     clock.set(china(2026, 12, 1, 9))
     [member] = await add_party_members(client, 1)
     campaign_id = await make_campaign(client, deadline=DEADLINE)
-    app = app_of(client)
+    app = client.app
 
     async def attempt() -> str:
         async with app.state.sessions() as session:
@@ -205,13 +205,13 @@ async def test_two_signatures_at_once_leave_one(client: httpx.AsyncClient, clock
 
 
 async def test_a_groups_campaign_reports_to_the_nearest_secretary_above(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
     units = await default_units(client)
     [secretary] = await add_party_members(client, 1, prefix="s")  # in the branch
     [member] = await add_party_members(client, 1, unit_id=units.groups[0], prefix="g")
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         session.add(
             BranchRole(
                 person_id=secretary.person_id,

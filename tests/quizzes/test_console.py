@@ -8,7 +8,6 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import unquote
 
-import httpx
 import openpyxl
 from sqlmodel import col, select
 
@@ -22,8 +21,9 @@ from app.models import (
     QuizQuestion,
     QuizStatus,
 )
-from tests.support.broadcasts import sandbox_of, sender_for
-from tests.support.chat import add_party_members, app_of, branch_id, china
+from tests.support.app import AppClient
+from tests.support.broadcasts import sender_for
+from tests.support.chat import add_party_members, branch_id, china
 from tests.support.console import (
     add_person,
     add_user,
@@ -64,6 +64,13 @@ def flashes(html: str) -> str:
     return "\n".join(m.strip() for m in found)
 
 
+def _group(pattern: str, html: str) -> str:
+    """The first group of the pattern's first match in the page (which must have one)."""
+    match = re.search(pattern, html)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def cells(html: str, testid: str) -> list[str]:
     """The text of every element with this data-testid, in page order."""
     return [
@@ -73,7 +80,7 @@ def cells(html: str, testid: str) -> list[str]:
     ]
 
 
-async def ready(console: httpx.AsyncClient, clock: Clock) -> tuple[int, list[int]]:
+async def ready(console: AppClient, clock: Clock) -> tuple[int, list[int]]:
     """An admin signed in, the 监察法 bank imported; the branch id and the question ids."""
     clock.set(NOW)
     await admin_console(console)
@@ -81,26 +88,26 @@ async def ready(console: httpx.AsyncClient, clock: Clock) -> tuple[int, list[int
     return await branch_id(console), [q.id for q in await questions(console) if q.id]
 
 
-async def create(console: httpx.AsyncClient, form: dict[str, object]) -> int:
+async def create(console: AppClient, form: dict[str, object]) -> int:
     """Submit the new-test form; the new test's id."""
-    response = await post_form(console, "/admin/quizzes/new", form)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", form)
     assert response.status_code == 303, response.text[:2000]
     match = re.fullmatch(r"/admin/quizzes/(\d+)", response.headers["location"])
     assert match
     return int(match.group(1))
 
 
-async def stored_quiz(console: httpx.AsyncClient, quiz_id: int) -> Quiz:
+async def stored_quiz(console: AppClient, quiz_id: int) -> Quiz:
     """The test as stored now."""
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         quiz = await session.get(Quiz, quiz_id)
         assert quiz is not None
         return quiz
 
 
-async def quiz_questions(console: httpx.AsyncClient, quiz_id: int) -> list[int]:
+async def quiz_questions(console: AppClient, quiz_id: int) -> list[int]:
     """The test's question ids in order."""
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         statement = (
             select(QuizQuestion.question_id)
             .where(QuizQuestion.quiz_id == quiz_id)
@@ -109,9 +116,9 @@ async def quiz_questions(console: httpx.AsyncClient, quiz_id: int) -> list[int]:
         return list((await session.exec(statement)).all())
 
 
-async def notices(console: httpx.AsyncClient) -> list[Broadcast]:
+async def notices(console: AppClient) -> list[Broadcast]:
     """Every broadcast stored."""
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         return list((await session.exec(select(Broadcast))).all())
 
 
@@ -119,7 +126,7 @@ async def notices(console: httpx.AsyncClient) -> list[Broadcast]:
 
 
 async def test_upload_a_bank_then_browse_filter_and_retire(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Upload: the counts; the bank page lists it with its questions; 停用 and 启用 (audited)."""
     clock.set(NOW)
@@ -169,14 +176,14 @@ async def test_upload_a_bank_then_browse_filter_and_retire(
     assert openpyxl.load_workbook(io.BytesIO(template.content)).worksheets[0]["B1"].value == "题干"
 
 
-async def _token(console: httpx.AsyncClient) -> str:
+async def _token(console: AppClient) -> str:
     from tests.support.console import csrf
 
     return await csrf(console)
 
 
 async def test_a_bad_upload_lists_every_bad_row_and_stores_nothing(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """The page names each bad row; no bank name, no file or a non-xlsx file: the reason."""
     clock.set(NOW)
@@ -217,19 +224,19 @@ async def test_a_bad_upload_lists_every_bad_row_and_stores_nothing(
 
 
 async def test_form_validations_show_each_reason_and_store_nothing(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """No question, a past deadline, a pass mark out of range, a named list without names, …"""
     unit, ids = await ready(console, clock)
     assert "新建测试" in (await console.get("/admin/quizzes/new")).text
     retired = ids[0]
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         question = await session.get(Question, retired)
         assert question is not None
         question.active = False
         session.add(question)
         await session.commit()
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"question_ids": []}, "请至少选择一道题。"),
         ({"deadline_date": "2026-11-30"}, "截止时间应晚于现在。"),
         ({"deadline_date": "明天"}, "请选择截止日期"),
@@ -247,7 +254,7 @@ async def test_form_validations_show_each_reason_and_store_nothing(
         response = await post_form(
             console,
             "/admin/quizzes/new",
-            quiz_form(unit, ids[1:], **changes),  # type: ignore[arg-type]
+            quiz_form(unit, ids[1:], **changes),
         )
         assert response.status_code == 400, changes
         assert message in response.text, (changes, message)
@@ -255,13 +262,11 @@ async def test_form_validations_show_each_reason_and_store_nothing(
     assert await audit_entries(console, "quiz.") == []
 
 
-async def test_random_draw_fills_the_form_without_saving(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_random_draw_fills_the_form_without_saving(console: AppClient, clock: Clock) -> None:
     """随机抽取 per kind: the drawn questions come back ticked; too many: the bank's count."""
     unit, _ = await ready(console, clock)
     form = quiz_form(unit, [], action="draw", draw_single="1", draw_judge="2")
-    response = await post_form(console, "/admin/quizzes/new", form)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", form)
     assert response.status_code == 200
     assert "已从「监察法」随机抽取 3 题" in response.text
     drawn = [
@@ -275,11 +280,11 @@ async def test_random_draw_fills_the_form_without_saving(
     assert [kinds[q] for q in drawn] == ["single", "judge", "judge"]
     assert await count_rows(console, Quiz) == 0
     too_many = quiz_form(unit, [], action="draw", draw_multiple="3")
-    response = await post_form(console, "/admin/quizzes/new", too_many)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", too_many)
     assert response.status_code == 400
     assert "题库「监察法」只有 2 道可用的多选题，不够抽取 3 道。" in response.text
     anything = quiz_form(unit, [], action="draw", draw_total="6")
-    response = await post_form(console, "/admin/quizzes/new", anything)  # type: ignore[arg-type]
+    response = await post_form(console, "/admin/quizzes/new", anything)
     assert "随机抽取 6 题" in response.text
     # Saving what was drawn stores it in the order shown.
     quiz_id = await create(console, quiz_form(unit, drawn))
@@ -290,7 +295,7 @@ async def test_random_draw_fills_the_form_without_saving(
 
 
 async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Draft → edit → publish: one quiz_notice to the Party members; a second publish sends none."""
     unit, ids = await ready(console, clock)
@@ -303,7 +308,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     edit = await console.get(f"/admin/quizzes/{quiz_id}/edit")
     assert edit.status_code == 200 and "监察法知识测试" in edit.text
     changed = quiz_form(unit, [ids[3], ids[0], ids[4]], pass_mark="80")
-    response = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", changed)  # type: ignore[arg-type]
+    response = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", changed)
     assert response.status_code == 303
     assert await quiz_questions(console, quiz_id) == [ids[3], ids[0], ids[4]]
 
@@ -320,7 +325,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
         "quiz",
         quiz_id,
     )
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         people = (
             await session.exec(
                 select(BroadcastRecipient.person_id).where(
@@ -336,9 +341,9 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     assert message["template"]["thing1"] == "监察法知识测试"
     # Each member's phone gets it once, with their own signed /m/r/ link (the console woke the
     # app's own sender after the response; a sender of ours takes whatever is left).
-    await app_of(console).state.broadcasts.drain(10)
+    await console.state.broadcasts.drain(10)
     await sender_for(console).run(notice.id)
-    phones = sandbox_of(console).deliveries
+    phones = console.sandbox.deliveries
     assert sorted(d.openid for d in phones) == sorted(m.openid for m in members)
     assert all("/m/r/" in json.dumps(d.payload) for d in phones)
 
@@ -347,7 +352,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     assert len(await notices(console)) == 1
     refused = await console.get(f"/admin/quizzes/{quiz_id}/edit")
     assert refused.status_code == 303
-    late = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", quiz_form(unit, ids))  # type: ignore[arg-type]
+    late = await post_form(console, f"/admin/quizzes/{quiz_id}/edit", quiz_form(unit, ids))
     assert late.status_code == 303 and await quiz_questions(console, quiz_id) == [
         ids[3],
         ids[0],
@@ -358,7 +363,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
 
 
 async def test_publish_refuses_a_past_deadline_and_an_empty_audience(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Nobody to ask: refused; the deadline passed while it was a draft: 先修改截止时间."""
     unit, ids = await ready(console, clock)
@@ -375,7 +380,7 @@ async def test_publish_refuses_a_past_deadline_and_an_empty_audience(
     assert await notices(console) == []
 
 
-async def test_close_and_cancel(console: httpx.AsyncClient, clock: Clock) -> None:
+async def test_close_and_cancel(console: AppClient, clock: Clock) -> None:
     """提前结束 an open test; 取消 a draft; neither twice (audited once each)."""
     unit, ids = await ready(console, clock)
     await add_party_members(console, 1)
@@ -402,7 +407,7 @@ async def test_close_and_cancel(console: httpx.AsyncClient, clock: Clock) -> Non
 
 
 async def _attempt(
-    console: httpx.AsyncClient,
+    console: AppClient,
     quiz_id: int,
     person_id: int,
     answers: dict[int, str],
@@ -413,7 +418,7 @@ async def _attempt(
     channel: str = "page",
     submitted_at: datetime | None = None,
 ) -> None:
-    async with app_of(console).state.sessions() as session:
+    async with console.sessions() as session:
         session.add(
             QuizAttempt(
                 quiz_id=quiz_id,
@@ -431,9 +436,7 @@ async def _attempt(
         await session.commit()
 
 
-async def test_results_summary_wrong_questions_and_export(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_results_summary_wrong_questions_and_export(console: AppClient, clock: Clock) -> None:
     """Scores by unit and name, 答题中 and 未参加, questions by wrong rate, and the .xlsx."""
     unit, ids = await ready(console, clock)
     units = await default_units(console)
@@ -461,7 +464,7 @@ async def test_results_summary_wrong_questions_and_export(
     html = page.text
     assert page.status_code == 200
     figures = {
-        name: re.search(rf'data-testid="sum-{name}">([^<]+)<', html).group(1)  # type: ignore[union-attr]
+        name: _group(rf'data-testid="sum-{name}">([^<]+)<', html)
         for name in ("takers", "submitted", "answering", "passed", "pass-rate", "average")
     }
     assert figures == {
@@ -514,7 +517,7 @@ async def test_results_summary_wrong_questions_and_export(
 
 
 async def test_viewers_read_but_cannot_publish_and_secretaries_see_only_their_units(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """A viewer gets 403 on every write; a secretary of another unit gets 404 on everything."""
     unit, ids = await ready(console, clock)
@@ -539,7 +542,7 @@ async def test_viewers_read_but_cannot_publish_and_secretaries_see_only_their_un
             "/admin/questions/import",
             f"/admin/questions/{ids[0]}/retire",
         ):
-            response = await post_form(viewer, path, quiz_form(unit, ids))  # type: ignore[arg-type]
+            response = await post_form(viewer, path, quiz_form(unit, ids))
             assert response.status_code == 403, path
             assert "只读账号" in response.text
         assert await notices(console) == [] and await count_rows(console, Quiz) == 2
@@ -567,6 +570,6 @@ async def test_viewers_read_but_cannot_publish_and_secretaries_see_only_their_un
         assert [n.total for n in await notices(console)] == [2]
         # Nor may a secretary put a test in a unit they do not hold.
         foreign = quiz_form(units.groups[1], ids, title="越权")
-        response = await post_form(mine, "/admin/quizzes/new", foreign)  # type: ignore[arg-type]
+        response = await post_form(mine, "/admin/quizzes/new", foreign)
         assert response.status_code == 400 and "请从列表中选择组织单位。" in response.text
         assert await count_rows(console, Quiz) == 2

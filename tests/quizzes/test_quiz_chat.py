@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from app.models import AudienceKind, QuizAttempt
-from tests.support.chat import Chat, add_party_members, app_of, china
+from tests.support.app import AppClient
+from tests.support.chat import Chat, add_party_members, china
 from tests.support.plugin import Clock
 from tests.support.quizzes import SUPERVISION, add_questions, add_quiz, attempts, judge, single
 
@@ -15,16 +14,14 @@ DEADLINE = china(2026, 3, 10, 18, 0)
 BASE = "http://127.0.0.1:8000"  # the default public_base_url
 
 
-async def a_test(client: httpx.AsyncClient, clock: Clock, **fields: Any) -> tuple[int, list[int]]:
+async def a_test(client: AppClient, clock: Clock, **fields: Any) -> tuple[int, list[int]]:
     """The 监察法 test (single A, multiple ABC, judge A), open until 10 March 18:00."""
     clock.set(china(2026, 3, 2, 9))
     ids = await add_questions(client, SUPERVISION)
     return await add_quiz(client, ids, deadline=DEADLINE, **fields), ids
 
 
-async def test_a_whole_test_in_the_chat(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
-) -> None:
+async def test_a_whole_test_in_the_chat(client: AppClient, clock: Clock, chat: Chat) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (first, second, third) = await a_test(client, clock)
 
@@ -69,7 +66,7 @@ async def test_a_whole_test_in_the_chat(
     assert "每人只能提交一次。" in again
 
 
-async def test_all_right_says_so(client: httpx.AsyncClient, clock: Clock, chat: Chat) -> None:
+async def test_all_right_says_so(client: AppClient, clock: Clock, chat: Chat) -> None:
     [member] = await add_party_members(client, 1)
     await a_test(client, clock)
     for text in ("答题", "A", "CBA"):
@@ -80,7 +77,7 @@ async def test_all_right_says_so(client: httpx.AsyncClient, clock: Clock, chat: 
 
 
 async def test_an_invalid_reply_repeats_the_question_with_a_hint(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (first, second, _) = await a_test(client, clock)
@@ -107,7 +104,7 @@ async def test_an_invalid_reply_repeats_the_question_with_a_hint(
 
 
 async def test_leaving_and_resuming_keeps_the_progress(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (first, _, _) = await a_test(client, clock)
@@ -129,7 +126,7 @@ async def test_leaving_and_resuming_keeps_the_progress(
 
 
 async def test_the_deadline_passing_mid_way_records_nothing_more(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (first, _, _) = await a_test(client, clock)
@@ -146,7 +143,7 @@ async def test_the_deadline_passing_mid_way_records_nothing_more(
 
 
 async def test_who_is_asked_and_what_is_offered(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     [member] = await add_party_members(client, 1)
     [named_one] = await add_party_members(client, 1, prefix="m")
@@ -168,7 +165,7 @@ async def test_who_is_asked_and_what_is_offered(
 
 
 async def test_an_unbound_follower_is_told_to_bind(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     await a_test(client, clock)
     stranger = chat.sandbox.add_follower().openid
@@ -177,7 +174,7 @@ async def test_an_unbound_follower_is_told_to_bind(
 
 
 async def test_long_questions_and_long_wrong_lists_stay_within_wechats_limit(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
+    client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     [member] = await add_party_members(client, 1)
     clock.set(china(2026, 3, 2, 9))
@@ -192,7 +189,7 @@ async def test_long_questions_and_long_wrong_lists_stay_within_wechats_limit(
     assert "…" in first and "D. " + "丁" * 40 in first and first.endswith("如「B」。")
 
     # 98 answered wrong already (stored as the chat keeps them); the last two in the chat.
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         session.add(
             QuizAttempt(
                 quiz_id=quiz_id,
@@ -211,9 +208,7 @@ async def test_long_questions_and_long_wrong_lists_stay_within_wechats_limit(
     assert done.rsplit("\n", 1)[1].startswith("查看每题解析：")
 
 
-async def test_the_menu_button_starts_the_test(
-    client: httpx.AsyncClient, clock: Clock, chat: Chat
-) -> None:
+async def test_the_menu_button_starts_the_test(client: AppClient, clock: Clock, chat: Chat) -> None:
     [member] = await add_party_members(client, 1)
     await a_test(client, clock)
     started = await chat.click(member.openid, "QUIZ_START")

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.models import QuizAttempt
+from tests.support.app import AppClient
 from tests.support.chat import Chat, add_party_members, china, oauth_open
 from tests.support.console import csrf_of, default_units
 from tests.support.plugin import Clock, count_rows
@@ -18,7 +19,7 @@ from tests.support.quizzes import single as single_choice
 DEADLINE = china(2026, 3, 10, 18, 0)
 
 
-async def a_test(client: httpx.AsyncClient, clock: Clock, **fields: Any) -> tuple[int, list[int]]:
+async def a_test(client: AppClient, clock: Clock, **fields: Any) -> tuple[int, list[int]]:
     """The 监察法 test (single A, multiple ABC, judge A), open until 10 March 18:00."""
     clock.set(china(2026, 3, 2, 9))
     ids = await add_questions(client, SUPERVISION)
@@ -31,7 +32,7 @@ def _checked(html: str) -> set[str]:
 
 
 async def _submit(
-    phone: httpx.AsyncClient, quiz_id: int, page: str, answers: dict[str, Any]
+    phone: AppClient, quiz_id: int, page: str, answers: dict[str, Any]
 ) -> httpx.Response:
     data: dict[str, Any] = {"csrf_token": csrf_of(page), **answers}
     if (token := re.search(r'name="t" value="([^"]+)"', page)) is not None:
@@ -40,7 +41,7 @@ async def _submit(
 
 
 async def test_answer_on_the_page_then_see_the_score_and_explanations(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
@@ -76,7 +77,7 @@ async def test_answer_on_the_page_then_see_the_score_and_explanations(
     assert attempt.submitted_at == clock()
 
 
-async def test_a_score_below_the_pass_mark_fails(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_a_score_below_the_pass_mark_fails(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock, pass_mark=80)
     form = await oauth_open(client, member.openid, f"/m/quizzes/{quiz_id}")
@@ -89,7 +90,7 @@ async def test_a_score_below_the_pass_mark_fails(client: httpx.AsyncClient, cloc
 
 
 async def test_unanswered_and_invalid_answers_are_refused_with_choices_kept(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
@@ -112,7 +113,7 @@ async def test_unanswered_and_invalid_answers_are_refused_with_choices_kept(
 
 
 async def test_an_answer_to_a_question_not_in_the_test_stores_nothing(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
@@ -125,7 +126,7 @@ async def test_an_answer_to_a_question_not_in_the_test_stores_nothing(
     assert await attempts(client) == []
 
 
-async def test_the_first_submission_stands(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_the_first_submission_stands(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
     form = (await oauth_open(client, member.openid, f"/m/quizzes/{quiz_id}")).text
@@ -141,7 +142,7 @@ async def test_the_first_submission_stands(client: httpx.AsyncClient, clock: Clo
     assert attempt.score == 67 and attempt.answers[str(judge)] == "B"
 
 
-async def test_after_the_deadline_nothing_is_taken(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_after_the_deadline_nothing_is_taken(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
     form = (await oauth_open(client, member.openid, f"/m/quizzes/{quiz_id}")).text
@@ -156,7 +157,7 @@ async def test_after_the_deadline_nothing_is_taken(client: httpx.AsyncClient, cl
     assert again.status_code == 410 and "提交答卷" not in again.text
 
 
-async def test_closed_cancelled_and_draft_tests(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_closed_cancelled_and_draft_tests(client: AppClient, clock: Clock) -> None:
     [member] = await add_party_members(client, 1)
     closed, _ = await a_test(client, clock, status="closed")
     cancelled = await add_quiz(client, [], deadline=DEADLINE, status="cancelled")
@@ -171,19 +172,15 @@ async def test_closed_cancelled_and_draft_tests(client: httpx.AsyncClient, clock
         assert page.status_code == 404 and "测试不存在" in page.text
 
 
-async def test_a_follower_not_yet_bound_is_sent_to_bind(
-    client: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_a_follower_not_yet_bound_is_sent_to_bind(client: AppClient, clock: Clock) -> None:
     quiz_id, _ = await a_test(client, clock)
-    stranger = client.app.state.sandbox_app.state.sandbox.add_follower().openid  # type: ignore[attr-defined]
+    stranger = client.sandbox.add_follower().openid
     page = await oauth_open(client, stranger, f"/m/quizzes/{quiz_id}")
     assert page.status_code == 403
     assert "绑定身份后才能参加测试。" in page.text and 'href="/m/bind"' in page.text
 
 
-async def test_someone_outside_the_audience_is_told_so(
-    client: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_someone_outside_the_audience_is_told_so(client: AppClient, clock: Clock) -> None:
     units = await default_units(client)
     [outsider] = await add_party_members(client, 1, unit_id=units.groups[1], prefix="o")
     quiz_id, _ = await a_test(client, clock, org_unit_id=units.groups[0])
@@ -192,7 +189,7 @@ async def test_someone_outside_the_audience_is_told_so(
 
 
 async def test_a_forged_post_without_the_csrf_token_stores_nothing(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
@@ -207,14 +204,14 @@ async def test_a_forged_post_without_the_csrf_token_stores_nothing(
 
 
 @pytest.fixture
-async def subscription(make_client: Any) -> httpx.AsyncClient:
+async def subscription(make_client: Any) -> AppClient:
     """An app for a subscription account: a push's signed link is how a member is known."""
-    client: httpx.AsyncClient = await make_client(wechat_account_type="subscription")
+    client: AppClient = await make_client(wechat_account_type="subscription")
     return client
 
 
 async def test_a_push_link_names_the_member_on_a_subscription_account(
-    subscription: httpx.AsyncClient, clock: Clock
+    subscription: AppClient, clock: Clock
 ) -> None:
     client = subscription
     [member] = await add_party_members(client, 1)
@@ -237,7 +234,7 @@ async def test_a_push_link_names_the_member_on_a_subscription_account(
     assert bare.status_code == 403 and "请点击公众号推送的测试通知打开本页面" in bare.text
 
 
-async def test_forged_and_expired_links(subscription: httpx.AsyncClient, clock: Clock) -> None:
+async def test_forged_and_expired_links(subscription: AppClient, clock: Clock) -> None:
     client = subscription
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
@@ -261,9 +258,7 @@ async def test_forged_and_expired_links(subscription: httpx.AsyncClient, clock: 
     assert await attempts(client) == []
 
 
-async def test_a_member_never_sees_another_members_result(
-    client: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_a_member_never_sees_another_members_result(client: AppClient, clock: Clock) -> None:
     first, second = await add_party_members(client, 2)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)
     form = (await oauth_open(client, first.openid, f"/m/quizzes/{quiz_id}")).text
@@ -291,7 +286,7 @@ async def test_a_member_never_sees_another_members_result(
 
 
 async def test_answers_begun_in_the_chat_are_ticked_on_the_page(
-    client: httpx.AsyncClient, clock: Clock
+    client: AppClient, clock: Clock
 ) -> None:
     [member] = await add_party_members(client, 1)
     quiz_id, (single, multiple, judge) = await a_test(client, clock)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 
 from app.models import Person
 from app.services.quizzes import answering, catalog
 from app.services.quizzes.answering import Outcome
-from tests.support.chat import add_party_members, app_of, china
+from tests.support.app import AppClient
+from tests.support.chat import add_party_members, china
 from tests.support.plugin import Backend, Clock
 from tests.support.quizzes import SUPERVISION, add_questions, add_quiz, attempts
 
 
 async def test_a_submission_racing_another_one_is_already(
-    client: httpx.AsyncClient, clock: Clock, backend: Backend
+    client: AppClient, clock: Clock, backend: Backend
 ) -> None:
     if backend.name != "postgresql":
         pytest.skip("row locks and concurrent inserts are what PostgreSQL does; SQLite serialises")
@@ -25,7 +25,7 @@ async def test_a_submission_racing_another_one_is_already(
     [member] = await add_party_members(client, 1)
     ids = await add_questions(client, SUPERVISION)
     quiz_id = await add_quiz(client, ids, deadline=china(2026, 3, 10, 18))
-    sessions = app_of(client).state.sessions
+    sessions = client.sessions
 
     async def submit(session: Any, judge: str) -> answering.SubmitResult:
         quiz = await catalog.get(session, quiz_id=quiz_id)

@@ -17,6 +17,7 @@ from app.models import AdminRole, OrgUnit
 from app.services import audit
 from app.services.accounts import admins as admin_service
 from app.services.people import org_units as org_unit_service
+from tests.support.app import AppClient
 
 PASSWORD = "correct horse battery"
 # The production hasher costs ~200 ms a hash; three users per test would dominate the run.
@@ -49,12 +50,10 @@ class Users:
 
 
 @pytest.fixture
-async def api(
-    make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> httpx.AsyncClient:
+async def api(make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> AppClient:
     """A client for the app, with the API wired in."""
     monkeypatch.setattr(admin_service, "hash_password", _cheap.hash)
-    client: httpx.AsyncClient = await make_client()
+    client: AppClient = await make_client()
     return client
 
 
@@ -99,13 +98,13 @@ async def create_users(app: FastAPI) -> Users:
 
 
 @pytest.fixture
-async def users(api: httpx.AsyncClient) -> Users:
+async def users(api: AppClient) -> Users:
     """An admin, a secretary of 第一党小组 and a viewer, each with a bearer token."""
-    return await create_users(api.app)  # type: ignore[attr-defined]
+    return await create_users(api.app)
 
 
 async def new_person(
-    api: httpx.AsyncClient, headers: Headers, employee_no: str, **fields: Any
+    api: AppClient, headers: Headers, employee_no: str, **fields: Any
 ) -> dict[str, Any]:
     """Add a person through the API and return what it answered."""
     body = {"employee_no": employee_no, "name": f"测试{employee_no}", **fields}

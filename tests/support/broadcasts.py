@@ -7,15 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from app.broadcasting import BroadcastSender
-from app.dev.sandbox import SandboxState
 from app.models import BroadcastRecipient, Channel, Follower, Person
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
+from tests.support.app import AppClient
 
 
 @dataclass
@@ -26,16 +25,10 @@ class Member:
     openid: str
 
 
-def sandbox_of(client: httpx.AsyncClient) -> SandboxState:
-    """The in-process WeChat the app talks to."""
-    state: SandboxState = client.app.state.sandbox_app.state.sandbox  # type: ignore[attr-defined]
-    return state
-
-
-async def add_members(client: httpx.AsyncClient, count: int, *, prefix: str = "m") -> list[Member]:
+async def add_members(client: AppClient, count: int, *, prefix: str = "m") -> list[Member]:
     """`count` people, each bound to a WeChat that follows the account (in our DB and WeChat's)."""
-    app: Any = client.app  # type: ignore[attr-defined]
-    sandbox = sandbox_of(client)
+    app = client.app
+    sandbox = client.sandbox
     members: list[Member] = []
     async with app.state.sessions() as session:
         people = [Person(employee_no=f"{prefix}{i:05d}", name=f"成员{i}") for i in range(count)]
@@ -52,7 +45,7 @@ async def add_members(client: httpx.AsyncClient, count: int, *, prefix: str = "m
 
 
 async def make_broadcast(
-    client: httpx.AsyncClient,
+    client: AppClient,
     members: Sequence[Member],
     *,
     key: str = "notice:test",
@@ -60,7 +53,7 @@ async def make_broadcast(
     message: dict[str, Any] | None = None,
 ) -> int:
     """A broadcast to these members, planned and stored as the console would."""
-    app: Any = client.app  # type: ignore[attr-defined]
+    app = client.app
     async with app.state.sessions() as session:
         plans = await reach_service.plan(
             session,
@@ -89,9 +82,9 @@ async def make_broadcast(
         return broadcast.id
 
 
-def sender_for(client: httpx.AsyncClient, **kwargs: Any) -> BroadcastSender:
+def sender_for(client: AppClient, **kwargs: Any) -> BroadcastSender:
     """A sender on the app's database and WeChat client, with test-sized retry delays."""
-    app: Any = client.app  # type: ignore[attr-defined]
+    app = client.app
     kwargs.setdefault("retry_base_seconds", 0.01)
     return BroadcastSender(
         engine=app.state.engine,
@@ -102,9 +95,9 @@ def sender_for(client: httpx.AsyncClient, **kwargs: Any) -> BroadcastSender:
     )
 
 
-async def rows_of(client: httpx.AsyncClient, broadcast_id: int) -> list[BroadcastRecipient]:
+async def rows_of(client: AppClient, broadcast_id: int) -> list[BroadcastRecipient]:
     """The broadcast's rows as stored now."""
-    app: Any = client.app  # type: ignore[attr-defined]
+    app = client.app
     async with app.state.sessions() as session:
         result = await session.exec(
             select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
@@ -112,10 +105,10 @@ async def rows_of(client: httpx.AsyncClient, broadcast_id: int) -> list[Broadcas
         return list(result.all())
 
 
-def deliveries_by_openid(client: httpx.AsyncClient, channel: str | None = None) -> Counter[str]:
+def deliveries_by_openid(client: AppClient, channel: str | None = None) -> Counter[str]:
     """How many messages each member's phone received."""
     return Counter(
-        d.openid for d in sandbox_of(client).deliveries if channel is None or d.channel == channel
+        d.openid for d in client.sandbox.deliveries if channel is None or d.channel == channel
     )
 
 

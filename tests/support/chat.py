@@ -17,6 +17,7 @@ from app.services import audit
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.services.people import org_units as org_unit_service
+from tests.support.app import AppClient
 
 
 @dataclass
@@ -33,14 +34,14 @@ def china(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
     return datetime(year, month, day, hour, minute, tzinfo=CHINA)
 
 
-def app_of(client: httpx.AsyncClient) -> Any:
+def app_of(client: AppClient) -> Any:
     """The app behind a test client."""
-    return client.app  # type: ignore[attr-defined]
+    return client.app
 
 
-async def branch_id(client: httpx.AsyncClient) -> int:
+async def branch_id(client: AppClient) -> int:
     """The default branch's id (the tree is created when missing)."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         branch = await org_unit_service.ensure_default_tree(session)
         await session.commit()
         assert branch.id is not None
@@ -48,7 +49,7 @@ async def branch_id(client: httpx.AsyncClient) -> int:
 
 
 async def add_party_members(
-    client: httpx.AsyncClient,
+    client: AppClient,
     count: int,
     *,
     unit_id: int | None = None,
@@ -57,7 +58,7 @@ async def add_party_members(
     stage: PoliticalStage = PoliticalStage.FULL,
 ) -> list[Member]:
     """`count` full members in the branch (or `unit_id`), bound to following WeChats."""
-    app = app_of(client)
+    app = client.app
     unit = unit_id or await branch_id(client)
     sandbox = app.state.sandbox_app.state.sandbox
     members: list[Member] = []
@@ -85,7 +86,7 @@ async def add_party_members(
 
 
 async def make_meeting(
-    client: httpx.AsyncClient,
+    client: AppClient,
     *,
     starts_at: datetime,
     kind: MeetingKind = MeetingKind.STUDY_DAY,
@@ -93,7 +94,7 @@ async def make_meeting(
     **fields: Any,
 ) -> int:
     """A meeting stored through the service, as the console stores one; returns its id."""
-    app = app_of(client)
+    app = client.app
     unit = fields.pop("org_unit_id", None) or await branch_id(client)
     draft = MeetingDraft(
         kind=kind, title=title or kind.label, org_unit_id=unit, starts_at=starts_at, **fields
@@ -110,9 +111,9 @@ async def make_meeting(
 class Chat:
     """Members acting in WeChat through the sandbox, on the test's clock (WeChat's too)."""
 
-    def __init__(self, client: httpx.AsyncClient, clock: Any) -> None:
+    def __init__(self, client: AppClient, clock: Any) -> None:
         """Drive `client`'s sandbox; `clock` is the app's manual clock."""
-        app = app_of(client)
+        app = client.app
         self.sandbox = app.state.sandbox_app.state.sandbox
         self.callbacks = app.state.sandbox_app.state.sandbox_callbacks
         self.clock = clock
@@ -144,19 +145,19 @@ class Chat:
         return self._text(await self.callbacks.scan(openid, scene))
 
 
-def runner_for(client: httpx.AsyncClient, **options: Any) -> Any:
+def runner_for(client: AppClient, **options: Any) -> Any:
     """A job runner on the app's database, client and clock (sending left to the test)."""
     from app.jobs.context import JobContext
     from app.jobs.runner import JobRunner
 
-    state = app_of(client).state
+    state = client.app.state
     ctx = JobContext(
         state.engine, state.sessions, state.broadcast_client, state.settings, clock=state.clock
     )
     return JobRunner(ctx, **options)
 
 
-async def run_job(client: httpx.AsyncClient, job_id: str) -> Any:
+async def run_job(client: AppClient, job_id: str) -> Any:
     """Run one job as the scheduler would at the clock's time (lease taken first)."""
     runner = runner_for(client)
     assert await runner.keep_lease()
@@ -166,14 +167,14 @@ async def run_job(client: httpx.AsyncClient, job_id: str) -> Any:
         await runner.release()
 
 
-async def oauth_open(client: httpx.AsyncClient, openid: str, path: str) -> httpx.Response:
+async def oauth_open(client: AppClient, openid: str, path: str) -> httpx.Response:
     """Open a member page as a phone would: our page → WeChat's OAuth (the sandbox) → back."""
     start = await client.get(path)
     assert start.status_code == 302, start.text[:300]
     authorize = urlsplit(start.headers["location"])
     assert authorize.path.endswith("/connect/oauth2/authorize")
     query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
-    transport = httpx.ASGITransport(app=app_of(client).state.sandbox_app)
+    transport = httpx.ASGITransport(app=client.sandbox_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://wx") as wechat:
         granted = await wechat.get("/connect/oauth2/authorize", params=query | {"openid": openid})
     assert granted.status_code == 302, granted.text

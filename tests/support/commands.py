@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+from tests.support.app import AppClient
 
 SHENTE = Path(sys.executable).with_name("shente")
 GRACE_SECONDS = 1
 
 
-def shente_env(client: httpx.AsyncClient, sandbox_url: str) -> dict[str, str]:
+def shente_env(client: AppClient, sandbox_url: str) -> dict[str, str]:
     """The environment a `shente` process needs to work on the app's database and a sandbox."""
-    settings: Any = client.app.state.settings  # type: ignore[attr-defined]
+    settings: Any = client.settings
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "BROADCAST_"))}
     env.update(
         APP_ENV="test",

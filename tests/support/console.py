@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import AdminRole, OrgUnit, OrgUnitKind, Person
 from app.models.people import PersonCreate
@@ -18,6 +18,7 @@ from app.services import audit
 from app.services.accounts import admins as admin_service
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
+from tests.support.app import AppClient
 
 PASSWORD = "correct-horse-battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -32,9 +33,9 @@ def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def console(make_client: Callable[..., Any]) -> httpx.AsyncClient:
+async def console(make_client: Callable[..., Any]) -> AppClient:
     """A client for an app with the console mounted."""
-    client: httpx.AsyncClient = await make_client()
+    client: AppClient = await make_client()
     return client
 
 
@@ -45,7 +46,7 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-async def csrf(client: httpx.AsyncClient, path: str = "/admin/") -> str:
+async def csrf(client: AppClient, path: str = "/admin/") -> str:
     """The session's CSRF token, read from a page as a browser would."""
     page = await client.get(path)
     assert page.status_code == 200, page.text[:500]
@@ -53,7 +54,7 @@ async def csrf(client: httpx.AsyncClient, path: str = "/admin/") -> str:
 
 
 async def sign_in(
-    client: httpx.AsyncClient, username: str, password: str = PASSWORD, next_url: str = ""
+    client: AppClient, username: str, password: str = PASSWORD, next_url: str = ""
 ) -> httpx.Response:
     """Fill in and submit the sign-in form."""
     token = csrf_of((await client.get("/admin/login")).text)
@@ -62,7 +63,7 @@ async def sign_in(
 
 
 async def post_form(
-    client: httpx.AsyncClient, path: str, data: dict[str, str], *, page: str = "/admin/"
+    client: AppClient, path: str, data: Mapping[str, Any], *, page: str = "/admin/"
 ) -> httpx.Response:
     """POST a console form with the session's CSRF token."""
     return await client.post(path, data={"csrf_token": await csrf(client, page), **data})
@@ -76,15 +77,15 @@ class Units:
     groups: list[int]
 
 
-async def default_units(client: httpx.AsyncClient) -> Units:
+async def default_units(client: AppClient) -> Units:
     """Create (or find) the default organisation tree."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         branch = await org_unit_service.ensure_default_tree(session)
         groups = (
             await session.exec(
                 select(OrgUnit.id)
                 .where(OrgUnit.kind == OrgUnitKind.GROUP.value)
-                .order_by(OrgUnit.sort_order)
+                .order_by(col(OrgUnit.sort_order))
             )
         ).all()
         await session.commit()
@@ -93,10 +94,10 @@ async def default_units(client: httpx.AsyncClient) -> Units:
 
 
 async def add_user(
-    client: httpx.AsyncClient, username: str, role: AdminRole, unit_id: int | None = None
+    client: AppClient, username: str, role: AdminRole, unit_id: int | None = None
 ) -> int:
     """A console user with the test password."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         user = await admin_service.create_user(
             session,
             username=username,
@@ -112,10 +113,10 @@ async def add_user(
 
 
 async def add_person(
-    client: httpx.AsyncClient, employee_no: str, name: str, unit_id: int | None, **fields: Any
+    client: AppClient, employee_no: str, name: str, unit_id: int | None, **fields: Any
 ) -> int:
     """A person on the roster, created through the service."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         data = PersonCreate(employee_no=employee_no, name=name, org_unit_id=unit_id, **fields)
         person = await people_service.create(session, data=data, actor=audit.SYSTEM)
         await session.commit()
@@ -123,19 +124,19 @@ async def add_person(
         return person.id
 
 
-async def get_person(client: httpx.AsyncClient, person_id: int) -> Person | None:
+async def get_person(client: AppClient, person_id: int) -> Person | None:
     """The person as stored now."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         return await session.get(Person, person_id)
 
 
-async def audit_entries(client: httpx.AsyncClient, action: str) -> list[Any]:
+async def audit_entries(client: AppClient, action: str) -> list[Any]:
     """The audit entries of one action, newest first."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         return await audit.recent(session, action_prefix=action)
 
 
-async def admin_console(client: httpx.AsyncClient) -> int:
+async def admin_console(client: AppClient) -> int:
     """Sign in as a fresh admin; return the admin's user id."""
     user_id = await add_user(client, "admin", AdminRole.ADMIN)
     response = await sign_in(client, "admin")
@@ -143,7 +144,6 @@ async def admin_console(client: httpx.AsyncClient) -> int:
     return user_id
 
 
-def second_browser(client: httpx.AsyncClient) -> httpx.AsyncClient:
+def second_browser(client: AppClient) -> AppClient:
     """Another client (its own cookies) on the same app."""
-    transport = httpx.ASGITransport(app=client.app)  # type: ignore[attr-defined]
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    return AppClient(client.app)

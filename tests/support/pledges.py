@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from sqlmodel import col, select
 
 from app.jobs.broadcasts import send_due
@@ -19,7 +18,8 @@ from app.models import (
 from app.services import audit
 from app.services.pledges import campaigns
 from app.services.pledges.campaigns import CampaignDraft
-from tests.support.chat import app_of, branch_id, runner_for
+from tests.support.app import AppClient
+from tests.support.chat import branch_id, runner_for
 
 PLEDGE_TEXT = (
     "本人郑重承诺：\n一、严守政治纪律和政治规矩。\n二、廉洁自律，不以权谋私。\n"
@@ -28,7 +28,7 @@ PLEDGE_TEXT = (
 
 
 async def make_campaign(
-    client: httpx.AsyncClient,
+    client: AppClient,
     *,
     deadline: datetime,
     text: str = PLEDGE_TEXT,
@@ -36,7 +36,7 @@ async def make_campaign(
     **fields: Any,
 ) -> int:
     """A campaign for the branch (members and managers), published unless told otherwise."""
-    app = app_of(client)
+    app = client.app
     values: dict[str, Any] = {
         "title": "2026年度廉洁承诺书",
         "year": 2026,
@@ -58,9 +58,9 @@ async def make_campaign(
         return campaign.id
 
 
-async def edit_text(client: httpx.AsyncClient, campaign_id: int, text: str) -> None:
+async def edit_text(client: AppClient, campaign_id: int, text: str) -> None:
     """An admin changes the text (a new version)."""
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         campaign = await session.get(PledgeCampaign, campaign_id)
         assert campaign is not None
@@ -83,14 +83,14 @@ async def edit_text(client: httpx.AsyncClient, campaign_id: int, text: str) -> N
         await session.commit()
 
 
-async def send(client: httpx.AsyncClient) -> None:
+async def send(client: AppClient) -> None:
     """Send every broadcast due, as the scheduler's sender would."""
-    await send_due(runner_for(client).ctx, app_of(client).state.clock())
+    await send_due(runner_for(client).ctx, client.state.clock())
 
 
-async def signatures(client: httpx.AsyncClient, campaign_id: int) -> list[PledgeSignature]:
+async def signatures(client: AppClient, campaign_id: int) -> list[PledgeSignature]:
     """Every signature of the campaign (voided ones too), oldest first."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         statement = (
             select(PledgeSignature)
             .where(PledgeSignature.campaign_id == campaign_id)
@@ -99,9 +99,9 @@ async def signatures(client: httpx.AsyncClient, campaign_id: int) -> list[Pledge
         return list((await session.exec(statement)).all())
 
 
-async def pledge_broadcasts(client: httpx.AsyncClient, campaign_id: int) -> list[Broadcast]:
+async def pledge_broadcasts(client: AppClient, campaign_id: int) -> list[Broadcast]:
     """The campaign's broadcasts (prompt, reminders, the deadline notice), oldest first."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         statement = (
             select(Broadcast)
             .where(Broadcast.subject_type == "pledge_campaign", Broadcast.subject_id == campaign_id)
@@ -110,9 +110,9 @@ async def pledge_broadcasts(client: httpx.AsyncClient, campaign_id: int) -> list
         return list((await session.exec(statement)).all())
 
 
-def link_sent_to(client: httpx.AsyncClient, openid: str) -> str:
+def link_sent_to(client: AppClient, openid: str) -> str:
     """The path of the newest link the phone received (a template's url or a news article's)."""
-    sandbox = app_of(client).state.sandbox_app.state.sandbox
+    sandbox = client.sandbox
     for delivery in reversed(sandbox.deliveries):
         if delivery.openid != openid or delivery.channel == "reply":
             continue

@@ -21,10 +21,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from fastapi import FastAPI
+from sqlalchemy import func, text
+from sqlmodel import select
 
 from app.config import Settings
-from tests.support.wechat_peer import WeChatPeer
+from tests.support.app import AppClient, MakeClient
+from tests.support.wechat_peer import Mode, WeChatPeer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_HOST, PG_PORT = os.environ.get("TEST_PG_HOST", "127.0.0.1"), 5432
@@ -199,7 +202,7 @@ def settings_for(backend: Backend, peer: WeChatPeer) -> Callable[..., Settings]:
             "quiet_hours": "off",
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return make
 
@@ -207,20 +210,17 @@ def settings_for(backend: Backend, peer: WeChatPeer) -> Callable[..., Settings]:
 @pytest.fixture
 async def make_client(
     settings_for: Callable[..., Settings], clock: Clock, backend: Backend
-) -> AsyncIterator[Callable[..., Any]]:
+) -> AsyncIterator[MakeClient]:
     """Build an app (with optional settings overrides and router) and an HTTP client for it."""
     from app.main import create_app
 
-    apps: list[Any] = []
-    clients: list[httpx.AsyncClient] = []
+    apps: list[FastAPI] = []
+    clients: list[AppClient] = []
 
-    async def make(
-        *, router: Any = None, followups: Any = None, **overrides: Any
-    ) -> httpx.AsyncClient:
+    async def make(*, router: Any = None, followups: Any = None, **overrides: Any) -> AppClient:
         app = create_app(settings_for(**overrides), router=router, clock=clock, followups=followups)
         apps.append(app)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-        client.app = app  # type: ignore[attr-defined]
+        client = AppClient(app)
         clients.append(client)
         return client
 
@@ -240,7 +240,7 @@ async def make_client(
         await app.state.engine.dispose()
 
 
-async def truncate(app: Any) -> None:
+async def truncate(app: FastAPI) -> None:
     """Empty every table so the next test starts clean (the schema stays migrated)."""
     from app.models import metadata
 
@@ -260,25 +260,25 @@ async def truncate(app: Any) -> None:
 
 
 @pytest.fixture
-async def client(make_client: Callable[..., Any]) -> httpx.AsyncClient:
+async def client(make_client: MakeClient) -> AppClient:
     """A client for the app with default test settings."""
     return await make_client()
 
 
-async def count_rows(client: httpx.AsyncClient, model: Any, *where: Any) -> int:
+async def count_rows(client: AppClient, model: Any, *where: Any) -> int:
     """How many rows of a table (matching the conditions) the app's database holds."""
-    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with client.sessions() as session:
         stmt = select(func.count()).select_from(model)
         for condition in where:
             stmt = stmt.where(condition)
-        return int((await session.exec(stmt)).scalar_one())
+        return int((await session.exec(stmt)).one())
 
 
 async def post(
-    client: httpx.AsyncClient, peer: WeChatPeer, xml: str, mode: str = "safe", **kwargs: Any
+    client: httpx.AsyncClient, peer: WeChatPeer, xml: str, mode: Mode = "safe", **kwargs: Any
 ) -> httpx.Response:
     """POST a message to /wechat as WeChat would in the given mode."""
-    params, body = peer.request(xml, mode, **kwargs)  # type: ignore[arg-type]
+    params, body = peer.request(xml, mode, **kwargs)
     return await client.post(
         "/wechat", params=params, content=body, headers={"content-type": "text/xml"}
     )
@@ -288,7 +288,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture
-async def proxied(backend: Backend, make_client: Callable[..., Any]) -> AsyncIterator[Any]:
+async def proxied(backend: Backend, make_client: MakeClient) -> AsyncIterator[Any]:
     """An app whose PostgreSQL connections go through a proxy the test can cut and restore."""
     from sqlalchemy.engine import make_url
 

@@ -6,7 +6,6 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import col, select
@@ -15,7 +14,7 @@ from app.db import unit_of_work
 from app.models import Question
 from app.services import audit
 from app.services.quizzes import bank as bank_service
-from tests.support.chat import app_of
+from tests.support.app import AppClient
 
 HEADERS = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析"]
 ACTOR = audit.Actor(id=None, name="党群部测试")
@@ -61,23 +60,23 @@ def bank_xlsx(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS
 
 
 async def import_bank(
-    client: httpx.AsyncClient,
+    client: AppClient,
     data: bytes,
     *,
     bank: str = "监察法",
     filename: str = "监察法题库.xlsx",
 ) -> bank_service.ImportReport:
     """Import a bank file through the service, committed (the console's own unit of work)."""
-    app = app_of(client)
+    app = client.app
     async with unit_of_work(app.state.sessions) as session:
         return await bank_service.import_questions(
             session, bank=bank, data=data, filename=filename, actor=ACTOR, now=app.state.clock()
         )
 
 
-async def questions(client: httpx.AsyncClient, bank: str | None = None) -> list[Question]:
+async def questions(client: AppClient, bank: str | None = None) -> list[Question]:
     """The stored questions (of one bank), in import order."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         statement = select(Question).order_by(col(Question.id))
         if bank is not None:
             statement = statement.where(Question.bank == bank)

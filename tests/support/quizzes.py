@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 from sqlmodel import col, select
 
 from app.models import AudienceKind, Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion
 from app.services.member_links import LINK_TTL, MemberLinks
-from tests.support.chat import app_of, branch_id
+from tests.support.app import AppClient
+from tests.support.chat import branch_id
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ SUPERVISION = [
 ]
 
 
-async def add_questions(client: httpx.AsyncClient, questions: Sequence[Q]) -> list[int]:
+async def add_questions(client: AppClient, questions: Sequence[Q]) -> list[int]:
     """Store questions in the 监察法 bank; their ids in the same order."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         rows = [
             Question(
                 bank="监察法",
@@ -81,7 +81,7 @@ async def add_questions(client: httpx.AsyncClient, questions: Sequence[Q]) -> li
 
 
 async def add_quiz(
-    client: httpx.AsyncClient,
+    client: AppClient,
     question_ids: Sequence[int],
     *,
     deadline: datetime,
@@ -94,7 +94,7 @@ async def add_quiz(
 ) -> int:
     """A test of these questions (in this order) for the branch's Party members; its id."""
     unit = org_unit_id or await branch_id(client)
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         quiz = Quiz(
             title=title,
             org_unit_id=unit,
@@ -113,18 +113,18 @@ async def add_quiz(
         return quiz.id
 
 
-async def attempts(client: httpx.AsyncClient, quiz_id: int | None = None) -> list[QuizAttempt]:
+async def attempts(client: AppClient, quiz_id: int | None = None) -> list[QuizAttempt]:
     """The stored attempts (of one test), oldest first."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         statement = select(QuizAttempt).order_by(col(QuizAttempt.id))
         if quiz_id is not None:
             statement = statement.where(QuizAttempt.quiz_id == quiz_id)
         return list((await session.exec(statement)).all())
 
 
-def link_token(client: httpx.AsyncClient, quiz_id: int, person_id: int, **when: Any) -> str:
+def link_token(client: AppClient, quiz_id: int, person_id: int, **when: Any) -> str:
     """The signed `t` a push's link carries for this person (valid for LINK_TTL from now)."""
-    app = app_of(client)
+    app = client.app
     links = MemberLinks(app.state.settings.secret_key.get_secret_value())
     expires = when.get("expires") or app.state.clock() + LINK_TTL
     return str(
@@ -132,10 +132,6 @@ def link_token(client: httpx.AsyncClient, quiz_id: int, person_id: int, **when: 
     )
 
 
-def phone(client: httpx.AsyncClient) -> httpx.AsyncClient:
+def phone(client: AppClient) -> AppClient:
     """Another phone (its own cookies) on the same app."""
-    other = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app_of(client)), base_url="http://test"
-    )
-    other.app = app_of(client)  # type: ignore[attr-defined]
-    return other
+    return AppClient(client.app)

@@ -12,5 +12,5 @@ def console_paths(app: Any) -> list[tuple[str, set[str]]]:
     return [
         (context.path, set(context.methods or ()))
         for context in iter_route_contexts(app.routes)
-        if (context.path or "").startswith("/admin")
+        if context.path is not None and context.path.startswith("/admin")
     ]

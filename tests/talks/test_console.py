@@ -7,13 +7,13 @@ import re
 from datetime import date
 from typing import Any
 
-import httpx
 from openpyxl import load_workbook
 
 from app.models import AdminRole, IntegrityTalk, TalkCategory
 from app.services import audit
 from app.services.talks import records as talk_service
-from tests.support.chat import app_of, china
+from tests.support.app import AppClient
+from tests.support.chat import china
 from tests.support.console import (
     add_person,
     add_user,
@@ -42,13 +42,13 @@ def talk_form(person_id: int, /, **changes: str) -> dict[str, str]:
     }
 
 
-async def stored(client: httpx.AsyncClient, talk_id: int) -> IntegrityTalk | None:
+async def stored(client: AppClient, talk_id: int) -> IntegrityTalk | None:
     """The talk as stored now."""
-    async with app_of(client).state.sessions() as session:
+    async with client.sessions() as session:
         return await session.get(IntegrityTalk, talk_id)
 
 
-async def add_talk(client: httpx.AsyncClient, person_id: int, **changes: Any) -> int:
+async def add_talk(client: AppClient, person_id: int, **changes: Any) -> int:
     """A talk recorded through the service (as the system), without going through the pages."""
     values: dict[str, Any] = {
         "person_id": person_id,
@@ -58,7 +58,7 @@ async def add_talk(client: httpx.AsyncClient, person_id: int, **changes: Any) ->
         "summary": SECRET,
         **changes,
     }
-    app = app_of(client)
+    app = client.app
     async with app.state.sessions() as session:
         talk = await talk_service.record_talk(
             session,
@@ -85,9 +85,7 @@ def no_secret(entry: Any) -> None:
         assert SECRET not in repr(side)
 
 
-async def test_admin_records_a_talk_sees_it_and_edits_it(
-    console: httpx.AsyncClient, clock: Clock
-) -> None:
+async def test_admin_records_a_talk_sees_it_and_edits_it(console: AppClient, clock: Clock) -> None:
     """登记谈话 → the record page; the list shows it; 编辑 saves; create and update are audited."""
     clock.set(china(2026, 3, 10, 9))
     await admin_console(console)
@@ -137,7 +135,7 @@ async def test_admin_records_a_talk_sees_it_and_edits_it(
 
 
 async def test_every_view_list_record_edit_form_and_export_is_audited_with_the_admin(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Each look at talk data leaves one entry naming the admin and what was looked at."""
     clock.set(china(2026, 3, 10, 9))
@@ -181,7 +179,7 @@ async def test_every_view_list_record_edit_form_and_export_is_audited_with_the_a
 
 
 async def test_secretary_and_viewer_get_403_on_every_talk_route(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Not an admin: 403 for list, record, form, create, edit and export; nothing changes."""
     clock.set(china(2026, 3, 10, 9))
@@ -227,7 +225,7 @@ async def test_secretary_and_viewer_get_403_on_every_talk_route(
 
 
 async def test_bad_input_shows_the_chinese_message_and_records_nothing(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """Each refusal names the field's problem; nothing is stored or audited; edits are kept back."""
     # 07:30 in China is still the day before in UTC: "today" is China's 10 March.
@@ -283,7 +281,7 @@ async def test_bad_input_shows_the_chinese_message_and_records_nothing(
 
 
 async def test_the_export_holds_the_filtered_records_with_a_chinese_header(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """导出 gives an .xlsx of what the filter shows, newest first; text stays text."""
     clock.set(china(2026, 3, 10, 9))
@@ -306,7 +304,7 @@ async def test_the_export_holds_the_filtered_records_with_a_chinese_header(
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    rows: list[list[Any]] = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][:7] == ["谈话日期", "工号", "姓名", "部门", "岗位类别", "谈话人", "谈话内容摘要"]
     assert [(r[0].date(), r[1], r[2], r[3], r[4], r[5]) for r in rows[1:]] == [
         (date(2026, 2, 3), "S002", "李四", "项目部", "项目", "赵书记"),
@@ -322,7 +320,7 @@ async def test_the_export_holds_the_filtered_records_with_a_chinese_header(
 
 
 async def test_other_console_pages_never_show_talk_summaries(
-    console: httpx.AsyncClient, clock: Clock
+    console: AppClient, clock: Clock
 ) -> None:
     """The person page, the roster, home and the audit log hold no talk text, for anyone."""
     clock.set(china(2026, 3, 10, 9))

@@ -1,9 +1,10 @@
-"""Fixtures for the WeChat client tests: an in-process sandbox, token stores, client factory."""
+"""Fixtures for the WeChat client tests: an in-process sandbox, token stores, client factory.
+
+The sandbox account's credentials and the in-memory token store are in tests/support/tokens.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -20,12 +21,9 @@ from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from app.models import WeChatCredential, WeChatLease
 from app.wechat.client import WeChatClient
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
-from app.wechat.tokens import StoredToken, TokenStore
+from app.wechat.tokens import TokenStore
 from tests.support.plugin import Backend, Clock
-
-APP_ID = "wx5e1f7c0ffee0d00d"
-APP_SECRET = "sandbox-app-secret"
-SANDBOX_URL = "http://sandbox.test"
+from tests.support.tokens import APP_ID, APP_SECRET, SANDBOX_URL, MemoryTokenStore
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -36,7 +34,8 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Drop the Redis store on SQLite: that backend has no Redis, so the pair does not exist."""
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     here = Path(__file__).parent
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -46,32 +45,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-class MemoryTokenStore:
-    """A TokenStore for one process, for tests that are about the client, not the store."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[str, StoredToken] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def read(self, name: str) -> StoredToken | None:
-        return self.tokens.get(name)
-
-    async def write(self, name: str, token: StoredToken) -> None:
-        self.tokens[name] = token
-
-    async def delete_if(self, name: str, value: str) -> bool:
-        current = self.tokens.get(name)
-        if current is None or current.value != value:
-            return False
-        del self.tokens[name]
-        return True
-
-    @contextlib.asynccontextmanager
-    async def lock(self, name: str) -> AsyncIterator[None]:
-        async with self._locks.setdefault(name, asyncio.Lock()):
-            yield
 
 
 @pytest.fixture

@@ -16,10 +16,12 @@ from app.wechat.errors import (
     QuotaError,
     TokenInvalidError,
     TransientError,
+    WeChatError,
     WindowClosedError,
 )
 from app.wechat.tokens import TokenStore
-from tests.wechat.conftest import APP_ID, MemoryTokenStore
+from app.wechat.types import DraftArticle
+from tests.support.tokens import APP_ID, MemoryTokenStore
 
 USER_GET = "/cgi-bin/user/get"
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
@@ -101,13 +103,13 @@ async def test_refetched_token_still_rejected_forces_a_refresh(
     ],
 )
 async def test_refusals_are_typed_and_never_retried(
-    wx: WeChatClient, state: SandboxState, errcode: int, error: type[Exception]
+    wx: WeChatClient, state: SandboxState, errcode: int, error: type[WeChatError]
 ) -> None:
     state.faults.errcode_queue.append(QueuedErrcode(errcode, USER_GET))
     with pytest.raises(error) as caught:
         await wx.followers()
     assert state.call_count(USER_GET) == 1
-    assert caught.value.errcode == errcode  # type: ignore[attr-defined]
+    assert caught.value.errcode == errcode
 
 
 async def test_busy_is_retried_a_bounded_number_of_times(
@@ -218,8 +220,10 @@ async def test_content_and_mass_sends(wx: WeChatClient, state: SandboxState) -> 
     members = [state.add_follower() for _ in range(3)]
     image = await wx.upload_image("cover.png", b"\x89PNG fake image")
     assert image.media_id and image.url.startswith("https://")
-    article = {"title": "七一讲话精神", "content": "<p>全文</p>", "thumb_media_id": image.media_id}
-    media_id = await wx.add_draft([article])  # type: ignore[list-item]
+    article = DraftArticle(
+        title="七一讲话精神", content="<p>全文</p>", thumb_media_id=image.media_id
+    )
+    media_id = await wx.add_draft([article])
     assert await wx.freepublish(media_id)
     tag_id = await wx.create_tag("党员")
     await wx.tag_users(tag_id, [m.openid for m in members[:2]])

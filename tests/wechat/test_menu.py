@@ -127,6 +127,7 @@ async def test_sync_pushes_a_valid_menu_and_nothing_when_invalid(tmp_path):
         code, out = await _shente("menu", "sync", env=env)
         assert code == 0, out
         pushed = sandbox.state.sandbox.menu
+        assert pushed is not None
         assert [top["name"] for top in pushed["button"]] == ["学习", "参与", "我的"]
 
         code, out = await _shente("menu", "show", env=env)

@@ -26,7 +26,7 @@ from app.wechat.errors import (
 )
 from app.wechat.ratelimit import RateLimiter
 from app.wechat.tokens import StoredToken
-from tests.wechat.conftest import APP_ID, APP_SECRET, MemoryTokenStore
+from tests.support.tokens import APP_ID, APP_SECRET, MemoryTokenStore
 
 
 def test_classify() -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from app.wechat.client import WeChatClient
 from app.wechat.token_stores import RedisTokenStore
 from app.wechat.tokens import StoredToken, TokenStore
 from tests.support.plugin import Backend
-from tests.wechat.conftest import APP_ID, APP_SECRET
+from tests.support.tokens import APP_ID, APP_SECRET
 
 # Processes share the token through the database's locks (or Redis).
 pytestmark = pytest.mark.both_databases
@@ -57,7 +58,7 @@ async def test_two_processes_fetch_once(
 
         prefix = store.prefix if isinstance(store, RedisTokenStore) else ""
         procs: list[asyncio.subprocess.Process] = []
-        specs = []
+        specs: list[dict[str, Any]] = []
         for i in range(WORKERS):
             spec = {
                 "kind": kind,

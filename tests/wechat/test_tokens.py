@@ -10,7 +10,7 @@ import pytest
 
 from app.wechat.tokens import LockTimeoutError, StoredToken, TokenManager, TokenStore
 from tests.support.plugin import Clock
-from tests.wechat.conftest import MemoryTokenStore
+from tests.support.tokens import MemoryTokenStore
 
 NAME = "access_token:wxtest"
 

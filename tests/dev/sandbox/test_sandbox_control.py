@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.dev.sandbox import SandboxConfig, SandboxState, create_sandbox_app
-from tests.dev.sandbox.conftest import Wx, client_for
+from tests.support.sandbox import Wx, client_for
 
 
 async def test_followers_and_deliveries_polling(

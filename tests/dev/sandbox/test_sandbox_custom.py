@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.dev.sandbox import Faults, SandboxCallbacks, SandboxState
-from tests.dev.sandbox.conftest import FakeClock, Wx
+from tests.support.sandbox import FakeClock, Wx
 
 SEND = "/cgi-bin/message/custom/send"
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from app.dev.sandbox import Faults, QueuedErrcode, SandboxState
 from app.dev.sandbox.server import serve_in_background
-from tests.dev.sandbox.conftest import Wx
+from tests.support.sandbox import Wx
 
 SEND = "/cgi-bin/message/custom/send"
 MENU = "/cgi-bin/menu/get"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.dev.sandbox import SandboxState, create_sandbox_app
-from tests.dev.sandbox.conftest import FakeClock, Wx, client_for, make_config
+from tests.support.sandbox import FakeClock, Wx, client_for, make_config
 
 SENDALL = "/cgi-bin/message/mass/sendall"
 SEND = "/cgi-bin/message/mass/send"

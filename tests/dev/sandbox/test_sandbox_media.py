@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.dev.sandbox import SandboxState
-from tests.dev.sandbox.conftest import PNG, Wx
+from tests.support.sandbox import PNG, Wx
 
 
 def article(**change: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from app.dev.sandbox import (
     UnknownFollowerError,
     create_sandbox_app,
 )
-from tests.dev.sandbox.conftest import (
+from tests.dev.sandbox.fake_backend import FakeBackend, aes_key, decrypt, encrypt, sha1_sorted
+from tests.support.sandbox import (
     AES_KEY,
     APP_ID,
     TOKEN,
@@ -26,7 +27,6 @@ from tests.dev.sandbox.conftest import (
     client_for,
     make_config,
 )
-from tests.dev.sandbox.fake_backend import FakeBackend, aes_key, decrypt, encrypt, sha1_sorted
 
 # WeChat's official Python sample (also in shared/wechat/vectors.json): proves fake_backend's
 # independent crypto is itself right before it is used to judge the sandbox.

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.dev.sandbox import SandboxState
-from tests.dev.sandbox.conftest import Wx
+from tests.support.sandbox import Wx
 
 CREATE = "/cgi-bin/menu/create"
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from app.dev.sandbox import SandboxState, create_sandbox_app
-from tests.dev.sandbox.conftest import APP_ID, APP_SECRET, FakeClock, Wx, client_for, make_config
+from tests.support.sandbox import APP_ID, APP_SECRET, FakeClock, Wx, client_for, make_config
 
 REDIRECT = "https://party.example.com/m/checkin?meeting=7"
 

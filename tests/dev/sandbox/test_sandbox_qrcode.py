@@ -9,7 +9,7 @@ import pytest
 
 from app.dev.sandbox import SandboxState
 from app.dev.sandbox.callbacks import _ticket
-from tests.dev.sandbox.conftest import Wx
+from tests.support.sandbox import Wx
 
 CREATE = "/cgi-bin/qrcode/create"
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.dev.sandbox import SandboxState, create_sandbox_app
-from tests.dev.sandbox.conftest import FakeClock, Wx, client_for, make_config
+from tests.support.sandbox import FakeClock, Wx, client_for, make_config
 
 TEMPLATE = "/cgi-bin/message/template/send"
 BIZSEND = "/cgi-bin/message/subscribe/bizsend"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from app.dev.sandbox import Faults, SandboxState
-from tests.dev.sandbox.conftest import APP_ID, APP_SECRET, FakeClock, Wx
+from tests.support.sandbox import APP_ID, APP_SECRET, FakeClock, Wx
 
 CREDENTIALS = {"grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET}
 

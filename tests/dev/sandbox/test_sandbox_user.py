@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.dev.sandbox import SandboxState
-from tests.dev.sandbox.conftest import Wx
+from tests.support.sandbox import Wx
 
 
 async def test_user_info(wx: Wx, state: SandboxState) -> None:
