@@ -14,6 +14,8 @@ import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 
+from fastapi import APIRouter
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -48,3 +50,11 @@ def layer_modules(layer: str) -> list[ModuleType]:
         if importlib.util.find_spec(name) is not None:
             modules.append(importlib.import_module(name))
     return modules
+
+
+def combined(*modules: ModuleType, into: APIRouter | None = None) -> APIRouter:
+    """A router with each module's `router` included in this order (the first match wins)."""
+    router = into if into is not None else APIRouter()
+    for module in modules:
+        router.include_router(module.router)
+    return router

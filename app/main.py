@@ -26,7 +26,7 @@ from app.config import ConfigError, Settings, get_settings
 from app.db import create_engine, session_factory, unit_of_work
 from app.dev import simulator as dev_pages
 from app.dev.setup import create_dev_sandbox
-from app.features import layer_modules
+from app.features import combined, layer_modules
 from app.handlers import MessageRouter, default_router
 from app.handlers.followups import CustomMessageFollowUps, FollowUpSender
 from app.handlers.runtime import Dispatcher
@@ -39,7 +39,6 @@ from app.services.newsletters import issues as newsletter_service
 from app.services.people import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web.member import reader as member_reader
-from app.web.routers import combined
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache

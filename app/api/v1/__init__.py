@@ -7,20 +7,8 @@ from fastapi.security import HTTPBearer
 
 from app.api.deps import current_principal
 from app.api.errors import error_responses
-from app.api.v1 import (
-    admin_users,
-    audit,
-    bindings,
-    broadcasts,
-    me,
-    messages,
-    org_units,
-    people,
-    roles,
-    roster,
-    tokens,
-)
 from app.api.v1.common import refuse_unstorable_text
+from app.features import combined, layer_modules
 
 # Documents the bearer scheme in OpenAPI (the "Authorize" button); checking is done below.
 _bearer = HTTPBearer(
@@ -37,20 +25,7 @@ router = APIRouter(
     ],
     responses=error_responses(401, 422),
 )
-# The roster file's static paths (/people/export, …) come before /people/{person_id:int}.
-for module in (
-    me,
-    org_units,
-    roster,
-    people,
-    roles,
-    bindings,
-    messages,
-    broadcasts,
-    audit,
-    tokens,
-    admin_users,
-):
-    router.include_router(module.router)
+# Each feature's resources, in app/features.py's order.
+combined(*layer_modules("api.v1"), into=router)
 
 __all__ = ["router"]

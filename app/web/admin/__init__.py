@@ -9,11 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from app.features import layer_modules
+from app.features import combined, layer_modules
 from app.web.admin import auth, home, jobs
 from app.web.admin.deps import ConsoleUser, csrf_protect
 from app.web.admin.pages import NotFound, add_error_pages
-from app.web.routers import combined
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 

@@ -1,7 +1,7 @@
 """账号与令牌: console users and their API tokens (admins only)."""
 
+from app.features import combined
 from app.web.admin.accounts import tokens, users
-from app.web.routers import combined
 
 router = combined(
     users,

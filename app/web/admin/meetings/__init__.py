@@ -1,7 +1,7 @@
 """会议与学习日 in the console: the year, QR codes, a meeting, files, forms, the rule, leave."""
 
+from app.features import combined
 from app.web.admin.meetings import attachments, detail, form, leaves, pages, qr, rule, year
-from app.web.routers import combined
 
 router = combined(
     year,  # /meetings/year before /meetings/{id}

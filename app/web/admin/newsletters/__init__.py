@@ -1,7 +1,7 @@
 """刊物 in the console: the issue form, the series, the list and preview."""
 
+from app.features import combined
 from app.web.admin.newsletters import form, pages, series
-from app.web.routers import combined
 
 router = combined(
     form,

@@ -1,7 +1,7 @@
 """The roster in the console: list, person pages, forms, branch roles, import and export."""
 
+from app.features import combined
 from app.web.admin.people import form, pages, roles, roster_io
-from app.web.routers import combined
 
 router = combined(
     roster_io,  # /people/import, /export, /template.*: before /people/{id}

@@ -1,7 +1,7 @@
 """知识测试 in the console: the question bank, tests, and their results."""
 
+from app.features import combined
 from app.web.admin.quizzes import bank, pages, results
-from app.web.routers import combined
 
 router = combined(
     bank,
