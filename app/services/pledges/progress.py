@@ -27,9 +27,8 @@ from app.models import (
     SignatureChannel,
 )
 from app.models.types import label_of
-from app.services import audit
 from app.services.people import org_units
-from app.services.pledges import campaigns, progress_sheet
+from app.services.pledges import campaigns
 from app.services.pledges.signing import SUBJECT
 
 PROMPT, REMINDER, DEADLINE = "pledge_prompt", "pledge_reminder", "pledge_deadline"
@@ -294,24 +293,3 @@ def _id(signature: PledgeSignature) -> int:
     """A stored signature's id."""
     assert signature.id is not None
     return signature.id
-
-
-async def export_progress(
-    session: AsyncSession,
-    *,
-    campaign: PledgeCampaign,
-    actor: audit.Actor,
-    now: datetime,
-    unit_ids: frozenset[int] | None = None,
-) -> bytes:
-    """The progress as .xlsx bytes (names within `unit_ids`), audited as pledge.export."""
-    found = await progress(session, campaign=campaign, now=now, unit_ids=unit_ids)
-    await audit.record(
-        session,
-        actor=actor,
-        action="pledge.export",
-        target_type="pledge_campaign",
-        target_id=campaign.id,
-        summary=f"导出签署情况：{campaign.title}（已签署 {found.signed}/{found.total} 人）",
-    )
-    return progress_sheet.workbook(found)

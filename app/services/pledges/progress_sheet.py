@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import PledgeCampaign
 from app.models.types import CHINA
-from app.services import spreadsheets
-
-if TYPE_CHECKING:  # progress builds the figures and calls this module: no cycle at run time
-    from app.services.pledges.progress import Progress, SignedLine
+from app.services import audit, spreadsheets
+from app.services.pledges.progress import Progress, SignedLine, progress
 
 SIGNED_HEADERS = ("姓名", "工号", "所在单位", "签署版本", "签署方式", "签署时间", "备注")
 UNSIGNED_HEADERS = ("姓名", "工号", "所在单位", "签署通知", "提醒次数", "最后提醒时间", "备注")
@@ -95,3 +95,24 @@ def workbook(found: Progress) -> bytes:
             ]
         )
     return book.to_bytes()
+
+
+async def export_progress(
+    session: AsyncSession,
+    *,
+    campaign: PledgeCampaign,
+    actor: audit.Actor,
+    now: datetime,
+    unit_ids: frozenset[int] | None = None,
+) -> bytes:
+    """The progress as .xlsx bytes (names within `unit_ids`), audited as pledge.export."""
+    found = await progress(session, campaign=campaign, now=now, unit_ids=unit_ids)
+    await audit.record(
+        session,
+        actor=actor,
+        action="pledge.export",
+        target_type="pledge_campaign",
+        target_id=campaign.id,
+        summary=f"导出签署情况：{campaign.title}（已签署 {found.signed}/{found.total} 人）",
+    )
+    return workbook(found)

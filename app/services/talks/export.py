@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.types import CHINA
-from app.services import spreadsheets
-
-if TYPE_CHECKING:
-    from app.services.talks.records import TalkRow
+from app.services import audit, spreadsheets
+from app.services.talks.records import TARGET, TalkFilter, TalkRow, describe_filter, matching
 
 SHEET_TITLE = "廉政谈话"
 # The export's columns (header, width), in order; the summary is the 7th.
@@ -48,3 +47,18 @@ def talks_xlsx(rows: Sequence[TalkRow]) -> bytes:
         widths=[width for _, width in EXPORT_COLUMNS],
         wrap=[7],
     )
+
+
+async def export_talks(
+    session: AsyncSession, *, talk_filter: TalkFilter, actor: audit.Actor
+) -> bytes:
+    """The talks matching the filter as .xlsx bytes, newest first (audited as talk.export)."""
+    rows = await matching(session, talk_filter)
+    await audit.record(
+        session,
+        actor=actor,
+        action="talk.export",
+        target_type=TARGET,
+        summary=f"{await describe_filter(session, talk_filter)}（共 {len(rows)} 条，xlsx）",
+    )
+    return talks_xlsx(rows)

@@ -14,7 +14,6 @@ from sqlmodel.sql.expression import Select
 from app.models import AuditLog, IntegrityTalk, Person, TalkCategory
 from app.models.types import CHINA, label_of
 from app.services import audit
-from app.services.talks import export as integrity_talks_xlsx
 
 TARGET = "integrity_talk"
 SUMMARY_MAX = 5000
@@ -238,7 +237,7 @@ def _talks(talk_filter: TalkFilter) -> Select[IntegrityTalk, Person]:
     return statement.order_by(col(IntegrityTalk.held_on).desc(), col(IntegrityTalk.id).desc())
 
 
-async def _rows(session: AsyncSession, talk_filter: TalkFilter) -> list[TalkRow]:
+async def matching(session: AsyncSession, talk_filter: TalkFilter) -> list[TalkRow]:
     """The talks matching the filter, newest first."""
     found = (await session.exec(_talks(talk_filter))).all()
     return [TalkRow(talk, person) for talk, person in found]
@@ -282,7 +281,7 @@ async def list_talks(
     session: AsyncSession, *, talk_filter: TalkFilter, actor: audit.Actor
 ) -> TalkListing:
     """The talks matching the filter, newest first, for display (audited as talk.list)."""
-    rows = await _rows(session, talk_filter)
+    rows = await matching(session, talk_filter)
     await audit.record(
         session,
         actor=actor,
@@ -329,18 +328,3 @@ async def access_log(session: AsyncSession, *, talk_id: int, limit: int = 10) ->
     return await audit.recent(
         session, limit=limit, action_prefix="talk.", target_type=TARGET, target_id=str(talk_id)
     )
-
-
-async def export_talks(
-    session: AsyncSession, *, talk_filter: TalkFilter, actor: audit.Actor
-) -> bytes:
-    """The talks matching the filter as .xlsx bytes, newest first (audited as talk.export)."""
-    rows = await _rows(session, talk_filter)
-    await audit.record(
-        session,
-        actor=actor,
-        action="talk.export",
-        target_type=TARGET,
-        summary=f"{await describe_filter(session, talk_filter)}（共 {len(rows)} 条，xlsx）",
-    )
-    return integrity_talks_xlsx.talks_xlsx(rows)

@@ -15,6 +15,7 @@ from app.api.deps import Session
 from app.models import IntegrityTalk, TalkCategory
 from app.services.accounts.admins import Principal
 from app.services.people import roster as people_service
+from app.services.talks import export as talks_export
 from app.services.talks import records as talk_service
 from app.services.talks.records import TalkDraft, TalkFilter, TalkInvalid
 from app.web.admin.deps import ConsoleAdmin, actor, now
@@ -79,7 +80,7 @@ async def talk_export(request: Request, session: Session, me: ConsoleAdmin) -> R
     """导出 the talks of the list's filter as .xlsx (audited as talk.export)."""
     form = await request.form()
     talk_filter, _ = _filter_of(form.get("person"), form.get("category"), form.get("year"))
-    data = await talk_service.export_talks(
+    data = await talks_export.export_talks(
         session, talk_filter=talk_filter, actor=actor(request, me)
     )
     # RFC 5987: the Chinese file name for browsers that read it, an ASCII one for the rest.

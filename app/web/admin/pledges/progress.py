@@ -16,8 +16,8 @@ from app.services.accounts.admins import Principal
 from app.services.people import org_units as org_unit_service
 from app.services.pledges import campaigns as campaign_service
 from app.services.pledges import progress as progress_service
+from app.services.pledges import progress_sheet, signing
 from app.services.pledges import reminders as reminder_service
-from app.services.pledges import signing
 from app.services.pledges.campaigns import CampaignError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.downloads import XLSX, content_disposition
@@ -163,7 +163,7 @@ async def export_progress(
 ) -> Response:
     """Download the progress as .xlsx (a secretary's names their units' people; audited)."""
     campaign = await campaign_in_scope(session, me, campaign_id)
-    data = await progress_service.export_progress(
+    data = await progress_sheet.export_progress(
         session, campaign=campaign, actor=actor(request, me), now=now(request), unit_ids=me.unit_ids
     )
     headers = {
