@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.support.api",
     "tests.support.broadcasts",
     "tests.support.chat",
+    "tests.support.system",
     "tests.support.database",
     "tests.support.browser",
 ]

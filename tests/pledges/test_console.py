@@ -40,6 +40,7 @@ from tests.support.console import (
 from tests.support.pledges import make_campaign
 from tests.support.plugin import Clock, count_rows
 from tests.support.quizzes import SUPERVISION, add_questions, add_quiz
+from tests.support.system import AppUnderTest
 
 TEXT = "我自愿签署本承诺书。\n一、严守党的政治纪律。\n二、廉洁用权，不谋私利。"
 
@@ -445,19 +446,20 @@ async def test_void_needs_a_reason_is_audited_and_the_person_is_unsigned_again(
 
 
 async def test_the_export_keeps_a_name_and_a_reason_that_look_like_formulas_as_text(
-    console: AppClient, clock: Clock
+    app_under_test: AppUnderTest,
 ) -> None:
     """A name or a typed 作废原因 starting with "=" is exported as text, never as a formula."""
-    clock.set(china(2026, 11, 2, 9))
-    [member] = await add_party_members(console, 1)
+    app = app_under_test
+    app.clock.set(china(2026, 11, 2, 9))
+    [member] = await add_party_members(app.client, 1)
     name, reason = '=HYPERLINK("http://x","y")', "=1+1 代签"
-    async with console.sessions() as session:
+    async with app.sessions() as session:
         person = await session.get(Person, member.person_id)
         assert person is not None
         person.name = name
         session.add(person)
         await session.commit()
-    await admin_console(console)
+    console = await app.console()
     campaign_id = await create(console, (await default_units(console)).branch)
     await publish(console, campaign_id)
     signature = await sign(console, campaign_id, member.person_id, SignatureChannel.CHAT)
