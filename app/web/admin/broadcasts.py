@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -24,11 +23,10 @@ from app.services.broadcasts.progress import (
     status_label,
 )
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
+from app.web.admin.downloads import download
+from app.web.admin.pages import NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/broadcasts")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _lines(
@@ -108,16 +106,9 @@ async def broadcast_export(
         target_id=broadcast_id,
         summary=f"导出推送明细：{broadcast.title}（{len(lines)} 人）",
     )
-    # RFC 5987: the Chinese name for browsers that read it, an ASCII one for the rest.
-    name = quote(f"推送明细-{broadcast_id}.xlsx")
-    headers = {
-        "Content-Disposition": (
-            f"attachment; filename=\"broadcast-{broadcast_id}.xlsx\"; filename*=UTF-8''{name}"
-        ),
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
-    }
-    return Response(data, media_type=XLSX, headers=headers)
+    return download(
+        data, f"推送明细-{broadcast_id}.xlsx", fallback=f"broadcast-{broadcast_id}.xlsx"
+    )
 
 
 @router.post("/{broadcast_id:int}/cancel")

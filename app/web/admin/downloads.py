@@ -1,10 +1,14 @@
-"""Files the console sends: the spreadsheet media type and the Content-Disposition header."""
+"""Files the console sends: never cached, never sniffed, named in Chinese with an ASCII fallback."""
 
 from __future__ import annotations
 
 import re
 from pathlib import PurePath
 from urllib.parse import quote
+
+from fastapi.responses import Response
+
+from app.web.admin.pages import SECURITY_HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -17,3 +21,20 @@ def content_disposition(name: str, fallback: str) -> str:
 def ascii_suffix(name: str) -> str:
     suffix = PurePath(name).suffix
     return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else ""
+
+
+def download(
+    data: bytes,
+    name: str,
+    *,
+    fallback: str,
+    media_type: str = XLSX,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A file to save as `name` (`fallback` for clients without RFC 5987); never cached."""
+    sent = {
+        "Content-Disposition": content_disposition(name, fallback),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
+    }
+    return Response(data, media_type=media_type, headers=sent | (headers or {}))

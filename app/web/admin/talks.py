@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,13 +18,13 @@ from app.services.talks import export as talks_export
 from app.services.talks import records as talk_service
 from app.services.talks.records import TalkDraft, TalkFilter, TalkInvalid
 from app.web.admin.deps import ConsoleAdmin, actor, now
+from app.web.admin.downloads import download
 from app.web.admin.forms import parse_int, text_fields
 from app.web.admin.pages import NotFound, flash, redirect, render, today
 
 router = APIRouter(prefix="/talks")
 
 _FORM_TEXT = ("person_id", "category", "held_on", "held_by", "summary")
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MISSING = "没有找到这条谈话记录。"
 
 
@@ -83,11 +82,7 @@ async def talk_export(request: Request, session: Session, me: ConsoleAdmin) -> R
     data = await talks_export.export_talks(
         session, talk_filter=talk_filter, actor=actor(request, me)
     )
-    # RFC 5987: the Chinese file name for browsers that read it, an ASCII one for the rest.
-    name = f"廉政谈话-{today(request):%Y%m%d}.xlsx"
-    disposition = f"attachment; filename=\"talks.xlsx\"; filename*=UTF-8''{quote(name)}"
-    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
-    return Response(data, media_type=_XLSX, headers=headers)
+    return download(data, f"廉政谈话-{today(request):%Y%m%d}.xlsx", fallback="talks.xlsx")
 
 
 # --- the form -------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from app.models import (
 )
 from app.services import audit
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.downloads import ascii_suffix, content_disposition
+from app.web.admin.downloads import ascii_suffix, download
 from app.web.admin.meetings.detail import attachment_list, detail_page, size_label
 from app.web.admin.meetings.pages import meeting_in_scope
-from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect
+from app.web.admin.pages import NotFound, flash, redirect
 
 router = APIRouter(prefix="/meetings")
 
@@ -128,14 +128,15 @@ async def download_attachment(
     if media_type not in DOWNLOAD_TYPES:
         media_type = "application/octet-stream"
     fallback = f"attachment-{attachment_id}{ascii_suffix(attachment.filename)}"
-    headers = {
-        "Content-Disposition": content_disposition(attachment.filename, fallback),
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
-        # Should a browser render it anyway, it runs nothing and reaches nothing.
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
-    return Response(attachment.data, media_type=media_type, headers=headers)
+    # Should a browser render it anyway, it runs nothing and reaches nothing.
+    sandboxed = {"Content-Security-Policy": "default-src 'none'; sandbox"}
+    return download(
+        attachment.data,
+        attachment.filename,
+        fallback=fallback,
+        media_type=media_type,
+        headers=sandboxed,
+    )
 
 
 @router.post("/{meeting_id:int}/attachments/{attachment_id:int}/delete")

@@ -34,10 +34,10 @@ from app.services.meetings import meetings as meeting_service
 from app.services.meetings import sheet as sheet_service
 from app.services.people import org_units as org_unit_service
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in_scope
-from app.web.admin.downloads import XLSX, content_disposition
+from app.web.admin.downloads import download
 from app.web.admin.forms import text_fields
 from app.web.admin.meetings.pages import STATUS_TONES, kind_label, meeting_in_scope, status_of
-from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
+from app.web.admin.pages import NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/meetings")
 
@@ -354,11 +354,4 @@ async def export_sheet(
         target_id=meeting_id,
         summary=f"导出签到表：{meeting_service.name_of(meeting)}（{found.invited} 人）",
     )
-    headers = {
-        "Content-Disposition": content_disposition(
-            export_filename(meeting, zone), f"meeting-{meeting_id}.xlsx"
-        ),
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
-    }
-    return Response(data, media_type=XLSX, headers=headers)
+    return download(data, export_filename(meeting, zone), fallback=f"meeting-{meeting_id}.xlsx")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,6 +12,7 @@ from app.api.deps import Session
 from app.services import audit
 from app.services.people import roster_io as roster_service
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor
+from app.web.admin.downloads import download
 from app.web.admin.pages import NotFound, render, today
 
 router = APIRouter(prefix="/people")
@@ -34,11 +34,7 @@ def _fmt(value: object) -> Format | None:
 
 
 def _download(data: bytes, fmt: Format, stem: str) -> Response:
-    # RFC 5987: the Chinese file name for browsers that read it, an ASCII one for the rest.
-    name = f"{stem}.{fmt}"
-    disposition = f"attachment; filename=\"roster.{fmt}\"; filename*=UTF-8''{quote(name)}"
-    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
-    return Response(data, media_type=_MEDIA[fmt], headers=headers)
+    return download(data, f"{stem}.{fmt}", fallback=f"roster.{fmt}", media_type=_MEDIA[fmt])
 
 
 def _import_page(

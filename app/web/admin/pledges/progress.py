@@ -20,8 +20,8 @@ from app.services.pledges import progress_sheet, signing
 from app.services.pledges import reminders as reminder_service
 from app.services.pledges.campaigns import CampaignError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.downloads import XLSX, content_disposition
-from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
+from app.web.admin.downloads import download
+from app.web.admin.pages import NotFound, flash, redirect, render
 from app.web.admin.pledges.pages import (
     STATUS_TONES,
     audience_label,
@@ -166,11 +166,4 @@ async def export_progress(
     data = await progress_sheet.export_progress(
         session, campaign=campaign, actor=actor(request, me), now=now(request), unit_ids=me.unit_ids
     )
-    headers = {
-        "Content-Disposition": content_disposition(
-            export_filename(campaign), f"pledge-{campaign_id}.xlsx"
-        ),
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
-    }
-    return Response(data, media_type=XLSX, headers=headers)
+    return download(data, export_filename(campaign), fallback=f"pledge-{campaign_id}.xlsx")

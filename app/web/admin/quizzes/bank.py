@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,13 +13,13 @@ from app.models import Question, QuestionKind
 from app.services.quizzes import bank as bank_service
 from app.services.quizzes.bank_file import MAX_BYTES, MAX_ROWS, BankFileError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.downloads import download
 from app.web.admin.forms import parse_page, text_fields
 from app.web.admin.pages import NotFound, flash, redirect, render, safe_next
 
 router = APIRouter(prefix="/questions")
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUSES = {"active": "可用", "retired": "已停用"}
 
 
@@ -151,11 +151,7 @@ async def import_upload(request: Request, session: Session, me: ConsoleWriter) -
 @router.get("/template.xlsx")
 async def template(me: ConsoleUser) -> Response:
     """The blank bank file: the header row and one example of each kind."""
-    disposition = (
-        f"attachment; filename=\"questions.xlsx\"; filename*=UTF-8''{quote('题库模板.xlsx')}"
-    )
-    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
-    return Response(bank_service.template(), media_type=XLSX, headers=headers)
+    return download(bank_service.template(), "题库模板.xlsx", fallback="questions.xlsx")
 
 
 async def _toggle(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,12 +17,12 @@ from app.services.quizzes import catalog
 from app.services.quizzes import quizzes as quiz_service
 from app.services.quizzes import results as result_service
 from app.web.admin.deps import ConsoleUser, actor, now
-from app.web.admin.pages import SECURITY_HEADERS, render
+from app.web.admin.downloads import download
+from app.web.admin.pages import render
 from app.web.admin.quizzes.pages import STATUS_TONES, quiz_in_scope
 
 router = APIRouter(prefix="/quizzes")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Characters Windows does not allow in a file name (the export's name carries the title).
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
@@ -104,12 +103,4 @@ async def export_results(
     data = await result_service.export_results(
         session, quiz=quiz, actor=actor(request, me), unit_ids=me.unit_ids
     )
-    # RFC 5987: the Chinese name for browsers that read it, an ASCII one for the rest.
-    name = quote(export_filename(quiz), safe="")
-    disposition = f"attachment; filename=\"quiz-{quiz_id}.xlsx\"; filename*=UTF-8''{name}"
-    headers = {
-        "Content-Disposition": disposition,
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
-    }
-    return Response(data, media_type=XLSX, headers=headers)
+    return download(data, export_filename(quiz), fallback=f"quiz-{quiz_id}.xlsx")
