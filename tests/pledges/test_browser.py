@@ -41,6 +41,7 @@ from app.services.people import roster as people_service
 from app.services.pledges import campaigns
 from app.services.pledges.campaigns import CampaignDraft, text_hash
 from tests.support.browser import NewContext, dev_server
+from tests.support.pledges import draft_with_text
 
 pytestmark = pytest.mark.browser
 
@@ -161,17 +162,7 @@ async def _edit_text(settings: Settings, campaign_id: int, text: str) -> None:
         async with unit_of_work(session_factory(engine)) as session:
             campaign = await session.get(PledgeCampaign, campaign_id)
             assert campaign is not None
-            draft = CampaignDraft(
-                title=campaign.title,
-                year=campaign.year,
-                org_unit_id=campaign.org_unit_id,
-                audience=AudienceKind(campaign.audience),
-                person_ids=campaign.person_ids,
-                deadline=campaign.deadline,
-                remind_every_days=campaign.remind_every_days,
-                remind_max=campaign.remind_max,
-                text=text,
-            )
+            draft = draft_with_text(campaign, text)
             await campaigns.update(
                 session, campaign=campaign, draft=draft, actor=ACTOR, now=utcnow()
             )

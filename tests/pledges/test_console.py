@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 from openpyxl import load_workbook
-from sqlmodel import col, select
+from sqlmodel import select
 
 from app.jobs.broadcasts import send_due
 from app.models import (
     AdminRole,
-    Broadcast,
     BroadcastRecipient,
     Person,
     PledgeCampaign,
@@ -37,7 +36,7 @@ from tests.support.console import (
     second_browser,
     sign_in,
 )
-from tests.support.pledges import make_campaign
+from tests.support.pledges import make_campaign, pledge_broadcasts
 from tests.support.plugin import Clock, count_rows
 from tests.support.quizzes import SUPERVISION, add_questions, add_quiz
 from tests.support.system import AppUnderTest
@@ -110,17 +109,6 @@ async def sign(
         await session.commit()
         assert result.outcome is Sign.SIGNED and result.signature is not None, result.outcome
         return result.signature
-
-
-async def pledge_broadcasts(client: AppClient, campaign_id: int) -> list[Broadcast]:
-    """The campaign's broadcasts, oldest first."""
-    async with client.sessions() as session:
-        statement = (
-            select(Broadcast)
-            .where(Broadcast.subject_type == "pledge_campaign", Broadcast.subject_id == campaign_id)
-            .order_by(col(Broadcast.id))
-        )
-        return list((await session.exec(statement)).all())
 
 
 async def recipients(client: AppClient, broadcast_id: int | None) -> dict[int, str]:

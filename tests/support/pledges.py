@@ -66,19 +66,12 @@ async def edit_text(client: AppClient, campaign_id: int, text: str) -> None:
         assert campaign is not None
         current = await campaigns.current(session, campaign=campaign)
         assert current.text != text
-        draft = CampaignDraft(
-            title=campaign.title,
-            year=campaign.year,
-            org_unit_id=campaign.org_unit_id,
-            audience=AudienceKind(campaign.audience),
-            person_ids=campaign.person_ids,
-            deadline=campaign.deadline,
-            remind_every_days=campaign.remind_every_days,
-            remind_max=campaign.remind_max,
-            text=text,
-        )
         await campaigns.update(
-            session, campaign=campaign, draft=draft, actor=audit.SYSTEM, now=app.state.clock()
+            session,
+            campaign=campaign,
+            draft=draft_with_text(campaign, text),
+            actor=audit.SYSTEM,
+            now=app.state.clock(),
         )
         await session.commit()
 
@@ -127,3 +120,18 @@ def link_sent_to(client: AppClient, openid: str) -> str:
 def _news_url(payload: dict[str, Any]) -> str | None:
     articles = payload.get("articles") or (payload.get("news") or {}).get("articles") or []
     return str(articles[0].get("url")) if articles else None
+
+
+def draft_with_text(campaign: PledgeCampaign, text: str) -> CampaignDraft:
+    """The campaign as it stands, with a new text (saving it makes a new version)."""
+    return CampaignDraft(
+        title=campaign.title,
+        year=campaign.year,
+        org_unit_id=campaign.org_unit_id,
+        audience=AudienceKind(campaign.audience),
+        person_ids=campaign.person_ids,
+        deadline=campaign.deadline,
+        remind_every_days=campaign.remind_every_days,
+        remind_max=campaign.remind_max,
+        text=text,
+    )
