@@ -163,7 +163,7 @@ class CallbackSender:
                 fields = wire.parse_xml(self._crypto.decrypt_reply(fields))
             elif self.config.effective_callback_mode == "safe":
                 raise ValueError("plaintext reply in safe mode")
-        except Exception as exc:  # wechatpy raises its own signature and appid errors
+        except Exception as exc:  # a bad signature, appid or envelope: reported, not raised
             result.error = f"unusable reply: {exc!r}"
             return
         reply = wire.describe_reply(fields)

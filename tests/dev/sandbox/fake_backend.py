@@ -1,7 +1,7 @@
 """A tiny stand-in for our backend's POST /wechat, with WeChat crypto written independently.
 
-It uses only `cryptography`, `hashlib` and ElementTree, so the sandbox (which uses wechatpy)
-is checked against a second implementation of the protocol.
+It uses only `cryptography`, `hashlib` and ElementTree, so the sandbox (which shares the
+backend's app.wechat.crypto) is checked against a second implementation of the protocol.
 """
 
 from __future__ import annotations
