@@ -47,7 +47,11 @@ async def _check_in(ctx: HandlerContext, *, via: str, meeting: Meeting | None = 
     match result.outcome:
         case CheckIn.DONE:
             assert result.at is not None
-            return f"签到成功！\n{name}{_place(found)}\n签到时间：{_clock(result.at, ctx.now)}"
+            done = f"签到成功！\n{name}{_place(found)}\n签到时间：{_clock(result.at, ctx.now)}"
+            if result.withdrawn is not None:
+                # Checking in supersedes the leave: it is withdrawn, and there is no 补学 to do.
+                done += "\n您此前提交的请假已自动撤回，无需补学。"
+            return done
         case CheckIn.ALREADY:
             assert result.at is not None
             return f"您已于 {_clock(result.at, ctx.now)} 签到「{name}」，无需重复签到。"
@@ -124,12 +128,12 @@ async def _ask_leave(ctx: HandlerContext, person: Person) -> Reply:
     meeting = await attendance.leave_target(ctx.session, person=person, now=ctx.now)
     if meeting is None:
         return "近期没有需要请假的会议。"
-    assert meeting.id is not None and person.id is not None
-    current = await attendance.current_leave(
-        ctx.session, meeting_id=meeting.id, person_id=person.id
+    # Told at the first tap, before typing a reason that would be refused.
+    refused = await attendance.leave_refused(
+        ctx.session, person=person, meeting=meeting, now=ctx.now
     )
-    if current is not None and current.status == "approved":
-        return f"您「{meeting_service.name_of(meeting)}」的请假已获批准，无需再次提交。"
+    if refused is not None:
+        return _leave_reply(refused, ctx)
     await prompts.ask(
         ctx.session, openid=ctx.openid, purpose=LEAVE, subject_id=meeting.id, now=ctx.now
     )

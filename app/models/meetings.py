@@ -212,16 +212,22 @@ class MeetingAttendance(SQLModel, table=True):
 
 
 class LeaveStatus(StrEnum):
-    """A leave request is decided once, by an admin."""
+    """A leave request is decided once, by an admin, or withdrawn when the member checks in."""
 
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the member came after all: checking in supersedes the leave
 
     @property
     def label(self) -> str:
         """The Chinese name."""
-        return {"pending": "待审批", "approved": "已准假", "rejected": "未准假"}[self.value]
+        return {
+            "pending": "待审批",
+            "approved": "已准假",
+            "rejected": "未准假",
+            "withdrawn": "已签到，请假撤回",
+        }[self.value]
 
 
 class LeaveRequest(SQLModel, table=True):

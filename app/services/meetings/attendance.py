@@ -20,7 +20,8 @@ from app.models import (
     Person,
 )
 from app.services import audit
-from app.services.meetings import invitees
+from app.services.meetings import invitees, status
+from app.services.meetings.status import Standing
 
 # A member can make up a missed meeting for this long after it (follow-ups stop then too).
 MAKEUP_WINDOW = timedelta(days=30)
@@ -47,6 +48,7 @@ class CheckInResult:
     outcome: CheckIn
     meeting: Meeting | None = None
     at: datetime | None = None
+    withdrawn: LeaveRequest | None = None  # the leave request this check-in superseded
 
 
 def is_open(meeting: Meeting, now: datetime) -> bool:
@@ -135,7 +137,36 @@ async def check_in(
         await session.refresh(row)
         return CheckInResult(CheckIn.ALREADY, meeting, row.checked_in_at)
     await session.refresh(row)
-    return CheckInResult(CheckIn.DONE, meeting, now)
+    assert meeting.id is not None
+    withdrawn = await _withdraw_leave(
+        session, meeting_id=meeting.id, person_id=person.id, by="本人签到", now=now
+    )
+    return CheckInResult(CheckIn.DONE, meeting, now, withdrawn)
+
+
+async def _withdraw_leave(
+    session: AsyncSession, *, meeting_id: int, person_id: int, by: str, now: datetime
+) -> LeaveRequest | None:
+    """Checking in supersedes a pending or approved leave: withdraw it (nothing to make up)."""
+    leave = await status.latest_leave(session, meeting_id=meeting_id, person_id=person_id)
+    open_states = (LeaveStatus.PENDING.value, LeaveStatus.APPROVED.value)
+    if leave is None or leave.status not in open_states:
+        return None
+    # Conditional, like a decision: an admin approving at the same moment does not undo it.
+    result = await session.exec(
+        update(LeaveRequest)
+        .where(col(LeaveRequest.id) == leave.id, col(LeaveRequest.status).in_(open_states))
+        .values(
+            status=LeaveStatus.WITHDRAWN.value,
+            decided_by=by,
+            decided_at=now,
+            decision_note="已签到，请假自动撤回",
+        )
+    )
+    if result.rowcount == 0:
+        return None
+    await session.refresh(leave)
+    return leave
 
 
 async def mark_present(
@@ -154,6 +185,10 @@ async def mark_present(
     row.check_in_via = "admin" if present else None
     row.checked_in_by = actor.name if present else None
     session.add(row)
+    if present:
+        await _withdraw_leave(
+            session, meeting_id=meeting.id, person_id=person_id, by=actor.name, now=now
+        )
     await audit.record(
         session,
         actor=actor,
@@ -196,12 +231,24 @@ async def current_leave(
     session: AsyncSession, *, meeting_id: int, person_id: int
 ) -> LeaveRequest | None:
     """The person's latest leave request for the meeting."""
-    statement = (
-        select(LeaveRequest)
-        .where(LeaveRequest.meeting_id == meeting_id, LeaveRequest.person_id == person_id)
-        .order_by(col(LeaveRequest.id).desc())
-    )
-    return (await session.exec(statement)).first()
+    return await status.latest_leave(session, meeting_id=meeting_id, person_id=person_id)
+
+
+async def leave_refused(
+    session: AsyncSession, *, person: Person, meeting: Meeting, now: datetime
+) -> LeaveResult | None:
+    """Why a leave request for `meeting` cannot be taken now, if it cannot (asked at the tap)."""
+    assert person.id is not None
+    if meeting.ends_at <= now or meeting.status != MeetingStatus.SCHEDULED.value:
+        return LeaveResult(Leave.ENDED, meeting)
+    found = await status.of(session, meeting=meeting, person_id=person.id, now=now)
+    if found is None or status.allowed(found.standing, Standing.LEAVE_PENDING):
+        return None
+    if found.standing is Standing.PRESENT:
+        return LeaveResult(Leave.CHECKED_IN, meeting)
+    if found.standing is Standing.ON_LEAVE:
+        return LeaveResult(Leave.ALREADY_APPROVED, meeting, found.leave)
+    return LeaveResult(Leave.ENDED, meeting)
 
 
 async def request_leave(
@@ -218,15 +265,11 @@ async def request_leave(
     if meeting is None:
         return LeaveResult(Leave.NO_MEETING)
     assert meeting.id is not None
-    if meeting.ends_at <= now or meeting.status != MeetingStatus.SCHEDULED.value:
-        return LeaveResult(Leave.ENDED, meeting)
-    row = await invitees.invitation(session, meeting=meeting, person_id=person.id, now=now)
-    if row is not None and row.checked_in_at is not None:
-        return LeaveResult(Leave.CHECKED_IN, meeting)
+    refused = await leave_refused(session, person=person, meeting=meeting, now=now)
+    if refused is not None:
+        return refused
     reason = " ".join(reason.split())[:REASON_MAX]
     existing = await current_leave(session, meeting_id=meeting.id, person_id=person.id)
-    if existing is not None and existing.status == LeaveStatus.APPROVED.value:
-        return LeaveResult(Leave.ALREADY_APPROVED, meeting, existing)
     if existing is not None and existing.status == LeaveStatus.PENDING.value:
         existing.reason, existing.requested_at = reason, now
         session.add(existing)
@@ -249,7 +292,23 @@ async def decide_leave(
     actor: audit.Actor,
     now: datetime,
 ) -> bool:
-    """Approve or reject a pending request; False when it was decided already."""
+    """Approve or reject a pending request; False when it was decided (or withdrawn) already.
+
+    Someone who has checked in is not on leave: their request is withdrawn instead.
+    """
+    meeting = await session.get(Meeting, request.meeting_id)
+    assert meeting is not None
+    found = await status.of(session, meeting=meeting, person_id=request.person_id, now=now)
+    if found is not None and found.standing is Standing.PRESENT:
+        await _withdraw_leave(
+            session,
+            meeting_id=request.meeting_id,
+            person_id=request.person_id,
+            by="本人签到",
+            now=now,
+        )
+        await session.refresh(request)
+        return False
     # Conditional, so two admins clicking at once decide it once (the second gets False).
     result = await session.exec(
         update(LeaveRequest)
@@ -294,6 +353,48 @@ async def pending_leaves(
     return [tuple(row) for row in (await session.exec(statement)).all()]  # type: ignore[misc]
 
 
+@dataclass(frozen=True)
+class QueueLine:
+    """One line of the leave queue: the request, and where its member stands now."""
+
+    leave: LeaveRequest
+    meeting: Meeting
+    person: Person
+    current: status.Status | None  # None: no longer invited
+
+    @property
+    def decidable(self) -> bool:
+        """Whether 准假 / 不准假 still apply (not once the member has checked in)."""
+        return self.current is None or status.allowed(self.current.standing, Standing.ON_LEAVE)
+
+
+async def leave_queue(
+    session: AsyncSession, *, now: datetime, unit_ids: frozenset[int] | set[int] | None = None
+) -> list[QueueLine]:
+    """Pending requests, oldest first, then those withdrawn by a check-in for meetings to come.
+
+    The secretary sees who came after all instead of approving a leave nobody needs.
+    """
+    statement = (
+        select(LeaveRequest, Meeting, Person)
+        .join(Meeting, col(Meeting.id) == LeaveRequest.meeting_id)
+        .join(Person, col(Person.id) == LeaveRequest.person_id)
+        .where(
+            col(LeaveRequest.status) == LeaveStatus.WITHDRAWN.value,
+            col(Meeting.ends_at) > now,
+        )
+        .order_by(col(LeaveRequest.requested_at))
+    )
+    if unit_ids is not None:
+        statement = statement.where(col(Person.org_unit_id).in_(unit_ids))
+    withdrawn = list((await session.exec(statement)).all())
+    lines = []
+    for leave, meeting, person in await pending_leaves(session, unit_ids=unit_ids) + withdrawn:
+        found = await status.of(session, meeting=meeting, person_id=leave.person_id, now=now)
+        lines.append(QueueLine(leave, meeting, person, found))
+    return lines
+
+
 # --- make-up -------------------------------------------------------------------------------
 
 
@@ -329,8 +430,8 @@ async def makeup_target(session: AsyncSession, *, person: Person, now: datetime)
         .order_by(col(Meeting.starts_at).desc())
     )
     for meeting in (await session.exec(statement)).all():
-        assert meeting.id is not None
-        if not await made_up(session, meeting_id=meeting.id, person_id=person.id):
+        found = await status.of(session, meeting=meeting, person_id=person.id, now=now)
+        if found is not None and status.allowed(found.standing, Standing.MADE_UP):
             return meeting
     return None
 
@@ -357,6 +458,9 @@ async def submit_makeup(
     if meeting is None:
         return MakeupResult(Makeup.NOTHING_TO_MAKE_UP)
     assert meeting.id is not None
+    found = await status.of(session, meeting=meeting, person_id=person.id, now=now)
+    if found is not None and not status.allowed(found.standing, Standing.MADE_UP):
+        return MakeupResult(Makeup.NOTHING_TO_MAKE_UP, meeting)
     text = content.strip()
     if len(text) < 2:
         return MakeupResult(Makeup.TOO_SHORT, meeting)

@@ -11,12 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import (
     LeaveRequest,
-    LeaveStatus,
     MakeupSubmission,
     Meeting,
     MeetingAttendance,
     Person,
 )
+from app.services.meetings import status
+from app.services.meetings.status import Standing
 from app.services.people import org_units
 
 
@@ -88,16 +89,26 @@ class Sheet:
         return len(self.lines)
 
 
+# The sheet's 出勤 column is the standing at the meeting itself (补学 has its own column).
+_PRESENCE = {
+    Standing.PRESENT: Presence.PRESENT,
+    Standing.ON_LEAVE: Presence.ON_LEAVE,
+    Standing.LEAVE_PENDING: Presence.LEAVE_PENDING,
+    Standing.LEAVE_REJECTED: Presence.NOT_YET,
+    Standing.INVITED: Presence.NOT_YET,
+    Standing.ABSENT: Presence.ABSENT,
+}
+
+
 def _presence(
-    meeting: Meeting, row: MeetingAttendance, leave: LeaveRequest | None, now: datetime
+    meeting: Meeting,
+    row: MeetingAttendance,
+    leave: LeaveRequest | None,
+    makeup: MakeupSubmission | None,
+    now: datetime,
 ) -> Presence:
-    if row.checked_in_at is not None:
-        return Presence.PRESENT
-    if leave is not None and leave.status == LeaveStatus.APPROVED.value:
-        return Presence.ON_LEAVE
-    if leave is not None and leave.status == LeaveStatus.PENDING.value:
-        return Presence.LEAVE_PENDING
-    return Presence.ABSENT if meeting.ends_at <= now else Presence.NOT_YET
+    found = status.derive(meeting, row=row, leave=leave, makeup=makeup, now=now)
+    return _PRESENCE[found.at_meeting]
 
 
 async def sheet(
@@ -141,7 +152,9 @@ async def sheet(
             person_id=row.person_id,
             name=person.name,
             unit=units.get(person.org_unit_id or 0, ""),
-            presence=_presence(meeting, row, leaves.get(row.person_id), now),
+            presence=_presence(
+                meeting, row, leaves.get(row.person_id), makeups.get(row.person_id), now
+            ),
             checked_in_at=row.checked_in_at,
             check_in_via=row.check_in_via,
             leave=leaves.get(row.person_id),

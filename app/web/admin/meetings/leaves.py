@@ -7,10 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.background import BackgroundTask
 
 from app.api.deps import Session
-from app.models import (
-    LeaveRequest,
-    Meeting,
-)
+from app.models import LeaveRequest, LeaveStatus, Meeting
 from app.services.meetings import attendance, notices
 from app.services.meetings import meetings as meeting_service
 from app.services.people import org_units as org_unit_service
@@ -26,19 +23,23 @@ router = APIRouter(prefix="/meetings")
 
 @router.get("/leaves", response_class=HTMLResponse)
 async def leave_list(request: Request, session: Session, me: ConsoleUser) -> HTMLResponse:
-    """Leave requests waiting for a decision, oldest first (only the user's units' people)."""
+    """Leave requests waiting for a decision, oldest first, and who has checked in since."""
     names = await org_unit_service.path_names(session)
+    queue = await attendance.leave_queue(session, now=now(request), unit_ids=me.unit_ids)
     rows = [
         {
-            "leave": leave,
-            "meeting": meeting,
-            "meeting_name": meeting_service.name_of(meeting),
+            "leave": line.leave,
+            "meeting": line.meeting,
+            "meeting_name": meeting_service.name_of(line.meeting),
             # A group secretary sees their members' leave for a branch meeting they cannot open.
-            "linked": me.sees_unit(meeting.org_unit_id),
-            "person": person,
-            "unit": names.get(person.org_unit_id or 0, ""),
+            "linked": me.sees_unit(line.meeting.org_unit_id),
+            "person": line.person,
+            "unit": names.get(line.person.org_unit_id or 0, ""),
+            "decidable": line.decidable,
+            "standing": line.current.label if line.current else "不在参会范围",
+            "checked_in_at": line.current.checked_in_at if line.current else None,
         }
-        for leave, meeting, person in await attendance.pending_leaves(session, unit_ids=me.unit_ids)
+        for line in queue
     ]
     return render(request, "admin/meetings/leaves.html", {"nav": "meetings", "rows": rows})
 
@@ -70,6 +71,9 @@ async def decide_leave(
         actor=actor(request, me),
         now=moment,
     )
+    if not decided and leave.status == LeaveStatus.WITHDRAWN.value:
+        flash(request, f"{person.name}已签到，请假已自动撤回，无需审批。", "info")
+        return redirect(back)
     if not decided:
         flash(request, "这条请假已经处理过了。", "info")
         return redirect(back)
