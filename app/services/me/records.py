@@ -1,4 +1,4 @@
-"""A member's own view of their records (我的记录): profile, stage history, activity."""
+"""A member's own view of their records (我的记录): profile, stage history, meetings, activity."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from app.models.types import CHINA
 from app.services.binding import codes as binding_service
 from app.services.me import todos as member_todos
 from app.services.me.todos import Todo
+from app.services.meetings import history as meeting_history
+from app.services.meetings.history import HistoryLine
+from app.services.meetings.status import Standing
 from app.services.people import roster as people_service
 
 
@@ -27,6 +30,17 @@ class MemberRecord:
     bound_at: datetime | None
     messages_this_month: int
     todos: list[Todo]
+    meetings: list[HistoryLine]  # this year's, open ones first
+
+    @property
+    def meeting_summary(self) -> str:
+        """ "今年会议 12 次：已签到 9，已准假 1，缺席 1，已补学 1"."""
+        counts = {standing: 0 for standing in Standing}
+        for line in self.meetings:
+            counts[line.standing] += 1
+        shown = (Standing.PRESENT, Standing.ON_LEAVE, Standing.ABSENT, Standing.MADE_UP)
+        parts = [f"{standing.label} {counts[standing]}" for standing in shown if counts[standing]]
+        return f"今年会议 {len(self.meetings)} 次" + (f"：{'，'.join(parts)}" if parts else "")
 
 
 async def member_record(session: AsyncSession, *, person: Person, now: datetime) -> MemberRecord:
@@ -46,7 +60,36 @@ async def member_record(session: AsyncSession, *, person: Person, now: datetime)
         bound_at=follower.bound_at if follower else None,
         messages_this_month=messages,
         todos=await member_todos.todos(session, person=person, now=now),
+        meetings=await meeting_history.this_year(session, person_id=person.id, now=now),
     )
+
+
+# WeChat cuts a passive text reply at 2048 bytes; stay clear of it.
+REPLY_LIMIT = 2000
+
+
+def _bytes(lines: list[str]) -> int:
+    return len("\n".join(lines).encode())
+
+
+def _meeting_lines(record: MemberRecord, budget: int) -> list[str]:
+    """The meetings, open ones first, as many as fit in `budget` bytes (then a count)."""
+    if not record.meetings:
+        return []
+    lines = [record.meeting_summary + "。"]
+    entries = [
+        f"  {line.name}：{line.standing.label}，{line.todo}"
+        if line.todo
+        else f"  {line.name}：{line.standing.label}"
+        for line in record.meetings
+    ]
+    for shown, entry in enumerate(entries):
+        rest = len(entries) - shown
+        more = f"  ……另有 {rest} 次，见完整记录"
+        if _bytes([*lines, entry, more if rest > 1 else ""]) > budget:
+            return [*lines, more]
+        lines.append(entry)
+    return lines
 
 
 def as_text(record: MemberRecord, *, page_url: str | None = None) -> str:
@@ -63,11 +106,13 @@ def as_text(record: MemberRecord, *, page_url: str | None = None) -> str:
         lines.append("历程：")
         for step in record.transitions[-5:]:
             lines.append(f"  {step.occurred_on:%Y-%m-%d} {PoliticalStage(step.to_stage).label}")
-    lines.append(f"本月与公众号互动 {record.messages_this_month} 次。")
+    tail: list[str] = []
     left = [todo.text for todo in record.todos if not todo.done]
     if left:
-        lines.append("待办：")
-        lines += [f"  {text}" for text in left]
+        tail.append("待办：")
+        tail += [f"  {text}" for text in left]
+    tail.append(f"本月与公众号互动 {record.messages_this_month} 次。")
     if page_url:
-        lines.append(f'<a href="{page_url}">查看完整记录</a>')
-    return "\n".join(lines)
+        tail.append(f'<a href="{page_url}">查看完整记录</a>')
+    budget = REPLY_LIMIT - _bytes(lines) - _bytes(tail) - 2
+    return "\n".join(lines + _meeting_lines(record, budget) + tail)
