@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Meeting, MeetingAttendance, Person
+from app.models import Meeting, MeetingAttendance, MeetingStatus, Person
 from app.services.broadcasts import reach
 from app.services.people import org_units
 
@@ -34,7 +34,7 @@ async def sync(
     session: AsyncSession,
     *,
     meeting: Meeting,
-    named: Sequence[int],
+    named: Sequence[int] | None = None,
     now: datetime,
     new: bool = False,
 ) -> None:
@@ -42,14 +42,15 @@ async def sync(
 
     After the meeting the list is the record: someone who leaves the branch later stays on it
     (a meeting recorded after the fact, `new`, gets today's list once). Someone who checked in
-    is never removed.
+    is never removed. `named` is the list of names when an admin saves one; None keeps it.
     """
     assert meeting.id is not None
     if meeting.ends_at <= now and not new:
         return
     current = {row.person_id: row for row in await rows(session, meeting_id=meeting.id)}
     if meeting.invite_mode == "people":
-        wanted, keep_named = set(named), False
+        kept = {pid for pid, row in current.items() if row.named}
+        wanted, keep_named = (kept if named is None else set(named)), False
     else:
         wanted, keep_named = await scope(session, meeting=meeting), True
     for person_id in sorted(wanted - current.keys()):
@@ -69,6 +70,21 @@ async def sync(
     if stale:
         await session.exec(delete(MeetingAttendance).where(col(MeetingAttendance.id).in_(stale)))
     await session.flush()
+
+
+async def keep_in_step(session: AsyncSession, *, now: datetime, horizon: timedelta) -> int:
+    """Sync every meeting not yet ended that starts within `horizon`: the roster's newcomers
+    are invited (and reminded) until the meeting ends, when the list becomes the record."""
+    statement = select(Meeting).where(
+        Meeting.status == MeetingStatus.SCHEDULED.value,
+        Meeting.invite_mode == "unit",
+        col(Meeting.ends_at) > now,
+        col(Meeting.starts_at) <= now + horizon,
+    )
+    meetings = list((await session.exec(statement)).all())
+    for meeting in meetings:
+        await sync(session, meeting=meeting, now=now)
+    return len(meetings)
 
 
 async def invitation(

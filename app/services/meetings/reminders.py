@@ -37,6 +37,8 @@ from app.timing import Offset, QuietHours, parse_offsets
 
 # A reminder shifted out of quiet hours must still arrive this long before the start.
 MIN_LEAD = timedelta(minutes=10)
+# Meetings this close are kept in step with the roster every minute (the console shows them).
+IN_STEP = timedelta(days=1)
 
 
 def reminder_due(meeting: Meeting, offset: Offset, quiet: QuietHours | None) -> datetime | None:
@@ -224,6 +226,10 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
     """Create every reminder broadcast due at `now` whose meeting has not begun."""
     offsets = parse_offsets(settings.meeting_reminders)
     report = Report()
+    # Invitees follow the roster until the meeting ends: people who joined a unit after its
+    # meeting was created are invited now (and get the reminders still to come, not past ones).
+    horizon = max([IN_STEP, *(o.lead for o in offsets)])
+    await invitees.keep_in_step(session, now=now, horizon=horizon)
     if not offsets:
         return report
     quiet = QuietHours.parse(settings.quiet_hours)
@@ -238,7 +244,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
         if await _reminded_since(session, meeting, when - offset.lead / 2):
             report.skipped.append(f"跳过「{name_of(meeting)}」{offset.label} 提醒：刚提醒过")
             continue
-        await invitees.sync(session, meeting=meeting, named=(), now=now)
+        await invitees.sync(session, meeting=meeting, now=now)
         people = await _not_excused(session, meeting)
         created = await broadcast(
             session,

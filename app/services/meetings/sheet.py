@@ -16,7 +16,7 @@ from app.models import (
     MeetingAttendance,
     Person,
 )
-from app.services.meetings import status
+from app.services.meetings import invitees, status
 from app.services.meetings.status import Standing
 from app.services.people import org_units
 
@@ -120,6 +120,8 @@ async def sheet(
 ) -> Sheet:
     """Every invitee's line, by unit and name (only `unit_ids`' people when given)."""
     assert meeting.id is not None
+    # Until it ends, the list follows the roster: who joined the unit since is on it already.
+    await invitees.sync(session, meeting=meeting, now=now)
     statement = (
         select(MeetingAttendance, Person)
         .join(Person, col(Person.id) == MeetingAttendance.person_id)
