@@ -10,6 +10,7 @@ from datetime import datetime
 
 import httpx
 import structlog
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -143,6 +144,8 @@ def create_app(
     app.state.redis = redis
     app.state.metrics = metrics
     app.state.clock = clock
+    # Console sign-ins check passwords in worker threads, this many at once.
+    app.state.password_checks = CapacityLimiter(admin_service.MAX_CONCURRENT_PASSWORD_CHECKS)
 
     # Outbound: WeChat itself, or (dev and test) the built-in sandbox, in-process.
     sandbox_transport = None
