@@ -244,6 +244,17 @@ async def finish_login(
     return LoginOutcome.OK, user
 
 
+async def end_sessions(session: AsyncSession, *, user_id: int) -> None:
+    """End every console session of the user: their cookies carry the old session version."""
+    statement = (
+        update(AdminUser)
+        .where(col(AdminUser.id) == user_id)
+        .values(session_version=col(AdminUser.session_version) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.exec(statement)
+
+
 async def create_user(
     session: AsyncSession,
     *,

@@ -84,8 +84,11 @@ async def logout(
     session: Session,
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Response:
-    """Sign out: the session is emptied (audited when someone was signed in)."""
+    """Sign out: the session is emptied and revoked server-side (audited)."""
     if principal is not None:
+        # A copy of the cookie must not outlive 退出: every session of the user ends (the
+        # cookie only carries a version number, so one session cannot be told from another).
+        await admin_service.end_sessions(session, user_id=principal.id)
         await audit.record(
             session,
             actor=actor(request, principal),
