@@ -16,13 +16,13 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
 from app.models import AdminRole, AdminUser, ApiToken, AuditLog
 from app.services import audit
 from app.services.people import org_units as org_unit_service
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
 # Argon2 checks running at once per process (each takes a core and 64 MiB for a third of a
 # second); further sign-ins wait their turn without holding a database connection.
 MAX_CONCURRENT_PASSWORD_CHECKS = 2
