@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     meeting_followup_time: str = "09:00"
     pledge_reminder_time: str = "09:30"
 
+    # Request bodies above this are refused with 413 before they are read (the largest upload,
+    # a meeting attachment, is 10 MiB); the sign-in form has its own 16 KiB.
+    max_request_body_bytes: int = Field(default=12 * 1024 * 1024, ge=64 * 1024)
+    # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when set; in production it is
+    # served only when set.
+    metrics_token: SecretStr = SecretStr("")
+
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
 
@@ -160,6 +167,7 @@ class Settings(BaseSettings):
             self.wechat_token.get_secret_value(),
             self.wechat_encoding_aes_key.get_secret_value(),
             self.admin_password.get_secret_value(),
+            self.metrics_token.get_secret_value(),
         ]
         return [v for v in values if len(v) >= 6]
 
