@@ -20,9 +20,14 @@ PLACEHOLDER_SECRETS = frozenset(
 DEV_APP_ID = "wxd0000000000sandbox"
 DEV_APP_SECRET = "dev-app-secret"  # noqa: S105 - a sandbox-only credential
 DEV_TOKEN = "dev-token"  # noqa: S105
+# WeChat's documentation uses this key too: it is public, so production refuses it.
 DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 WECHAT_API = "https://api.weixin.qq.com"
 DEV_NOTICE_TEMPLATE = "sandbox_tpl_notice"  # seeded in the sandbox
+
+
+# Console passwords, ADMIN_PASSWORD included (production checks it at start-up).
+MIN_PASSWORD_LENGTH = 10
 
 
 class ConfigError(RuntimeError):
@@ -90,6 +95,13 @@ class Settings(BaseSettings):
     meeting_followup_time: str = "09:00"
     pledge_reminder_time: str = "09:30"
 
+    # Request bodies above this are refused with 413 before they are read (the largest upload,
+    # a meeting attachment, is 10 MiB); the sign-in form has its own 16 KiB.
+    max_request_body_bytes: int = Field(default=12 * 1024 * 1024, ge=64 * 1024)
+    # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when set; in production it is
+    # served only when set.
+    metrics_token: SecretStr = SecretStr("")
+
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
 
@@ -155,6 +167,7 @@ class Settings(BaseSettings):
             self.wechat_token.get_secret_value(),
             self.wechat_encoding_aes_key.get_secret_value(),
             self.admin_password.get_secret_value(),
+            self.metrics_token.get_secret_value(),
         ]
         return [v for v in values if len(v) >= 6]
 
@@ -176,6 +189,14 @@ class Settings(BaseSettings):
                 raise ConfigError(f"启动失败：环境变量 {name} 未设置（APP_ENV=prod 时必须提供）")
             if value.lower() in PLACEHOLDER_SECRETS or value.startswith(("dev-", "wxd0000")):
                 raise ConfigError(f"启动失败：环境变量 {name} 仍是占位值，请换成真实的值")
+        if len(self.admin_password.get_secret_value()) < MIN_PASSWORD_LENGTH:
+            raise ConfigError(
+                f"启动失败：环境变量 ADMIN_PASSWORD 太短（至少 {MIN_PASSWORD_LENGTH} 个字符）"
+            )
+        if self.aes_key == DEV_AES_KEY:
+            raise ConfigError(
+                "启动失败：环境变量 WECHAT_ENCODING_AES_KEY 是公开的示例密钥，请在公众平台重新生成"
+            )
         if len(self.secret_key.get_secret_value()) < 32:
             raise ConfigError("启动失败：环境变量 SECRET_KEY 太短（至少 32 个字符）")
         aes_key = self.aes_key

@@ -10,7 +10,8 @@ from datetime import datetime
 
 import httpx
 import structlog
-from fastapi import FastAPI
+from anyio import CapacityLimiter
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
 from redis.asyncio import Redis
@@ -18,9 +19,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.api import health, wechat
+from app.api import guards, health, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
+from app.api.guards import BodyLimitMiddleware, HstsMiddleware
 from app.broadcasting.pool import SenderPool
 from app.config import ConfigError, Settings, get_settings
 from app.db import create_engine, session_factory, unit_of_work
@@ -131,11 +133,16 @@ def create_app(
             await redis.aclose()
         await engine.dispose()
 
+    prod = settings.app_env == "prod"
     app = FastAPI(
         title="神特党建",
         summary="WeChat Official Account backend of the Shente Party branch",
         version="0.1.0",
         lifespan=lifespan,
+        # In production the API's description is served to signed-in console users only.
+        docs_url=None if prod else "/docs",
+        redoc_url=None if prod else "/redoc",
+        openapi_url=None if prod else "/openapi.json",
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -143,6 +150,8 @@ def create_app(
     app.state.redis = redis
     app.state.metrics = metrics
     app.state.clock = clock
+    # Console sign-ins check passwords in worker threads, this many at once.
+    app.state.password_checks = CapacityLimiter(admin_service.MAX_CONCURRENT_PASSWORD_CHECKS)
 
     # Outbound: WeChat itself, or (dev and test) the built-in sandbox, in-process.
     sandbox_transport = None
@@ -190,15 +199,20 @@ def create_app(
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
+    if prod:
+        app.include_router(guards.signed_in_docs)  # /docs, /openapi.json behind the console
     # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
     app.include_router(combined(member_reader, *layer_modules("web.member")))
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
     install_error_handlers(app)  # the API's one error schema, only under /api/
-    Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"]).instrument(
-        app
-    ).expose(app, include_in_schema=False)
+    instrumentator = Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"])
+    instrumentator.instrument(app)
+    metrics_token = settings.metrics_token.get_secret_value() or None
+    if metrics_token is not None or not prod:  # production: only with METRICS_TOKEN
+        guard = guards.metrics_guard(metrics_token)
+        instrumentator.expose(app, include_in_schema=False, dependencies=[Depends(guard)])
     # The console's signed session cookie (8 hours; HTTPS-only in production).
     app.add_middleware(
         SessionMiddleware,
@@ -209,6 +223,10 @@ def create_app(
         https_only=settings.app_env == "prod",
     )
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    if prod:
+        app.add_middleware(HstsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -156,7 +156,7 @@ def main() -> None:
         choices=sorted(STACKS),
         default="fast",
         help="uvicorn's loop and HTTP parser for both servers: fast = uvloop + "
-        "httptools (what `shente serve` uses), plain = asyncio + h11",
+        "httptools, plain = asyncio + h11 (`shente serve` uses uvloop + h11)",
     )
     args = parser.parse_args()
 

@@ -69,6 +69,10 @@ def serve(
         access_log=False,
         proxy_headers=True,
         log_level=settings.log_level.lower(),
+        # h11, not httptools: h11 refuses request headers past 16 KiB before the app sees
+        # them, where httptools buffers any size (a probe sent 50 MB).
+        http="h11",
+        h11_max_incomplete_event_size=16 * 1024,
     )
 
 

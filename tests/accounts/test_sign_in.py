@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app.models import AdminRole
 from tests.support.app import AppClient
-from tests.support.console import PASSWORD, add_user, audit_entries, csrf, sign_in
+from tests.support.console import PASSWORD, add_user, audit_entries, csrf, second_browser, sign_in
 from tests.support.plugin import Clock
 
 
@@ -96,3 +96,17 @@ async def test_sign_out_ends_the_session(console: AppClient) -> None:
     assert response.status_code == 303
     assert (await console.get("/admin/")).status_code == 302
     assert [e.action for e in await audit_entries(console, "auth.logout")] == ["auth.logout"]
+
+
+async def test_sign_out_revokes_a_copied_cookie(console: AppClient) -> None:
+    """After 退出 a copy of the session cookie opens neither the console nor /api/v1/me."""
+    await add_user(console, "admin4", AdminRole.ADMIN)
+    await sign_in(console, "admin4")
+    thief = second_browser(console)
+    thief.cookies.update(console.cookies)
+    assert (await thief.get("/admin/")).status_code == 200
+    assert (await thief.get("/api/v1/me")).status_code == 200
+    token = await csrf(console)
+    assert (await console.post("/admin/logout", data={"csrf_token": token})).status_code == 303
+    assert (await thief.get("/admin/")).status_code == 302
+    assert (await thief.get("/api/v1/me")).status_code == 401

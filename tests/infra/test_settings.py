@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ConfigError, Settings
+from app.config import DEV_AES_KEY, ConfigError, Settings
 
 GOOD_PROD = {
     "app_env": "prod",
@@ -17,7 +17,7 @@ GOOD_PROD = {
     "wechat_app_id": "wx1234567890abcdef",
     "wechat_app_secret": "0123456789abcdef0123456789abcdef",
     "wechat_token": "a-real-callback-token",
-    "wechat_encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "wechat_encoding_aes_key": "Zq3m9XbT0vK7pLw2Rn5sYc8Hd1Fg4Ju6Ea0Vi7Ot3Ux",
     "admin_password": "a long admin password",
 }
 
@@ -49,6 +49,8 @@ def test_good_production_settings_pass():
         ("ADMIN_PASSWORD", "admin", "占位值"),
         ("SECRET_KEY", "short-but-not-placeholder", "太短"),
         ("WECHAT_ENCODING_AES_KEY", "tooshort", "43"),
+        ("ADMIN_PASSWORD", "abc", "太短"),
+        ("WECHAT_ENCODING_AES_KEY", DEV_AES_KEY, "公开的示例密钥"),
     ],
 )
 def test_production_refuses_missing_or_placeholder_values(variable, value, message):

@@ -87,7 +87,12 @@ async def _import(
 
 async def _export(sessions: Sessions, fmt: str, unit_ids: frozenset[int] | None = None) -> bytes:
     async with unit_of_work(sessions) as session:
-        return await roster_io.export_people(session, unit_ids=unit_ids, fmt=fmt)  # type: ignore[arg-type]
+        return await roster_io.export_people(
+            session,
+            unit_ids=unit_ids,
+            fmt=fmt,  # type: ignore[arg-type]
+            full_phones=True,
+        )
 
 
 async def _person(sessions: Sessions, employee_no: str) -> Person:

@@ -8,18 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import anyio
+from anyio import CapacityLimiter
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import AdminRole, AdminUser, ApiToken
+from app.config import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from app.models import AdminRole, AdminUser, ApiToken, AuditLog
 from app.services import audit
 from app.services.people import org_units as org_unit_service
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
+# Argon2 checks running at once per process (each takes a core and 64 MiB for a third of a
+# second); further sign-ins wait their turn without holding a database connection.
+MAX_CONCURRENT_PASSWORD_CHECKS = 2
 TOKEN_PREFIX = "st_"  # noqa: S105 - marks our tokens in logs and secret scanners
 
 _hasher = PasswordHasher()
@@ -103,50 +109,150 @@ async def get_by_username(session: AsyncSession, *, username: str) -> AdminUser 
     return (await session.exec(select(AdminUser).where(AdminUser.username == username))).first()
 
 
-async def authenticate(
-    session: AsyncSession, *, username: str, password: str, now: datetime, actor: audit.Actor
-) -> tuple[LoginOutcome, AdminUser | None]:
-    """Check a sign-in, counting failures and locking the account after too many; audited."""
-    user = await get_by_username(session, username=username.strip())
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """A sign-in between its two steps: the attempt is counted, the password not yet checked.
+
+    `password_hash` is None when the password must not be checked (unknown user, locked): the
+    caller then checks it against a dummy hash, so every attempt costs the same time.
+    """
+
+    username: str
+    user_id: int | None
+    password_hash: str | None
+    locked: bool
+
+
+def _unlocked(now: datetime) -> ColumnElement[bool]:
+    locked_until = col(AdminUser.locked_until)
+    return or_(locked_until.is_(None), locked_until <= now)
+
+
+async def begin_login(session: AsyncSession, *, username: str, now: datetime) -> LoginAttempt:
+    """Count a sign-in attempt before its password is checked, atomically.
+
+    The attempt is counted as a failure up front (one UPDATE, so parallel attempts each get
+    their own number); the fifth locks the account, and no attempt beyond it is checked at all
+    while the lock lasts. A successful check resets the count (`finish_login`). The caller
+    commits before checking the password, so that parallel attempts see the count.
+    """
+    username = username.strip()
+    user = await get_by_username(session, username=username)
     if user is None:
-        password_matches(_DUMMY_HASH, password)
-        await audit.record(session, actor=actor, action="auth.login_failed", summary=username[:64])
+        locked = await _unknown_user_locked(session, username=username, now=now)
+        return LoginAttempt(username, None, None, locked)
+    expired = and_(col(AdminUser.locked_until).is_not(None), col(AdminUser.locked_until) <= now)
+    count = case((expired, 1), else_=col(AdminUser.failed_logins) + 1)
+    statement = (
+        update(AdminUser)
+        .where(col(AdminUser.id) == user.id, _unlocked(now))
+        .values(
+            failed_logins=count,
+            locked_until=case(
+                (count >= MAX_FAILED_LOGINS, now + LOCKOUT),
+                (expired, None),
+                else_=col(AdminUser.locked_until),
+            ),
+        )
+        .returning(col(AdminUser.failed_logins))
+        .execution_options(synchronize_session=False)
+    )
+    counted = (await session.exec(statement)).first()
+    if counted is None:  # locked: this password is never checked
+        return LoginAttempt(username, user.id, None, True)
+    return LoginAttempt(username, user.id, user.password_hash, False)
+
+
+async def _unknown_user_locked(session: AsyncSession, *, username: str, now: datetime) -> bool:
+    """Whether an unknown username has failed as often as locks a real one (same message)."""
+    statement = (
+        select(func.count())
+        .select_from(AuditLog)
+        .where(
+            col(AuditLog.at) > now - LOCKOUT,
+            AuditLog.action == "auth.login_failed",
+            col(AuditLog.target_id).is_(None),
+            AuditLog.summary == username[:64],
+        )
+    )
+    return (await session.exec(statement)).one() >= MAX_FAILED_LOGINS
+
+
+async def check_password(
+    attempt: LoginAttempt, password: str, *, limiter: CapacityLimiter
+) -> tuple[bool, str | None]:
+    """Check the password in a worker thread, at most `limiter` checks at once.
+
+    Returns whether it matches and, when it does and the hash's costs are outdated, a new hash.
+    Argon2 takes a third of a second of CPU: on the event loop it stalls every other request.
+    """
+
+    def check() -> tuple[bool, str | None]:
+        if attempt.password_hash is None:
+            password_matches(_DUMMY_HASH, password)  # the same time as a real check
+            return False, None
+        if not password_matches(attempt.password_hash, password):
+            return False, None
+        if _hasher.check_needs_rehash(attempt.password_hash):
+            return True, hash_password(password)
+        return True, None
+
+    return await anyio.to_thread.run_sync(check, limiter=limiter)
+
+
+async def finish_login(
+    session: AsyncSession,
+    *,
+    attempt: LoginAttempt,
+    matched: bool,
+    new_hash: str | None,
+    now: datetime,
+    actor: audit.Actor,
+) -> tuple[LoginOutcome, AdminUser | None]:
+    """Record the outcome of a checked attempt (audited); a match resets the count."""
+    user_id = attempt.user_id
+    # An unknown username is named in the summary (the entries count its "lock-out").
+    summary = attempt.username[:64] if user_id is None else None
+    target_type = "admin_user" if user_id is not None else None
+    if attempt.locked or not matched or user_id is None:
+        action = "auth.login_locked" if attempt.locked else "auth.login_failed"
+        await audit.record(
+            session,
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=user_id,
+            summary=summary,
+        )
+        outcome = LoginOutcome.LOCKED if attempt.locked else LoginOutcome.BAD_CREDENTIALS
+        return outcome, None
+    user = await get(session, user_id=user_id)
+    if user is None:
         return LoginOutcome.BAD_CREDENTIALS, None
-    if user.locked_until is not None and user.locked_until > now:
-        await audit.record(
-            session,
-            actor=actor,
-            action="auth.login_locked",
-            target_type="admin_user",
-            target_id=user.id,
-        )
-        return LoginOutcome.LOCKED, user
-    if not password_matches(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        session.add(user)
-        await audit.record(
-            session,
-            actor=actor,
-            action="auth.login_failed",
-            target_type="admin_user",
-            target_id=user.id,
-        )
-        return LoginOutcome.BAD_CREDENTIALS, user
+    await session.refresh(user)
     if not user.is_active:
         return LoginOutcome.INACTIVE, user
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if new_hash is not None:
+        user.password_hash = new_hash
     session.add(user)
     await audit.record(
-        session, actor=actor, action="auth.login", target_type="admin_user", target_id=user.id
+        session, actor=actor, action="auth.login", target_type="admin_user", target_id=user_id
     )
     return LoginOutcome.OK, user
+
+
+async def end_sessions(session: AsyncSession, *, user_id: int) -> None:
+    """End every console session of the user: their cookies carry the old session version."""
+    statement = (
+        update(AdminUser)
+        .where(col(AdminUser.id) == user_id)
+        .values(session_version=col(AdminUser.session_version) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.exec(statement)
 
 
 async def create_user(

@@ -57,8 +57,15 @@ async def login(request: Request, session: Session) -> Response:
         ip=client,
         request_id=getattr(request.state, "request_id", None),
     )
-    outcome, user = await admin_service.authenticate(
-        session, username=username, password=password, now=now(request), actor=who
+    attempt = await admin_service.begin_login(session, username=username, now=now(request))
+    # The attempt is counted before the password is checked, and the count is committed
+    # first: parallel guesses each see it, and no connection is held during the slow check.
+    await session.commit()
+    matched, new_hash = await admin_service.check_password(
+        attempt, password, limiter=request.app.state.password_checks
+    )
+    outcome, user = await admin_service.finish_login(
+        session, attempt=attempt, matched=matched, new_hash=new_hash, now=now(request), actor=who
     )
     if outcome is LoginOutcome.LOCKED:
         return _login_page(request, next_url=target, username=username, error=LOCKED)
@@ -77,8 +84,11 @@ async def logout(
     session: Session,
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Response:
-    """Sign out: the session is emptied (audited when someone was signed in)."""
+    """Sign out: the session is emptied and revoked server-side (audited)."""
     if principal is not None:
+        # A copy of the cookie must not outlive 退出: every session of the user ends (the
+        # cookie only carries a version number, so one session cannot be told from another).
+        await admin_service.end_sessions(session, user_id=principal.id)
         await audit.record(
             session,
             actor=actor(request, principal),

@@ -63,7 +63,9 @@ async def export_people(
     session: Session, principal: CurrentPrincipal, request: Request, fmt: FormatQuery = "xlsx"
 ) -> Response:
     """Download the roster within your scope (every export is audited)."""
-    data = await roster_service.export_people(session, unit_ids=principal.unit_ids, fmt=fmt)
+    data = await roster_service.export_people(
+        session, unit_ids=principal.unit_ids, fmt=fmt, full_phones=principal.can_write
+    )
     scope = "全部" if principal.unit_ids is None else f"组织 {sorted(principal.unit_ids)}"
     await audit.record(
         session,

@@ -12,14 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import Person, PersonStatus, PoliticalStage
 from app.services import spreadsheets
 from app.services.people import org_units as org_unit_service
-from app.services.people.roster import in_scope
+from app.services.people.roster import in_scope, mask_phone
 from app.services.people.roster_io import files
 from app.services.people.roster_io.columns import COLUMNS, Cell, parse_date
 
 Format = Literal["xlsx", "csv"]
 
 
-def _values(person: Person, unit_names: dict[int, str]) -> dict[str, Any]:
+def _values(person: Person, unit_names: dict[int, str], *, full_phones: bool) -> dict[str, Any]:
     stage = PoliticalStage(person.stage)
     return {
         "employee_no": person.employee_no,
@@ -36,7 +36,8 @@ def _values(person: Person, unit_names: dict[int, str]) -> dict[str, Any]:
             person.probation_ends_on if stage is PoliticalStage.PROBATIONARY else None
         ),
         "status": PersonStatus(person.status),
-        "phone": person.phone,  # in full: exports are audited by the caller
+        # In full for those who may edit (exports are audited by the caller); masked otherwise.
+        "phone": person.phone if full_phones else mask_phone(person.phone),
         "note": person.note,
     }
 
@@ -46,14 +47,18 @@ def _row(values: dict[str, Any]) -> list[Cell]:
 
 
 async def export_people(
-    session: AsyncSession, *, unit_ids: frozenset[int] | None, fmt: Format
+    session: AsyncSession, *, unit_ids: frozenset[int] | None, fmt: Format, full_phones: bool
 ) -> bytes:
-    """The roster of people in scope (None = everyone) by employee number, as .xlsx or .csv."""
+    """The roster of people in scope (None = everyone) by employee number, as .xlsx or .csv.
+
+    Phone numbers are masked (138****0004) unless `full_phones`: a read-only user sees them
+    masked on screen, and a download must not show more.
+    """
     statement = select(Person).order_by(col(Person.employee_no))
     statement = in_scope(statement, unit_ids)
     people = (await session.exec(statement)).all()
     unit_names = await org_unit_service.path_names(session)
-    rows = [_row(_values(person, unit_names)) for person in people]
+    rows = [_row(_values(person, unit_names, full_phones=full_phones)) for person in people]
     if fmt == "csv":
         return files.write_csv(rows)
     book = spreadsheets.Book()

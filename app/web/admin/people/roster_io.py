@@ -76,7 +76,9 @@ async def import_upload(request: Request, session: Session, me: ConsoleWriter) -
 async def export(request: Request, session: Session, me: ConsoleUser) -> Response:
     """Download the roster in the user's scope as xlsx or csv (audited as people.export)."""
     fmt = _fmt((await request.form()).get("fmt")) or "xlsx"
-    data = await roster_service.export_people(session, unit_ids=me.unit_ids, fmt=fmt)
+    data = await roster_service.export_people(
+        session, unit_ids=me.unit_ids, fmt=fmt, full_phones=me.can_write
+    )
     scope = "全部" if me.unit_ids is None else f"{len(me.unit_ids)} 个组织"
     await audit.record(
         session,
