@@ -47,13 +47,19 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
                 if broadcast is None:
                     return
                 numbers = await progress_service.progress(session, broadcast=broadcast)
+            # The bar is sent / reachable: the unreachable are no progress, shown apart.
             if bid not in tasks:
-                tasks[bid] = bar.add_task(broadcast.title[:30], total=numbers.total, detail="")
+                tasks[bid] = bar.add_task(broadcast.title[:30], total=numbers.reachable, detail="")
             detail = (
-                f"已发送 {numbers.count('sent')} 失败 {numbers.count('failed')} "
-                f"无法送达 {numbers.count('unreachable')} 待确认 {numbers.count('unknown')}"
+                f"失败 {numbers.count('failed')} 待确认 {numbers.count('unknown')}"
+                f"（另有 {numbers.count('unreachable')} 人无法送达）"
             )
-            bar.update(tasks[bid], completed=numbers.done, detail=detail)
+            bar.update(
+                tasks[bid],
+                total=numbers.reachable,
+                completed=numbers.count("sent"),
+                detail=detail,
+            )
 
         sender = BroadcastSender(
             engine=rt.engine,

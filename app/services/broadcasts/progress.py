@@ -42,9 +42,17 @@ class Progress:
         return sum(n for status, n in self.counts.items() if status in SETTLED)
 
     @property
+    def reachable(self) -> int:
+        """Rows a channel can reach: everyone but the unreachable, who are counted apart."""
+        return max(0, self.total - self.count(RecipientStatus.UNREACHABLE))
+
+    @property
     def percent(self) -> int:
-        """Share of rows with a final outcome, 0–100."""
-        return 100 if self.total == 0 else int(100 * self.done / self.total)
+        """Share of the reachable who were sent the message, 0–100 (unreachable rows are no
+        progress: a broadcast nobody could be sent reads 0 %, not 88 %)."""
+        if self.reachable == 0:
+            return 0
+        return int(100 * self.count(RecipientStatus.SENT) / self.reachable)
 
     def count(self, status: str) -> int:
         """Rows in one status (a RecipientStatus, or its value)."""
@@ -190,6 +198,7 @@ def numbers(progress: Progress) -> dict[str, Any]:
         "status_label": status_label(progress.status),
         "final": progress.status in FINAL,
         "total": progress.total,
+        "reachable": progress.reachable,
         "percent": progress.percent,
         "done": progress.done,
         "opened": progress.opened,
