@@ -211,7 +211,10 @@ class BroadcastSender:
                 await self._pause_quiet(session, broadcast_id, self._quiet, report)
             else:
                 await lifecycle.finish_if_settled(
-                    session, broadcast_id=broadcast_id, now=self.clock()
+                    session,
+                    broadcast_id=broadcast_id,
+                    now=self.clock(),
+                    grace=timedelta(seconds=self.settings.broadcast_receipt_grace_seconds),
                 )
         await self._progress(broadcast_id)
 

@@ -73,6 +73,17 @@ async def due(
     return [int(i) for i in (await session.exec(statement.order_by(col(Broadcast.id)))).all() if i]
 
 
+async def waiting(session: AsyncSession) -> list[Broadcast]:
+    """Unfinished broadcasts that wait for something (quota, quiet hours, receipts), oldest
+    first: each says in pause_reason why, and until when."""
+    result = await session.exec(
+        select(Broadcast)
+        .where(col(Broadcast.status).in_(ACTIVE), col(Broadcast.pause_reason).is_not(None))
+        .order_by(col(Broadcast.id))
+    )
+    return list(result.all())
+
+
 async def anything_to_do(
     session: AsyncSession,
     *,
@@ -164,8 +175,16 @@ async def start(session: AsyncSession, *, broadcast_id: int, now: datetime) -> b
     return bool(result.rowcount)
 
 
-async def finish_if_settled(session: AsyncSession, *, broadcast_id: int, now: datetime) -> bool:
-    """Mark the broadcast done when no row is pending or being sent; True when it is done."""
+async def finish_if_settled(
+    session: AsyncSession, *, broadcast_id: int, now: datetime, grace: timedelta
+) -> bool:
+    """Mark the broadcast done when no row is pending, being sent or awaiting WeChat's receipt;
+    True when it is done.
+
+    Rows in doubt on a channel WeChat confirms (template messages) are settled by the receipt,
+    or sent again once `grace` has passed without one: until then the broadcast is not done, and
+    waits (still 发送中) until the last of them is due, so the scheduler finishes it.
+    """
     open_rows = (
         await session.exec(
             select(func.count()).where(
@@ -177,6 +196,33 @@ async def finish_if_settled(session: AsyncSession, *, broadcast_id: int, now: da
         )
     ).one()
     if open_rows:
+        return False
+    doubt_count, doubt_since = (
+        await session.exec(
+            select(func.count(), func.max(BroadcastRecipient.in_doubt_since)).where(
+                BroadcastRecipient.broadcast_id == broadcast_id,
+                col(BroadcastRecipient.status) == RecipientStatus.UNKNOWN.value,
+                col(BroadcastRecipient.channel).in_(RECEIPTED),
+            )
+        )
+    ).one()
+    if doubt_count:
+        until = (doubt_since or now) + grace
+        reason = (
+            f"{doubt_count} 人结果待确认：等待微信回执，"
+            f"{until.astimezone(CHINA):%m-%d %H:%M:%S} 仍未确认的自动重新发送"
+        )
+        await execute(
+            session,
+            update(Broadcast)
+            .where(col(Broadcast.id) == broadcast_id, col(Broadcast.status).in_(ACTIVE))
+            .values(
+                status=BroadcastStatus.SENDING.value,
+                paused_until=until,
+                pause_reason=reason,
+                pause_kind=PauseKind.RECEIPTS.value,
+            ),
+        )
         return False
     await execute(
         session,
