@@ -35,6 +35,7 @@ from app.models import (
     BroadcastStatus,
     RecipientStatus,
 )
+from app.models.broadcasts import PauseKind
 from app.models.types import CHINA, utcnow
 from app.services.broadcasts import lifecycle
 from app.services.broadcasts import rows as row_service
@@ -104,9 +105,16 @@ class BroadcastSender:
         """Settle what dead senders left, then send every due broadcast (or just one)."""
         report = SendReport()
         grace = timedelta(seconds=self.settings.broadcast_receipt_grace_seconds)
+        # Quiet-hours pauses are judged by the settings of now, not by the time they stored.
+        quiet = self.quiet_hours
+        quiet_now = quiet is not None and quiet.until(self.clock()) is not None
         async with self.sessions() as session:
             if not await lifecycle.anything_to_do(
-                session, now=self.clock(), grace=grace, broadcast_id=broadcast_id
+                session,
+                now=self.clock(),
+                grace=grace,
+                broadcast_id=broadcast_id,
+                quiet_now=quiet_now,
             ):
                 return report  # the scheduler asks every 30 s; most rounds find nothing
         async with self._registered():
@@ -115,7 +123,9 @@ class BroadcastSender:
                     session, now=self.clock(), grace=grace, exclude=self.worker_id
                 )
             async with self.sessions() as session:
-                due = await lifecycle.due(session, now=self.clock(), broadcast_id=broadcast_id)
+                due = await lifecycle.due(
+                    session, now=self.clock(), broadcast_id=broadcast_id, quiet_now=quiet_now
+                )
             for bid in due:
                 await self._send_broadcast(bid, report)
         return report
@@ -158,10 +168,9 @@ class BroadcastSender:
             self._lock = lock
 
     def _quiet_until(self, broadcast: Broadcast) -> datetime | None:
-        """The end of the quiet hours we are in (None: send), unless the broadcast is urgent."""
-        if self.quiet_hours is None or broadcast.message.get("urgent"):
-            return None
-        return self.quiet_hours.until(self.clock())
+        """The end of the quiet hours we are in (None: send), unless the broadcast is urgent or
+        an admin chose to send it in quiet hours."""
+        return lifecycle.quiet_until(broadcast, self.quiet_hours, self.clock())
 
     async def _send_broadcast(self, broadcast_id: int, report: SendReport) -> None:
         async with unit_of_work(self.sessions) as session:
@@ -191,14 +200,21 @@ class BroadcastSender:
                     f"{until.astimezone(CHINA):%m-%d %H:%M} 自动继续"
                 )
                 await lifecycle.pause(
-                    session, broadcast_id=broadcast_id, until=until, reason=reason
+                    session,
+                    broadcast_id=broadcast_id,
+                    until=until,
+                    reason=reason,
+                    kind=PauseKind.QUOTA,
                 )
                 report.paused.append(broadcast_id)
             elif self._quiet is not None:
                 await self._pause_quiet(session, broadcast_id, self._quiet, report)
             else:
                 await lifecycle.finish_if_settled(
-                    session, broadcast_id=broadcast_id, now=self.clock()
+                    session,
+                    broadcast_id=broadcast_id,
+                    now=self.clock(),
+                    grace=timedelta(seconds=self.settings.broadcast_receipt_grace_seconds),
                 )
         await self._progress(broadcast_id)
 
@@ -206,11 +222,10 @@ class BroadcastSender:
         self, session: AsyncSession, broadcast_id: int, until: datetime, report: SendReport
     ) -> None:
         assert self.quiet_hours is not None
-        reason = (
-            f"免打扰时段（{self.quiet_hours.label}），"
-            f"{until.astimezone(CHINA):%m-%d %H:%M} 自动继续"
+        reason = lifecycle.quiet_reason(self.quiet_hours, until)
+        await lifecycle.pause(
+            session, broadcast_id=broadcast_id, until=until, reason=reason, kind=PauseKind.QUIET
         )
-        await lifecycle.pause(session, broadcast_id=broadcast_id, until=until, reason=reason)
         report.paused.append(broadcast_id)
 
     # --- per-person rows ----------------------------------------------------------------

@@ -47,13 +47,19 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
                 if broadcast is None:
                     return
                 numbers = await progress_service.progress(session, broadcast=broadcast)
+            # The bar is sent / reachable: the unreachable are no progress, shown apart.
             if bid not in tasks:
-                tasks[bid] = bar.add_task(broadcast.title[:30], total=numbers.total, detail="")
+                tasks[bid] = bar.add_task(broadcast.title[:30], total=numbers.reachable, detail="")
             detail = (
-                f"已发送 {numbers.count('sent')} 失败 {numbers.count('failed')} "
-                f"无法送达 {numbers.count('unreachable')} 待确认 {numbers.count('unknown')}"
+                f"失败 {numbers.count('failed')} 待确认 {numbers.count('unknown')}"
+                f"（另有 {numbers.count('unreachable')} 人无法送达）"
             )
-            bar.update(tasks[bid], completed=numbers.done, detail=detail)
+            bar.update(
+                tasks[bid],
+                total=numbers.reachable,
+                completed=numbers.count("sent"),
+                detail=detail,
+            )
 
         sender = BroadcastSender(
             engine=rt.engine,
@@ -66,12 +72,20 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
             report = await sender.run(broadcast_id)
         finals = []
         async with rt.sessions() as session:
-            for bid in dict.fromkeys([*report.broadcasts, *report.paused]):
+            touched = list(dict.fromkeys([*report.broadcasts, *report.paused]))
+            for bid in touched:
                 broadcast = await session.get(Broadcast, bid)
                 if broadcast is not None:
                     numbers = await progress_service.progress(session, broadcast=broadcast)
                     finals.append((broadcast, numbers))
-    return {"report": report, "finals": finals}
+            # What this run left alone because it waits (quiet hours, quota, receipts): say so,
+            # so "sent 0" never reads as "nothing left to do".
+            waiting = [
+                b
+                for b in await lifecycle.waiting(session)
+                if b.id not in touched and (broadcast_id is None or b.id == broadcast_id)
+            ]
+    return {"report": report, "finals": finals, "waiting": waiting}
 
 
 def _summary(result: dict[str, Any]) -> None:
@@ -90,13 +104,32 @@ def _summary(result: dict[str, Any]) -> None:
             f"推送 {broadcast.id}「{broadcast.title}」：共 {numbers.total} 人，"
             f"已发送 {numbers.count('sent')}，失败 {numbers.count('failed')}，"
             f"无法送达 {numbers.count('unreachable')}，待确认 {numbers.count('unknown')}，"
-            f"待发送 {numbers.count('pending')}"
+            f"待发送 {numbers.count('pending')}；{BroadcastStatus(broadcast.status).label}，"
+            f"进度 {numbers.count('sent')} / 可送达 {numbers.reachable}"
         )
         console.print(line, markup=False, soft_wrap=True, highlight=False)
-        if broadcast.status == "paused" and broadcast.pause_reason:
-            console.print(f"  已暂停：{broadcast.pause_reason}", markup=False, highlight=False)
+        _waiting_line(broadcast)
         for reason, count in sorted(numbers.reasons.items(), key=lambda item: -item[1]):
             console.print(f"  {reason}：{count} 人", markup=False, highlight=False)
+
+    for broadcast in result.get("waiting", []):
+        console.print(
+            f"推送 {broadcast.id}「{broadcast.title}」{BroadcastStatus(broadcast.status).label}，"
+            "本次未发送：",
+            markup=False,
+            soft_wrap=True,
+            highlight=False,
+        )
+        _waiting_line(broadcast)
+
+
+def _waiting_line(broadcast: Broadcast) -> None:
+    """Why an unfinished broadcast waits, and until when (quiet hours, quota, receipts)."""
+    if broadcast.pause_reason and broadcast.status in lifecycle.ACTIVE:
+        prefix = "已暂停：" if broadcast.status == BroadcastStatus.PAUSED.value else ""
+        console.print(
+            f"  {prefix}{broadcast.pause_reason}", markup=False, soft_wrap=True, highlight=False
+        )
 
 
 @broadcasts_cli.command("resume")

@@ -17,8 +17,8 @@ class BroadcastStatus(StrEnum):
 
     READY = "ready"  # recipients resolved and stored; nothing sent yet
     SENDING = "sending"
-    PAUSED = "paused"  # a quota ran out: resumes by itself at paused_until
-    DONE = "done"  # every recipient has an outcome (some may be in doubt, see rows)
+    PAUSED = "paused"  # a quota ran out, or quiet hours: resumes by itself (see PauseKind)
+    DONE = "done"  # every recipient has a final outcome; none is in doubt awaiting a receipt
     CANCELLED = "cancelled"
 
     @property
@@ -62,6 +62,14 @@ RECIPIENT_STATUS_LABELS = {
     RecipientStatus.UNKNOWN: "结果待确认",
     RecipientStatus.CANCELLED: "已取消",
 }
+
+
+class PauseKind(StrEnum):
+    """Why a broadcast waits: decides how the sender re-checks the pause."""
+
+    QUOTA = "quota"  # WeChat's daily quota: until paused_until (00:00 China time)
+    QUIET = "quiet"  # quiet hours: until they no longer apply under the current settings
+    RECEIPTS = "receipts"  # rows in doubt: until WeChat's receipt grace runs out
 
 
 class Channel(StrEnum):
@@ -117,6 +125,9 @@ class Broadcast(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     paused_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     pause_reason: str | None = Field(default=None, max_length=200)
+    pause_kind: str | None = Field(default=None, max_length=16)  # a PauseKind value
+    # An admin's 立即发送（忽略免打扰）: this broadcast goes out in quiet hours too.
+    ignore_quiet: bool = Field(default=False)
     cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     cancelled_by: str | None = Field(default=None, max_length=64)
 

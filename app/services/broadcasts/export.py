@@ -85,6 +85,7 @@ def workbook(
     summary.row(["推送", title])
     summary.row(["状态", overall])
     summary.row(["总人数", progress.total])
+    summary.row(["可送达", progress.reachable])
     for status in SUMMARY_STATUSES:
         summary.row([status.label, progress.count(status)])
     summary.row(["已阅读", progress.opened])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,9 +42,17 @@ class Progress:
         return sum(n for status, n in self.counts.items() if status in SETTLED)
 
     @property
+    def reachable(self) -> int:
+        """Rows a channel can reach: everyone but the unreachable, who are counted apart."""
+        return max(0, self.total - self.count(RecipientStatus.UNREACHABLE))
+
+    @property
     def percent(self) -> int:
-        """Share of rows with a final outcome, 0–100."""
-        return 100 if self.total == 0 else int(100 * self.done / self.total)
+        """Share of the reachable who were sent the message, 0–100 (unreachable rows are no
+        progress: a broadcast nobody could be sent reads 0 %, not 88 %)."""
+        if self.reachable == 0:
+            return 0
+        return int(100 * self.count(RecipientStatus.SENT) / self.reachable)
 
     def count(self, status: str) -> int:
         """Rows in one status (a RecipientStatus, or its value)."""
@@ -157,6 +165,30 @@ async def recipients(
     ]
 
 
+async def within_units(
+    session: AsyncSession, *, broadcast_id: int, unit_ids: frozenset[int] | None
+) -> bool:
+    """Whether every person of the broadcast belongs to the units in scope (None: all units):
+    a secretary acts only on broadcasts to their own units' people."""
+    if unit_ids is None:
+        return True
+    outside = (
+        await session.exec(
+            select(func.count())
+            .select_from(BroadcastRecipient)
+            .join(Person, col(Person.id) == col(BroadcastRecipient.person_id))
+            .where(
+                BroadcastRecipient.broadcast_id == broadcast_id,
+                or_(
+                    col(Person.org_unit_id).is_(None),
+                    col(Person.org_unit_id).not_in(unit_ids or {-1}),
+                ),
+            )
+        )
+    ).one()
+    return int(outside) == 0
+
+
 async def recent(session: AsyncSession, *, limit: int = 50) -> list[Broadcast]:
     """The newest broadcasts first."""
     result = await session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit))
@@ -190,6 +222,7 @@ def numbers(progress: Progress) -> dict[str, Any]:
         "status_label": status_label(progress.status),
         "final": progress.status in FINAL,
         "total": progress.total,
+        "reachable": progress.reachable,
         "percent": progress.percent,
         "done": progress.done,
         "opened": progress.opened,

@@ -1,4 +1,5 @@
-"""推送记录: every broadcast with its numbers, a live progress page, the export and 取消发送."""
+"""推送记录: every broadcast with its numbers, a live progress page, the export, 继续发送 of a
+paused one (also 立即发送（忽略免打扰）) and 取消发送."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.background import BackgroundTask
 
 from app.api.deps import Session
-from app.models import Broadcast, RecipientStatus
+from app.models import Broadcast, BroadcastStatus, RecipientStatus
+from app.models.broadcasts import PauseKind
 from app.services import audit
 from app.services.accounts.admins import Principal
 from app.services.broadcasts import export as export_service
@@ -22,9 +25,10 @@ from app.services.broadcasts.progress import (
     numbers,
     status_label,
 )
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.timing import QuietHours
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
 from app.web.admin.downloads import download
-from app.web.admin.pages import NotFound, flash, redirect, render
+from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/broadcasts")
 
@@ -76,6 +80,11 @@ async def broadcast_detail(
         "channel_label": export_service.channel_label,
         "kinds": KINDS,
         "cancellable": broadcast.status in lifecycle.ACTIVE,
+        "resumable": broadcast.status == BroadcastStatus.PAUSED.value
+        and me.can_write
+        and await progress_service.within_units(
+            session, broadcast_id=broadcast_id, unit_ids=me.unit_ids
+        ),
     }
     return render(request, "admin/broadcasts/detail.html", context)
 
@@ -133,3 +142,48 @@ async def broadcast_cancel(
     )
     flash(request, f"已取消发送，{stopped} 人的消息不再发出；已经发出的无法撤回。")
     return redirect(f"/admin/broadcasts/{broadcast_id}")
+
+
+@router.post("/{broadcast_id:int}/resume")
+async def broadcast_resume(
+    request: Request, broadcast_id: int, session: Session, me: ConsoleWriter
+) -> Response:
+    """继续发送 a paused broadcast now; with ignore_quiet, 立即发送（忽略免打扰） (audited).
+
+    A secretary may do it only for a broadcast whose people are all in their units."""
+    broadcast = await _broadcast(session, broadcast_id)
+    if not await progress_service.within_units(
+        session, broadcast_id=broadcast_id, unit_ids=me.unit_ids
+    ):
+        raise Forbidden("这次推送不只发给你所在组织的人员，只有管理员可以继续发送。")
+    ignore_quiet = (await request.form()).get("ignore_quiet") == "1"
+    back = redirect(f"/admin/broadcasts/{broadcast_id}")
+    if not await lifecycle.resume(session, broadcast_id=broadcast_id, ignore_quiet=ignore_quiet):
+        flash(request, f"这次推送{status_label(broadcast.status)}，不需要继续发送。", "warning")
+        return back
+    how = "立即发送（忽略免打扰）" if ignore_quiet else "继续发送"
+    await audit.record(
+        session,
+        actor=actor(request, me),
+        action="broadcast.resume",
+        target_type="broadcast",
+        target_id=broadcast_id,
+        summary=f"{how}：{broadcast.title}（原暂停原因：{broadcast.pause_reason or '无'}）",
+    )
+    quiet = QuietHours.parse(request.app.state.settings.quiet_hours)
+    until = None if ignore_quiet else lifecycle.quiet_until(broadcast, quiet, now(request))
+    if quiet is not None and until is not None:
+        # Still quiet hours: it stays paused, saying until when by the settings of now.
+        reason = lifecycle.quiet_reason(quiet, until)
+        await lifecycle.pause(
+            session, broadcast_id=broadcast_id, until=until, reason=reason, kind=PauseKind.QUIET
+        )
+        flash(
+            request,
+            f"仍然暂停：{reason}。要现在发出，请点「立即发送（忽略免打扰）」。",
+            "warning",
+        )
+    else:
+        flash(request, f"已{how}：{broadcast.title}。")
+    back.background = BackgroundTask(kick_senders, request)
+    return back

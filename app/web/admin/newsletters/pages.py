@@ -11,9 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import Session
 from app.models import IssueStatus, NewsletterIssue, NewsletterSeries
+from app.models.broadcasts import PauseKind
 from app.models.types import CHINA, label_of
 from app.services import audit
 from app.services.accounts.admins import Principal
+from app.services.broadcasts import lifecycle
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.rows import DuplicateBroadcast
@@ -232,8 +234,22 @@ async def issue_send(
         target_id=issue_id,
         summary=f"发送 {broadcast.title}（共 {broadcast.total} 人，推送 #{broadcast.id}）",
     )
-    state.broadcasts.kick()
-    flash(request, f"已开始发送 {broadcast.title}。")
+    quiet = QuietHours.parse(state.settings.quiet_hours)
+    until = lifecycle.quiet_until(broadcast, quiet, now(request))
+    if quiet is not None and until is not None:
+        # Paused here and now, so the page it lands on says so (not 发送中 until the sender ran).
+        reason = lifecycle.quiet_reason(quiet, until)
+        await lifecycle.pause(
+            session,
+            broadcast_id=broadcast.id or 0,
+            until=until,
+            reason=reason,
+            kind=PauseKind.QUIET,
+        )
+        flash(request, f"{broadcast.title} 已暂停，还没有发出：{reason}。", "warning")
+    else:
+        state.broadcasts.kick()
+        flash(request, f"已开始发送 {broadcast.title}。")
     return redirect(f"/admin/broadcasts/{broadcast.id}")
 
 

@@ -23,6 +23,7 @@
     show("status_label", data.status_label);
     show("percent", data.percent);
     show("total", data.total);
+    show("reachable", data.reachable);
     show("opened", data.opened);
     Object.keys(data.counts).forEach(function (key) {
       show(key, data.counts[key]);
