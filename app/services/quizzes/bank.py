@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import execute
 from app.models import Question, QuestionKind, Quiz, QuizQuestion, QuizStatus
-from app.services import audit
+from app.services import audit, spreadsheets
 from app.services.quizzes import bank_file
 from app.services.quizzes.bank_file import BankFileError, RowProblem
 
@@ -149,7 +149,7 @@ async def import_questions(
     name, error = check_bank_name(bank)
     if error is not None:
         raise ValueError(error)
-    parsed = bank_file.parse(data, filename=filename)
+    parsed = await spreadsheets.off_loop(bank_file.parse, data, filename=filename)
     report = ImportReport(bank=name, problems=parsed.problems)
     if parsed.problems:
         return report
