@@ -13,7 +13,7 @@ from app.models import Broadcast, RecipientStatus
 from app.services import audit
 from app.services.accounts.admins import Principal
 from app.services.broadcasts import export as export_service
-from app.services.broadcasts import lifecycle
+from app.services.broadcasts import lifecycle, owners
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.progress import (
@@ -24,7 +24,7 @@ from app.services.broadcasts.progress import (
 )
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.downloads import download
-from app.web.admin.pages import NotFound, flash, redirect, render
+from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/broadcasts")
 
@@ -43,6 +43,21 @@ async def _broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
     if broadcast is None:
         raise NotFound("没有找到这次推送。")
     return broadcast
+
+
+async def _refusal(session: AsyncSession, me: Principal, broadcast: Broadcast) -> str | None:
+    """Why this user may not act on the broadcast (None: they may): a secretary acts only on
+    what their units send; the whole organisation's (a newsletter) is for admins."""
+    if not me.can_write:
+        return "只读账号只能查看,不能修改数据。如需修改,请联系管理员。"
+    if me.is_admin:
+        return None
+    unit_id = await owners.unit_of(session, broadcast=broadcast)
+    if unit_id is None:
+        return "这是面向全组织的推送，只有管理员可以取消。"
+    if not me.sees_unit(unit_id):
+        return "这次推送属于其他组织，不在您负责的范围内，不能取消。"
+    return None
 
 
 @router.get("", response_class=HTMLResponse)
@@ -75,7 +90,8 @@ async def broadcast_detail(
         "status_label": export_service.status_label,
         "channel_label": export_service.channel_label,
         "kinds": KINDS,
-        "cancellable": broadcast.status in lifecycle.ACTIVE,
+        "cancellable": broadcast.status in lifecycle.ACTIVE
+        and await _refusal(session, me, broadcast) is None,
     }
     return render(request, "admin/broadcasts/detail.html", context)
 
@@ -117,6 +133,9 @@ async def broadcast_cancel(
 ) -> Response:
     """取消发送: whoever has not been sent to yet gets nothing (audited)."""
     broadcast = await _broadcast(session, broadcast_id)
+    refusal = await _refusal(session, me, broadcast)
+    if refusal is not None:
+        raise Forbidden(refusal)
     if broadcast.status not in lifecycle.ACTIVE:
         flash(request, f"这次推送{status_label(broadcast.status)}，不能再取消。", "warning")
         return redirect(f"/admin/broadcasts/{broadcast_id}")
