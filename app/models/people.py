@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.models.types import UTCDateTime, utcnow
@@ -160,6 +160,16 @@ class BranchRole(SQLModel, table=True):
     """A role someone holds in a unit: secretary, committee member, group leader, …."""
 
     __tablename__ = "branch_role"
+    __table_args__ = (
+        # One 支部书记 per unit: the service says who holds it; this closes the race between two.
+        Index(
+            "uq_branch_role_secretary",
+            "org_unit_id",
+            unique=True,
+            postgresql_where=text("role = 'secretary'"),
+            sqlite_where=text("role = 'secretary'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(
@@ -201,6 +211,17 @@ class StudyPair(SQLModel, table=True):
     """结对帮学: a leader (committee member or manager) studies with a partner."""
 
     __tablename__ = "study_pair"
+    __table_args__ = (
+        # One running pair of the same leader and partner (the service also refuses the reverse).
+        Index(
+            "uq_study_pair_running",
+            "leader_id",
+            "partner_id",
+            unique=True,
+            postgresql_where=text("ended_on IS NULL"),
+            sqlite_where=text("ended_on IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     leader_id: int = Field(

@@ -3,12 +3,14 @@ writing every .xlsx the app hands out (text stays text, never a formula)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import warnings
+import weakref
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -17,7 +19,30 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_MAGIC = b"PK\x03\x04"
+# The XML an upload may inflate to. openpyxl spends about 5 µs a cell, so sheet XML of tiny cells
+# costs up to 0.5 s a MB (a 60 MB file took 6.5 s): 10 MB bounds the worst parse to about 5 s of
+# a worker thread, while a full roster (5,000 people × 20 columns, about 5 MB of XML) and a
+# question bank (2 MB zipped, mostly text) keep their room. Above it the upload is refused.
+MAX_UNZIPPED_BYTES = 10 * 1024 * 1024
+# Parses at once (each in a worker thread); more wait their turn, off the event loop too.
+PARSERS = 2
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+
+
+async def off_loop(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """Run a parse in a worker thread, at most PARSERS at once: the event loop (every WeChat
+    callback, /healthz) never waits for a spreadsheet."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(PARSERS)
+    async with gate:
+        return await asyncio.to_thread(function, *args, **kwargs)
 
 
 class UnreadableSheet(ValueError):
@@ -25,13 +50,19 @@ class UnreadableSheet(ValueError):
 
 
 def xlsx_rows(
-    data: bytes, *, what: str, skip_title: str, max_columns: int, max_unzipped: int
+    data: bytes,
+    *,
+    what: str,
+    skip_title: str,
+    max_columns: int,
+    max_unzipped: int = MAX_UNZIPPED_BYTES,
 ) -> Iterator[tuple[int, list[Any]]]:
     """(row number, cell values) of the first sheet not titled `skip_title` (a help sheet).
 
     Python's zipfile never inflates past the sizes an archive declares, so refusing a large
     declared total caps what a small "zip bomb" can cost. Gaps in the sheet come back as
-    empty rows, so counting gives the row numbers Excel shows.
+    empty rows, so counting gives the row numbers Excel shows. CPU-bound: call it through
+    `off_loop`, never on the event loop.
     """
     corrupt = UnreadableSheet("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。")
     try:
@@ -40,7 +71,11 @@ def xlsx_rows(
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise corrupt from exc
     if unzipped > max_unzipped:
-        raise UnreadableSheet("Excel 文件解压后过大，请删除多余的工作表、图片或格式后再导入。")
+        raise UnreadableSheet(
+            f"Excel 文件解压后过大：约 {-(-unzipped // 1024 // 1024)} MB，"
+            f"超过 {max_unzipped // 1024 // 1024} MB 的上限。"
+            "请删除多余的工作表、图片或格式，或拆分后分批导入。"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's "no default style" and the like

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,6 +83,12 @@ async def roles_of(session: AsyncSession, *, person_id: int) -> list[BranchRole]
     return sorted((await session.exec(statement)).all(), key=_role_key)
 
 
+async def _secretary_taken(session: AsyncSession, unit_name: str, holder_id: int) -> PersonConflict:
+    current = await session.get(Person, holder_id)
+    who = f"{current.name}（工号 {current.employee_no}）" if current else "他人"
+    return PersonConflict(f"{unit_name}已有支部书记 {who}，请先免去其职务")
+
+
 async def assign_role(
     session: AsyncSession,
     *,
@@ -107,12 +114,20 @@ async def assign_role(
     if any(holder.person_id == person.id for holder in holders):
         raise PersonConflict(f"{person.name} 已经是{unit_name}的{role.label}")
     if role is BranchRoleKind.SECRETARY and holders:
-        current = await session.get(Person, holders[0].person_id)
-        who = f"{current.name}（工号 {current.employee_no}）" if current else "他人"
-        raise PersonConflict(f"{unit_name}已有支部书记 {who}，请先免去其职务")
+        raise await _secretary_taken(session, unit_name, holders[0].person_id)
     row = BranchRole(person_id=_id(person), org_unit_id=org_unit_id, role=role.value, since=since)
-    session.add(row)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:
+        # Someone was made secretary of this unit at the same moment (uq_branch_role_secretary).
+        holder = (await session.exec(same_role)).first()
+        if holder is None:
+            raise
+        if holder.person_id == person.id:
+            raise PersonConflict(f"{person.name} 已经是{unit_name}的{role.label}") from exc
+        raise await _secretary_taken(session, unit_name, holder.person_id) from exc
     await audit.record(
         session,
         actor=actor,
@@ -203,6 +218,11 @@ async def pairs_of(session: AsyncSession, *, person_id: int) -> list[StudyPair]:
     return sorted((await session.exec(statement)).all(), key=_pair_key)
 
 
+def _already_paired(leader: Person, partner: Person, existing: StudyPair) -> PersonConflict:
+    since = f"（自 {existing.started_on.isoformat()}）" if existing.started_on else ""
+    return PersonConflict(f"{leader.name} 与 {partner.name} 已在结对帮学中{since}")
+
+
 async def create_pair(
     session: AsyncSession,
     *,
@@ -222,11 +242,18 @@ async def create_pair(
     active = select(StudyPair).where(either_way, col(StudyPair.ended_on).is_(None))
     existing = (await session.exec(active)).first()
     if existing is not None:
-        since = f"（自 {existing.started_on.isoformat()}）" if existing.started_on else ""
-        raise PersonConflict(f"{leader.name} 与 {partner.name} 已在结对帮学中{since}")
+        raise _already_paired(leader, partner, existing)
     pair = StudyPair(leader_id=leader_id, partner_id=partner_id, started_on=started_on)
-    session.add(pair)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(pair)
+            await session.flush()
+    except IntegrityError as exc:
+        # The same pair was registered at the same moment (uq_study_pair_running).
+        existing = (await session.exec(active)).first()
+        if existing is None:
+            raise
+        raise _already_paired(leader, partner, existing) from exc
     await audit.record(
         session,
         actor=actor,

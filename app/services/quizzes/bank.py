@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import execute
 from app.models import Question, QuestionKind, Quiz, QuizQuestion, QuizStatus
-from app.services import audit
+from app.services import audit, spreadsheets
 from app.services.quizzes import bank_file
 from app.services.quizzes.bank_file import BankFileError, RowProblem
 
@@ -89,6 +91,48 @@ async def _in_published(session: AsyncSession, question_ids: list[int]) -> set[i
     return set((await session.exec(statement)).all())
 
 
+async def _insert_new(
+    session: AsyncSession,
+    *,
+    bank: str,
+    row: bank_file.ParsedQuestion,
+    actor: audit.Actor,
+    now: datetime,
+) -> bool:
+    """Add a new stem unless it is there already (a concurrent import): whether it was added.
+
+    INSERT … ON CONFLICT DO NOTHING on uq_question_bank_stem, so two imports of the same new
+    question at once end with one row, and neither fails.
+    """
+    question = Question(
+        bank=bank,
+        kind=row.kind.value,
+        stem=row.stem,
+        stem_sha256=row.stem_sha256,
+        options=row.options,
+        answer=row.answer,
+        explanation=row.explanation,
+        imported_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Question)
+        .values(**question.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["bank", "stem_sha256"])
+    )
+    return bool((await execute(session, statement)).rowcount)
+
+
+async def _by_stem(session: AsyncSession, *, bank: str, stem_sha256: str) -> Question:
+    statement = select(Question).where(Question.bank == bank, Question.stem_sha256 == stem_sha256)
+    question = (await session.exec(statement.execution_options(populate_existing=True))).first()
+    assert question is not None  # the insert just found it there
+    return question
+
+
 async def import_questions(
     session: AsyncSession,
     *,
@@ -105,7 +149,7 @@ async def import_questions(
     name, error = check_bank_name(bank)
     if error is not None:
         raise ValueError(error)
-    parsed = bank_file.parse(data, filename=filename)
+    parsed = await spreadsheets.off_loop(bank_file.parse, data, filename=filename)
     report = ImportReport(bank=name, problems=parsed.problems)
     if parsed.problems:
         return report
@@ -122,22 +166,11 @@ async def import_questions(
     for row in parsed.questions:
         question = existing.get(row.stem_sha256)
         if question is None:
-            session.add(
-                Question(
-                    bank=name,
-                    kind=row.kind.value,
-                    stem=row.stem,
-                    stem_sha256=row.stem_sha256,
-                    options=row.options,
-                    answer=row.answer,
-                    explanation=row.explanation,
-                    imported_by=actor.name,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            report.created += 1
-            continue
+            if await _insert_new(session, bank=name, row=row, actor=actor, now=now):
+                report.created += 1
+                continue
+            # Another import added this stem since we looked: update it like any known stem.
+            question = await _by_stem(session, bank=name, stem_sha256=row.stem_sha256)
         fresh = (row.kind.value, row.stem, row.options, row.answer, row.explanation)
         stored = (
             question.kind,

@@ -20,7 +20,7 @@ MAX_ROWS = 2000  # questions, the header not counted
 MAX_SCANNED_ROWS = 10_000
 MAX_COLUMNS = 32
 # Declared uncompressed size: caps what a 2 MB "zip bomb" can cost (zipfile never inflates more).
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = spreadsheets.MAX_UNZIPPED_BYTES
 STEM_MAX = 1000
 OPTION_MAX = 200
 EXPLANATION_MAX = 2000
@@ -290,7 +290,10 @@ def _check_row(
 
 
 def parse(data: bytes, *, filename: str) -> ParsedFile:
-    """Check every row of an uploaded bank; raises BankFileError for a file it cannot read."""
+    """Check every row of an uploaded bank; raises BankFileError for a file it cannot read.
+
+    CPU-bound: the service runs it through spreadsheets.off_loop.
+    """
     if len(data) > MAX_BYTES:
         raise BankFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后分批导入。")
     if not data.strip():

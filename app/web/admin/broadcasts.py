@@ -16,7 +16,7 @@ from app.models.broadcasts import PauseKind
 from app.services import audit
 from app.services.accounts.admins import Principal
 from app.services.broadcasts import export as export_service
-from app.services.broadcasts import lifecycle
+from app.services.broadcasts import lifecycle, owners
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.progress import (
@@ -49,6 +49,21 @@ async def _broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
+async def _refusal(session: AsyncSession, me: Principal, broadcast: Broadcast) -> str | None:
+    """Why this user may not act on the broadcast (None: they may): a secretary acts only on
+    what their units send; the whole organisation's (a newsletter) is for admins."""
+    if not me.can_write:
+        return "只读账号只能查看,不能修改数据。如需修改,请联系管理员。"
+    if me.is_admin:
+        return None
+    unit_id = await owners.unit_of(session, broadcast=broadcast)
+    if unit_id is None:
+        return "这是面向全组织的推送，只有管理员可以取消。"
+    if not me.sees_unit(unit_id):
+        return "这次推送属于其他组织，不在您负责的范围内，不能取消。"
+    return None
+
+
 @router.get("", response_class=HTMLResponse)
 async def broadcast_list(request: Request, session: Session, me: ConsoleUser) -> HTMLResponse:
     """The newest broadcasts with their numbers."""
@@ -68,6 +83,7 @@ async def broadcast_detail(
     broadcast = await _broadcast(session, broadcast_id)
     progress = await progress_service.progress(session, broadcast=broadcast)
     chosen = status if status in {s.value for s in RecipientStatus} else ""
+    may_act = await _refusal(session, me, broadcast) is None
     context = {
         "nav": "broadcasts",
         "broadcast": broadcast,
@@ -79,12 +95,9 @@ async def broadcast_detail(
         "status_label": export_service.status_label,
         "channel_label": export_service.channel_label,
         "kinds": KINDS,
-        "cancellable": broadcast.status in lifecycle.ACTIVE,
-        "resumable": broadcast.status == BroadcastStatus.PAUSED.value
-        and me.can_write
-        and await progress_service.within_units(
-            session, broadcast_id=broadcast_id, unit_ids=me.unit_ids
-        ),
+        # One rule for every action on a broadcast: what the user's units send (or an admin).
+        "cancellable": broadcast.status in lifecycle.ACTIVE and may_act,
+        "resumable": broadcast.status == BroadcastStatus.PAUSED.value and may_act,
     }
     return render(request, "admin/broadcasts/detail.html", context)
 
@@ -126,6 +139,9 @@ async def broadcast_cancel(
 ) -> Response:
     """取消发送: whoever has not been sent to yet gets nothing (audited)."""
     broadcast = await _broadcast(session, broadcast_id)
+    refusal = await _refusal(session, me, broadcast)
+    if refusal is not None:
+        raise Forbidden(refusal)
     if broadcast.status not in lifecycle.ACTIVE:
         flash(request, f"这次推送{status_label(broadcast.status)}，不能再取消。", "warning")
         return redirect(f"/admin/broadcasts/{broadcast_id}")
@@ -150,12 +166,11 @@ async def broadcast_resume(
 ) -> Response:
     """继续发送 a paused broadcast now; with ignore_quiet, 立即发送（忽略免打扰） (audited).
 
-    A secretary may do it only for a broadcast whose people are all in their units."""
+    A secretary may do it only for what their units send (the rule of 取消发送)."""
     broadcast = await _broadcast(session, broadcast_id)
-    if not await progress_service.within_units(
-        session, broadcast_id=broadcast_id, unit_ids=me.unit_ids
-    ):
-        raise Forbidden("这次推送不只发给你所在组织的人员，只有管理员可以继续发送。")
+    refusal = await _refusal(session, me, broadcast)
+    if refusal is not None:
+        raise Forbidden(refusal)
     ignore_quiet = (await request.form()).get("ignore_quiet") == "1"
     back = redirect(f"/admin/broadcasts/{broadcast_id}")
     if not await lifecycle.resume(session, broadcast_id=broadcast_id, ignore_quiet=ignore_quiet):

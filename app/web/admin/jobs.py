@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.deps import Session
@@ -13,8 +14,9 @@ from app.jobs.runner import LEASE_NAME, in_process_runner
 from app.models import JobOutcome, JobRun
 from app.models.types import label_of
 from app.services import audit, job_runs, leases
+from app.services.accounts.admins import Principal
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
-from app.web.admin.pages import NotFound, flash, redirect, render
+from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/jobs")
 
@@ -27,6 +29,16 @@ OUTCOME_TONES = {
 }
 NO_SCHEDULER = "没有调度进程在运行：提醒和定时推送不会发出。请启动 shente scheduler。"
 NOT_RUN = "这次没有运行（同一时刻已运行过，或数据库不可用）。"
+
+
+async def job_runner(me: ConsoleWriter) -> Principal:
+    """An admin: a job acts on every unit at once (reminders, deadlines, sends)."""
+    if not me.is_admin:
+        raise Forbidden("定时任务对全组织生效，只有管理员可以手动运行。")
+    return me
+
+
+JobRunner = Annotated[Principal, Depends(job_runner)]
 
 
 def outcome_label(value: str) -> str:
@@ -81,10 +93,10 @@ async def job_list(
 
 @router.post("/{job_id}/run")
 async def job_run(
-    request: Request, job_id: str, session: Session, me: ConsoleWriter
+    request: Request, job_id: str, session: Session, me: JobRunner
 ) -> RedirectResponse:
-    """Run one job now (trigger "console"), audit it, and say how it went."""
-
+    """Run one job now (trigger "console"), audit it, and say how it went (admins only: a job
+    acts on every unit at once)."""
     job = JOBS.get(job_id)
     if job is None:
         raise NotFound("没有这个定时任务。")

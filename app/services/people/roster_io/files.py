@@ -19,8 +19,8 @@ MAX_ROWS = 5000  # data rows, the header not counted
 MAX_SCANNED_ROWS = 20_000
 MAX_COLUMNS = 64
 # Declared uncompressed size of an .xlsx; Python's zipfile never inflates past what is declared,
-# so this caps what a 5 MB "zip bomb" can cost.
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+# so this caps what a 5 MB "zip bomb" can cost (the reason for the figure is in spreadsheets).
+MAX_UNZIPPED_BYTES = spreadsheets.MAX_UNZIPPED_BYTES
 SHEET_TITLE = "名册"
 HELP_TITLE = "说明"
 
@@ -37,7 +37,10 @@ Row = tuple[int, list[Cell]]  # (the row number the user sees, the cells)
 
 
 def read_rows(data: bytes, *, filename: str) -> list[Row]:
-    """The non-empty rows of the file's roster sheet, numbered as the user sees them."""
+    """The non-empty rows of the file's roster sheet, numbered as the user sees them.
+
+    CPU-bound: the importer runs it through spreadsheets.off_loop.
+    """
     if len(data) > MAX_BYTES:
         raise RosterFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB,请拆分后分批导入")
     if not data.strip():

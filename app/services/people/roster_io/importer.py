@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import OrgUnit, Person, PoliticalStage
 from app.models.people import PersonCreate, PersonUpdate, StageTransitionCreate
 from app.models.types import china_today
-from app.services import audit
+from app.services import audit, spreadsheets
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
 from app.services.people.roster_io import files
@@ -192,7 +192,8 @@ async def import_people(
 ) -> ImportReport:
     """Check every row of a roster file, then create or update people by 工号 (all or nothing)."""
     try:
-        positions, data_rows = row_reader.locate_header(files.read_rows(data, filename=filename))
+        rows = await spreadsheets.off_loop(files.read_rows, data, filename=filename)
+        positions, data_rows = row_reader.locate_header(rows)
     except files.RosterFileError as exc:
         return ImportReport(errors=[RowError(exc.row, "", str(exc))])
     errors: list[RowError] = []

@@ -129,6 +129,10 @@ async def _check(
         errors["scheduled_at"] = "时间格式不对，请用日期时间选择器"
     if when is not None and when <= now(request):
         errors["scheduled_at"] = "定时发送的时间已经过去，请选择以后的时间"
+    # A set time is a send to the whole organisation: an admin's decision, like 立即发送.
+    admin = request.state.console_user.is_admin
+    if when is not None and not admin and (issue is None or when != issue.scheduled_at):
+        errors["scheduled_at"] = "定时发送面向全组织，只有管理员可以设置；请留空，保存为草稿"
     cover, cover_error = await _cover(form)
     if cover_error:
         errors["cover"] = cover_error

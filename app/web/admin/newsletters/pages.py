@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,9 +25,19 @@ from app.services.people import roster as people_service
 from app.timing import QuietHours
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.forms import parse_int
-from app.web.admin.pages import SECURITY_HEADERS, NotFound, flash, redirect, render
+from app.web.admin.pages import SECURITY_HEADERS, Forbidden, NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/newsletters")
+
+
+async def issue_publisher(me: ConsoleWriter) -> Principal:
+    """An admin: an issue goes to the whole organisation (secretaries may draft one)."""
+    if not me.is_admin:
+        raise Forbidden("刊物面向全组织发送，只有管理员可以发送或取消定时。")
+    return me
+
+
+Publisher = Annotated[Principal, Depends(issue_publisher)]
 
 EDITABLE = frozenset({IssueStatus.DRAFT.value, IssueStatus.SCHEDULED.value})
 CHANNEL_MODES = {"auto": "自动", "mass": "群发图文", "notify": "逐人通知"}
@@ -196,9 +206,7 @@ async def issue_cover(issue_id: int, session: Session, me: ConsoleUser) -> Respo
 
 
 @router.post("/{issue_id:int}/send", response_class=HTMLResponse)
-async def issue_send(
-    request: Request, issue_id: int, session: Session, me: ConsoleWriter
-) -> Response:
+async def issue_send(request: Request, issue_id: int, session: Session, me: Publisher) -> Response:
     """立即发送: prepare the WeChat article, store the broadcast, start the sender (audited)."""
     issue = await issue_or_404(session, issue_id)
     if issue.broadcast_id is not None:
@@ -255,7 +263,7 @@ async def issue_send(
 
 @router.post("/{issue_id:int}/unschedule", response_class=HTMLResponse)
 async def issue_unschedule(
-    request: Request, issue_id: int, session: Session, me: ConsoleWriter
+    request: Request, issue_id: int, session: Session, me: Publisher
 ) -> Response:
     """取消定时: the issue goes back to being a draft (audited)."""
     issue = await issue_or_404(session, issue_id)

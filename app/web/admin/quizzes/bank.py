@@ -1,25 +1,41 @@
-"""题库: import questions from .xlsx, browse, retire."""
+"""题库: import questions from .xlsx, browse, retire.
+
+The bank is shared by every unit (a question has no unit; tests of any unit pick from it), so
+changing it — importing, 停用, 启用 — is for admins; secretaries and viewers browse it.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.api.deps import Session
 from app.models import Question, QuestionKind
+from app.services.accounts.admins import Principal
 from app.services.quizzes import bank as bank_service
 from app.services.quizzes.bank_file import MAX_BYTES, MAX_ROWS, BankFileError
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.downloads import download
 from app.web.admin.forms import parse_page, text_fields
-from app.web.admin.pages import NotFound, flash, redirect, render, safe_next
+from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render, safe_next
 
 router = APIRouter(prefix="/questions")
 
 PAGE_SIZE = 50
+
+
+async def bank_editor(me: ConsoleWriter) -> Principal:
+    """An admin: the bank belongs to no unit, so no secretary may change it for everyone."""
+    if not me.is_admin:
+        raise Forbidden("题库由全组织共用，只有管理员可以导入、停用或启用试题。")
+    return me
+
+
+BankEditor = Annotated[Principal, Depends(bank_editor)]
 STATUSES = {"active": "可用", "retired": "已停用"}
 
 
@@ -101,7 +117,7 @@ def _import_page(
 
 @router.get("/import", response_class=HTMLResponse)
 async def import_form(
-    request: Request, session: Session, me: ConsoleWriter, bank: str = ""
+    request: Request, session: Session, me: BankEditor, bank: str = ""
 ) -> HTMLResponse:
     """The upload form (the bank's name and the file), with the template to start from."""
     known = [b.name for b in await bank_service.banks(session)]
@@ -109,7 +125,7 @@ async def import_form(
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_upload(request: Request, session: Session, me: ConsoleWriter) -> HTMLResponse:
+async def import_upload(request: Request, session: Session, me: BankEditor) -> HTMLResponse:
     """Import a bank file: new, updated, unchanged; or every bad row, and nothing stored."""
     form = await request.form()
     known = [b.name for b in await bank_service.banks(session)]
@@ -155,7 +171,7 @@ async def template(me: ConsoleUser) -> Response:
 
 
 async def _toggle(
-    request: Request, question_id: int, session: Session, me: ConsoleWriter, active: bool
+    request: Request, question_id: int, session: Session, me: BankEditor, active: bool
 ) -> Response:
     question = await bank_service.get(session, question_id=question_id)
     if question is None:
@@ -176,7 +192,7 @@ async def _toggle(
 
 @router.post("/{question_id:int}/retire")
 async def retire_question(
-    request: Request, question_id: int, session: Session, me: ConsoleWriter
+    request: Request, question_id: int, session: Session, me: BankEditor
 ) -> Response:
     """停用 a question: new tests can no longer pick it (tests using it keep it)."""
     return await _toggle(request, question_id, session, me, active=False)
@@ -184,7 +200,7 @@ async def retire_question(
 
 @router.post("/{question_id:int}/restore")
 async def restore_question(
-    request: Request, question_id: int, session: Session, me: ConsoleWriter
+    request: Request, question_id: int, session: Session, me: BankEditor
 ) -> Response:
     """启用 a retired question again."""
     return await _toggle(request, question_id, session, me, active=True)
