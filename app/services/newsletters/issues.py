@@ -23,6 +23,17 @@ DEFAULT_SERIES = (
     ("qingfeng", "《神特清风》", "廉政教育", "ARCHIVE_QINGFENG"),
 )
 ARCHIVE_SIZE = 5  # a news reply shows at most 8 articles; five fit on one phone screen
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+
+
+def image_type(data: bytes) -> str | None:
+    """The media type of an image by its first bytes (the file name is not trusted)."""
+    if data.startswith(_PNG):
+        return "image/png"
+    if data.startswith(_JPEG):
+        return "image/jpeg"
+    return None
 
 
 @cache

@@ -25,7 +25,6 @@ from app.web.admin.newsletters.pages import (
     CHANNEL_MODES,
     EDITABLE,
     audit_view,
-    image_type,
     issue_or_404,
 )
 from app.web.admin.pages import ConsoleError, flash, redirect, render
@@ -77,7 +76,7 @@ async def _cover(form: FormData) -> tuple[tuple[bytes, str] | None, str | None]:
     data = await upload.read(MAX_COVER_BYTES + 1)
     if len(data) > MAX_COVER_BYTES:
         return None, "封面图片不能超过 2 MB"
-    kind = image_type(data)
+    kind = newsletter_service.image_type(data)
     if kind is None:
         return None, "封面只能是 JPG 或 PNG 图片"
     # WeChat's upload checks the extension: keep the name, but with the type's own ending.

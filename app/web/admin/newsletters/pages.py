@@ -36,17 +36,6 @@ STATUS_TONES = {
     "sent": "text-bg-success",
     "cancelled": "text-bg-secondary",
 }
-_PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
-
-
-def image_type(data: bytes) -> str | None:
-    """The media type of a cover by its first bytes (the file name is not trusted)."""
-    if data.startswith(_PNG):
-        return "image/png"
-    if data.startswith(_JPEG):
-        return "image/jpeg"
-    return None
 
 
 def issue_label(status: str) -> str:
@@ -148,8 +137,10 @@ async def preview_page(
         "series": series,
         "display_title": newsletter_service.display_title(series, issue),
         # render() escapes raw HTML (markdown-it with html off): its output is safe to embed.
-        "article": Markup(newsletter_service.render(issue.body)),  # noqa: S704
-        "dated": issue.sent_at or issue.scheduled_at or now(request),
+        "article_html": Markup(newsletter_service.render(issue.body)),  # noqa: S704
+        "cover_src": f"/admin/newsletters/{issue.id}/cover" if issue.cover_image else None,
+        "dated": (issue.sent_at or issue.scheduled_at or now(request)).astimezone(CHINA),
+        "account": request.app.title,
         "reach": reach,
         "reachable": sum(reach.by_channel.values()) if reach else 0,
         "unreachable": unreachable,
@@ -183,7 +174,7 @@ async def issue_preview(
 async def issue_cover(issue_id: int, session: Session, me: ConsoleUser) -> Response:
     """The cover image as uploaded (for the preview and the form)."""
     issue = await issue_or_404(session, issue_id)
-    media_type = image_type(issue.cover_image) if issue.cover_image else None
+    media_type = newsletter_service.image_type(issue.cover_image) if issue.cover_image else None
     if issue.cover_image is None or media_type is None:
         raise NotFound("这一期还没有封面图片。")
     headers = {
