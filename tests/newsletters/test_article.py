@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from tests.newsletters.test_console import add_issue, tiny_png
+import httpx
+
+from app.models import NewsletterImage
+from app.services.newsletters import issues as newsletter_service
+from app.services.newsletters.publishing import publish
+from tests.newsletters.test_console import add_issue, first_series, form_values, tiny_png
 from tests.support.app import AppClient
-from tests.support.console import admin_console
+from tests.support.console import admin_console, csrf
+from tests.support.plugin import count_rows
 
 BODY = (
     "## 活动回顾\n\n1. 重温入党誓词\n2. 参观展览\n\n"
@@ -87,3 +93,91 @@ async def test_a_draft_cover_and_a_missing_cover_are_not_served(console: AppClie
     assert (await console.get(f"/m/n/{bare}/cover")).status_code == 404
     page = await console.get(f"/m/n/{bare}?oauth=done")
     assert page.status_code == 200 and 'data-testid="cover"' not in page.text
+
+
+# --- photos in the body -----------------------------------------------------------------------
+async def _post_with_images(
+    console: AppClient, path: str, data: dict[str, str], images: list[tuple[str, bytes, str]]
+) -> httpx.Response:
+    files = [("cover", ("", b"", "application/octet-stream"))]
+    files += [("images", image) for image in images]
+    return await console.post(path, data={"csrf_token": await csrf(console), **data}, files=files)
+
+
+async def test_photos_are_checked_like_the_cover_stored_and_shown_by_number(
+    console: AppClient,
+) -> None:
+    await admin_console(console)
+    series_id = await first_series(console)
+    body = "## 活动现场\n\n![合影](image:1)\n\n![参观](image:2)\n\n![没有这张](image:9)"
+    values = form_values(series_id, body=body)
+    gif = ("a.gif", b"GIF89a", "image/gif")
+    refused = await _post_with_images(console, "/admin/newsletters/new", values, [gif])
+    assert refused.status_code == 400 and "正文图片「a.gif」不是 JPG 或 PNG 图片" in refused.text
+    big = ("big.png", tiny_png() + bytes(1024 * 1024), "image/png")
+    refused = await _post_with_images(console, "/admin/newsletters/new", values, [big])
+    assert refused.status_code == 400 and "正文图片「big.png」超过 1 MB" in refused.text
+    assert await count_rows(console, NewsletterImage) == 0
+
+    first, second = tiny_png(5, 5), tiny_png(6, 6)
+    photos = [("合影.PNG", first, "image/png"), ("参观.jpg", second, "image/png")]
+    created = await _post_with_images(console, "/admin/newsletters/new", values, photos)
+    assert created.status_code == 303, created.text[:2000]
+    issue_id = int(created.headers["location"].rsplit("/", 1)[1])
+    edit = await console.get(f"/admin/newsletters/{issue_id}/edit")
+    assert edit.text.count('data-testid="body-image"') == 2 and "![图片说明](image:2)" in edit.text
+
+    preview = _article((await console.get(f"/admin/newsletters/{issue_id}")).text)
+    assert f'<img src="/admin/newsletters/{issue_id}/images/1" alt="合影"' in preview
+    assert f'<img src="/admin/newsletters/{issue_id}/images/2" alt="参观"' in preview
+    assert "（图片 9 不存在）" in preview
+    served = await console.get(f"/admin/newsletters/{issue_id}/images/2")
+    assert served.headers["content-type"] == "image/png" and served.content == second
+    assert (await console.get(f"/admin/newsletters/{issue_id}/images/3")).status_code == 404
+
+    # Deleting one keeps the other's number; the WeChat draft (none yet) would be made again.
+    path = f"/admin/newsletters/{issue_id}/edit"
+    changed = {**form_values(series_id, number="1", body=body), "remove_image": "1"}
+    assert (await _post_with_images(console, path, changed, [])).status_code == 303
+    async with console.sessions() as session:
+        kept = await newsletter_service.images_of(session, issue_id=issue_id)
+    assert [(i.number, i.filename, i.content) for i in kept] == [(2, "参观.png", second)]
+
+
+async def test_photos_go_to_wechat_with_the_article_and_members_see_ours(
+    console: AppClient,
+) -> None:
+    await admin_console(console)
+    body = "活动现场：\n\n![合影](image:1)"
+    issue_id = await add_issue(console, body=body)
+    photo = tiny_png(7, 7)
+    async with console.sessions() as session:
+        await newsletter_service.add_images(session, issue_id=issue_id, files=[(photo, "合影.png")])
+        await session.commit()
+    app = console.app
+    await publish(
+        sessions=app.state.sessions,
+        client=app.state.broadcast_client,
+        settings=app.state.settings,
+        issue_id=issue_id,
+        actor="tester",
+        now=app.state.clock(),
+    )
+    async with console.sessions() as session:
+        (image,) = await newsletter_service.images_of(session, issue_id=issue_id)
+    assert image.wechat_url and image.wechat_url.startswith("https://mmbiz.qpic.cn/")
+    (draft,) = console.sandbox.drafts.values()
+    assert f'<img src="{image.wechat_url}" alt="合影"' in draft.articles[0]["content"]
+    key = image.wechat_url.removeprefix("https://mmbiz.qpic.cn/sandbox/").split("/")[0]
+    assert console.sandbox.images[key] == photo  # what WeChat got is the stored photo
+
+    member = _article((await console.get(f"/m/n/{issue_id}?oauth=done")).text)
+    assert f'<img src="/m/n/{issue_id}/images/1" alt="合影"' in member
+    assert "mmbiz.qpic.cn" not in member
+    served = await console.get(f"/m/n/{issue_id}/images/1")
+    assert served.status_code == 200 and served.content == photo
+    draft_photo = await add_issue(console, number=2)
+    async with console.sessions() as session:
+        await newsletter_service.add_images(session, issue_id=draft_photo, files=[(photo, "a.png")])
+        await session.commit()
+    assert (await console.get(f"/m/n/{draft_photo}/images/1")).status_code == 404

@@ -116,6 +116,7 @@ async def preview_page(
 ) -> HTMLResponse:
     """The issue as a phone shows it, and (before sending) who it would reach and how."""
     series = await _series_of(session, issue)
+    assert issue.id is not None
     reach = None
     unreachable: list[dict[str, Any]] = []
     if issue.status in EDITABLE and issue.broadcast_id is None:
@@ -137,7 +138,14 @@ async def preview_page(
         "series": series,
         "display_title": newsletter_service.display_title(series, issue),
         # render() escapes raw HTML (markdown-it with html off): its output is safe to embed.
-        "article_html": Markup(newsletter_service.render(issue.body)),  # noqa: S704
+        "article_html": Markup(  # noqa: S704
+            newsletter_service.render(
+                issue.body,
+                await newsletter_service.image_urls(
+                    session, issue_id=issue.id, base=f"/admin/newsletters/{issue.id}"
+                ),
+            )
+        ),
         "cover_src": f"/admin/newsletters/{issue.id}/cover" if issue.cover_image else None,
         "dated": (issue.sent_at or issue.scheduled_at or now(request)).astimezone(CHINA),
         "account": request.app.title,
@@ -182,6 +190,20 @@ async def issue_cover(issue_id: int, session: Session, me: ConsoleUser) -> Respo
         "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
     }
     return Response(issue.cover_image, media_type=media_type, headers=headers)
+
+
+@router.get("/{issue_id:int}/images/{number:int}")
+async def issue_image(issue_id: int, number: int, session: Session, me: ConsoleUser) -> Response:
+    """A photo of the issue's body, as uploaded (for the preview and the form)."""
+    found = await newsletter_service.image(session, issue_id=issue_id, number=number)
+    media_type = newsletter_service.image_type(found.content) if found else None
+    if found is None or media_type is None:
+        raise NotFound("没有找到这张图片。")
+    headers = {
+        "Cache-Control": "private, no-cache",
+        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
+    }
+    return Response(found.content, media_type=media_type, headers=headers)
 
 
 @router.post("/{issue_id:int}/send", response_class=HTMLResponse)
