@@ -29,7 +29,13 @@ from app.models.meetings import (
     StudyDayRule,
 )
 from app.models.messages import InboundMessage, InboundStatus
-from app.models.newsletters import IssueStatus, NewsletterIssue, NewsletterRead, NewsletterSeries
+from app.models.newsletters import (
+    IssueStatus,
+    NewsletterImage,
+    NewsletterIssue,
+    NewsletterRead,
+    NewsletterSeries,
+)
 from app.models.people import (
     BranchRole,
     BranchRoleKind,
@@ -88,6 +94,7 @@ __all__ = [
     "MeetingAttendance",
     "MeetingKind",
     "MeetingStatus",
+    "NewsletterImage",
     "NewsletterIssue",
     "NewsletterRead",
     "NewsletterSeries",

@@ -92,6 +92,31 @@ class NewsletterIssue(SQLModel, table=True):
     )
 
 
+class NewsletterImage(SQLModel, table=True):
+    """A photo inside an issue's body: `![说明](image:N)` in the Markdown shows image N.
+
+    Stored here (served by us on the preview and the member page) and uploaded to WeChat with
+    the article (media/uploadimg), whose URL the WeChat draft's content uses.
+    """
+
+    __tablename__ = "newsletter_image"
+    __table_args__ = (UniqueConstraint("issue_id", "number", name="uq_newsletter_image_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("newsletter_issue.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    number: int
+    filename: str = Field(max_length=128)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    wechat_url: str | None = Field(default=None, max_length=1024)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
 class NewsletterRead(SQLModel, table=True):
     """Who opened which issue: first and last time, how often, and how we knew it was them."""
 

@@ -240,6 +240,13 @@ class WeChatClient(WeChatTransport):
         )
         return UploadedImage(str(result["media_id"]), str(result.get("url", "")))
 
+    async def upload_article_image(self, filename: str, data: bytes) -> str:
+        """Upload an image for use inside an article's content (jpg/png, < 1 MB); its URL."""
+        result = await self._call(
+            "media/uploadimg", "/cgi-bin/media/uploadimg", files={"media": (filename, data)}
+        )
+        return str(result["url"])
+
     # --- QR codes -----------------------------------------------------------------------
     async def create_qrcode(self, scene: str, *, expire_seconds: int) -> QrCode:
         """Create a temporary string-scene QR code; scanning it sends `scene` back as EventKey."""

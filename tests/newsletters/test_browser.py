@@ -144,3 +144,25 @@ async def test_compose_preview_send_and_watch_it_reach_100_percent(
         found = httpx.get(f"{base}/sandbox/_sandbox/deliveries", params={"openid": openid}).json()
         articles = [d["payload"] for d in found["deliveries"] if "/m/n/" in str(d["payload"])]
         assert len(articles) == 1, found["deliveries"]
+
+    # On 王建国's phone (the simulator) the article's card shows the uploaded cover, not the
+    # blank of an unreachable mmbiz URL: the sandbox serves what it was given.
+    await page.goto(f"{base}/dev/")
+    await page.get_by_test_id("member-item").filter(has_text="王建国").click()
+    card = page.get_by_test_id("news-card").filter(has_text="浏览器里写的一期")
+    cover_style = await card.get_by_test_id("news-cover").evaluate(
+        "c => getComputedStyle(c).backgroundImage"
+    )
+    shown = re.search(r'url\("([^"]+)"\)', cover_style)
+    assert shown and "/_sandbox/images/" in shown.group(1), cover_style
+    width = await page.evaluate(
+        """src => new Promise((done, failed) => {
+             const img = new Image();
+             img.onload = () => done(img.naturalWidth);
+             img.onerror = () => failed(new Error("cover did not load: " + src));
+             img.src = src;
+           })""",
+        shown.group(1),
+    )
+    assert width == 16
+    assert errors == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, TypeAdapter
 
 from app.dev.sandbox.callbacks import ActionType, NotFollowingError, UnknownFollowerError
@@ -129,6 +129,18 @@ async def deliveries(request: Request, openid: str | None = None, since_id: int 
         "deliveries": [d.to_json() for d in found],
         "last_id": found[-1].id if found else since_id,
     }
+
+
+@router.get("/images/{key}")
+async def image(key: str, request: Request) -> Response:
+    """An uploaded image, by the key in its mmbiz-style URL (the simulator shows it)."""
+    content = _sandbox(request).state.images.get(key)
+    if content is None:
+        raise HTTPException(404, "unknown image")
+    kind = "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+    if not content.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+        kind = "application/octet-stream"
+    return Response(content, media_type=kind, headers={"X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/faults")

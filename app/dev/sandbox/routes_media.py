@@ -17,6 +17,7 @@ router = WxRouter()
 
 MATERIAL_TYPES = frozenset({"image", "voice", "video", "thumb"})
 IMAGE_EXTENSIONS = frozenset({"bmp", "png", "jpeg", "jpg", "gif"})
+ARTICLE_IMAGE_EXTENSIONS = frozenset({"png", "jpeg", "jpg"})  # media/uploadimg: jpg/png only
 
 
 def media_id() -> str:
@@ -24,9 +25,19 @@ def media_id() -> str:
     return secrets.token_urlsafe(48)
 
 
+IMAGE_HOST = "https://mmbiz.qpic.cn/sandbox/"
+
+
 def image_url(key: str) -> str:
     """Return an mmbiz-style URL for an uploaded image."""
-    return f"https://mmbiz.qpic.cn/sandbox/{key}/0?wx_fmt=png"
+    return f"{IMAGE_HOST}{key}/0?wx_fmt=png"
+
+
+def keep_image(state: SandboxState, content: bytes) -> str:
+    """Keep an uploaded image's bytes (served by /_sandbox/images/<key>); its mmbiz-style URL."""
+    key = secrets.token_urlsafe(18)
+    state.images[key] = content
+    return image_url(key)
 
 
 async def upload_of(call: WxCall) -> tuple[str, bytes] | None:
@@ -57,7 +68,7 @@ async def add_material(call: WxCall) -> Json:
         if len(content) > rules.IMAGE_MAX_BYTES:
             raise WxError(rules.INVALID_IMAGE_SIZE)
     new_id = media_id()
-    url = image_url(new_id[:24]) if kind in {"image", "thumb"} else ""
+    url = keep_image(call.state, content) if kind in {"image", "thumb"} else ""
     call.state.materials[new_id] = Material(
         media_id=new_id,
         type=kind,
@@ -75,7 +86,12 @@ async def upload_article_image(call: WxCall) -> Json:
     upload = await upload_of(call)
     if upload is None or not upload[1]:
         raise WxError(rules.MEDIA_DATA_MISSING)
-    return {"url": image_url(secrets.token_urlsafe(18))}
+    filename, content = upload
+    if filename.rsplit(".", 1)[-1].lower() not in ARTICLE_IMAGE_EXTENSIONS:
+        raise WxError(rules.UNSUPPORTED_FILE_TYPE)
+    if len(content) > rules.ARTICLE_IMAGE_MAX_BYTES:
+        raise WxError(rules.INVALID_IMAGE_SIZE)
+    return {"url": keep_image(call.state, content)}
 
 
 def check_article(state: SandboxState, article: Any) -> dict[str, Any]:

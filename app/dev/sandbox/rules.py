@@ -179,6 +179,7 @@ ARTICLE_AUTHOR_MAX_CHARS: Final = 16
 ARTICLE_DIGEST_MAX_CHARS: Final = 120
 ARTICLE_CONTENT_MAX_CHARS: Final = 20000
 IMAGE_MAX_BYTES: Final = 10 * 1024 * 1024
+ARTICLE_IMAGE_MAX_BYTES: Final = 1024 * 1024  # media/uploadimg: an image inside an article
 
 # menu
 MENU_MAX_TOP: Final = 3

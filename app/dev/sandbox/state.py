@@ -84,6 +84,9 @@ class SandboxState:
         self.next_tag_id = rules.FIRST_TAG_ID
         self.menu: dict[str, Any] | None = None
         self.materials: dict[str, Material] = {}
+        # The bytes behind each image URL handed out (key in the URL → content): the simulator
+        # shows them, since the mmbiz-style URLs lead nowhere outside WeChat.
+        self.images: dict[str, bytes] = {}
         self.drafts: dict[str, Draft] = {}
         self.publications: dict[int, Publication] = {}
         self.mass_jobs: dict[int, MassJob] = {}

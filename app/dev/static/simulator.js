@@ -215,13 +215,22 @@
     }
   }
 
+  // The sandbox hands out WeChat-style image URLs (mmbiz.qpic.cn), which lead nowhere outside
+  // WeChat: show the uploaded bytes the sandbox kept instead. Other URLs are used as they are.
+  const IMAGE_HOST = "https://mmbiz.qpic.cn/sandbox/";
+  function imageSrc(url) {
+    if (!url.startsWith(IMAGE_HOST)) return url;
+    const key = url.slice(IMAGE_HOST.length).split("/")[0];
+    return `${API}/images/${encodeURIComponent(key)}`;
+  }
+
   // A news reply: the first article large (cover + title), the rest as rows with thumbnails.
   function newsCard(articles) {
     const card = el("div", "sim-news", null, "news-card");
     articles.forEach((a, i) => {
       const entry = link("", a.url, i === 0 ? "sim-news__lead" : "sim-news__item");
-      const cover = el("span", "sim-news__cover");
-      if (a.picurl) cover.style.backgroundImage = `url("${encodeURI(a.picurl)}")`;
+      const cover = el("span", "sim-news__cover", null, "news-cover");
+      if (a.picurl) cover.style.backgroundImage = `url("${encodeURI(imageSrc(a.picurl))}")`;
       entry.append(el("span", "sim-news__title", a.title || "(无标题)"), cover);
       const digest = a.description || a.digest;
       if (i === 0 && digest && articles.length === 1) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import (
     IssueStatus,
+    NewsletterImage,
     NewsletterIssue,
     NewsletterRead,
     NewsletterSeries,
@@ -23,6 +25,18 @@ DEFAULT_SERIES = (
     ("qingfeng", "《神特清风》", "廉政教育", "ARCHIVE_QINGFENG"),
 )
 ARCHIVE_SIZE = 5  # a news reply shows at most 8 articles; five fit on one phone screen
+IMAGE_SCHEME = "image:"  # ![说明](image:2) in the Markdown: the issue's image 2
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+
+
+def image_type(data: bytes) -> str | None:
+    """The media type of an image by its first bytes (the file name is not trusted)."""
+    if data.startswith(_PNG):
+        return "image/png"
+    if data.startswith(_JPEG):
+        return "image/jpeg"
+    return None
 
 
 @cache
@@ -31,9 +45,88 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
-def render(body: str) -> str:
-    """The issue body as HTML (the WeChat draft's content and the preview)."""
-    return str(_markdown().render(body))
+def render(body: str, images: Mapping[int, str] | None = None) -> str:
+    """The issue body as HTML (the WeChat draft's content, the preview, the member page).
+
+    `![说明](image:N)` shows the issue's image N from `images` (number → URL where this page
+    loads it); an image that does not exist is shown as a note instead of a broken picture.
+    """
+    md = _markdown()
+    tokens = md.parse(body)
+    for block in tokens:
+        for token in block.children or ():
+            src = str(token.attrGet("src") or "") if token.type == "image" else ""
+            if not src.startswith(IMAGE_SCHEME):
+                continue
+            number = src.removeprefix(IMAGE_SCHEME)
+            url = (images or {}).get(int(number)) if number.isdecimal() else None
+            if url is not None:
+                token.attrSet("src", url)
+            else:
+                token.type, token.tag, token.children = "text", "", None
+                token.content = f"（图片 {number} 不存在）"
+    return str(md.renderer.render(tokens, md.options, {}))
+
+
+def image_reference(number: int) -> str:
+    """What to type in the Markdown to show image `number`."""
+    return f"![图片说明]({IMAGE_SCHEME}{number})"
+
+
+async def images_of(session: AsyncSession, *, issue_id: int) -> list[NewsletterImage]:
+    """The issue's body images, by number."""
+    statement = (
+        select(NewsletterImage)
+        .where(NewsletterImage.issue_id == issue_id)
+        .order_by(col(NewsletterImage.number))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def image_urls(session: AsyncSession, *, issue_id: int, base: str) -> dict[int, str]:
+    """Where a page under `base` loads each of the issue's body images: <base>/images/<n>."""
+    found = await images_of(session, issue_id=issue_id)
+    return {image.number: f"{base}/images/{image.number}" for image in found}
+
+
+async def image(session: AsyncSession, *, issue_id: int, number: int) -> NewsletterImage | None:
+    """One body image of an issue."""
+    statement = select(NewsletterImage).where(
+        NewsletterImage.issue_id == issue_id, NewsletterImage.number == number
+    )
+    return (await session.exec(statement)).first()
+
+
+async def add_images(
+    session: AsyncSession, *, issue_id: int, files: Sequence[tuple[bytes, str]]
+) -> list[NewsletterImage]:
+    """Store checked images (content, file name) as the issue's next numbers."""
+    current = (
+        await session.exec(
+            select(func.max(NewsletterImage.number)).where(NewsletterImage.issue_id == issue_id)
+        )
+    ).one()
+    added = [
+        NewsletterImage(
+            issue_id=issue_id, number=int(current or 0) + i, filename=name, content=data
+        )
+        for i, (data, name) in enumerate(files, start=1)
+    ]
+    session.add_all(added)
+    await session.flush()
+    return added
+
+
+async def remove_images(session: AsyncSession, *, issue_id: int, numbers: Iterable[int]) -> int:
+    """Delete some of the issue's images; how many were deleted."""
+    wanted = set(numbers)
+    removed = 0
+    for found in await images_of(session, issue_id=issue_id):
+        if found.number in wanted:
+            await session.delete(found)
+            removed += 1
+    await session.flush()
+    return removed
 
 
 async def ensure_default_series(session: AsyncSession) -> None:

@@ -14,7 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import execute, unit_of_work
-from app.models import Broadcast, Channel, IssueStatus, NewsletterIssue, NewsletterSeries
+from app.models import (
+    Broadcast,
+    Channel,
+    IssueStatus,
+    NewsletterImage,
+    NewsletterIssue,
+    NewsletterSeries,
+)
 from app.models.types import CHINA
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
@@ -229,9 +236,11 @@ async def _prepare_article(
             sessions, issue, cover_media_id=uploaded.media_id, cover_url=uploaded.url
         )
     if issue.draft_media_id is None and issue.cover_media_id is not None:
+        # The body's photos go to WeChat first: the draft's content may only show its URLs.
+        urls = await _upload_body_images(sessions, client, issue)
         article: DraftArticle = {
             "title": issue.title,
-            "content": newsletter_service.render(issue.body),
+            "content": newsletter_service.render(issue.body, urls),
             "thumb_media_id": issue.cover_media_id,
             "author": issue.author or "",
             "digest": issue.digest or "",
@@ -242,6 +251,30 @@ async def _prepare_article(
     if issue.freepublish and issue.publish_id is None and issue.draft_media_id is not None:
         publish_id = await client.freepublish(issue.draft_media_id)
         await _store(sessions, issue, publish_id=publish_id)
+
+
+async def _upload_body_images(
+    sessions: async_sessionmaker[AsyncSession], client: WeChatClient, issue: NewsletterIssue
+) -> dict[int, str]:
+    """Each body image's WeChat URL (media/uploadimg), uploading those not uploaded yet.
+
+    Each URL is stored as it arrives, so a retry after a failure uploads only the rest.
+    """
+    assert issue.id is not None
+    async with unit_of_work(sessions) as session:
+        images = await newsletter_service.images_of(session, issue_id=issue.id)
+    urls: dict[int, str] = {}
+    for image in images:
+        if image.wechat_url is None:
+            url = await client.upload_article_image(image.filename, image.content)
+            async with unit_of_work(sessions) as session:
+                stored = await session.get(NewsletterImage, image.id)
+                assert stored is not None
+                stored.wechat_url = url
+                session.add(stored)
+            image.wechat_url = url
+        urls[image.number] = image.wechat_url
+    return urls
 
 
 async def _store(

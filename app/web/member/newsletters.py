@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
@@ -29,14 +30,25 @@ async def _article(request: Request, session: AsyncSession, issue: NewsletterIss
     if issue.article_url:
         return RedirectResponse(issue.article_url, 302)
     series = await session.get(NewsletterSeries, issue.series_id)
-    assert series is not None
+    assert series is not None and issue.id is not None
     return page(
         request,
         "newsletters/issue.html",
         issue=issue,
         series=series,
-        body=newsletter_service.render(issue.body),
-        date=(issue.sent_at or issue.updated_at).astimezone(CHINA),
+        # render() escapes raw HTML (markdown-it with html off): its output is safe to embed.
+        body=Markup(  # noqa: S704
+            newsletter_service.render(
+                issue.body,
+                await newsletter_service.image_urls(
+                    session, issue_id=issue.id, base=f"/m/n/{issue.id}"
+                ),
+            )
+        ),
+        # Our own copy of the cover: WeChat's image host does not serve other sites' pages.
+        cover_src=f"/m/n/{issue.id}/cover" if issue.cover_image else None,
+        dated=(issue.sent_at or issue.updated_at).astimezone(CHINA),
+        account=request.app.title,
     )
 
 
@@ -120,3 +132,29 @@ async def read_issue(issue_id: int, request: Request, session: Session) -> Respo
             session, issue_id=issue_id, person_id=reader, via="oauth", now=request.app.state.clock()
         )
     return await _article(request, session, issue)
+
+
+@router.get("/n/{issue_id:int}/cover")
+async def issue_cover(issue_id: int, request: Request, session: Session) -> Response:
+    """The cover of an issue that went out, as uploaded (the article page shows it)."""
+    issue = await newsletter_service.get(session, issue_id=issue_id)
+    cover = issue.cover_image if issue is not None and issue.sent_at is not None else None
+    media_type = newsletter_service.image_type(cover) if cover else None
+    if cover is None or media_type is None:
+        return page(request, "message.html", 404, title="内容不存在", text="这张图片不存在。")
+    headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return Response(cover, media_type=media_type, headers=headers)
+
+
+@router.get("/n/{issue_id:int}/images/{number:int}")
+async def issue_image(issue_id: int, number: int, request: Request, session: Session) -> Response:
+    """A photo of the body of an issue that went out, as uploaded (the article page shows it)."""
+    issue = await newsletter_service.get(session, issue_id=issue_id)
+    found = None
+    if issue is not None and issue.sent_at is not None:
+        found = await newsletter_service.image(session, issue_id=issue_id, number=number)
+    media_type = newsletter_service.image_type(found.content) if found else None
+    if found is None or media_type is None:
+        return page(request, "message.html", 404, title="内容不存在", text="这张图片不存在。")
+    headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return Response(found.content, media_type=media_type, headers=headers)

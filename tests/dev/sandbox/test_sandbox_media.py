@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from app.dev.sandbox import SandboxState
@@ -92,3 +93,37 @@ async def test_draft_delete(wx: Wx) -> None:
     media_id = await wx.draft()
     assert (await wx.post("/cgi-bin/draft/delete", {"media_id": media_id}))["errcode"] == 0
     assert (await wx.post("/cgi-bin/draft/get", {"media_id": media_id}))["errcode"] == 40007
+
+
+async def _upload_article_image(wx: Wx, filename: str, content: bytes) -> dict[str, Any]:
+    token = wx.access_token or await wx.token()
+    response = await wx.client.post(
+        "/cgi-bin/media/uploadimg",
+        params={"access_token": token},
+        files={"media": (filename, content, "image/png")},
+    )
+    return dict(response.json())
+
+
+async def test_uploaded_images_are_served_for_the_simulator(
+    wx: Wx, client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    """mmbiz URLs lead nowhere in dev: /_sandbox/images/<key> serves what was uploaded."""
+    cover = (await wx.upload())["url"]
+    inside = (await _upload_article_image(wx, "photo.png", PNG + b"inside"))["url"]
+    for url, content in ((cover, PNG), (inside, PNG + b"inside")):
+        assert url.startswith("https://mmbiz.qpic.cn/sandbox/")
+        key = url.removeprefix("https://mmbiz.qpic.cn/sandbox/").split("/")[0]
+        served = await client.get(f"/_sandbox/images/{key}")
+        assert served.status_code == 200 and served.content == content
+        assert served.headers["content-type"] == "image/png"
+    assert (await client.get("/_sandbox/images/nothing-here")).status_code == 404
+    await client.post("/_sandbox/reset")
+    assert state.images == {}
+
+
+async def test_article_images_are_jpg_or_png_up_to_1_mb(wx: Wx) -> None:
+    assert (await _upload_article_image(wx, "a.gif", PNG))["errcode"] == 40113
+    too_big = PNG + bytes(1024 * 1024)
+    assert (await _upload_article_image(wx, "a.png", too_big))["errcode"] == 40009
+    assert (await _upload_article_image(wx, "a.png", b""))["errcode"] == 41005

@@ -25,7 +25,6 @@ from app.web.admin.newsletters.pages import (
     CHANNEL_MODES,
     EDITABLE,
     audit_view,
-    image_type,
     issue_or_404,
 )
 from app.web.admin.pages import ConsoleError, flash, redirect, render
@@ -33,6 +32,7 @@ from app.web.admin.pages import ConsoleError, flash, redirect, render
 router = APIRouter(prefix="/newsletters")
 
 MAX_COVER_BYTES = 2 * 1024 * 1024  # WeChat's limit for an article image
+MAX_BODY_IMAGE_BYTES = 1024 * 1024  # WeChat's limit for an image inside an article (uploadimg)
 _TEXT = ("series_id", "number", "title", "author", "digest", "body", "channel_mode", "scheduled_at")
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg"}
 # A new WeChat draft is needed when what it shows changes (the cover has its own id too).
@@ -69,20 +69,52 @@ def _parse_when(raw: str, zone: ZoneInfo) -> datetime | None:
     return datetime.fromisoformat(raw).replace(tzinfo=zone).astimezone(UTC)
 
 
+async def _image(
+    upload: UploadFile, *, limit: int, too_big: str, wrong_type: str, default: str
+) -> tuple[tuple[bytes, str] | None, str | None]:
+    """An uploaded image and its stored file name, or the reason it is refused."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        return None, too_big
+    kind = newsletter_service.image_type(data)
+    if kind is None:
+        return None, wrong_type
+    # WeChat's upload checks the extension: keep the name, but with the type's own ending.
+    stem = PurePath((upload.filename or "").replace("\\", "/")).stem[:100] or default
+    return (data, f"{stem}{_EXTENSIONS[kind]}"), None
+
+
 async def _cover(form: FormData) -> tuple[tuple[bytes, str] | None, str | None]:
     """The uploaded cover and its stored file name, or the reason it is refused."""
     upload = form.get("cover")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None, None
-    data = await upload.read(MAX_COVER_BYTES + 1)
-    if len(data) > MAX_COVER_BYTES:
-        return None, "封面图片不能超过 2 MB"
-    kind = image_type(data)
-    if kind is None:
-        return None, "封面只能是 JPG 或 PNG 图片"
-    # WeChat's upload checks the extension: keep the name, but with the type's own ending.
-    stem = PurePath(upload.filename.replace("\\", "/")).stem[:100] or "cover"
-    return (data, f"{stem}{_EXTENSIONS[kind]}"), None
+    return await _image(
+        upload,
+        limit=MAX_COVER_BYTES,
+        too_big="封面图片不能超过 2 MB",
+        wrong_type="封面只能是 JPG 或 PNG 图片",
+        default="cover",
+    )
+
+
+async def _body_images(form: FormData) -> tuple[list[tuple[bytes, str]], str | None]:
+    """The photos added for the body (checked like the cover), or why one is refused."""
+    # At most 20 a time: the form's parser (app/web/security.py, MAX_FILES) takes no more.
+    uploads = [u for u in form.getlist("images") if isinstance(u, UploadFile) and u.filename]
+    checked = []
+    for upload in uploads:
+        found, problem = await _image(
+            upload,
+            limit=MAX_BODY_IMAGE_BYTES,
+            too_big=f"正文图片「{upload.filename}」超过 1 MB（微信的上限）",
+            wrong_type=f"正文图片「{upload.filename}」不是 JPG 或 PNG 图片",
+            default="image",
+        )
+        if found is None:
+            return [], problem
+        checked.append(found)
+    return checked, None
 
 
 async def _number_taken(
@@ -136,6 +168,9 @@ async def _check(
     cover, cover_error = await _cover(form)
     if cover_error:
         errors["cover"] = cover_error
+    images, images_error = await _body_images(form)
+    if images_error:
+        errors["images"] = images_error
     checked: dict[str, Any] = {
         **(data.model_dump() if data else {}),
         "series_id": parse_int(shown["series_id"]),
@@ -143,8 +178,34 @@ async def _check(
         "scheduled_at": when,
         "cover": cover,
         "remove_cover": form.get("remove_cover") == "on",
+        "images": images,
+        "remove_images": {n for v in form.getlist("remove_image") if (n := parse_int(str(v)))},
     }
     return shown, checked, errors
+
+
+async def _apply_images(
+    session: AsyncSession, issue: NewsletterIssue, checked: dict[str, Any]
+) -> str | None:
+    """Add and delete body images; a change forgets the WeChat draft. What changed, if any."""
+    assert issue.id is not None
+    removed = await newsletter_service.remove_images(
+        session, issue_id=issue.id, numbers=checked["remove_images"]
+    )
+    added = await newsletter_service.add_images(session, issue_id=issue.id, files=checked["images"])
+    if not (removed or added):
+        return None
+    issue.draft_media_id = None  # the draft's content shows the images
+    session.add(issue)
+    numbers = "、".join(str(image.number) for image in added)
+    return "，".join(
+        part
+        for part in (
+            f"添加图片 {numbers}" if added else "",
+            f"删除 {removed} 张图片" if removed else "",
+        )
+        if part
+    )
 
 
 def _apply(issue: NewsletterIssue, checked: dict[str, Any], moment: datetime) -> None:
@@ -188,9 +249,20 @@ async def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    images = []
+    if issue is not None and issue.id is not None:
+        images = [
+            {
+                "number": i.number,
+                "filename": i.filename,
+                "markdown": newsletter_service.image_reference(i.number),
+            }
+            for i in await newsletter_service.images_of(session, issue_id=issue.id)
+        ]
     context = {
         "nav": "newsletters",
         "issue": issue,
+        "images": images,
         "form": shown,
         "errors": errors or {},
         "series": [(s.id, s.name) for s in await newsletter_service.all_series(session)],
@@ -235,13 +307,14 @@ async def create_issue(request: Request, session: Session, me: ConsoleWriter) ->
     _apply(issue, checked, moment)
     session.add(issue)
     await session.flush()
+    images = await _apply_images(session, issue, checked)
     await audit.record(
         session,
         actor=actor(request, me),
         action="newsletter.create",
         target_type="newsletter_issue",
         target_id=issue.id,
-        summary=f"新建第 {issue.number} 期：{issue.title}",
+        summary=f"新建第 {issue.number} 期：{issue.title}" + (f"（{images}）" if images else ""),
         after=audit_view(issue),
     )
     flash(request, f"已保存第 {issue.number} 期《{issue.title}》。下面是预览。")
@@ -272,13 +345,14 @@ async def update_issue(
     _apply(issue, checked, now(request))
     session.add(issue)
     await session.flush()
+    images = await _apply_images(session, issue, checked)
     await audit.record(
         session,
         actor=actor(request, me),
         action="newsletter.update",
         target_type="newsletter_issue",
         target_id=issue.id,
-        summary=f"修改第 {issue.number} 期：{issue.title}",
+        summary=f"修改第 {issue.number} 期：{issue.title}" + (f"（{images}）" if images else ""),
         before=before,
         after=audit_view(issue),
     )

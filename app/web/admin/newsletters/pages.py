@@ -48,17 +48,6 @@ STATUS_TONES = {
     "sent": "text-bg-success",
     "cancelled": "text-bg-secondary",
 }
-_PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
-
-
-def image_type(data: bytes) -> str | None:
-    """The media type of a cover by its first bytes (the file name is not trusted)."""
-    if data.startswith(_PNG):
-        return "image/png"
-    if data.startswith(_JPEG):
-        return "image/jpeg"
-    return None
 
 
 def issue_label(status: str) -> str:
@@ -139,6 +128,7 @@ async def preview_page(
 ) -> HTMLResponse:
     """The issue as a phone shows it, and (before sending) who it would reach and how."""
     series = await _series_of(session, issue)
+    assert issue.id is not None
     reach = None
     unreachable: list[dict[str, Any]] = []
     if issue.status in EDITABLE and issue.broadcast_id is None:
@@ -160,8 +150,17 @@ async def preview_page(
         "series": series,
         "display_title": newsletter_service.display_title(series, issue),
         # render() escapes raw HTML (markdown-it with html off): its output is safe to embed.
-        "article": Markup(newsletter_service.render(issue.body)),  # noqa: S704
-        "dated": issue.sent_at or issue.scheduled_at or now(request),
+        "article_html": Markup(  # noqa: S704
+            newsletter_service.render(
+                issue.body,
+                await newsletter_service.image_urls(
+                    session, issue_id=issue.id, base=f"/admin/newsletters/{issue.id}"
+                ),
+            )
+        ),
+        "cover_src": f"/admin/newsletters/{issue.id}/cover" if issue.cover_image else None,
+        "dated": (issue.sent_at or issue.scheduled_at or now(request)).astimezone(CHINA),
+        "account": request.app.title,
         "reach": reach,
         "reachable": sum(reach.by_channel.values()) if reach else 0,
         "unreachable": unreachable,
@@ -195,7 +194,7 @@ async def issue_preview(
 async def issue_cover(issue_id: int, session: Session, me: ConsoleUser) -> Response:
     """The cover image as uploaded (for the preview and the form)."""
     issue = await issue_or_404(session, issue_id)
-    media_type = image_type(issue.cover_image) if issue.cover_image else None
+    media_type = newsletter_service.image_type(issue.cover_image) if issue.cover_image else None
     if issue.cover_image is None or media_type is None:
         raise NotFound("这一期还没有封面图片。")
     headers = {
@@ -203,6 +202,20 @@ async def issue_cover(issue_id: int, session: Session, me: ConsoleUser) -> Respo
         "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
     }
     return Response(issue.cover_image, media_type=media_type, headers=headers)
+
+
+@router.get("/{issue_id:int}/images/{number:int}")
+async def issue_image(issue_id: int, number: int, session: Session, me: ConsoleUser) -> Response:
+    """A photo of the issue's body, as uploaded (for the preview and the form)."""
+    found = await newsletter_service.image(session, issue_id=issue_id, number=number)
+    media_type = newsletter_service.image_type(found.content) if found else None
+    if found is None or media_type is None:
+        raise NotFound("没有找到这张图片。")
+    headers = {
+        "Cache-Control": "private, no-cache",
+        "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],
+    }
+    return Response(found.content, media_type=media_type, headers=headers)
 
 
 @router.post("/{issue_id:int}/send", response_class=HTMLResponse)
