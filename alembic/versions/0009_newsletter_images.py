@@ -1,7 +1,7 @@
 """newsletter images: photos inside an issue's body
 
-Revision ID: 0007_phone
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0007_phone"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """broadcast pauses say why (quota, quiet hours, receipts) and may override quiet hours
 
-Revision ID: 0007_stall
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06 23:15:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0007_stall"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
