@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.models import AdminRole, Broadcast
@@ -18,6 +18,7 @@ from tests.support.broadcasts import (
     make_broadcast,
     sender_for,
 )
+from tests.support.chat import make_meeting
 from tests.support.console import (
     add_person,
     add_user,
@@ -92,6 +93,17 @@ async def test_a_viewer_cannot_resume_and_a_secretary_only_their_own(
     mine = await add_person(night, "S001", "本组成员", units.groups[0])
     theirs = await add_person(night, "S002", "他组成员", units.groups[1])
     own = await _paused_at_night(night, clock, [Member(mine, "")])
+    # What a unit sends is that unit's: here, a meeting of the secretary's group.
+    meeting_id = await make_meeting(
+        night, starts_at=NIGHT + timedelta(days=2), org_unit_id=units.groups[0]
+    )
+    async with night.sessions() as session:
+        broadcast = await session.get(Broadcast, own)
+        assert broadcast is not None
+        broadcast.subject_type, broadcast.subject_id = "meeting", meeting_id
+        session.add(broadcast)
+        await session.commit()
+    # One to the whole organisation (no subject): admins only.
     both = await make_broadcast(night, [Member(mine, ""), Member(theirs, "")], key="both")
     await sender_for(night, clock=clock).run()
     assert await _status(night, both) == "paused"

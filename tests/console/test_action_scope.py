@@ -67,6 +67,7 @@ ACTIONS: dict[str, Scope] = {
     "/admin/talks/{talk_id:int}/edit": Scope.ADMIN,
     # A unit's: the thing's own unit (a broadcast: the unit of what it sends).
     "/admin/broadcasts/{broadcast_id:int}/cancel": Scope.UNIT,
+    "/admin/broadcasts/{broadcast_id:int}/resume": Scope.UNIT,
     "/admin/people/{person_id:int}/edit": Scope.UNIT,
     "/admin/people/{person_id:int}/stage": Scope.UNIT,
     "/admin/people/{person_id:int}/binding-codes": Scope.UNIT,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -163,30 +163,6 @@ async def recipients(
         )
         for row, name, employee_no in (await session.exec(statement)).all()
     ]
-
-
-async def within_units(
-    session: AsyncSession, *, broadcast_id: int, unit_ids: frozenset[int] | None
-) -> bool:
-    """Whether every person of the broadcast belongs to the units in scope (None: all units):
-    a secretary acts only on broadcasts to their own units' people."""
-    if unit_ids is None:
-        return True
-    outside = (
-        await session.exec(
-            select(func.count())
-            .select_from(BroadcastRecipient)
-            .join(Person, col(Person.id) == col(BroadcastRecipient.person_id))
-            .where(
-                BroadcastRecipient.broadcast_id == broadcast_id,
-                or_(
-                    col(Person.org_unit_id).is_(None),
-                    col(Person.org_unit_id).not_in(unit_ids or {-1}),
-                ),
-            )
-        )
-    ).one()
-    return int(outside) == 0
 
 
 async def recent(session: AsyncSession, *, limit: int = 50) -> list[Broadcast]:
