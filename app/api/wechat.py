@@ -14,7 +14,7 @@ from starlette.routing import Route
 from app.config import Settings
 from app.db import is_database_unavailable
 from app.handlers.runtime import SUCCESS, Dispatcher
-from app.metrics import Metrics
+from app.metrics import Metrics, callback_labels
 from app.wechat.crypto import AppIdMismatch, CryptoError, MessageCrypto, signature_matches
 from app.wechat.inbound import CallbackQuery, Rejected, check_query, read_message
 
@@ -120,10 +120,11 @@ async def receive(request: Request) -> Response:
         return _reject(callback, rejected)
 
     message = inbound.message
-    callback.metrics.callbacks.labels(
-        msg_type=str(inbound.fields.get("MsgType", message.type))[:32],
-        event=str(getattr(message, "event", "") or "")[:32],
-    ).inc()
+    msg_type, event = callback_labels(
+        str(inbound.fields.get("MsgType", message.type)),
+        str(getattr(message, "event", "") or inbound.fields.get("Event") or ""),
+    )
+    callback.metrics.callbacks.labels(msg_type=msg_type, event=event).inc()
 
     def seal(xml: str) -> str:
         if not inbound.encrypted or callback.crypto is None:

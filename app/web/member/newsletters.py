@@ -106,7 +106,7 @@ async def open_push(token: str, request: Request, session: Session) -> Response:
     )
 
 
-@router.get("/n/{issue_id}")
+@router.get("/n/{issue_id:int}")
 async def read_issue(issue_id: int, request: Request, session: Session) -> Response:
     """An issue from the archive: members are recognised through OAuth (service accounts)."""
     issue = await newsletter_service.get(session, issue_id=issue_id)
