@@ -41,7 +41,12 @@ from app.web import admin as admin_console
 from app.web.member import reader as member_reader
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
-from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
+from app.wechat.dedup import (
+    NoResponseCache,
+    RedisResponseCache,
+    ResponseCache,
+    SignedQueries,
+)
 from app.wechat.setup import create_client, token_store
 
 log = structlog.get_logger(__name__)
@@ -187,6 +192,7 @@ def create_app(
         dispatcher=app.state.dispatcher,
         metrics=metrics,
         clock=clock,
+        queries=SignedQueries(redis, prefix=settings.redis_key_prefix),
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
