@@ -39,6 +39,7 @@ from app.services.newsletters import issues as newsletter_service
 from app.services.people import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web.member import reader as member_reader
+from app.web.member.headers import MemberPageHeaders
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
 from app.wechat.dedup import (
@@ -214,6 +215,7 @@ def create_app(
         same_site="lax",
         https_only=settings.app_env == "prod",
     )
+    app.add_middleware(MemberPageHeaders)  # /m/…: CSP, no framing, no referrer, no-store
     app.add_middleware(RequestIdMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
