@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # Where members reach this backend (menu links, /m/ pages, OAuth redirects).
     public_base_url: str = "http://127.0.0.1:8000"
     # "safe" refuses plaintext pushes; "compatible" and "plain" accept whatever WeChat sends.
-    wechat_message_mode: Literal["plain", "compatible", "safe"] = "compatible"
+    wechat_message_mode: Literal["plain", "compatible", "safe"] = "safe"
     wechat_timestamp_tolerance_seconds: int = Field(default=300, ge=1)
     wechat_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # WeChat gives up after 5 s; past this budget the member gets a holding reply instead.

@@ -14,7 +14,11 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_TOKEN_IN_URL = re.compile(r"((?:access_token|secret|ticket|code)=)[^&\s\"']+", re.IGNORECASE)
+_TOKEN_IN_URL = re.compile(
+    r"((?:access_token|secret|ticket|code|(?<![\w-])t)=)[^&\s\"']+", re.IGNORECASE
+)
+# A member page's link names its person: /m/r/<token> is as good as a password while it lasts.
+_TOKEN_IN_PATH = re.compile(r"(/m/r/)[^/?#\s\"']+")
 _SENSITIVE_KEYS = re.compile(r"token|secret|password|passwd|aes_key|authorization|cookie", re.I)
 _MASK = "***"
 
@@ -30,6 +34,7 @@ class Redactor:
         for secret in self.secrets:
             text = text.replace(secret, _MASK)
         text = _TOKEN_IN_URL.sub(lambda m: m.group(1) + _MASK, text)
+        text = _TOKEN_IN_PATH.sub(lambda m: m.group(1) + _MASK, text)
         return _PHONE.sub(r"\1****\2", text)
 
     def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
@@ -105,7 +110,7 @@ class RequestIdMiddleware:
                 self.log.info(
                     "request",
                     method=scope.get("method"),
-                    path=path,
+                    path=_TOKEN_IN_PATH.sub(lambda m: m.group(1) + _MASK, path),
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 1),
                 )

@@ -41,9 +41,15 @@ from app.services.newsletters import issues as newsletter_service
 from app.services.people import org_units as org_unit_service
 from app.web import admin as admin_console
 from app.web.member import reader as member_reader
+from app.web.member.headers import MemberPageHeaders
 from app.web.templating import STATIC_DIR
 from app.wechat.crypto import MessageCrypto
-from app.wechat.dedup import NoResponseCache, RedisResponseCache, ResponseCache
+from app.wechat.dedup import (
+    NoResponseCache,
+    RedisResponseCache,
+    ResponseCache,
+    SignedQueries,
+)
 from app.wechat.setup import create_client, token_store
 
 log = structlog.get_logger(__name__)
@@ -196,6 +202,7 @@ def create_app(
         dispatcher=app.state.dispatcher,
         metrics=metrics,
         clock=clock,
+        queries=SignedQueries(redis, prefix=settings.redis_key_prefix),
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
@@ -222,6 +229,7 @@ def create_app(
         same_site="lax",
         https_only=settings.app_env == "prod",
     )
+    app.add_middleware(MemberPageHeaders)  # /m/…: CSP, no framing, no referrer, no-store
     app.add_middleware(RequestIdMiddleware)
     # Outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
@@ -14,8 +14,9 @@ from starlette.routing import Route
 from app.config import Settings
 from app.db import is_database_unavailable
 from app.handlers.runtime import SUCCESS, Dispatcher
-from app.metrics import Metrics
+from app.metrics import Metrics, callback_labels
 from app.wechat.crypto import AppIdMismatch, CryptoError, MessageCrypto, signature_matches
+from app.wechat.dedup import SignedQueries, body_fingerprint, query_key
 from app.wechat.inbound import CallbackQuery, Rejected, check_query, read_message
 
 log = structlog.get_logger(__name__)
@@ -30,6 +31,8 @@ class Callback:
     dispatcher: Dispatcher
     metrics: Metrics
     clock: Callable[[], datetime]
+    # Which body each signed query came with (plain and compatible mode): no replays.
+    queries: SignedQueries = field(default_factory=SignedQueries)
 
     @property
     def token(self) -> str:
@@ -68,6 +71,20 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise Rejected(400, f"body larger than {limit} bytes", "too_large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _one_body_per_query(callback: Callback, query: CallbackQuery, body: bytes) -> None:
+    """Refuse a signed query seen within the window with another body (a genuine retry of
+    WeChat's has the same body and goes on to be answered from the dedup store)."""
+    tolerance = callback.settings.wechat_timestamp_tolerance_seconds
+    first = await callback.queries.same_body(
+        query_key(query.timestamp or "", query.nonce or "", query.signature or ""),
+        body_fingerprint(body),
+        now=callback.clock().timestamp(),
+        ttl=2 * tolerance + 1,  # until the timestamp has left the window on either side
+    )
+    if not first:
+        raise Rejected(403, "signed query already used with another body", "replayed")
 
 
 async def verify_url(request: Request) -> PlainTextResponse:
@@ -116,14 +133,17 @@ async def receive(request: Request) -> Response:
         inbound = read_message(
             body, query, crypto=callback.crypto, mode=settings.wechat_message_mode
         )
+        if settings.wechat_message_mode != "safe":
+            await _one_body_per_query(callback, query, body)
     except Rejected as rejected:
         return _reject(callback, rejected)
 
     message = inbound.message
-    callback.metrics.callbacks.labels(
-        msg_type=str(inbound.fields.get("MsgType", message.type))[:32],
-        event=str(getattr(message, "event", "") or "")[:32],
-    ).inc()
+    msg_type, event = callback_labels(
+        str(inbound.fields.get("MsgType", message.type)),
+        str(getattr(message, "event", "") or inbound.fields.get("Event") or ""),
+    )
+    callback.metrics.callbacks.labels(msg_type=msg_type, event=event).inc()
 
     def seal(xml: str) -> str:
         if not inbound.encrypted or callback.crypto is None:

@@ -92,7 +92,7 @@ class BroadcastSender:
         self.on_progress = on_progress
         self.worker_id = f"w-{uuid.uuid4().hex[:16]}"
         self.links = RecipientLinks(
-            settings.public_base_url, settings.secret_key.get_secret_value()
+            settings.public_base_url, settings.secret_key.get_secret_value(), clock
         )
         self._quota: QuotaError | None = None
         self._last_heartbeat = 0.0

@@ -78,3 +78,63 @@ class RedisResponseCache:
             await self._redis.set(self._prefix + key, body, ex=RESPONSE_TTL_SECONDS)
         except Exception:  # noqa: S110
             pass
+
+
+# --- One body per signed query (compatible and plain mode) -----------------------------------
+#
+# In plain and compatible mode the plaintext body is covered by no signature: the URL signature
+# covers only (token, timestamp, nonce). Without this, any body could be replayed under one
+# signed query for as long as its timestamp is in the window. WeChat's own retries resend the
+# same query with the same body, so a query seen again with the *same* body passes (the dedup
+# store answers it); with another body it is refused.
+
+_MAX_REMEMBERED = 100_000
+
+
+def query_key(timestamp: str, nonce: str, signature: str) -> str:
+    """The identity of one signed callback query."""
+    return hashlib.sha256(f"{timestamp}\n{nonce}\n{signature}".encode()).hexdigest()
+
+
+def body_fingerprint(body: bytes) -> str:
+    """What the body of a signed query is remembered by."""
+    return hashlib.sha256(body).hexdigest()
+
+
+class SignedQueries:
+    """Remembers which body each signed query came with, for the timestamp window.
+
+    With Redis the memory is shared by every process (SET NX with an expiry); without it, or
+    while Redis fails, an in-process TTL map does the job for this process.
+    """
+
+    def __init__(self, redis: Redis | None = None, *, prefix: str = "shente:") -> None:
+        self._redis = redis
+        self._prefix = f"{prefix}query:"
+        self._local: dict[str, tuple[str, float]] = {}
+
+    async def same_body(self, key: str, fingerprint: str, *, now: float, ttl: int) -> bool:
+        """Remember the body of a first query; True when it is first or the same body again."""
+        if self._redis is not None:
+            try:
+                redis_key = self._prefix + key
+                if await self._redis.set(redis_key, fingerprint, nx=True, ex=ttl):
+                    return True
+                seen = await self._redis.get(redis_key)
+                if seen is not None:
+                    text = seen.decode() if isinstance(seen, bytes) else str(seen)
+                    return bool(text == fingerprint)
+            except Exception:  # noqa: S110 - Redis down: this process's memory still guards
+                pass
+        return self._local_same_body(key, fingerprint, now=now, ttl=ttl)
+
+    def _local_same_body(self, key: str, fingerprint: str, *, now: float, ttl: int) -> bool:
+        seen = self._local.get(key)
+        if seen is not None and seen[1] > now:
+            return seen[0] == fingerprint
+        if len(self._local) >= _MAX_REMEMBERED:
+            self._local = {k: v for k, v in self._local.items() if v[1] > now}
+            while len(self._local) >= _MAX_REMEMBERED:  # all still live: forget the oldest
+                self._local.pop(next(iter(self._local)))
+        self._local[key] = (fingerprint, now + ttl)
+        return True

@@ -16,6 +16,11 @@ from app.wechat.crypto import AppIdMismatch, CryptoError, MessageCrypto, signatu
 # WeChat never sends a DTD; refusing one outright closes XXE and entity expansion for good.
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_MAX_TIME_DIGITS = 10  # Unix seconds until the year 2286
+# Longest accepted, as stored (app/models/messages.py): longer is refused, never cut.
+_MAX_LENGTHS = {"ToUserName": 64, "FromUserName": 64, "MsgId": 32, "MsgID": 32}
+_NUMERIC = {"CreateTime": _MAX_TIME_DIGITS, "MsgId": 32, "MsgID": 32}
 
 
 class Rejected(Exception):
@@ -58,10 +63,10 @@ def check_query(query: CallbackQuery, *, token: str, now: float, tolerance: int)
     """Verify the URL signature and that the timestamp is recent enough to not be a replay."""
     if not signature_matches(query.signature, token, query.timestamp or "", query.nonce or ""):
         raise Rejected(403, "invalid signature", "bad_signature")
-    try:
-        sent = int(query.timestamp or "")
-    except ValueError:
-        raise Rejected(403, "invalid timestamp", "bad_timestamp") from None
+    # ASCII digits of a sane length: int() takes "１２３" and 400 digits overflow the float below.
+    if not _number(query.timestamp, _MAX_TIME_DIGITS):
+        raise Rejected(400, "invalid timestamp", "bad_timestamp")
+    sent = int(query.timestamp or "")
     if abs(now - sent) > tolerance:
         raise Rejected(403, "timestamp outside the accepted window", "stale_timestamp")
 
@@ -141,5 +146,16 @@ def _check_fields(fields: dict[str, Any]) -> None:
         if not isinstance(fields.get(name), str) or not fields[name]:
             problem = "repeated" if isinstance(fields.get(name), list) else "missing"
             raise Rejected(400, f"malformed message: {problem} {name}", "malformed")
-    if not fields["CreateTime"].isdigit():
-        raise Rejected(400, "malformed message: CreateTime is not a number", "malformed")
+    for name, longest in _MAX_LENGTHS.items():
+        value = fields.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > longest):
+            raise Rejected(400, f"malformed message: {name} longer than {longest}", "malformed")
+    for name, digits in _NUMERIC.items():
+        value = fields.get(name)
+        if value is not None and not _number(value, digits):
+            raise Rejected(400, f"malformed message: {name} is not a number", "malformed")
+
+
+def _number(value: object, digits: int) -> bool:
+    """ASCII digits only (isdigit() also passes "１２" and "²"), at most `digits` of them."""
+    return isinstance(value, str) and len(value) <= digits and bool(_ASCII_DIGITS.fullmatch(value))

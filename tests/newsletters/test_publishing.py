@@ -26,6 +26,7 @@ from tests.support.broadcasts import (
     rows_of,
     sender_for,
 )
+from tests.support.chat import oauth_open
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
@@ -150,7 +151,8 @@ async def test_notices_carry_a_per_person_link_that_records_the_read(
     (push,) = [d for d in client.sandbox.deliveries if d.openid == member.openid]
     url = str(push.payload["url"])
     assert "/m/r/" in url
-    page = await client.get(url.split("127.0.0.1:8000", 1)[-1])
+    # A service account: WeChat's OAuth names the reader first (a link alone names nobody).
+    page = await oauth_open(client, member.openid, url.split("127.0.0.1:8000", 1)[-1])
     assert page.status_code == 200
     assert "学习贯彻全会精神" in page.text and "<strong>全会精神</strong>" in page.text
     assert "<script>alert" not in page.text
@@ -162,7 +164,7 @@ async def test_notices_carry_a_per_person_link_that_records_the_read(
         member.person_id,
         issue_id,
         2,
-        "link",
+        "oauth",
     )
     opened = {r.person_id: r.opened_at for r in await rows_of(client, broadcast_id)}
     assert opened[member.person_id] is not None and opened[members[1].person_id] is None
@@ -209,7 +211,7 @@ async def test_the_archive_button_answers_with_the_latest_issues(client: AppClie
 async def test_freepublish_sends_readers_to_the_published_article(
     client: AppClient,
 ) -> None:
-    await add_members(client, 2)
+    members = await add_members(client, 2)
     issue_id = await _issue(client, cover=True, freepublish=True)
     await _publish(client, issue_id)
     await sender_for(client).run()
@@ -221,7 +223,7 @@ async def test_freepublish_sends_readers_to_the_published_article(
         issue = await session.get(NewsletterIssue, issue_id)
     assert issue is not None and issue.article_url == publication.article_urls[0]
     # The archive link now leads to WeChat's article.
-    page = await client.get(f"/m/n/{issue_id}?oauth=done")
+    page = await oauth_open(client, members[0].openid, f"/m/n/{issue_id}")
     assert page.status_code == 302 and page.headers["location"] == issue.article_url
 
 

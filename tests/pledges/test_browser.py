@@ -235,9 +235,7 @@ async def _open_push(page: Page, base: str, link: str, name: str, campaign_id: i
     await page.goto(link)
     await expect(page).to_have_url(re.compile(r"/sandbox/connect/oauth2/authorize\?"))
     await page.get_by_role("link", name=name, exact=True).click()
-    await expect(page).to_have_url(
-        re.compile(rf"^{re.escape(base)}/m/pledges/{campaign_id}\?oauth=done")
-    )
+    await expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/m/pledges/{campaign_id}\?t="))
 
 
 async def _fits(page: Page) -> None:

@@ -56,9 +56,10 @@ async def test_signing_through_oauth_from_the_push(client: AppClient, clock: Clo
     push_link = link_sent_to(client, member.openid)
     assert push_link.startswith("/m/r/")
 
-    opened = await client.get(push_link)
+    # The push's link asks WeChat who is reading first, then leads to the pledge.
+    opened = await oauth_open(client, member.openid, push_link)
     assert opened.status_code == 302
-    page = await oauth_open(client, member.openid, opened.headers["location"])
+    page = await client.get(opened.headers["location"])
 
     assert page.status_code == 200
     assert "2026年度廉洁承诺书" in page.text and "不以权谋私" in page.text

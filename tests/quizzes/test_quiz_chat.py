@@ -6,7 +6,7 @@ from typing import Any
 
 from app.models import AudienceKind, QuizAttempt
 from tests.support.app import AppClient
-from tests.support.chat import Chat, add_party_members, china
+from tests.support.chat import Chat, add_party_members, china, oauth_open
 from tests.support.plugin import Clock
 from tests.support.quizzes import SUPERVISION, add_questions, add_quiz, attempts, judge, single
 
@@ -57,7 +57,7 @@ async def test_a_whole_test_in_the_chat(client: AppClient, clock: Clock, chat: C
 
     # The link in the reply opens the member's own result page.
     link = done.rsplit("查看每题解析：", 1)[1].removeprefix(BASE)
-    page = await client.get(f"{link}&oauth=done")  # back from OAuth without an identity
+    page = await oauth_open(client, member.openid, link)  # a query cannot skip OAuth
     assert page.status_code == 200 and 'data-testid="score">67<' in page.text
 
     assert "没有理解" in await chat.say(member.openid, "B")  # the test is over: nothing waits

@@ -200,6 +200,8 @@ def settings_for(backend: Backend, peer: WeChatPeer) -> Callable[..., Settings]:
             "log_level": "WARNING",
             # Tests run at any hour; the quiet-hours tests switch them on with their own clock.
             "quiet_hours": "off",
+            # The callback tests speak all three modes; production defaults to safe.
+            "wechat_message_mode": "compatible",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

@@ -77,7 +77,7 @@ async def _get(session: Session, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
-@router.get("/{broadcast_id}")
+@router.get("/{broadcast_id:int}")
 async def get_broadcast(
     broadcast_id: IdPath, session: Session, principal: CurrentPrincipal
 ) -> BroadcastPublic:
@@ -85,7 +85,7 @@ async def get_broadcast(
     return await _public(session, await _get(session, broadcast_id))
 
 
-@router.get("/{broadcast_id}/recipients")
+@router.get("/{broadcast_id:int}/recipients")
 async def list_recipients(
     broadcast_id: IdPath,
     session: Session,

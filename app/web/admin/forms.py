@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -10,10 +11,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from app.ids import MAX_ID
 from app.models.types import CHINA
 
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", date, time)
+_INT = re.compile(r"[+-]?[0-9]{1,10}")
+MAX_PAGE = 100_000  # 5 million rows at 50 a page; beyond, page 1
 
 # Shown next to the field, whatever the model's own (English) message says.
 _MESSAGES = {
@@ -66,18 +70,17 @@ def validate(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, 
 
 def parse_int(value: str | None) -> int | None:
     """An integer from a query or form value, or None when it is not one."""
-    if value is None:
+    # ASCII digits in a 32-bit range only: int() also takes "１２" and 10**20 (a 500 downstream).
+    if value is None or not _INT.fullmatch(value.strip()):
         return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
+    number = int(value.strip())
+    return number if -MAX_ID - 1 <= number <= MAX_ID else None
 
 
 def parse_page(value: str | None) -> int:
-    """A 1-based page number from the query (anything odd means page 1)."""
+    """A 1-based page number from the query (anything odd or past MAX_PAGE means page 1)."""
     page = parse_int(value)
-    return page if page is not None and page >= 1 else 1
+    return page if page is not None and 1 <= page <= MAX_PAGE else 1
 
 
 def choice(value: str, options: Sequence[tuple[int, str]]) -> int | None:

@@ -72,10 +72,11 @@ def personal_link(request: Request, page_name: str, subject_id: int, person_id: 
 async def open_push(token: str, request: Request, session: Session) -> Response:
     """A push's per-person link: record who opened it, then show what it points to."""
     settings = request.app.state.settings
-    links = RecipientLinks(settings.public_base_url, settings.secret_key.get_secret_value())
-    row_id = links.read(token)
-    row = await session.get(BroadcastRecipient, row_id) if row_id is not None else None
-    if row is None:
+    link = RecipientLinks(
+        settings.public_base_url, settings.secret_key.get_secret_value(), request.app.state.clock
+    ).read(token)
+    row = await session.get(BroadcastRecipient, link.row_id) if link is not None else None
+    if row is None or link is None:
         return page(
             request,
             "message.html",
@@ -83,11 +84,22 @@ async def open_push(token: str, request: Request, session: Session) -> Response:
             title="链接无效",
             text="这个链接不完整或已失效，请回到公众号重新打开。",
         )
+    # OAuth first on a service account, whatever the link says (a forwarded link is common).
+    if (sign_in := oauth_first(request, f"/m/r/{token}")) is not None:
+        return sign_in
     broadcast = await session.get(Broadcast, row.broadcast_id)
     assert broadcast is not None
     now = request.app.state.clock()
     # A forwarded link must not count as the recipient's read: OAuth, where we have it, wins.
     reader = await _signed_in_person(request, session)
+    if link.expired and reader is None:
+        return page(
+            request,
+            "message.html",
+            410,
+            title="链接已过期",
+            text="这个链接已超过 30 天有效期。请回到公众号，点击菜单或回复「我的」重新打开。",
+        )
     if reader is None or reader == row.person_id:
         reader, via = row.person_id, "oauth" if reader else "link"
         if row.opened_at is None:
@@ -118,7 +130,7 @@ async def open_push(token: str, request: Request, session: Session) -> Response:
     )
 
 
-@router.get("/n/{issue_id}")
+@router.get("/n/{issue_id:int}")
 async def read_issue(issue_id: int, request: Request, session: Session) -> Response:
     """An issue from the archive: members are recognised through OAuth (service accounts)."""
     issue = await newsletter_service.get(session, issue_id=issue_id)

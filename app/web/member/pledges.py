@@ -177,7 +177,7 @@ async def sign(
     )
     if result.outcome is Sign.SIGNED:
         link = f"&t={quote(signer.token, safe='')}" if signer.token else ""
-        back = f"/m/pledges/{campaign_id}?oauth=done{link}"
+        back = f"/m/pledges/{campaign_id}{link.replace('&', '?', 1)}"
         return RedirectResponse(back, 303)
     if result.outcome is Sign.OLD_VERSION:
         notice = f"承诺书内容已更新为第 {result.current.number} 版，请阅读以下最新内容后重新确认。"

@@ -22,7 +22,7 @@ from app.models.types import china_moment
 from app.services.member_links import LinkProblem
 from app.services.quizzes import answering, catalog
 from app.services.quizzes.answering import Outcome
-from app.web.member.reader import Reader, oauth_first, page, reader_of
+from app.web.member.reader import Reader, links_name_readers, oauth_first, page, reader_of
 from app.web.security import check_csrf
 
 router = APIRouter(prefix="/m", include_in_schema=False)
@@ -70,7 +70,7 @@ async def _identify(
         return _message(request, 403, "请先绑定身份", "绑定身份后才能参加测试。", bind=True)
     if reader.person is not None:
         return reader.person, reader.token or None
-    if token:  # a valid link whose person has left the roster
+    if token and links_name_readers(request):  # a valid link whose person left the roster
         return _message(request, 404, "链接无效", FORGED_TEXT)
     return _message(
         request,

@@ -22,6 +22,10 @@ router = APIRouter(prefix="/m", include_in_schema=False)
 
 MEMBER_KEY = "member_openid"
 STATE_KEY = "member_oauth_state"
+# When WeChat's OAuth last failed on this browser: pages are then shown without asking again
+# (no redirect loop), to nobody in particular. Kept in the signed session, never in the URL.
+FAILED_KEY = "member_oauth_failed"
+RETRY_OAUTH_AFTER = 600  # seconds
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
@@ -51,20 +55,35 @@ def oauth_sign_in(request: Request, next_path: str) -> Response:
     return RedirectResponse(request.app.state.wechat.oauth_authorize_url(callback, state), 302)
 
 
-def oauth_first(request: Request, path: str, *, token: str = "") -> Response | None:
-    """On a service account, a reader WeChat has not named yet goes through OAuth once.
+def _oauth_failed_lately(request: Request) -> bool:
+    failed = request.session.get(FAILED_KEY)
+    now = request.app.state.clock().timestamp()
+    return isinstance(failed, int | float) and 0 <= now - failed < RETRY_OAUTH_AFTER
 
-    They come back with ?oauth=done (and the page's link, `token`), so a reader who declines
-    still sees the page; None when there is nothing to do.
+
+def oauth_first(request: Request, path: str, *, token: str = "") -> Response | None:
+    """On a service account, a reader WeChat has not named yet goes through OAuth first.
+
+    No query parameter skips it: only the session knows that OAuth already failed (then the
+    page is shown to nobody in particular). None when there is nothing to do.
     """
     if (
         isinstance(request.session.get(MEMBER_KEY), str)
         or request.app.state.settings.wechat_account_type != "service"
-        or request.query_params.get("oauth") == "done"
+        or _oauth_failed_lately(request)
     ):
         return None
-    link = f"&t={quote(token, safe='')}" if token else ""
-    return oauth_sign_in(request, f"{path}?oauth=done{link}")
+    link = f"?t={quote(token, safe='')}" if token else ""
+    return oauth_sign_in(request, f"{path}{link}")
+
+
+def links_name_readers(request: Request) -> bool:
+    """Whether a signed link may name the reader: only where WeChat's OAuth cannot.
+
+    On a service account OAuth is the one identity; a forwarded link (or one whose OAuth was
+    made to fail) must never let its holder act as the person it names.
+    """
+    return bool(request.app.state.settings.wechat_account_type != "service")
 
 
 @dataclass(frozen=True)
@@ -88,7 +107,7 @@ async def reader_of(
     if isinstance(openid, str):
         person = await binding_service.person_for_openid(session, openid=openid)
         return Reader(person) if person is not None else Reader(None, unbound=True)
-    if not token:
+    if not token or not links_name_readers(request):
         return Reader(None)
     links = MemberLinks(request.app.state.settings.secret_key.get_secret_value())
     found = links.read(token, page=page_name, subject_id=subject_id, now=request.app.state.clock())
@@ -102,11 +121,11 @@ async def reader_of(
 async def oauth_callback(request: Request, code: str = "", state: str = "") -> Response:
     """Back from WeChat: check the state we sent, exchange the code for the openid."""
     pending = request.session.pop(STATE_KEY, None)
-    if (
-        not isinstance(pending, dict)
-        or not code
-        or not secrets.compare_digest(str(pending.get("state", "")), state)
-    ):
+    ours = isinstance(pending, dict) and secrets.compare_digest(str(pending["state"]), state)
+    if ours and not code and isinstance(pending, dict):  # the reader declined: show the page
+        request.session[FAILED_KEY] = request.app.state.clock().timestamp()
+        return RedirectResponse(_safe_next(str(pending.get("next"))), 302)
+    if not ours or not code or not isinstance(pending, dict):
         return page(
             request,
             "message.html",
@@ -117,6 +136,7 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
     try:
         openid = await request.app.state.wechat.oauth_openid(code)
     except WeChatError:
+        request.session[FAILED_KEY] = request.app.state.clock().timestamp()
         return page(
             request,
             "message.html",
@@ -125,4 +145,5 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
             text="微信登录没有成功，请回到公众号重新打开页面。",
         )
     request.session[MEMBER_KEY] = openid
+    request.session.pop(FAILED_KEY, None)
     return RedirectResponse(_safe_next(str(pending.get("next"))), 302)
