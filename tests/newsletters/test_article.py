@@ -12,6 +12,7 @@ from app.services.newsletters import issues as newsletter_service
 from app.services.newsletters.publishing import publish
 from tests.newsletters.test_console import add_issue, first_series, form_values, tiny_png
 from tests.support.app import AppClient
+from tests.support.chat import oauth_open
 from tests.support.console import admin_console, csrf
 from tests.support.plugin import count_rows
 
@@ -21,6 +22,9 @@ BODY = (
     "详见[支部网站](https://example.com/dangjian)。"
 )
 SENT = datetime(2026, 7, 1, 2, 30, tzinfo=UTC)
+
+# Any WeChat reading the archive: OAuth names the reader (a follower need not be bound);
+READER = "oDEMO0000000000000000000001"  # a follower the dev sandbox always has
 
 
 def _article(html: str) -> str:
@@ -48,7 +52,7 @@ async def test_preview_and_member_page_show_the_same_article(console: AppClient)
     issue_id = await _sent_issue(console)
 
     preview = await console.get(f"/admin/newsletters/{issue_id}")
-    member = await console.get(f"/m/n/{issue_id}?oauth=done")
+    member = await oauth_open(console, READER, f"/m/n/{issue_id}")
     assert preview.status_code == member.status_code == 200
     shown, read = _article(preview.text), _article(member.text)
 
@@ -81,7 +85,7 @@ async def test_the_member_page_never_points_at_wechats_image_host(console: AppCl
     issue_id = await _sent_issue(
         console, cover_url="https://mmbiz.qpic.cn/sandbox/abc/0?wx_fmt=png"
     )
-    member = await console.get(f"/m/n/{issue_id}?oauth=done")
+    member = await oauth_open(console, READER, f"/m/n/{issue_id}")
     assert "mmbiz.qpic.cn" not in member.text
     assert f'src="/m/n/{issue_id}/cover"' in member.text
 
@@ -91,7 +95,7 @@ async def test_a_draft_cover_and_a_missing_cover_are_not_served(console: AppClie
     assert (await console.get(f"/m/n/{draft}/cover")).status_code == 404
     bare = await add_issue(console, number=2, status="sent", sent_at=SENT, cover_image=None)
     assert (await console.get(f"/m/n/{bare}/cover")).status_code == 404
-    page = await console.get(f"/m/n/{bare}?oauth=done")
+    page = await oauth_open(console, READER, f"/m/n/{bare}")
     assert page.status_code == 200 and 'data-testid="cover"' not in page.text
 
 
@@ -171,7 +175,7 @@ async def test_photos_go_to_wechat_with_the_article_and_members_see_ours(
     key = image.wechat_url.removeprefix("https://mmbiz.qpic.cn/sandbox/").split("/")[0]
     assert console.sandbox.images[key] == photo  # what WeChat got is the stored photo
 
-    member = _article((await console.get(f"/m/n/{issue_id}?oauth=done")).text)
+    member = _article((await oauth_open(console, READER, f"/m/n/{issue_id}")).text)
     assert f'<img src="/m/n/{issue_id}/images/1" alt="合影"' in member
     assert "mmbiz.qpic.cn" not in member
     served = await console.get(f"/m/n/{issue_id}/images/1")
