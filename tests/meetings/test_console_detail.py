@@ -235,15 +235,15 @@ async def test_reminder_schedule_quiet_hours_and_the_meetings_broadcasts(
     html = (await console.get(f"/admin/meetings/{early}")).text
     plan = re.findall(r'data-testid="plan-line">([^<]+)<', html)
     assert plan == [
-        "提前 1d：12月4日 07:35",
-        "提前 1h：落在免打扰时段，不发送",
+        "提前 1 天：12月4日 07:35",
+        "提前 1 小时：落在免打扰时段，不发送",
         "会后补学通知：12月6日 09:00（发给未签到、未补学的人员）",
     ]
     assert "还没有为这次会议发出提醒或通知。" in html
     plan = re.findall(
         r'data-testid="plan-line">([^<]+)<', (await console.get(f"/admin/meetings/{moved}")).text
     )
-    assert plan[1] == "提前 1h：12月5日 07:30（避开免打扰时段）"
+    assert plan[1] == "提前 1 小时：12月5日 07:30（避开免打扰时段）"
 
     # The day-before reminder is created by the scheduler: the page lists and links it.
     clock.set(china(2026, 12, 4, 7, 35))
