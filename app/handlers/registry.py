@@ -152,6 +152,21 @@ class MessageRouter:
                 if typed:
                     self._buttons.setdefault(typed, key)
 
+    def button_name(self, key: str) -> str | None:
+        """The menu's name for a click button's key ("MY_RECORD" → "我的记录")."""
+        return next((typed for typed, k in self._buttons.items() if k == key), None)
+
+    def describe(self, handler_name: str) -> str | None:
+        """What a handler answered, in words for the message log: "菜单「我的记录」",
+        "关键词「帮助」", or None when there is nothing more to say than the message itself."""
+        for (event, key), rule in self._by_event_key.items():
+            if rule.name == handler_name and event == "click":
+                return f"菜单「{self.button_name(key) or key}」"
+        for keyword, rule in self._by_keyword.items():
+            if rule.name == handler_name:
+                return f"关键词「{keyword}」"
+        return None
+
     def handles_click(self, key: str) -> bool:
         """Whether a handler is registered for the click button with this key."""
         return ("click", key) in self._by_event_key
