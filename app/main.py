@@ -192,6 +192,7 @@ def create_app(
     app.include_router(health.router)
     # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
     app.include_router(combined(member_reader, *layer_modules("web.member")))
+    app.include_router(member_reader.missing)  # any other /m/ address: the member 404 page
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
