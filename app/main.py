@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.api import health, wechat
+from app.api import docs, health, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
 from app.broadcasting.pool import SenderPool
@@ -136,6 +136,8 @@ def create_app(
         summary="WeChat Official Account backend of the Shente Party branch",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # app.api.docs serves /docs from vendored files, not a CDN
+        redoc_url=None,  # ReDoc, too, would come from a CDN
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -190,6 +192,7 @@ def create_app(
     )
     app.router.routes.extend(wechat.routes)
     app.include_router(health.router)
+    app.include_router(docs.router)  # /docs
     # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
     app.include_router(combined(member_reader, *layer_modules("web.member")))
     app.include_router(member_reader.missing)  # any other /m/ address: the member 404 page
