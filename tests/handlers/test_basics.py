@@ -91,3 +91,12 @@ async def test_the_welcome_promises_no_feature_whose_button_is_not_open(client, 
         assert coming[name] not in welcome, name
     for promised in ("签到", "请假", "补学", "廉洁承诺", "知识测试", "《神特组宣》", "记录"):
         assert promised in welcome, promised
+
+
+async def test_help_says_each_keyword_once(client, peer):
+    reply = peer.open_reply((await post(client, peer, peer.text(random_openid(), "帮助"))).text)
+    for line in reply["Content"].splitlines():
+        if line.startswith("「"):
+            keyword = line[1 : line.index("」")]
+            assert f"{keyword}：" not in line and line != f"「{keyword}」", line
+    assert "「我承诺」签署收到的廉洁承诺书" in reply["Content"]
