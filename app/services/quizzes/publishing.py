@@ -26,7 +26,7 @@ NOTICE_KIND = "quiz_notice"
 def notice_message(quiz: Quiz, *, questions: int, settings: Settings) -> dict[str, Any]:
     """The notice on every channel: the deadline, the questions, the pass mark, how to answer."""
     deadline = quiz.deadline.astimezone(CHINA)
-    terms = f"共 {questions} 题，{quiz.pass_mark} 分及格"
+    terms = f"共 {questions} 题，合格线 {quiz.pass_mark} 分"
     lines = [
         f"【知识测试】{quiz.title}",
         f"{terms}，请在 {deadline_text(quiz)} 前完成。",
