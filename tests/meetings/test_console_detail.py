@@ -645,3 +645,20 @@ async def test_secretaries_see_their_units_people_only_and_others_get_404(
         )
         assert response.status_code == 404
     assert len(await audit_entries(console, "meeting.export")) == 1
+
+
+async def test_the_sheet_lists_each_unit_by_employee_number(
+    console: AppClient, clock: Clock
+) -> None:
+    """党员p10 comes after 党员p9 (工号 p0010 > p0009), not before 党员p2 as code points sort."""
+    clock.set(china(2026, 12, 1, 9))
+    members = await add_party_members(console, 12)
+    meeting_id = await make_meeting(console, starts_at=china(2026, 12, 5, 14, 30))
+    await admin_console(console)
+    html = (await console.get(f"/admin/meetings/{meeting_id}")).text
+    assert list(rows(html)) == [m.person_id for m in members]
+    export = await console.get(f"/admin/meetings/{meeting_id}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet is not None
+    names = [row[0] for row in sheet.iter_rows(min_row=4, max_row=15, values_only=True)]
+    assert names == [m.name for m in members]
