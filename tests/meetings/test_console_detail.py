@@ -662,3 +662,25 @@ async def test_the_sheet_lists_each_unit_by_employee_number(
     assert sheet is not None
     names = [row[0] for row in sheet.iter_rows(min_row=4, max_row=15, values_only=True)]
     assert names == [m.name for m in members]
+
+
+async def test_a_meeting_open_for_check_in_is_not_shown_as_not_started(
+    console: AppClient, clock: Clock
+) -> None:
+    """Check-in opens before the start: with three checked in, the meeting says 签到中."""
+    from tests.support.chat import Chat
+
+    clock.set(china(2026, 12, 1, 9))
+    members = await add_party_members(console, 4)
+    meeting_id = await make_meeting(console, starts_at=china(2026, 12, 5, 14, 30))
+    await admin_console(console)
+    html = (await console.get(f"/admin/meetings/{meeting_id}")).text
+    assert 'data-testid="meeting-status">未开始<' in html
+    clock.set(china(2026, 12, 5, 14, 10))
+    phone = Chat(console, clock)
+    for member in members[:3]:
+        assert (await phone.click(member.openid, "STUDY_CHECKIN")).startswith("签到成功")
+    html = (await console.get(f"/admin/meetings/{meeting_id}")).text
+    assert 'data-testid="meeting-status">签到中<' in html and counts(html)["已签到"] == 3
+    listing = (await console.get("/admin/meetings", params={"year": "2026"})).text
+    assert 'data-testid="meeting-status">签到中<' in listing
