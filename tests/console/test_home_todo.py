@@ -69,3 +69,14 @@ async def test_home_lists_meetings_leave_and_probation_of_the_users_units(
     assert "已到期 3 天" in html and "19 天后" in html
     for absent in ("二组学习", "一月学习", theirs[0].name, other_novice[0].name, novices[2].name):
         assert absent not in html, absent
+
+
+async def test_home_uses_chinese_punctuation(console: AppClient) -> None:
+    from tests.support.console import admin_console
+
+    await admin_console(console)
+    html = (await console.get("/admin/")).text
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert not re.search(r"[\u4e00-\u9fff][,:;(]|[,:;)][\u4e00-\u9fff]", text), re.findall(
+        r".{6}[\u4e00-\u9fff][,:;(].{6}", text
+    )
