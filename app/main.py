@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.api import guards, health, wechat
+from app.api import docs, guards, health, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
 from app.api.guards import BodyLimitMiddleware, HstsMiddleware
@@ -145,9 +145,10 @@ def create_app(
         summary="WeChat Official Account backend of the Shente Party branch",
         version="0.1.0",
         lifespan=lifespan,
+        # /docs is Swagger UI from vendored files (app.api.docs), never a CDN; ReDoc would be.
         # In production the API's description is served to signed-in console users only.
-        docs_url=None if prod else "/docs",
-        redoc_url=None if prod else "/redoc",
+        docs_url=None,
+        redoc_url=None,
         openapi_url=None if prod else "/openapi.json",
     )
     app.state.settings = settings
@@ -208,8 +209,11 @@ def create_app(
     app.include_router(health.router)
     if prod:
         app.include_router(guards.signed_in_docs)  # /docs, /openapi.json behind the console
+    else:
+        app.include_router(docs.router)  # /docs
     # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
     app.include_router(combined(member_reader, *layer_modules("web.member")))
+    app.include_router(member_reader.missing)  # any other /m/ address: the member 404 page
     app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie

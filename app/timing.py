@@ -70,6 +70,16 @@ class Offset:
     label: str = field(compare=False)
 
     @property
+    def span(self) -> str:
+        """ "1 天", "1 小时", "30 分钟": the lead as the console says it ("提前 1 天")."""
+        minutes = int(self.lead.total_seconds() // 60)
+        if minutes % 1440 == 0:
+            return f"{minutes // 1440} 天"
+        if minutes % 60 == 0:
+            return f"{minutes // 60} 小时"
+        return f"{minutes} 分钟"
+
+    @property
     def chinese(self) -> str:
         """ "明天" for a day, "1 小时后" for an hour, as the reminder says it."""
         minutes = int(self.lead.total_seconds() // 60)

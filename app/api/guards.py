@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import docs as api_docs
 from app.api.deps import optional_principal
 from app.services.accounts.admins import Principal
 
@@ -141,5 +141,5 @@ async def openapi(request: Request) -> JSONResponse:
 
 @signed_in_docs.get("/docs", dependencies=[Depends(_signed_in)])
 async def docs(request: Request) -> HTMLResponse:
-    """Swagger UI, for signed-in console users."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{request.app.title} API")
+    """Swagger UI (the vendored one), for signed-in console users."""
+    return await api_docs.swagger_ui(request)

@@ -7,6 +7,7 @@ from functools import cache
 from app.features import layer_modules
 from app.handlers import common, menu
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.wechat.menu import MENU_FILE, click_buttons, load_menu
 
 
 def build_router() -> MessageRouter:
@@ -14,6 +15,8 @@ def build_router() -> MessageRouter:
     router = MessageRouter()
     for module in (common, *layer_modules("handlers"), menu):
         router.include(module.router)
+    # Every click button's name, typed, does what tapping the button does.
+    router.add_buttons(click_buttons(load_menu(MENU_FILE, base_url="http://localhost")))
     return router
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.services import prompts
 from app.services.binding import followers as follower_service
+from app.services.newsletters import issues as newsletter_service
 
 router = MessageRouter()
 
 WELCOME = (
     "欢迎关注神特新材党建服务号！\n"
-    "在这里您可以：参加党员固定学习日签到与请假、签署廉洁承诺、"
-    "阅读《神特组宣》《神特清风》、提交合理化建议和微感悟、查看自己的记录。\n"
+    # Only what works today: 提建议, 写感悟 and 志愿服务 join this list when they open.
+    "在这里您可以：参加党员固定学习日签到、请假与补学，签署廉洁承诺，参加知识测试，"
+    "阅读《神特组宣》《神特清风》，查看自己的记录。\n"
     "首次使用请先绑定身份：向党群部门领取绑定码，然后回复「绑定 绑定码」。\n"
     "回复「帮助」查看全部功能。"
 )
@@ -32,16 +34,34 @@ async def on_unsubscribe(ctx: HandlerContext) -> Reply:
     return None
 
 
-def help_text(router: MessageRouter) -> str:
-    """Every keyword the account understands (built from the registry, so never stale)."""
-    lines = [f"「{keyword}」{text}" for keyword, text in router.keywords()]
-    return "您可以回复以下关键词：\n" + "\n".join(lines) + "\n也可以直接点击下方菜单。"
+async def is_open(ctx: HandlerContext, key: str) -> bool:
+    """Whether a click button does something yet: a handler of its own or a newsletter series."""
+    if ctx.router.handles_click(key):
+        return True
+    return await newsletter_service.series_by_menu_key(ctx.session, menu_key=key) is not None
+
+
+async def help_text(ctx: HandlerContext) -> str:
+    """Every keyword and button name the account understands (from the registry and the menu,
+    so never stale); buttons of features not open yet are left out."""
+    keywords = ctx.router.keywords()
+    lines = [f"「{keyword}」{text}" for keyword, text in keywords]
+    typed = {keyword for keyword, _ in keywords}
+    buttons = [
+        f"「{name}」"
+        for name, key in ctx.router.buttons()
+        if name not in typed and await is_open(ctx, key)
+    ]
+    text = "您可以回复以下关键词：\n" + "\n".join(lines)
+    if buttons:
+        text += "\n菜单按钮的名称也可以直接回复：" + "".join(buttons)
+    return text + "\n也可以直接点击下方菜单。"
 
 
 @router.text("帮助", help="查看本说明")
 async def on_help(ctx: HandlerContext) -> Reply:
     """Answer the keyword 帮助 with the list of keywords."""
-    return help_text(ctx.router)
+    return await help_text(ctx)
 
 
 @router.register(msg_type="text")

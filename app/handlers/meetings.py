@@ -181,8 +181,9 @@ async def on_leave_reason(ctx: HandlerContext, meeting_id: int | None) -> Reply:
 
 
 def _materials(meeting: Meeting) -> str:
+    # An untitled item is its link alone: the heading already says 学习材料.
     links = [
-        f"{item.get('title') or '学习材料'}：{item['url']}"
+        f"{item['title']}：{item['url']}" if item.get("title") else str(item["url"])
         for item in meeting.materials
         if item.get("url")
     ]

@@ -21,13 +21,13 @@ def _button_names() -> dict[str, str]:
 @router.click("HELP")
 async def on_help_button(ctx: HandlerContext) -> Reply:
     """The 使用帮助 button answers like the keyword 帮助."""
-    return help_text(ctx.router)
+    return await help_text(ctx)
 
 
 @router.event("click")
 async def on_other_button(ctx: HandlerContext) -> Reply:
     """A newsletter's button shows its latest issues; any other not-yet-open feature says so."""
-    key = str(ctx.fields.get("EventKey") or "")
+    key = ctx.button_key or str(ctx.fields.get("EventKey") or "")
     # Series are data (admins add them with a menu key), so their buttons are looked up here
     # rather than registered one by one.
     series = await newsletter_service.series_by_menu_key(ctx.session, menu_key=key)

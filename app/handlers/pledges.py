@@ -131,7 +131,7 @@ async def _sign(ctx: HandlerContext) -> Reply:
             return NOTHING_TO_SIGN
 
 
-@router.text("我承诺", help="我承诺：签署收到的廉洁承诺书", requires_member=TO_SIGN)
+@router.text("我承诺", help="签署收到的廉洁承诺书", requires_member=TO_SIGN)
 async def on_i_pledge(ctx: HandlerContext) -> Reply:
     """我承诺: sign the pledge text the member received."""
     return await _sign(ctx)

@@ -46,6 +46,11 @@ def result_link(ctx: HandlerContext, quiz: Quiz, person: Person) -> str:
     return ctx.settings.public_base_url.rstrip("/") + path
 
 
+def result_anchor(ctx: HandlerContext, quiz: Quiz, person: Person) -> str:
+    """A 查看详情 link to the result page (WeChat shows <a href> in a text reply as a link)."""
+    return f'<a href="{result_link(ctx, quiz, person)}">查看详情</a>'
+
+
 def question_text(step: NextQuestion, *, before: str = "") -> str:
     """ "第 2/10 题（多选题）", the stem, the options and how to answer, within the limit."""
     question = step.question
@@ -87,7 +92,7 @@ async def _finished(ctx: HandlerContext, quiz: Quiz, person: Person, attempt: Qu
     questions = await catalog.questions_of(ctx.session, quiz_id=quiz.id)
     wrong = [row for row in answering.review(questions, attempt) if not row.is_right]
     head = f"答题完成！「{quiz.title}」\n{_verdict(quiz, attempt)}"
-    link = f"\n查看每题解析：{result_link(ctx, quiz, person)}"
+    link = f"\n每题的解析：{result_anchor(ctx, quiz, person)}"
     if not wrong:
         return head + "\n全部答对，继续保持！" + link
     lines = [f"第 {row.number} 题：正确答案 {row.right}" for row in wrong]
@@ -104,7 +109,7 @@ async def _finished(ctx: HandlerContext, quiz: Quiz, person: Person, attempt: Qu
 def _already(ctx: HandlerContext, quiz: Quiz, person: Person, attempt: QuizAttempt) -> str:
     return (
         f"您已完成「{quiz.title}」，{_verdict(quiz, attempt)}\n每人只能提交一次。"
-        f"\n查看每题解析：{result_link(ctx, quiz, person)}"
+        f"\n每题的解析：{result_anchor(ctx, quiz, person)}"
     )
 
 

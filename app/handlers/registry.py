@@ -39,6 +39,7 @@ class HandlerContext:
     keyword_args: str = (
         ""  # for keyword handlers: what follows the keyword ("绑定 123456" → "123456")
     )
+    button_key: str = ""  # a menu button's key, when its name was typed instead of tapped
     person: Person | None = None  # the bound sender, found for handlers that ask for a member
 
     @property
@@ -106,6 +107,7 @@ class Match:
 
     rule: Rule
     keyword_args: str = ""
+    button_key: str = ""  # the click button whose name was typed
 
 
 def _raw(message: BaseMessage) -> dict[str, Any]:
@@ -137,6 +139,44 @@ class MessageRouter:
     _by_type: dict[str, Rule] = field(default_factory=dict)
     _fallback: Rule | None = None
     _answers: dict[str, AnswerHandler] = field(default_factory=dict)
+    _buttons: dict[str, str] = field(default_factory=dict)  # typed name → click key
+
+    def add_buttons(self, names: dict[str, str]) -> None:
+        """Let members type a click button's name (key → name) to do what tapping it does.
+
+        A keyword of the same name keeps its own handler (it also takes what follows it); a
+        name in 《》 is understood without them too.
+        """
+        for key, name in names.items():
+            for typed in (name.strip(), name.strip().strip("《》")):
+                if typed:
+                    self._buttons.setdefault(typed, key)
+
+    def button_name(self, key: str) -> str | None:
+        """The menu's name for a click button's key ("MY_RECORD" → "我的记录")."""
+        return next((typed for typed, k in self._buttons.items() if k == key), None)
+
+    def describe(self, handler_name: str) -> str | None:
+        """What a handler answered, in words for the message log: "菜单「我的记录」",
+        "关键词「帮助」", or None when there is nothing more to say than the message itself."""
+        for (event, key), rule in self._by_event_key.items():
+            if rule.name == handler_name and event == "click":
+                return f"菜单「{self.button_name(key) or key}」"
+        for keyword, rule in self._by_keyword.items():
+            if rule.name == handler_name:
+                return f"关键词「{keyword}」"
+        return None
+
+    def handles_click(self, key: str) -> bool:
+        """Whether a handler is registered for the click button with this key."""
+        return ("click", key) in self._by_event_key
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """The click buttons members can type, as (name, key), in menu order."""
+        seen: dict[str, str] = {}
+        for typed, key in self._buttons.items():
+            seen.setdefault(key, typed)
+        return [(name, key) for key, name in seen.items()]
 
     def _add(self, rule: Rule) -> None:
         if rule.event is not None and rule.event_key is not None:
@@ -264,6 +304,8 @@ class MessageRouter:
         ]
         for rule in rules + ([other._fallback] if other._fallback else []):
             self._add(rule)
+        for typed, key in other._buttons.items():
+            self._buttons.setdefault(typed, key)
 
     def resolve(self, message: BaseMessage) -> Match | None:
         """The most specific rule for this message, or None when nothing matches."""
@@ -281,6 +323,10 @@ class MessageRouter:
             words = content.split(maxsplit=1)
             if words and (rule := self._by_keyword.get(words[0])) is not None:
                 return Match(rule, words[1] if len(words) > 1 else "")
+            if (button := self._buttons.get(content)) is not None:
+                clicked = self._by_event_key.get(("click", button)) or self._by_event.get("click")
+                if clicked is not None:
+                    return Match(clicked, button_key=button)
             for rule in self._patterns:
                 if rule.pattern is not None and rule.pattern.fullmatch(content):
                     return Match(rule)

@@ -155,7 +155,7 @@ class Dispatcher:
         if delivery.match is None:
             return None
         rule = delivery.match.rule
-        if rule.keyword or rule.pattern or rule.event_key:
+        if rule.keyword or rule.pattern or rule.event_key or delivery.match.button_key:
             # A keyword or a button is the member doing something else: an open question (a
             # leave reason, a test's next answer) must not take their next text any more.
             await prompts.clear(session, openid=str(delivery.inbound.fields.get("FromUserName")))
@@ -168,6 +168,7 @@ class Dispatcher:
                 now=self.clock(),
                 router=self.router,
                 keyword_args=delivery.match.keyword_args,
+                button_key=delivery.match.button_key,
             )
         )
 

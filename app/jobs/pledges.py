@@ -1,4 +1,4 @@
-"""Pledge jobs: remind those who have not signed, close campaigns at their deadline."""
+"""Pledge jobs: ask newcomers, remind those who have not signed, close at the deadline."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from app.services.pledges import reminders
 async def remind(ctx: JobContext, now: datetime) -> str | None:
     """Create the pledge reminders due now (to whoever has not signed yet)."""
     return await enqueue(ctx, now, reminders.send_reminders)
+
+
+@job("pledges.newcomers", "廉洁承诺书：通知新列入的人员", timedelta(minutes=5))
+async def newcomers(ctx: JobContext, now: datetime) -> str | None:
+    """Send the 签署通知 to people who joined an open campaign's scope after it was published."""
+    return await enqueue(ctx, now, reminders.prompt_newcomers)
 
 
 @job("pledges.close", "廉洁承诺书截止", timedelta(minutes=1))

@@ -115,3 +115,13 @@ def button_names(menu: dict[str, Any]) -> dict[str, str]:
             if isinstance(button.get("key"), str):
                 names[button["key"]] = button["name"]
     return names
+
+
+def click_buttons(menu: dict[str, Any]) -> dict[str, str]:
+    """Map each key of a button of type click to the button's name, in menu order."""
+    names: dict[str, str] = {}
+    for top in menu.get("button", []):
+        for button in [top, *top.get("sub_button", [])]:
+            if button.get("type") == "click" and isinstance(button.get("key"), str):
+                names[button["key"]] = button["name"]
+    return names

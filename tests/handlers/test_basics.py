@@ -72,3 +72,31 @@ async def test_unhandled_events_are_stored_quietly(client, peer):
     async with client.sessions() as session:
         row = (await session.exec(select(InboundMessage))).one()
     assert row.event == "location" and row.payload["Latitude"] == "34.59"
+
+
+async def test_the_welcome_promises_no_feature_whose_button_is_not_open(client, chat):
+    from app.services.newsletters import issues as newsletter_service
+    from tests.handlers.test_typed_buttons import BUTTONS
+
+    async with client.sessions() as session:
+        await newsletter_service.ensure_default_series(session)  # what the first start does
+        await session.commit()
+    openid = random_openid()
+    welcome = chat._text(await chat.callbacks.subscribe(openid))
+    coming = {"提建议": "建议", "写感悟": "感悟", "志愿服务": "志愿"}
+    replies = {name: await chat.click(openid, key) for key, name in BUTTONS.items()}
+    not_open = [name for name, reply in replies.items() if "即将开放" in reply]
+    assert sorted(not_open) == sorted(coming)
+    for name in not_open:
+        assert coming[name] not in welcome, name
+    for promised in ("签到", "请假", "补学", "廉洁承诺", "知识测试", "《神特组宣》", "记录"):
+        assert promised in welcome, promised
+
+
+async def test_help_says_each_keyword_once(client, peer):
+    reply = peer.open_reply((await post(client, peer, peer.text(random_openid(), "帮助"))).text)
+    for line in reply["Content"].splitlines():
+        if line.startswith("「"):
+            keyword = line[1 : line.index("」")]
+            assert f"{keyword}：" not in line and line != f"「{keyword}」", line
+    assert "「我承诺」签署收到的廉洁承诺书" in reply["Content"]

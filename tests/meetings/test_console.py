@@ -650,3 +650,22 @@ async def test_viewer_reads_but_every_meeting_write_is_403(
     assert (await stored(console, Meeting, meeting_id)).status == MeetingStatus.SCHEDULED.value
     assert (await stored(console, LeaveRequest, leave_id)).status == LeaveStatus.PENDING.value
     assert await count_rows(console, Broadcast) == 0
+
+
+async def test_a_study_day_on_a_public_holiday_moves_to_the_next_working_day(
+    console: AppClient, clock: Clock
+) -> None:
+    """每月 1 日 gives 1月1日 (元旦): it is held on 1月4日, the first working day after (a 调休
+    Sunday), flagged on the rule page, which states the rule."""
+    clock.set(china(2025, 12, 10, 9))
+    await admin_console(console)
+    await add_party_members(console, 2)
+    rule = {**DAY_RULE, "day_of_month": "1", "months_ahead": "2"}
+    response = await post_form(console, "/admin/meetings/rule", rule)
+    assert response.status_code == 303, response.text[:2000]
+    starts = [m.starts_at for m in await meetings(console)]
+    assert starts == [china(2026, 1, 4, 9), china(2026, 2, 1, 9)]
+    page = (await console.get("/admin/meetings/rule")).text
+    flags = re.findall(r'data-testid="holiday-moved">([^<]+)<', page)
+    assert flags == ["原定 1月1日是元旦，已顺延"]
+    assert "遇法定节假日" in page and "顺延到节后第一个工作日" in page

@@ -235,15 +235,15 @@ async def test_reminder_schedule_quiet_hours_and_the_meetings_broadcasts(
     html = (await console.get(f"/admin/meetings/{early}")).text
     plan = re.findall(r'data-testid="plan-line">([^<]+)<', html)
     assert plan == [
-        "提前 1d：12月4日 07:35",
-        "提前 1h：落在免打扰时段，不发送",
+        "提前 1 天：12月4日 07:35",
+        "提前 1 小时：落在免打扰时段，不发送",
         "会后补学通知：12月6日 09:00（发给未签到、未补学的人员）",
     ]
     assert "还没有为这次会议发出提醒或通知。" in html
     plan = re.findall(
         r'data-testid="plan-line">([^<]+)<', (await console.get(f"/admin/meetings/{moved}")).text
     )
-    assert plan[1] == "提前 1h：12月5日 07:30（避开免打扰时段）"
+    assert plan[1] == "提前 1 小时：12月5日 07:30（避开免打扰时段）"
 
     # The day-before reminder is created by the scheduler: the page lists and links it.
     clock.set(china(2026, 12, 4, 7, 35))
@@ -645,3 +645,42 @@ async def test_secretaries_see_their_units_people_only_and_others_get_404(
         )
         assert response.status_code == 404
     assert len(await audit_entries(console, "meeting.export")) == 1
+
+
+async def test_the_sheet_lists_each_unit_by_employee_number(
+    console: AppClient, clock: Clock
+) -> None:
+    """党员p10 comes after 党员p9 (工号 p0010 > p0009), not before 党员p2 as code points sort."""
+    clock.set(china(2026, 12, 1, 9))
+    members = await add_party_members(console, 12)
+    meeting_id = await make_meeting(console, starts_at=china(2026, 12, 5, 14, 30))
+    await admin_console(console)
+    html = (await console.get(f"/admin/meetings/{meeting_id}")).text
+    assert list(rows(html)) == [m.person_id for m in members]
+    export = await console.get(f"/admin/meetings/{meeting_id}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet is not None
+    names = [row[0] for row in sheet.iter_rows(min_row=4, max_row=15, values_only=True)]
+    assert names == [m.name for m in members]
+
+
+async def test_a_meeting_open_for_check_in_is_not_shown_as_not_started(
+    console: AppClient, clock: Clock
+) -> None:
+    """Check-in opens before the start: with three checked in, the meeting says 签到中."""
+    from tests.support.chat import Chat
+
+    clock.set(china(2026, 12, 1, 9))
+    members = await add_party_members(console, 4)
+    meeting_id = await make_meeting(console, starts_at=china(2026, 12, 5, 14, 30))
+    await admin_console(console)
+    html = (await console.get(f"/admin/meetings/{meeting_id}")).text
+    assert 'data-testid="meeting-status">未开始<' in html
+    clock.set(china(2026, 12, 5, 14, 10))
+    phone = Chat(console, clock)
+    for member in members[:3]:
+        assert (await phone.click(member.openid, "STUDY_CHECKIN")).startswith("签到成功")
+    html = (await console.get(f"/admin/meetings/{meeting_id}")).text
+    assert 'data-testid="meeting-status">签到中<' in html and counts(html)["已签到"] == 3
+    listing = (await console.get("/admin/meetings", params={"year": "2026"})).text
+    assert 'data-testid="meeting-status">签到中<' in listing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from app.dev.demo import DEMO_OPENIDS, seed
 from app.dev.demo.meetings import TRY_IT_TITLE
@@ -26,3 +26,24 @@ async def test_the_demo_has_this_years_meetings_and_one_to_check_in_to(client, c
     clock.advance(60)  # the demo's meeting opens for check-in 40 minutes before it starts
     reply = await chat.click(DEMO_OPENIDS[0], "STUDY_CHECKIN")
     assert reply.startswith("签到成功！") and TRY_IT_TITLE in reply
+
+
+async def test_the_demo_committee_meetings_invite_only_the_committee(client):
+    from app.dev.demo.people import DEMO_COMMITTEE
+    from app.models import MeetingAttendance, MeetingKind, Person
+
+    await seed(client.settings)
+    async with client.sessions() as session:
+        committees = (
+            await session.exec(select(Meeting).where(Meeting.kind == MeetingKind.COMMITTEE.value))
+        ).all()
+        # (In January no committee meeting has been held yet this year.)
+        for meeting in committees:
+            invited = (
+                await session.exec(
+                    select(Person.employee_no)
+                    .join(MeetingAttendance, col(MeetingAttendance.person_id) == Person.id)
+                    .where(MeetingAttendance.meeting_id == meeting.id)
+                )
+            ).all()
+            assert sorted(invited) == sorted(number for number, _ in DEMO_COMMITTEE)

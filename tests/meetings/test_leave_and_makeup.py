@@ -187,3 +187,17 @@ async def test_two_admins_deciding_at_once_decide_it_once(client, clock, chat):
     winner = "书记" if results[0] else "副书记"
     assert stored.decided_by == winner
     assert stored.status == (LeaveStatus.APPROVED if results[0] else LeaveStatus.REJECTED).value
+
+
+async def test_make_up_lists_untitled_materials_without_repeating_the_heading(client, clock, chat):
+    clock.set(china(2026, 12, 4, 9, 0))
+    [member] = await add_party_members(client, 1)
+    await make_meeting(
+        client,
+        starts_at=china(2026, 12, 5, 14, 30),
+        materials=[{"title": "", "url": "https://example.org/b"}, {"url": "https://example.org/c"}],
+    )
+    clock.set(china(2026, 12, 6, 9, 30))
+    asked = await chat.click(member.openid, "STUDY_MAKEUP")
+    assert "\n学习材料：\nhttps://example.org/b\nhttps://example.org/c\n" in asked
+    assert asked.count("学习材料") == 1

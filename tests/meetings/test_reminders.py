@@ -140,7 +140,7 @@ async def test_a_late_day_before_reminder_holds_back_the_hour_before_one(client,
     run = await run_job(client, "meetings.remind")
 
     keys = [b.key.split(":")[3] for b in await _broadcasts(client) if b.subject_id == meeting_id]
-    assert keys == ["1d"] and "刚提醒过" in run.detail
+    assert keys == ["1d"] and "提前 1 小时的提醒：刚提醒过" in run.detail
 
 
 async def test_a_moved_meeting_is_reminded_at_its_new_time(client, clock):

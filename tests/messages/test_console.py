@@ -41,3 +41,19 @@ async def test_secretary_does_not_see_unbound_followers(
     await sign_in(console, "sec")
     page = await console.get("/admin/messages")
     assert page.status_code == 200 and 'data-testid="message-row"' not in page.text
+
+
+async def test_message_log_speaks_chinese_not_internals(console: AppClient, clock) -> None:
+    """A tapped button shows by its name, the handler by what it stands for, a link as words."""
+    from tests.support.chat import Chat, add_party_members
+
+    chat = Chat(console, clock)
+    await admin_console(console)
+    (member,) = await add_party_members(console, 1)
+    assert "<a href=" in await chat.click(member.openid, "MY_RECORD")
+    await chat.say(member.openid, "帮助")
+    page = (await console.get("/admin/messages")).text
+    assert "点击菜单" in page and "「我的记录」" in page and "查看完整记录" in page
+    assert "菜单「我的记录」" in page and "关键词「帮助」" in page
+    for internal in ("MY_RECORD", "on_my_record_button", "common.on_help", "&lt;a href", ">click<"):
+        assert internal not in page, internal

@@ -23,7 +23,7 @@ BODY = (
 )
 SENT = datetime(2026, 7, 1, 2, 30, tzinfo=UTC)
 
-# Any WeChat reading the archive: OAuth names the reader (a follower need not be bound);
+# Any WeChat reading the archive: OAuth names the reader (a follower need not be bound).
 READER = "oDEMO0000000000000000000001"  # a follower the dev sandbox always has
 
 

@@ -102,3 +102,18 @@ async def test_secretary_exports_only_their_units(console: AppClient) -> None:
     response = await console.post("/admin/people/export", data={"csrf_token": token, "fmt": "csv"})
     text = response.content.decode("utf-8-sig")
     assert "杨帆" in text and "王建国" not in text  # 第二党小组 only
+
+
+async def test_the_templates_example_row_is_skipped_and_the_page_says_so(
+    console: AppClient,
+) -> None:
+    """Uploading the template as downloaded imports no 张三: the page warns about row 2."""
+    await admin_console(console)
+    await default_units(console)
+    template = (await console.get("/admin/people/template.xlsx")).content
+    response = await _upload(console, "模板.xlsx", template)
+    assert response.status_code == 200, response.text[-2000:]
+    assert re.search(r'data-testid="created">0<', response.text)
+    assert 'data-testid="import-warnings"' in response.text
+    assert "第 2 行：这是导入模板的示例行，已跳过，没有导入" in response.text
+    assert await count_rows(console, Person) == 0

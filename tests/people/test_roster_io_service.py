@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -165,7 +166,7 @@ async def test_export_keeps_to_the_secretarys_units_and_guards_against_formulas(
     assert report.unchanged == 2, report.errors
 
 
-async def test_the_templates_example_row_imports(db_sessions):
+async def test_the_templates_example_row_is_skipped_with_a_warning(db_sessions):
     data = roster_io.template("xlsx")
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["名册", "说明"]
@@ -175,13 +176,59 @@ async def test_the_templates_example_row_imports(db_sessions):
     assert "入党积极分子" in allowed and "已转出" in allowed
     lists = {str(v.sqref): v.formula1 for v in book["名册"].data_validations.dataValidation}
     assert "正式党员" in lists["G2:G5001"] and "已退休" in lists["J2:J5001"]
-    report = await _import(db_sessions, data, "模板.xlsx")
-    assert (report.created, report.errors) == (1, [])
-    person = await _person(db_sessions, "ST099")
+    # The example row (张三 ST099, 示例行) is not a real 预备党员: skipped, and the report says so.
+    for file, name in ((data, "模板.xlsx"), (roster_io.template("csv"), "模板.csv")):
+        report = await _import(db_sessions, file, name)
+        assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 0, [])
+        assert [(w.row, w.column) for w in report.warnings] == [(2, "备注")]
+        assert "示例行" in report.warnings[0].message and "跳过" in report.warnings[0].message
+    assert await count_in(db_sessions, Person) == 0
+    # A real row below it imports; the example row's cells are all still good ones.
+    rows = _read(roster_io.template("csv"), "csv")
+    real = [*rows[1][:8], "", *rows[1][9:11], "真实人员"]
+    real[:2] = ["ST100", "李四"]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([*rows, real])
+    report = await _import(db_sessions, buffer.getvalue())
+    assert (report.created, report.errors, len(report.warnings)) == (1, [], 1)
+    person = await _person(db_sessions, "ST100")
     assert (person.stage, person.probation_ends_on) == ("probationary", date(2027, 6, 28))
-    # The CSV template says the same, so importing it next changes nothing.
-    report = await _import(db_sessions, roster_io.template("csv"), "模板.csv")
-    assert (report.unchanged, report.errors) == (1, [])
+
+
+async def test_one_upload_reports_every_problem_of_a_row(db_sessions):
+    future = (date.today() + timedelta(days=40)).isoformat()
+    text = _csv(
+        _row(
+            工号="T001", 手机号="138", 所属组织="神特新材党支部/第九党小组", 当前阶段起始日期=future
+        ),
+        _row(工号="T002", 手机号="1380000000000000000000"),
+        _row(工号="T003", 手机号="138-0000-0000"),
+    )
+    report = await _import(db_sessions, text)
+    assert _errors(report) == [
+        (2, "所属组织"),
+        (2, "当前阶段起始日期"),
+        (2, "手机号"),
+        (3, "手机号"),
+    ]
+    messages = {(e.row, e.column): e.message for e in report.errors}
+    assert messages[(2, "手机号")] == "手机号「138」太短：只有 3 位数字，请填写完整的号码"
+    assert "太长" in messages[(3, "手机号")]
+    assert "第九党小组" in messages[(2, "所属组织")]
+    assert "晚于今天" in messages[(2, "当前阶段起始日期")]
+
+
+ASCII_IN_CHINESE = re.compile(r"[\u4e00-\u9fff」][,:;]|[,:;][\u4e00-\u9fff「]")
+
+
+async def test_messages_and_the_guide_use_chinese_punctuation(db_sessions):
+    text = _csv(_row(工号="T001", 政治面貌="党员", 所属组织="第九党小组", 是否管理人员="也许"))
+    report = await _import(db_sessions, text)
+    assert len(report.errors) == 3
+    book = openpyxl.load_workbook(io.BytesIO(roster_io.template("xlsx")))
+    guide = [str(cell) for row in book["说明"].values for cell in row if cell]
+    for message in [e.message for e in report.errors] + guide:
+        assert not ASCII_IN_CHINESE.search(message), message
 
 
 async def test_reimport_updates_by_employee_number_and_audits_before_and_after(db_sessions):
@@ -276,7 +323,7 @@ async def test_a_wrong_header_row_is_one_error_naming_the_missing_columns(db_ses
         report = await _import(db_sessions, _csv(_row(), headers=headers))
         assert len(report.errors) == 1 and report.errors[0].row == 1
         message = report.errors[0].message
-        assert [h for h in HEADERS if h in message.split(":", 1)[1]] == missing, message
+        assert [h for h in HEADERS if h in message.split("：", 1)[1]] == missing, message
     assert await count_in(db_sessions, Person) == 0
 
 

@@ -34,3 +34,20 @@ async def test_the_demo_pledge_can_be_signed_in_the_simulator(
     assert await _count(client, PledgeSignature) == 7
     first = await chat.say(DEMO_OPENIDS[0], "答题")
     assert "第 1/6 题（单选题）" in first and "监察法" in first
+
+
+async def test_the_demo_signatures_say_how_an_unbound_member_could_sign(client: AppClient) -> None:
+    """WeChat login identifies only bound members: the others signed through their own link."""
+    from app.models import Follower, SignatureChannel
+
+    await seed(client.settings)
+    async with client.sessions() as session:
+        bound = set(
+            (await session.exec(select(Follower.person_id).where(Follower.person_id != None))).all()  # noqa: E711
+        )
+        signatures = (await session.exec(select(PledgeSignature))).all()
+    assert signatures
+    for signature in signatures:
+        if signature.channel == SignatureChannel.PAGE_OAUTH.value:
+            assert signature.person_id in bound, signature
+    assert any(s.channel == SignatureChannel.PAGE_LINK.value for s in signatures)

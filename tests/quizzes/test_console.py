@@ -240,9 +240,9 @@ async def test_form_validations_show_each_reason_and_store_nothing(
         ({"question_ids": []}, "请至少选择一道题。"),
         ({"deadline_date": "2026-11-30"}, "截止时间应晚于现在。"),
         ({"deadline_date": "明天"}, "请选择截止日期"),
-        ({"pass_mark": "0"}, "及格分应为 1 到 100 之间的整数。"),
-        ({"pass_mark": "101"}, "及格分应为 1 到 100 之间的整数。"),
-        ({"pass_mark": "六十"}, "及格分应为 1 到 100 之间的整数。"),
+        ({"pass_mark": "0"}, "合格线应为 1 到 100 之间的整数。"),
+        ({"pass_mark": "101"}, "合格线应为 1 到 100 之间的整数。"),
+        ({"pass_mark": "六十"}, "合格线应为 1 到 100 之间的整数。"),
         ({"audience": "people"}, "请至少选择一位参加测试的人员。"),
         ({"audience": "everyone"}, "请选择测试对象。"),
         ({"title": "  "}, "请填写测试名称"),
@@ -336,7 +336,7 @@ async def test_publish_sends_one_notice_to_the_takers_and_locks_the_test(
     assert sorted(people) == sorted(m.person_id for m in members)
     message = notice.message
     assert message["url"].endswith(f"/m/quizzes/{quiz_id}") and message["track_opens"] is True
-    for words in ("12月8日 18:00", "共 3 题", "80 分及格", "在对话框回复「答题」逐题作答"):
+    for words in ("12月8日 18:00", "共 3 题", "合格线 80 分", "在对话框回复「答题」逐题作答"):
         assert words in message["text"], words
     assert message["template"]["thing1"] == "监察法知识测试"
     # Each member's phone gets it once, with their own signed /m/r/ link (the console woke the
@@ -488,6 +488,8 @@ async def test_results_summary_wrong_questions_and_export(console: AppClient, cl
     assert tops == ["C. 2019年1月1日（2 人）", "D. 罚款（1 人）", "B. 错误（1 人）"]
     listing = (await console.get("/admin/quizzes")).text
     assert "已交 3 / 5" in listing
+    # One word for passing, as members read it: 合格 (合格线), never 及格.
+    assert "及格" not in html and "及格" not in listing and "合格率" in html
 
     export = await console.get(f"/admin/quizzes/{quiz_id}/export")
     assert export.status_code == 200 and export.headers["content-type"] == XLSX
@@ -497,10 +499,10 @@ async def test_results_summary_wrong_questions_and_export(console: AppClient, cl
     sheet_rows = [list(r) for r in book["成绩"].iter_rows(values_only=True)]
     assert sheet_rows[0][:5] == ["单位", "姓名", "工号", "状态", "得分"]
     assert [(r[1], r[3], r[4], r[7]) for r in sheet_rows[1:]] == [
-        (branch[0].name, "已提交", 100, "及格"),
-        (branch[1].name, "已提交", 33, "不及格"),
+        (branch[0].name, "已提交", 100, "合格"),
+        (branch[1].name, "已提交", 33, "不合格"),
         (branch[2].name, "未参加", None, None),
-        (group[0].name, "已提交", 0, "不及格"),
+        (group[0].name, "已提交", 0, "不合格"),
         (group[1].name, "答题中", None, None),
     ]
     wrong = [list(r) for r in book["错题统计"].iter_rows(values_only=True)]

@@ -49,21 +49,21 @@ async def test_a_whole_test_in_the_chat(client: AppClient, clock: Clock, chat: C
     assert done.startswith(
         "答题完成！「监察法知识测试」\n得分：67 分（答对 2/3 题），合格（合格线 60 分）。"
     )
-    assert "答错的题：\n第 2 题：正确答案 ABC\n查看每题解析：" in done
-    assert f"{BASE}/m/quizzes/{quiz_id}?t=" in done
+    assert "答错的题：\n第 2 题：正确答案 ABC\n每题的解析：<a href=" in done
+    assert f'<a href="{BASE}/m/quizzes/{quiz_id}?t=' in done and done.endswith('">查看详情</a>')
     [attempt] = await attempts(client, quiz_id)
     assert attempt.submitted_at == clock() and (attempt.score, attempt.passed) == (67, True)
     assert attempt.answers == {str(first): "A", str(second): "AB", str(third): "A"}
 
     # The link in the reply opens the member's own result page.
-    link = done.rsplit("查看每题解析：", 1)[1].removeprefix(BASE)
+    link = done.rsplit('<a href="', 1)[1].removesuffix('">查看详情</a>').removeprefix(BASE)
     page = await oauth_open(client, member.openid, link)  # a query cannot skip OAuth
     assert page.status_code == 200 and 'data-testid="score">67<' in page.text
 
     assert "没有理解" in await chat.say(member.openid, "B")  # the test is over: nothing waits
     again = await chat.say(member.openid, "测试")
     assert again.startswith("您已完成「监察法知识测试」，得分：67 分（答对 2/3 题），合格")
-    assert "每人只能提交一次。" in again
+    assert "每人只能提交一次。" in again and again.endswith('">查看详情</a>')
 
 
 async def test_all_right_says_so(client: AppClient, clock: Clock, chat: Chat) -> None:
@@ -205,7 +205,8 @@ async def test_long_questions_and_long_wrong_lists_stay_within_wechats_limit(
     assert len(done.encode()) <= 2048
     assert "得分：1 分（答对 1/100 题），不合格" in done
     assert "第 2 题：正确答案 A" in done and "……另有" in done and "题，见解析页面" in done
-    assert done.rsplit("\n", 1)[1].startswith("查看每题解析：")
+    assert done.rsplit("\n", 1)[1].startswith("每题的解析：<a href=")
+    assert done.endswith(">查看详情</a>")
 
 
 async def test_the_menu_button_starts_the_test(client: AppClient, clock: Clock, chat: Chat) -> None:

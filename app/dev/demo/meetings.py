@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.dev.demo.common import DEMO_ACTOR
+from app.dev.demo.people import committee_ids
 from app.models import (
     LeaveRequest,
     LeaveStatus,
@@ -68,6 +69,7 @@ async def _this_year(
     """Past meetings of this year, as a branch keeping the rhythm would have them."""
     year, created = now.astimezone(CHINA).year, 0
     past = now.astimezone(CHINA).month
+    committee = await committee_ids(session)  # 支委会 invites the committee, not the branch
     for month in range(1, past):
         # Made "at the time" so their invitees are recorded, as they were on the day.
         start = _at(year, month, 10, 9)
@@ -78,6 +80,8 @@ async def _this_year(
             kind=MeetingKind.COMMITTEE,
             title="支委会",
             org_unit_id=branch.id,
+            invite_mode="people",
+            person_ids=committee,
             starts_at=start,
             duration_minutes=60,
             place="书记办公室",

@@ -11,12 +11,13 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.dev.demo.common import DEMO_ACTOR
-from app.models import OrgUnit, OrgUnitKind, PoliticalStage
+from app.models import BranchRoleKind, OrgUnit, OrgUnitKind, PoliticalStage
 from app.models.people import PersonCreate
 from app.models.types import utcnow
 from app.services.binding import codes as bindings
 from app.services.binding import followers as follower_service
 from app.services.people import org_units as org_unit_service
+from app.services.people import roles as role_service
 from app.services.people import roster as people_service
 
 # Followers of the dev sandbox, so the simulator has people to be from the first minute.
@@ -72,15 +73,55 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str, bool, int, PoliticalStage, date], .
 )
 
 
+# The branch committee (支委会): who its meetings invite, by 工号.
+DEMO_COMMITTEE = (
+    ("ST001", BranchRoleKind.SECRETARY),
+    ("ST002", BranchRoleKind.DEPUTY_SECRETARY),
+    ("ST003", BranchRoleKind.COMMITTEE_MEMBER),
+    ("ST005", BranchRoleKind.COMMITTEE_MEMBER),
+    ("ST006", BranchRoleKind.COMMITTEE_MEMBER),
+)
+
+
+async def committee_ids(session: AsyncSession) -> list[int]:
+    """The person ids of the demo committee (those seeded)."""
+    ids = []
+    for number, _ in DEMO_COMMITTEE:
+        person = await people_service.get_by_employee_no(session, employee_no=number)
+        if person is not None and person.id is not None:
+            ids.append(person.id)
+    return ids
+
+
+async def _committee(session: AsyncSession, branch: OrgUnit) -> None:
+    """The committee's roles in the branch, for those who have none yet."""
+    assert branch.id is not None
+    for number, role in DEMO_COMMITTEE:
+        person = await people_service.get_by_employee_no(session, employee_no=number)
+        if person is None or person.id is None:
+            continue
+        if await role_service.roles_of(session, person_id=person.id):
+            continue
+        await role_service.assign_role(
+            session,
+            person=person,
+            org_unit_id=branch.id,
+            role=role,
+            since=date(2024, 1, 10),
+            actor=DEMO_ACTOR,
+        )
+
+
 async def seed_people(session: AsyncSession) -> int:
     """The tree, the people, the demo WeChats and two bindings; return the rows created."""
-    await org_unit_service.ensure_default_tree(session)
+    branch = await org_unit_service.ensure_default_tree(session)
     groups = {
         unit.sort_order: unit
         for unit in await org_unit_service.all_units(session)
         if unit.kind == OrgUnitKind.GROUP.value
     }
     created = await _people(session, groups)
+    await _committee(session, branch)
     for openid, _ in DEMO_MEMBERS:
         if await follower_service.get_by_openid(session, openid=openid) is None:
             await follower_service.record_subscribe(

@@ -11,6 +11,7 @@ from app.config import Settings
 from app.dev.demo.common import DEMO_ACTOR, demo_deadline
 from app.models import AudienceKind, Person, PledgeCampaign, SignatureChannel
 from app.models.types import CHINA
+from app.services.binding import codes as bindings
 from app.services.people import org_units
 from app.services.pledges import campaigns, signing
 from app.services.pledges.campaigns import CampaignDraft
@@ -63,12 +64,14 @@ async def _pledge(
     )
     people = await session.exec(select(Person).where(col(Person.employee_no).in_(SIGNED)))
     for person in people.all():
+        # WeChat's login names only a bound member; the others signed through their own link.
+        bound = await bindings.follower_of(session, person_id=person.id or 0) is not None
         await signing.sign(
             session,
             campaign=campaign,
             person=person,
             version_number=campaign.current_version,
-            channel=SignatureChannel.PAGE_OAUTH,
+            channel=SignatureChannel.PAGE_OAUTH if bound else SignatureChannel.PAGE_LINK,
             now=now,
         )
     return 1

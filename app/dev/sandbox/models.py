@@ -63,6 +63,31 @@ class Template:
     title: str
     keys: list[str]
     kind: TemplateKind = "template"
+    # Each key's field name as the phone shows it ("thing1" → "通知事项"); see `label_of`.
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label_of(self, key: str) -> str:
+        """The field's name on the card: the template's own, else one by the key's kind."""
+        kind = key.rstrip("0123456789")
+        return self.labels.get(key) or FIELD_KINDS.get(kind, "内容")
+
+
+# What WeChat's field kinds hold, for templates registered without their field names.
+FIELD_KINDS = {
+    "thing": "事项",
+    "time": "时间",
+    "date": "日期",
+    "name": "姓名",
+    "phrase": "状态",
+    "character_string": "编号",
+    "number": "数量",
+    "amount": "金额",
+    "phone_number": "电话",
+    "car_number": "车牌",
+    "keyword": "内容",
+    "first": "标题",
+    "remark": "备注",
+}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from app.dev.sandbox.callbacks import ActionType, NotFollowingError, UnknownFollowerError
 from app.dev.sandbox.delivery import CallbackResult
 from app.dev.sandbox.faults import Faults
-from app.dev.sandbox.models import TemplateKind
+from app.dev.sandbox.models import Template, TemplateKind
 from app.dev.sandbox.pipeline import Sandbox, sandbox_of
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox control"])
@@ -41,6 +41,12 @@ class TemplateIn(BaseModel):
     keys: list[str] = Field(default_factory=lambda: ["thing1", "time2", "thing3"])
     kind: TemplateKind = "template"
     template_id: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)  # key → field name, "thing1" → "事项"
+
+
+def _template_out(template: Template) -> dict[str, Any]:
+    # Every key's field name, so the simulator's card never shows thing1 / time3.
+    return vars(template) | {"labels": {k: template.label_of(k) for k in template.keys}}
 
 
 class GrantIn(BaseModel):
@@ -176,7 +182,7 @@ async def calls(request: Request, limit: int = 100) -> dict[str, Any]:
 @router.get("/templates")
 async def list_templates(request: Request) -> dict[str, Any]:
     """List the account's templates."""
-    return {"templates": [vars(t) for t in _sandbox(request).state.templates.values()]}
+    return {"templates": [_template_out(t) for t in _sandbox(request).state.templates.values()]}
 
 
 @router.post("/templates")
@@ -184,9 +190,9 @@ async def add_template(body: TemplateIn, request: Request) -> dict[str, Any]:
     """Register a template-message or subscribe-notification template."""
     state = _sandbox(request).state
     template = state.add_template(
-        body.title, body.keys, kind=body.kind, template_id=body.template_id
+        body.title, body.keys, kind=body.kind, template_id=body.template_id, labels=body.labels
     )
-    return vars(template)
+    return _template_out(template)
 
 
 @router.post("/subscriptions")

@@ -38,9 +38,27 @@ from app.dev.sandbox.models import (
 OPENID_ALPHABET = string.ascii_letters + string.digits + "-_"
 CALL_LOG_SIZE = 50_000  # recent calls kept in full; the counters cover everything
 SEED_TEMPLATES = (
-    Template("sandbox_tpl_reminder", "活动提醒", ["thing1", "time2", "thing3"], "template"),
-    Template("sandbox_tpl_notice", "通知公告", ["thing1", "thing2", "time3"], "template"),
-    Template("sandbox_sub_reminder", "学习提醒", ["thing1", "time2", "thing3"], "subscribe"),
+    Template(
+        "sandbox_tpl_reminder",
+        "活动提醒",
+        ["thing1", "time2", "thing3"],
+        "template",
+        {"thing1": "活动名称", "time2": "活动时间", "thing3": "温馨提示"},
+    ),
+    Template(
+        "sandbox_tpl_notice",
+        "通知公告",
+        ["thing1", "thing2", "time3"],
+        "template",
+        {"thing1": "通知事项", "thing2": "通知内容", "time3": "时间"},
+    ),
+    Template(
+        "sandbox_sub_reminder",
+        "学习提醒",
+        ["thing1", "time2", "thing3"],
+        "subscribe",
+        {"thing1": "学习事项", "time2": "时间", "thing3": "温馨提示"},
+    ),
 )
 STAR_TAG = Tag(2, "星标组")  # WeChat's reserved tag, present on every account
 
@@ -76,7 +94,7 @@ class SandboxState:
         self.tokens_issued = 0
         self.force_refreshes: list[float] = []
         self.templates: dict[str, Template] = {
-            t.template_id: Template(t.template_id, t.title, list(t.keys), t.kind)
+            t.template_id: Template(t.template_id, t.title, list(t.keys), t.kind, dict(t.labels))
             for t in SEED_TEMPLATES
         }
         self.subscription_grants: Counter[tuple[str, str]] = Counter()
@@ -216,9 +234,12 @@ class SandboxState:
         *,
         kind: TemplateKind = "template",
         template_id: str | None = None,
+        labels: dict[str, str] | None = None,
     ) -> Template:
-        """Register a template the account may use."""
-        template = Template(template_id or secrets.token_urlsafe(32), title, list(keys), kind)
+        """Register a template the account may use (`labels`: each key's field name)."""
+        template = Template(
+            template_id or secrets.token_urlsafe(32), title, list(keys), kind, dict(labels or {})
+        )
         self.templates[template.template_id] = template
         return template
 

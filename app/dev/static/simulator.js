@@ -38,7 +38,7 @@
     current: null, // openid of the member being played
     chats: new Map(), // openid -> {items, lastId, primed}
     menu: null,
-    templates: new Map(), // template_id -> title, for template-message cards
+    templates: new Map(), // template_id -> {title, labels}, for template-message cards
     openMenu: -1,
     pending: 0,
     polling: false,
@@ -246,10 +246,13 @@
   function templateCard(kind, p) {
     const card = el("div", "sim-template", null, "template-card");
     const fallback = kind === "template" ? "模板消息" : "订阅通知";
-    card.append(el("div", "sim-template__title", state.templates.get(p.template_id) || fallback));
+    const template = state.templates.get(p.template_id);
+    card.append(el("div", "sim-template__title", (template && template.title) || fallback));
     for (const [key, field] of Object.entries(p.data || {})) {
       const row = el("div", "sim-template__row");
-      row.append(el("span", "sim-template__key", key), el("span", null, field && field.value));
+      // The field's name as WeChat shows it (通知事项), never its key (thing1).
+      const label = (template && template.labels[key]) || "内容";
+      row.append(el("span", "sim-template__key", label), el("span", null, field && field.value));
       card.append(row);
     }
     if (safeUrl(p.url)) card.append(link("查看详情", p.url, "sim-template__more"));
@@ -446,7 +449,7 @@
 
   async function loadTemplates() {
     const data = await api("GET", "/templates");
-    state.templates = new Map(data.templates.map((t) => [t.template_id, t.title]));
+    state.templates = new Map(data.templates.map((t) => [t.template_id, { title: t.title, labels: t.labels || {} }]));
   }
 
   // --- polling pushed messages ---------------------------------------------------------------

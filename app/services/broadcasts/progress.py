@@ -59,6 +59,19 @@ class Progress:
         return self.counts.get(str(status), 0)
 
 
+async def told(session: AsyncSession, *, broadcast: Broadcast, what: str) -> str:
+    """ "已向 3 人{what}。另有 2 人无法通过微信通知（…），请另行通知。" for a new broadcast:
+    only the people a channel can reach are counted as told."""
+    numbers = await progress(session, broadcast=broadcast)
+    unreachable = numbers.count(RecipientStatus.UNREACHABLE)
+    text = f"已向 {broadcast.total - unreachable} 人{what}。"
+    if unreachable:
+        reasons = "、".join(f"{why} {n} 人" for why, n in numbers.reasons.items())
+        why = f"（{reasons}）" if reasons else ""
+        text += f"另有 {unreachable} 人无法通过微信通知{why}，请另行通知。"
+    return text
+
+
 async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
     """The current numbers of one broadcast."""
     assert broadcast.id is not None

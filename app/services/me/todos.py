@@ -50,6 +50,6 @@ async def todos(session: AsyncSession, *, person: Person, now: datetime) -> list
             deadline = f"{_day(quiz.deadline)} {quiz.deadline.astimezone(CHINA):%H:%M}"
             left.append(Todo(f"参加测试「{quiz.title}」（{deadline} 截止）", path, False))
         else:
-            verdict = "合格" if attempt.passed else "未合格"
+            verdict = "合格" if attempt.passed else "不合格"
             done.append(Todo(f"测试「{quiz.title}」：{attempt.score} 分（{verdict}）", path, True))
     return left + done

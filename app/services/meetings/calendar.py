@@ -5,12 +5,70 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 
+import chinese_calendar  # type: ignore[import-untyped]
+
 from app.models import StudyDayRule
 from app.models.types import CHINA
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 DEFAULT_WEEKDAY = 4  # Friday, as RuleDraft offers it
 WEEK_LABELS = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", -1: "最后一个"}
+# What the rule page says: a study day never falls in a public holiday.
+HOLIDAY_RULE = (
+    "遇法定节假日（按国务院公布的放假安排），学习日顺延到节后第一个工作日（含调休上班日），"
+    "时间不变。"
+)
+_HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+_LOOK_AHEAD = 15  # the longest holiday (春节, 国庆) with its weekends is 9 days
+
+
+def holiday_name(day: date) -> str | None:
+    """The public holiday `day` is a day off for (元旦, 春节, …); None on any other day, and for
+    years whose holidays are not announced yet (chinesecalendar has no data for them)."""
+    try:
+        day_off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    if not day_off or name is None:
+        return None
+    return str(_HOLIDAY_NAMES.get(name, name))
+
+
+def _is_working_day(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def next_working_day(day: date) -> date:
+    """The first working day after `day` (make-up working days count; holidays do not)."""
+    for ahead in range(1, _LOOK_AHEAD):
+        candidate = day + timedelta(days=ahead)
+        if _is_working_day(candidate):
+            return candidate
+    return day + timedelta(days=_LOOK_AHEAD)
+
+
+def planned_date(rule: StudyDayRule, month: date) -> date:
+    """The rule's date in `month` before holidays: the nth weekday, or the day (clamped)."""
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    if rule.mode == "day":
+        return month.replace(day=min(rule.day_of_month or 1, days_in_month))
+    weekday = rule.weekday if rule.weekday is not None else DEFAULT_WEEKDAY
+    week = rule.week_of_month or 1
+    if week == -1:
+        last = month.replace(day=days_in_month)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = month.replace(day=1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+
+
+def holiday_move(rule: StudyDayRule, month: date) -> tuple[date, str] | None:
+    """(the date the rule gives, its holiday) when that date is a public holiday; else None."""
+    planned = planned_date(rule, month)
+    name = holiday_name(planned)
+    return (planned, name) if name else None
 
 
 def month_start(day: date) -> date:
@@ -25,17 +83,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def occurrence_date(rule: StudyDayRule, month: date) -> date:
-    """The rule's date in `month`: the nth weekday, or the day of the month (clamped)."""
-    days_in_month = calendar.monthrange(month.year, month.month)[1]
-    if rule.mode == "day":
-        return month.replace(day=min(rule.day_of_month or 1, days_in_month))
-    weekday = rule.weekday if rule.weekday is not None else DEFAULT_WEEKDAY
-    week = rule.week_of_month or 1
-    if week == -1:
-        last = month.replace(day=days_in_month)
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-    first = month.replace(day=1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+    """The rule's date in `month`, moved to the next working day when it is a public holiday."""
+    planned = planned_date(rule, month)
+    return next_working_day(planned) if holiday_name(planned) else planned
 
 
 def occurrence_start(rule: StudyDayRule, month: date) -> datetime:

@@ -242,7 +242,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
         if await row_service.get_by_key(session, key=key) is not None:
             continue
         if await _reminded_since(session, meeting, when - offset.lead / 2):
-            report.skipped.append(f"跳过「{name_of(meeting)}」{offset.label} 提醒：刚提醒过")
+            report.skipped.append(f"跳过「{name_of(meeting)}」提前 {offset.span}的提醒：刚提醒过")
             continue
         await invitees.sync(session, meeting=meeting, now=now)
         people = await _not_excused(session, meeting)

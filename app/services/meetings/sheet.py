@@ -118,7 +118,7 @@ async def sheet(
     now: datetime,
     unit_ids: frozenset[int] | set[int] | None = None,
 ) -> Sheet:
-    """Every invitee's line, by unit and name (only `unit_ids`' people when given)."""
+    """Every invitee's line, by unit and 工号 (only `unit_ids`' people when given)."""
     assert meeting.id is not None
     # Until it ends, the list follows the roster: who joined the unit since is on it already.
     await invitees.sync(session, meeting=meeting, now=now)
@@ -164,5 +164,12 @@ async def sheet(
         )
         for row, person in pairs
     ]
-    lines.sort(key=lambda line: (line.unit, line.name))
+    # Units in the tree's order, and within a unit by 工号 (a name's code points mean nothing).
+    unit_order = {unit_id: index for index, unit_id in enumerate(units)}
+    last = len(unit_order)
+    rank = {
+        row.person_id: (unit_order.get(person.org_unit_id or 0, last), person.employee_no)
+        for row, person in pairs
+    }
+    lines.sort(key=lambda line: rank[line.person_id])
     return Sheet(meeting, lines)

@@ -18,6 +18,7 @@ from app.models import Follower, InboundMessage, Person
 from app.services.people.roster import in_scope
 
 _CONTENT = re.compile(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", re.S)
+_LINK = re.compile(r"<a\s[^>]*>(.*?)</a>", re.S | re.I)
 
 
 class MessageLogEntry(BaseModel):
@@ -44,7 +45,7 @@ def reply_text(xml: str | None) -> str | None:
         return None
     match = _CONTENT.search(xml)
     if match:
-        return match.group(1)
+        return _LINK.sub(r"\1", match.group(1))  # a link reads as its words, as the member saw it
     try:
         root = ElementTree.fromstring(xml)  # noqa: S314 - our own stored reply, not input
     except ElementTree.ParseError:

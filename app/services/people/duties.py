@@ -68,7 +68,7 @@ async def duties(session: AsyncSession, *, person: Person, now: datetime) -> lis
         if attempt is None and not await audiences.includes(session, target=quiz, person=person):
             continue
         if attempt is not None and attempt.submitted_at is not None:
-            state = f"{attempt.score} 分 · {'合格' if attempt.passed else '未合格'}"
+            state = f"{attempt.score} 分 · {'合格' if attempt.passed else '不合格'}"
         elif attempt is not None:
             state = "答题中"
         else:

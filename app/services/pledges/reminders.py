@@ -8,6 +8,7 @@ yet. After downtime only the latest reminder due is sent (one late reminder, not
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -19,6 +20,7 @@ from app.models import (
     BranchRole,
     BranchRoleKind,
     Broadcast,
+    BroadcastRecipient,
     CampaignStatus,
     Person,
     PledgeCampaign,
@@ -31,6 +33,7 @@ from app.services.people import org_units
 from app.services.pledges import campaigns
 from app.services.pledges.signing import SUBJECT
 
+PROMPT_KIND = "pledge_prompt"  # what campaigns.publish sends
 NAMES_IN_NOTICE = 30  # the secretary's list names this many; the console has them all
 
 
@@ -80,6 +83,51 @@ async def unsigned(session: AsyncSession, *, campaign: PledgeCampaign) -> list[i
     )
     wanted = await campaigns.signers_wanted(session, campaign=campaign)
     return [pid for pid in wanted if pid not in signed]
+
+
+async def _prompted(session: AsyncSession, *, campaign: PledgeCampaign) -> set[int]:
+    """Everyone a 签署通知 of the campaign was made for (at publishing, or as a newcomer)."""
+    statement = (
+        select(BroadcastRecipient.person_id)
+        .join(Broadcast, col(Broadcast.id) == BroadcastRecipient.broadcast_id)
+        .where(
+            Broadcast.subject_type == SUBJECT,
+            Broadcast.subject_id == campaign.id,
+            Broadcast.kind == PROMPT_KIND,
+        )
+    )
+    return {pid for pid in (await session.exec(statement)).all() if pid is not None}
+
+
+async def prompt_newcomers(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+    """Send the 签署通知, once, to people who joined an open campaign's scope after publishing
+    (a new member, a transfer in): the same notice the others got when it was published."""
+    report = Report()
+    for campaign in await _open_campaigns(session):
+        if campaign.deadline <= now or campaign.id is None:
+            continue
+        asked = await _prompted(session, campaign=campaign)
+        newcomers = sorted(
+            pid for pid in await unsigned(session, campaign=campaign) if pid not in asked
+        )
+        if not newcomers:
+            continue
+        # Keyed by who: a second scheduler finding the same newcomers makes nothing twice.
+        who = hashlib.sha256(",".join(map(str, newcomers)).encode()).hexdigest()[:16]
+        text = await campaigns.current(session, campaign=campaign)
+        created = await notices.notify(
+            session,
+            key=f"pledge:{campaign.id}:prompt:{who}",
+            kind=PROMPT_KIND,
+            subject=(SUBJECT, campaign.id),
+            message=campaigns.prompt_message(campaign, text, settings),
+            people=newcomers,
+            settings=settings,
+            now=now,
+        )
+        if created is not None:
+            report.created.append(created)
+    return report
 
 
 async def _open_campaigns(session: AsyncSession) -> list[PledgeCampaign]:

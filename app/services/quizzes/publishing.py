@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.models import Broadcast, Quiz, QuizStatus
+from app.models import Broadcast, BroadcastRecipient, Quiz, QuizAttempt, QuizStatus
 from app.models.types import CHINA
 from app.services import audit
 from app.services.broadcasts import notices
@@ -26,7 +29,7 @@ NOTICE_KIND = "quiz_notice"
 def notice_message(quiz: Quiz, *, questions: int, settings: Settings) -> dict[str, Any]:
     """The notice on every channel: the deadline, the questions, the pass mark, how to answer."""
     deadline = quiz.deadline.astimezone(CHINA)
-    terms = f"共 {questions} 题，{quiz.pass_mark} 分及格"
+    terms = f"共 {questions} 题，合格线 {quiz.pass_mark} 分"
     lines = [
         f"【知识测试】{quiz.title}",
         f"{terms}，请在 {deadline_text(quiz)} 前完成。",
@@ -98,6 +101,62 @@ async def publish(
         ),
     )
     return notice
+
+
+@dataclass
+class NewcomerReport:
+    """What one run of the newcomers job created."""
+
+    created: list[Broadcast] = field(default_factory=list)
+
+    def describe(self) -> str | None:
+        """The run's detail for the job record (None: nobody new)."""
+        return "\n".join(f"已创建「{b.title}」，{b.total} 人" for b in self.created) or None
+
+
+async def _noticed(session: AsyncSession, *, quiz_id: int) -> set[int]:
+    """Everyone a notice of the test was made for, or who has started it."""
+    notified = (
+        select(BroadcastRecipient.person_id)
+        .join(Broadcast, col(Broadcast.id) == BroadcastRecipient.broadcast_id)
+        .where(
+            Broadcast.subject_type == "quiz",
+            Broadcast.subject_id == quiz_id,
+            Broadcast.kind == NOTICE_KIND,
+        )
+    )
+    started = select(QuizAttempt.person_id).where(QuizAttempt.quiz_id == quiz_id)
+    found = set((await session.exec(notified)).all()) | set((await session.exec(started)).all())
+    return {pid for pid in found if pid is not None}
+
+
+async def notify_newcomers(
+    session: AsyncSession, *, settings: Settings, now: datetime
+) -> NewcomerReport:
+    """Send the notice, once, to people who joined an open test's takers after publishing."""
+    report = NewcomerReport()
+    statement = select(Quiz).where(Quiz.status == QuizStatus.OPEN.value, col(Quiz.deadline) > now)
+    for quiz in (await session.exec(statement.order_by(col(Quiz.id)))).all():
+        assert quiz.id is not None
+        noticed = await _noticed(session, quiz_id=quiz.id)
+        people = sorted(p for p in await catalog.takers(session, quiz=quiz) if p not in noticed)
+        if not people:
+            continue
+        who = hashlib.sha256(",".join(map(str, people)).encode()).hexdigest()[:16]
+        questions = len(await question_ids_of(session, quiz_id=quiz.id))
+        created = await notices.notify(
+            session,
+            key=f"quiz:{quiz.id}:notice:{who}",
+            kind=NOTICE_KIND,
+            subject=("quiz", quiz.id),
+            message=notice_message(quiz, questions=questions, settings=settings),
+            people=people,
+            settings=settings,
+            now=now,
+        )
+        if created is not None:
+            report.created.append(created)
+    return report
 
 
 async def _finish(

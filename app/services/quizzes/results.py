@@ -264,7 +264,7 @@ def workbook(found: Results) -> bytes:
     book = spreadsheets.Book()
     book.sheet(
         "成绩",
-        ["单位", "姓名", "工号", "状态", "得分", "答对", "题数", "是否及格", "答题方式", "时间"],
+        ["单位", "姓名", "工号", "状态", "得分", "答对", "题数", "是否合格", "答题方式", "时间"],
         widths=(28, *(14,) * 9),
     ).rows(
         (
@@ -276,7 +276,7 @@ def workbook(found: Results) -> bytes:
                 row.score,
                 row.correct,
                 row.total,
-                "" if row.passed is None else ("及格" if row.passed else "不及格"),
+                "" if row.passed is None else ("合格" if row.passed else "不合格"),
                 row.channel_label,
                 _local(row.at),
             ]

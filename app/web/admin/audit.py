@@ -80,7 +80,7 @@ FIELDS = {
     "current_version": "当前版本",
     "voided_at": "作废时间",
     "void_reason": "作废原因",
-    "pass_mark": "合格分",
+    "pass_mark": "合格线",
     "description": "说明",
     "question_ids": "试题",
 }

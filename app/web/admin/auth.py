@@ -74,7 +74,7 @@ async def login(request: Request, session: Session) -> Response:
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id
     request.session[SESSION_VERSION_KEY] = user.session_version
-    flash(request, f"欢迎,{user.display_name}。")
+    flash(request, f"欢迎，{user.display_name}。")
     return redirect(target)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import Session
+from app.handlers import default_router
 from app.services.messages import log as message_log_service
 from app.web.admin.deps import ConsoleUser
 from app.web.admin.forms import parse_int, parse_page
@@ -30,13 +31,13 @@ STATUSES = {
     "done": ("已补发回复", "info"),
     "failed": ("处理失败", "danger"),
 }
-EVENTS = {
+EVENTS = {  # as stored: lower case
     "subscribe": "关注",
     "unsubscribe": "取消关注",
-    "CLICK": "点击菜单",
-    "VIEW": "打开菜单链接",
-    "SCAN": "扫码",
-    "LOCATION": "上报位置",
+    "click": "点击菜单",
+    "view": "打开菜单链接",
+    "scan": "扫码",
+    "location": "上报位置",
 }
 
 
@@ -61,7 +62,13 @@ async def message_log(
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
     )
+    router = default_router()
+    # In words, never internals: the button's name for its key, what the handler stands for.
+    buttons = {e.event_key: router.button_name(e.event_key) for e in entries if e.event_key}
+    handled = {e.id: router.describe(e.handler) for e in entries if e.handler}
     context = {
+        "buttons": buttons,
+        "handled": handled,
         "nav": "messages",
         "entries": entries,
         "total": total,

@@ -147,3 +147,19 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
     request.session[MEMBER_KEY] = openid
     request.session.pop(FAILED_KEY, None)
     return RedirectResponse(_safe_next(str(pending.get("next"))), 302)
+
+
+# Included after every feature's member pages: any other /m/ address gets the member 404 page.
+missing = APIRouter(prefix="/m", include_in_schema=False)
+
+
+@missing.get("/{path:path}", response_class=HTMLResponse)
+async def not_found(request: Request, path: str) -> HTMLResponse:
+    """An address no member page has (a mistyped or cut-off link)."""
+    return page(
+        request,
+        "message.html",
+        404,
+        title="页面不存在",
+        text="没有找到这个页面，请回到公众号重新点击菜单或消息中的链接打开。",
+    )

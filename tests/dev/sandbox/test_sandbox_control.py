@@ -112,3 +112,20 @@ async def test_state_can_be_passed_in_and_the_app_mounted(config: SandboxConfig)
             },
         )
         assert "预置" in page.text
+
+
+async def test_templates_name_their_fields_in_chinese(client: httpx.AsyncClient) -> None:
+    """The simulator's card shows 通知事项 / 时间, never thing1 / time3."""
+    import re
+
+    templates = (await client.get("/_sandbox/templates")).json()["templates"]
+    notice = next(t for t in templates if t["template_id"] == "sandbox_tpl_notice")
+    assert notice["labels"] == {"thing1": "通知事项", "thing2": "通知内容", "time3": "时间"}
+    added = await client.post(
+        "/_sandbox/templates", json={"title": "会议通知", "keys": ["thing1", "time2"]}
+    )
+    assert added.json()["labels"] == {"thing1": "事项", "time2": "时间"}
+    for template in (await client.get("/_sandbox/templates")).json()["templates"]:
+        assert set(template["labels"]) == set(template["keys"])
+        for label in template["labels"].values():
+            assert re.fullmatch(r"[\u4e00-\u9fff]+", label), label

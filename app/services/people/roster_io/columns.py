@@ -28,6 +28,11 @@ _DATE = re.compile(
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
 _PHONE = re.compile(r"[0-9+\- ]{5,20}")
+_PHONE_CHARS = re.compile(r"[0-9+\- ]+")
+PHONE_DIGITS = (5, 20)  # a phone number's digits, fewest and most
+
+
+EXAMPLE_NOTE_START = "示例行"  # the template's example row says so in its 备注
 
 
 class CellError(ValueError):
@@ -88,7 +93,7 @@ def parse_bool(raw: Cell) -> bool:
         return True
     if value.lower() in _FALSE:
         return False
-    raise CellError(f"「{value}」无效,请填写「是」或「否」")
+    raise CellError(f"「{value}」无效，请填写「是」或「否」")
 
 
 def parse_date(raw: Cell) -> date | None:
@@ -124,7 +129,7 @@ def _ymd(year: str, month: str, day: str, shown: str) -> date:
 
 
 def _bad_date(value: str) -> date:
-    raise CellError(f"无法识别的日期「{value}」,请按 2024-03-01 的格式填写")
+    raise CellError(f"无法识别的日期「{value}」，请按 2024-03-01 的格式填写")
 
 
 def parse_stage(raw: Cell) -> PoliticalStage | None:
@@ -134,7 +139,7 @@ def parse_stage(raw: Cell) -> PoliticalStage | None:
         return None
     if value in STAGE_BY_LABEL:
         return STAGE_BY_LABEL[value]
-    raise CellError(f"政治面貌「{value}」无效,可选:{'、'.join(STAGE_LABELS.values())}")
+    raise CellError(f"政治面貌「{value}」无效，可选：{'、'.join(STAGE_LABELS.values())}")
 
 
 def parse_status(raw: Cell) -> PersonStatus:
@@ -144,7 +149,7 @@ def parse_status(raw: Cell) -> PersonStatus:
         return PersonStatus.ACTIVE
     if value in STATUS_BY_LABEL:
         return STATUS_BY_LABEL[value]
-    raise CellError(f"状态「{value}」无效,可选:{'、'.join(STATUS_LABELS.values())}")
+    raise CellError(f"状态「{value}」无效，可选：{'、'.join(STATUS_LABELS.values())}")
 
 
 def parse_phone(raw: Cell) -> str | None:
@@ -153,9 +158,14 @@ def parse_phone(raw: Cell) -> str | None:
     if value is None:
         return None
     if _SCIENTIFIC.fullmatch(value):
-        raise CellError("手机号被 Excel 显示成了科学计数法,请把该列设为「文本」后重新填写")
-    if not _PHONE.fullmatch(value):
-        raise CellError(f"手机号「{value}」无效,只能包含数字、空格、+ 和 -")
+        raise CellError("手机号被 Excel 显示成了科学计数法，请把该列设为「文本」后重新填写")
+    if not _PHONE_CHARS.fullmatch(value):
+        raise CellError(f"手机号「{value}」无效，只能包含数字、空格、+ 和 -")
+    digits = sum(char.isdigit() for char in value)
+    if digits < PHONE_DIGITS[0]:
+        raise CellError(f"手机号「{value}」太短：只有 {digits} 位数字，请填写完整的号码")
+    if not _PHONE.fullmatch(value) or digits > PHONE_DIGITS[1]:
+        raise CellError(f"手机号「{value}」太长：有 {digits} 位数字，请检查是否多填了")
     return value
 
 
@@ -189,7 +199,7 @@ COLUMNS: list[Column] = [
         required=True,
         parse=_limited(32),
         format=_plain,
-        help="必填;每人唯一,再次导入时按工号识别同一个人",
+        help="必填；每人唯一，再次导入时按工号识别同一个人",
         example="ST099",
         width=10,
     ),
@@ -209,7 +219,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=_limited(100),
         format=_plain,
-        help="如:生产部、技术部、财务部、采购部、综合办",
+        help="如：生产部、技术部、财务部、采购部、综合办",
         example="生产部",
         width=10,
     ),
@@ -219,7 +229,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=_limited(100),
         format=_plain,
-        help="如:车间主任、会计",
+        help="如：车间主任、会计",
         example="操作工",
     ),
     Column(
@@ -228,7 +238,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=parse_bool,
         format=_yes_no,
-        help="填「是」或「否」,空白视为「否」",
+        help="填「是」或「否」，空白视为「否」",
         example=NO,
         choices=(YES, NO),
         width=12,
@@ -239,7 +249,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=parse_unit,
         format=_plain,
-        help="党支部或党小组的完整路径,如「神特新材党支部/第一党小组」;名称唯一时可只填名称",
+        help="党支部或党小组的完整路径，如「神特新材党支部/第一党小组」；名称唯一时可只填名称",
         example="神特新材党支部/第一党小组",
         width=28,
     ),
@@ -250,7 +260,7 @@ COLUMNS: list[Column] = [
         parse=parse_stage,
         format=_label,
         help=(
-            f"可选:{'、'.join(_STAGE_CHOICES)}。已在名册中的人员留空表示不变,新人员留空视为群众;"
+            f"可选：{'、'.join(_STAGE_CHOICES)}。已在名册中的人员留空表示不变，新人员留空视为群众；"
             "修改政治面貌会按「当前阶段起始日期」(空白则为今天)登记一次阶段变更"
         ),
         example=STAGE_LABELS[PoliticalStage.PROBATIONARY],
@@ -264,7 +274,7 @@ COLUMNS: list[Column] = [
         parse=parse_date,
         format=_plain,
         help=(
-            "当前政治面貌的起始日期,如 2024-03-01、2024/3/1、2024年3月1日;不能晚于今天。"
+            "当前政治面貌的起始日期，如 2024-03-01、2024/3/1、2024年3月1日；不能晚于今天。"
             "政治面貌不变时不能通过导入修改此日期"
         ),
         example="2026-06-28",
@@ -276,7 +286,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=parse_date,
         format=_plain,
-        help="仅对预备党员有效,须晚于当前阶段起始日期;空白时按起始日期满一年计算",
+        help="仅对预备党员有效，须晚于当前阶段起始日期；空白时按起始日期满一年计算",
         example="2027-06-28",
         width=14,
     ),
@@ -286,7 +296,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=parse_status,
         format=_label,
-        help=f"可选:{'、'.join(_STATUS_CHOICES)};空白视为在册",
+        help=f"可选：{'、'.join(_STATUS_CHOICES)}；空白视为在册",
         example=STATUS_LABELS[PersonStatus.ACTIVE],
         choices=_STATUS_CHOICES,
         width=8,
@@ -297,7 +307,7 @@ COLUMNS: list[Column] = [
         required=False,
         parse=parse_phone,
         format=_plain,
-        help="选填;只能包含数字、空格、+ 和 -。请把该列设为「文本」,以免 Excel 改写号码",
+        help="选填；只能包含数字、空格、+ 和 -。请把该列设为「文本」，以免 Excel 改写号码",
         example="13800000000",
     ),
     Column(
@@ -307,7 +317,7 @@ COLUMNS: list[Column] = [
         parse=_limited(2000),
         format=_plain,
         help="选填",
-        example="示例行,正式导入前请删除",
+        example=f"{EXAMPLE_NOTE_START}，导入时会跳过，请删除后填写真实人员",
         width=24,
     ),
 ]

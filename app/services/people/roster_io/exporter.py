@@ -91,7 +91,7 @@ def template(fmt: Format) -> bytes:
                 allow_blank=True,
                 showErrorMessage=True,
                 errorTitle=column.header,
-                error=f"请从下拉列表中选择:{'、'.join(column.choices)}",
+                error=f"请从下拉列表中选择：{'、'.join(column.choices)}",
             )
             sheet.add_data_validation(dropdown)
             dropdown.add(f"{letter}2:{letter}{last_row}")
@@ -108,7 +108,7 @@ def template(fmt: Format) -> bytes:
         required = "必填" if column.required else "选填"
         guide.row([column.header, required, column.help, column.example])
     guide.row([])
-    guide.row(["", "", "第一行为表头(上方可有标题行);全空的行会被忽略;按工号新增或更新人员。"])
-    guide.row(["", "", "所有行都通过检查后才会写入;有任何错误时不会导入任何数据。"])
-    guide.row(["", "", f"单次最多 {files.MAX_ROWS} 行、文件不超过 5 MB;支持 .xlsx 和 .csv。"])
+    guide.row(["", "", "第一行为表头(上方可有标题行)；全空的行会被忽略；按工号新增或更新人员。"])
+    guide.row(["", "", "所有行都通过检查后才会写入；有任何错误时不会导入任何数据。"])
+    guide.row(["", "", f"单次最多 {files.MAX_ROWS} 行、文件不超过 5 MB；支持 .xlsx 和 .csv。"])
     return book.to_bytes()

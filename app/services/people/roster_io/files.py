@@ -42,17 +42,17 @@ def read_rows(data: bytes, *, filename: str) -> list[Row]:
     CPU-bound: the importer runs it through spreadsheets.off_loop.
     """
     if len(data) > MAX_BYTES:
-        raise RosterFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB,请拆分后分批导入")
+        raise RosterFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后分批导入")
     if not data.strip():
         raise RosterFileError("文件是空的")
     suffix = PurePath(filename or "").suffix.lower()
     if data.startswith(spreadsheets.XLS_MAGIC) or suffix == ".xls":
-        raise RosterFileError("不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 后再导入")
+        raise RosterFileError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入")
     if data.startswith(spreadsheets.XLSX_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return _non_empty(_xlsx_rows(data))
     if suffix in (".csv", ".txt"):
         return _non_empty(_csv_rows(data))
-    raise RosterFileError("只支持 .xlsx 和 .csv 文件,请使用导入模板")
+    raise RosterFileError("只支持 .xlsx 和 .csv 文件，请使用导入模板")
 
 
 def _non_empty(rows: Iterable[Row]) -> list[Row]:
@@ -60,12 +60,12 @@ def _non_empty(rows: Iterable[Row]) -> list[Row]:
     for number, cells in rows:
         if number > MAX_SCANNED_ROWS:
             raise RosterFileError(
-                f"文件行数过多(超过 {MAX_SCANNED_ROWS} 行),最多导入 {MAX_ROWS} 人"
+                f"文件行数过多(超过 {MAX_SCANNED_ROWS} 行)，最多导入 {MAX_ROWS} 人"
             )
         if any(cell is not None and str(cell).strip() for cell in cells):
             found.append((number, cells))
             if len(found) > MAX_ROWS + 10:  # the header, perhaps a title above it
-                raise RosterFileError(f"文件超过 {MAX_ROWS} 行,请拆分后分批导入")
+                raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入")
     return found
 
 
@@ -96,13 +96,13 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise RosterFileError("无法识别 CSV 文件的编码,请在 Excel 中另存为「CSV UTF-8」格式")
+    raise RosterFileError("无法识别 CSV 文件的编码，请在 Excel 中另存为「CSV UTF-8」格式")
 
 
 def _csv_rows(data: bytes) -> Iterable[Row]:
     content = _decode(data)
     if "\x00" in content:
-        raise RosterFileError("CSV 文件含有无法识别的内容,文件可能已损坏")
+        raise RosterFileError("CSV 文件含有无法识别的内容，文件可能已损坏")
     first_line = content.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)

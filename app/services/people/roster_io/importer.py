@@ -35,6 +35,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # rows skipped, and why
 
 
 @dataclass(slots=True)
@@ -91,8 +92,14 @@ def _validation(number: int, exc: ValidationError, errors: list[RowError]) -> No
         errors.append(RowError(number, header, f"{header or '该行'}填写不正确"))
 
 
-def _plan(number: int, values: dict[str, Any], ctx: _Context) -> _Plan | None:
-    """Check one parsed row against the database; None (with errors added) when it is refused."""
+def _plan(
+    number: int, values: dict[str, Any], ctx: _Context, *, checks_only: bool = False
+) -> _Plan | None:
+    """Check one parsed row against the database; None (with errors added) when it is refused.
+
+    With `checks_only` (a row with bad cells, already reported) the row's other problems are
+    added too, so one upload lists them all, and no plan is made.
+    """
     found: list[RowError] = []
 
     def bad(key: str, message: str) -> None:
@@ -105,19 +112,19 @@ def _plan(number: int, values: dict[str, Any], ctx: _Context) -> _Plan | None:
     if unit_name and unit_id is None:
         if unit_name in ctx.ambiguous:
             paths = "、".join(ctx.ambiguous[unit_name])
-            bad("org_unit", f"有多个名为「{unit_name}」的组织,请填写完整路径:{paths}")
+            bad("org_unit", f"有多个名为「{unit_name}」的组织，请填写完整路径：{paths}")
         else:
             bad(
                 "org_unit",
-                f"所属组织「{unit_name}」不存在,请填写完整路径,如「神特新材党支部/第一党小组」",
+                f"所属组织「{unit_name}」不存在，请填写完整路径，如「神特新材党支部/第一党小组」",
             )
     elif ctx.unit_ids is not None:
         if unit_id is None:
-            bad("org_unit", "请填写所属组织:您只能导入本人管辖组织内的人员")
+            bad("org_unit", "请填写所属组织：您只能导入本人管辖组织内的人员")
         elif unit_id not in ctx.unit_ids:
-            bad("org_unit", f"您无权把人员导入到「{unit_name}」,只能导入到本人管辖的组织")
+            bad("org_unit", f"您无权把人员导入到「{unit_name}」，只能导入到本人管辖的组织")
     if ctx.unit_ids is not None and person is not None and person.org_unit_id not in ctx.unit_ids:
-        bad("employee_no", f"工号 {employee_no} 的人员属于其他组织,您无权修改")
+        bad("employee_no", f"工号 {employee_no} 的人员属于其他组织，您无权修改")
 
     since: date | None = values["stage_since"]
     probation: date | None = values["probation_ends_on"]
@@ -147,12 +154,12 @@ def _plan(number: int, values: dict[str, Any], ctx: _Context) -> _Plan | None:
             recorded = person.stage_since.isoformat() if person.stage_since else "空"
             bad(
                 "stage_since",
-                f"政治面貌未变,不能通过导入修改当前阶段起始日期(系统记录:{recorded})",
+                f"政治面貌未变，不能通过导入修改当前阶段起始日期(系统记录：{recorded})",
             )
         start = person.stage_since
     if probation is not None and start is not None and probation <= start:
         bad("probation_ends_on", "预备期满日期应晚于当前阶段起始日期")
-    if found:
+    if found or checks_only:
         ctx.errors.extend(found)
         return None
 
@@ -197,12 +204,20 @@ async def import_people(
     except files.RosterFileError as exc:
         return ImportReport(errors=[RowError(exc.row, "", str(exc))])
     errors: list[RowError] = []
-    parsed = [
-        (number, row_reader.parse_row(number, cells, positions, errors))
+    warnings: list[RowError] = []
+    cells_read = [
+        (number, *row_reader.parse_cells(number, cells, positions, errors))
         for number, cells in data_rows
     ]
+    examples = {number for number, values, _ in cells_read if row_reader.is_example(values)}
+    for number in sorted(examples):
+        warnings.append(RowError(number, "备注", "这是导入模板的示例行，已跳过，没有导入"))
+    errors = [error for error in errors if error.row not in examples]
+    bad_cells = {number for number, _, good in cells_read if not good}
+    cells_read = [row for row in cells_read if row[0] not in examples]
+    parsed = [(number, values if good else None) for number, values, good in cells_read]
     repeated = row_reader.duplicates(parsed, errors)
-    numbers = {values["employee_no"] for _, values in parsed if values is not None}
+    numbers = {values["employee_no"] for _, values, _ in cells_read if values["employee_no"]}
     statement = select(Person).where(col(Person.employee_no).in_(numbers))
     units, ambiguous = await _unit_names(session)
     ctx = _Context(
@@ -214,13 +229,13 @@ async def import_people(
         errors=errors,
     )
     plans = [
-        _plan(number, values, ctx)
-        for number, values in parsed
-        if values is not None and number not in repeated
+        _plan(number, values, ctx, checks_only=number in bad_cells)
+        for number, values, _ in cells_read
+        if number not in repeated
     ]
     if errors:
-        return ImportReport(errors=row_reader.sorted_errors(errors))
-    report = ImportReport()
+        return ImportReport(errors=row_reader.sorted_errors(errors), warnings=warnings)
+    report = ImportReport(warnings=warnings)
     for plan in plans:
         assert plan is not None
         await _apply(session, plan=plan, actor=actor, report=report)
@@ -230,7 +245,7 @@ async def import_people(
         action="people.import",
         target_type="person",
         summary=(
-            f"导入名册「{filename}」:新增 {report.created} 人,更新 {report.updated} 人,"
+            f"导入名册「{filename}」：新增 {report.created} 人，更新 {report.updated} 人，"
             f"未变 {report.unchanged} 人"
         ),
         after={

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.services.people.roster_io import files
-from app.services.people.roster_io.columns import COLUMNS, HEADERS, Cell, CellError
+from app.services.people.roster_io.columns import (
+    COLUMNS,
+    EXAMPLE_NOTE_START,
+    HEADERS,
+    Cell,
+    CellError,
+)
 
 MAX_ERRORS = 500  # enough to fix a file by; a wholly wrong file would list thousands
 _HEADER_SEARCH = 5  # the header may sit below a title row or two
@@ -39,22 +45,22 @@ def locate_header(rows: list[files.Row]) -> tuple[dict[str, int], list[files.Row
         missing = [header for header in HEADERS if header not in names]
         if missing:
             raise files.RosterFileError(
-                f"表头缺少列:{'、'.join(missing)}。请使用导入模板", row=number
+                f"表头缺少列：{'、'.join(missing)}。请使用导入模板", row=number
             )
         repeated = [header for header in HEADERS if names.count(header) > 1]
         if repeated:
-            raise files.RosterFileError(f"表头中的列重复:{'、'.join(repeated)}", row=number)
+            raise files.RosterFileError(f"表头中的列重复：{'、'.join(repeated)}", row=number)
         data = rows[index + 1 :]
         if len(data) > files.MAX_ROWS:
             raise files.RosterFileError(
-                f"文件有 {len(data)} 行数据,超过 {files.MAX_ROWS} 行的上限,请拆分后分批导入"
+                f"文件有 {len(data)} 行数据，超过 {files.MAX_ROWS} 行的上限，请拆分后分批导入"
             )
         return {header: names.index(header) for header in HEADERS}, data
     number, cells = rows[0]
     names = [_header_name(cell) for cell in cells]
     missing = [header for header in HEADERS if header not in names]
     raise files.RosterFileError(
-        f"未找到表头行,缺少列:{'、'.join(missing)}。第一行应为列名,请使用导入模板", row=number
+        f"未找到表头行，缺少列：{'、'.join(missing)}。第一行应为列名，请使用导入模板", row=number
     )
 
 
@@ -62,6 +68,15 @@ def parse_row(
     number: int, cells: list[Cell], positions: dict[str, int], errors: list[RowError]
 ) -> dict[str, Any] | None:
     """The row's values by column key; None (with errors added) when a cell is bad."""
+    values, good = parse_cells(number, cells, positions, errors)
+    return values if good else None
+
+
+def parse_cells(
+    number: int, cells: list[Cell], positions: dict[str, int], errors: list[RowError]
+) -> tuple[dict[str, Any], bool]:
+    """The row's values by column key (None for a bad cell, its error added) and whether every
+    cell was good: the row's other checks can still run, so one upload reports every problem."""
     values: dict[str, Any] = {}
     good = True
     for column in COLUMNS:
@@ -71,13 +86,20 @@ def parse_row(
             value = column.parse(raw)
         except CellError as exc:
             errors.append(RowError(number, column.header, str(exc)))
+            values[column.key] = None
             good = False
             continue
         if column.required and value is None:
             errors.append(RowError(number, column.header, f"{column.header}不能为空"))
             good = False
         values[column.key] = value
-    return values if good else None
+    return values, good
+
+
+def is_example(values: dict[str, Any]) -> bool:
+    """The import template's example row (its 备注 says so), left in by mistake."""
+    note = values.get("note")
+    return isinstance(note, str) and note.startswith(EXAMPLE_NOTE_START)
 
 
 def duplicates(parsed: list[tuple[int, dict[str, Any] | None]], errors: list[RowError]) -> set[int]:
@@ -102,4 +124,4 @@ def sorted_errors(errors: list[RowError]) -> list[RowError]:
     if len(ordered) <= MAX_ERRORS:
         return ordered
     more = len(ordered) - MAX_ERRORS
-    return [*ordered[:MAX_ERRORS], RowError(0, "", f"另有 {more} 处错误未列出,请先修正以上错误")]
+    return [*ordered[:MAX_ERRORS], RowError(0, "", f"另有 {more} 处错误未列出，请先修正以上错误")]

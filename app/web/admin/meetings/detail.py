@@ -118,9 +118,9 @@ def reminder_plan(request: Request, meeting: Meeting) -> list[str]:
     if meeting.remind:
         for offset, due in reminders.upcoming_reminders(meeting, settings):
             if due is None:
-                plan.append(f"提前 {offset.label}：落在免打扰时段，不发送")
+                plan.append(f"提前 {offset.span}：落在免打扰时段，不发送")
                 continue
-            line = f"提前 {offset.label}：{_moment(due, zone)}"
+            line = f"提前 {offset.span}：{_moment(due, zone)}"
             if due != meeting.starts_at - offset.lead:
                 line += "（避开免打扰时段）"
             plan.append(line)

@@ -32,6 +32,7 @@ router = APIRouter(prefix="/meetings")
 STATUS_TONES = {
     "已取消": "text-bg-secondary",
     "未开始": "text-bg-info",
+    "签到中": "text-bg-primary",
     "进行中": "text-bg-primary",
     "已结束": "text-bg-light border",
 }
@@ -46,11 +47,11 @@ def kind_label(kind: str) -> str:
 
 
 def status_of(meeting: Meeting, moment: datetime) -> str:
-    """已取消, 未开始, 进行中 or 已结束, by the clock."""
+    """已取消, 未开始, 签到中 (check-in open before the start), 进行中 or 已结束, by the clock."""
     if meeting.status == MeetingStatus.CANCELLED.value:
         return "已取消"
     if moment < meeting.starts_at:
-        return "未开始"
+        return "签到中" if meeting.checkin_opens_at <= moment else "未开始"
     if moment < meeting.ends_at:
         return "进行中"
     return "已结束"

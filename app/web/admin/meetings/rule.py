@@ -129,10 +129,22 @@ async def _occurrences(session: AsyncSession, rule: StudyDayRule, moment: dateti
         .where(Meeting.rule_id == rule.id, col(Meeting.starts_at) >= moment)
         .order_by(col(Meeting.starts_at))
     )
-    return [
-        {"meeting": m, "time": meeting_service.local_time(m), "status": status_of(m, moment)}
-        for m in (await session.exec(statement)).all()
-    ]
+    rows = []
+    for m in (await session.exec(statement)).all():
+        # A date the rule gave on a public holiday was moved to the next working day: say so.
+        move = None
+        if m.occurrence_month is not None and not m.moved:
+            move = calendar.holiday_move(rule, m.occurrence_month)
+        holiday = f"原定 {move[0].month}月{move[0].day}日是{move[1]}，已顺延" if move else None
+        rows.append(
+            {
+                "meeting": m,
+                "time": meeting_service.local_time(m),
+                "status": status_of(m, moment),
+                "holiday": holiday,
+            }
+        )
+    return rows
 
 
 async def _rule_page(
@@ -152,6 +164,7 @@ async def _rule_page(
         "branches": branches,
         "rule": rule,
         "described": calendar.describe(rule) if rule else None,
+        "holiday_rule": calendar.HOLIDAY_RULE,
         "occurrences": await _occurrences(session, rule, now(request)) if rule else [],
         "form": shown if shown is not None else _rule_shown(rule),
         "errors": errors or {},

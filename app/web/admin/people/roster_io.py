@@ -85,7 +85,7 @@ async def export(request: Request, session: Session, me: ConsoleUser) -> Respons
         actor=actor(request, me),
         action="people.export",
         target_type="person",
-        summary=f"导出名册({fmt},范围:{scope})",
+        summary=f"导出名册({fmt}，范围：{scope})",
     )
     return _download(data, fmt, f"名册-{today(request):%Y%m%d}")
 

@@ -16,6 +16,7 @@ from app.models import AudienceKind, CampaignStatus, PledgeCampaign
 from app.models.types import CHINA, label_of
 from app.services.accounts.admins import Principal
 from app.services.broadcasts import notices
+from app.services.broadcasts import progress as broadcast_progress
 from app.services.broadcasts import reach as reach_service
 from app.services.people import org_units as org_unit_service
 from app.services.people.roster import people_options
@@ -274,7 +275,11 @@ async def publish_campaign(
     except CampaignError as exc:
         flash(request, str(exc), "warning")
         return back
-    told = f"已向 {prompt.total} 人发出签署通知。" if prompt is not None else ""
+    told = (
+        await broadcast_progress.told(session, broadcast=prompt, what="发出签署通知")
+        if prompt is not None
+        else ""
+    )
     flash(request, f"已发布承诺书《{campaign.title}》，开始接受签署。{told}")
     if prompt is not None:
         back.background = BackgroundTask(kick_senders, request)

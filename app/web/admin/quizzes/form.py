@@ -43,7 +43,7 @@ DRAWS = {
 }
 # Fields the model checks say it in its own generic words; these say what is allowed.
 MESSAGES = {
-    "pass_mark": "及格分应为 1 到 100 之间的整数。",
+    "pass_mark": "合格线应为 1 到 100 之间的整数。",
     "title": "请填写测试名称（最多 100 字）。",
     "description": "说明最多 2000 字。",
 }

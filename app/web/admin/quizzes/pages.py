@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 from app.api.deps import Session
 from app.models import Quiz, QuizQuestion, QuizStatus
 from app.services.accounts.admins import Principal
+from app.services.broadcasts import progress as broadcast_progress
 from app.services.people import org_units as org_unit_service
 from app.services.people.roster import people_options
 from app.services.quizzes import bank as bank_service
@@ -235,7 +236,11 @@ async def publish_quiz(
     except QuizStateError as exc:
         flash(request, str(exc), "warning")
         return redirect(back)
-    told = f"已向 {notice.total} 人发送答题通知。" if notice is not None else ""
+    told = (
+        await broadcast_progress.told(session, broadcast=notice, what="发送答题通知")
+        if notice is not None
+        else ""
+    )
     flash(request, f"已发布测试：{quiz.title}。{told}")
     response = redirect(back)
     if notice is not None:
