@@ -73,11 +73,12 @@ async def test_healthz_answers_while_a_large_bank_is_parsed(console: AppClient) 
     assert response.status_code == 200, response.text[:2000]
     assert "导入完成" in response.text
     assert took > 0.5, f"the file parsed in {took:.2f} s: too small to show anything"
-    # The parse shares the interpreter with the loop (the GIL) and this machine with others, so
-    # a round may take some switch intervals longer; on the loop one round took the whole parse.
+    # The parse shares the interpreter with the loop (the GIL) and this machine with others (CI
+    # runs two workers on two cores), so a round may stall now and then; on the loop, one round
+    # took the whole parse (about 90 % of the import). No round may wait for most of it.
     rounds = sorted(waits)
     assert len(rounds) >= 10, (took, rounds)
-    assert rounds[len(rounds) // 2] < 0.15 and rounds[-1] < took / 3, (took, rounds)
+    assert rounds[len(rounds) // 2] < 0.15 and rounds[-1] < took * 0.6, (took, rounds)
 
 
 async def test_a_bank_over_the_xml_cap_is_refused_with_the_reason(console: AppClient) -> None:
