@@ -37,9 +37,9 @@ _CODES: dict[int, tuple[str, str]] = {
     413: ("payload_too_large", "上传的内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("validation_error", "请求参数不合法"),
-    429: ("rate_limited", "请求过于频繁,请稍后再试"),
-    500: ("internal_error", "服务器内部错误,请稍后再试"),
-    503: ("unavailable", "服务暂时不可用,请稍后再试"),
+    429: ("rate_limited", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，请稍后再试"),
+    503: ("unavailable", "服务暂时不可用，请稍后再试"),
 }
 
 
@@ -177,7 +177,7 @@ def _from_person_error(request: Request, exc: Exception) -> Response:
 
 def _from_integrity(request: Request, exc: Exception) -> Response:
     # A unique key taken by a concurrent request between the service's check and its write.
-    return error_response(409, "数据已被其他请求修改或已存在,请刷新后重试")
+    return error_response(409, "数据已被其他请求修改或已存在，请刷新后重试")
 
 
 def _from_unhandled(request: Request, exc: Exception) -> Response:

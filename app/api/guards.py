@@ -79,7 +79,7 @@ class BodyLimitMiddleware:
 
 async def _too_large(send: Send, limit: int) -> None:
     body = json.dumps(
-        {"detail": f"请求内容太大(上限 {limit // 1024} KB)"}, ensure_ascii=False
+        {"detail": f"请求内容太大（上限 {limit // 1024} KB）"}, ensure_ascii=False
     ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": [*headers]})

@@ -87,7 +87,7 @@ def seed_demo() -> None:
     created = eventloop.run(seed(settings))
     console.print(f"演示数据已就绪（新增 {created} 行）")
     console.print(
-        f"控制台：{settings.public_base_url}/admin/ (用户 {settings.admin_username})；"
+        f"控制台：{settings.public_base_url}/admin/（用户 {settings.admin_username}）；"
         f"模拟器：{settings.public_base_url}/dev/",
         markup=False,
         soft_wrap=True,

@@ -48,7 +48,7 @@ async def test_five_failures_lock_the_account_for_15_minutes(
         assert "用户名或密码错误" in (await sign_in(console, "viewer2", "wrong-pass")).text
     locked = await sign_in(console, "viewer2")
     assert locked.status_code == 401
-    assert "账号已临时锁定,请 15 分钟后再试" in locked.text
+    assert "账号已临时锁定，请 15 分钟后再试" in locked.text
     clock.advance(timedelta(minutes=16).total_seconds())
     assert (await sign_in(console, "viewer2")).status_code == 303
 

@@ -77,4 +77,4 @@ async def test_lock_out_does_not_reveal_whether_a_username_exists(console: AppCl
     for username in ("viewer8", "nobody-here"):
         texts = [(await sign_in(console, username, "wrong-pass")).text for _ in range(6)]
         assert all("用户名或密码错误" in text for text in texts[:5]), username
-        assert "账号已临时锁定,请 15 分钟后再试" in texts[5], username
+        assert "账号已临时锁定，请 15 分钟后再试" in texts[5], username

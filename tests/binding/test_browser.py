@@ -91,7 +91,7 @@ async def test_import_issue_a_code_and_bind_through_the_simulator(
     code = (await page.get_by_test_id("binding-code").inner_text()).strip()
     assert re.fullmatch(r"[A-Z0-9]{6,12}", code), code
     await expect(page.get_by_test_id("binding-instruction")).to_have_text(
-        f"请在公众号回复:绑定 {code}"
+        f"请在公众号回复：绑定 {code}"
     )
 
     await _bind_in_simulator(page, base, code)

@@ -36,7 +36,7 @@ async def test_binding_code_is_shown_once_then_binds(console: AppClient) -> None
     code = re.search(r'data-testid="binding-code">([A-Z0-9]+)<', response.text)
     assert code is not None
     plaintext = code.group(1)
-    assert f"请在公众号回复:绑定 {plaintext}" in response.text
+    assert f"请在公众号回复：绑定 {plaintext}" in response.text
     assert "有效至" in response.text
     person_page = await console.get(path)
     assert plaintext not in person_page.text

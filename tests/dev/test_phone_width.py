@@ -77,9 +77,9 @@ async def test_the_simulator_fills_a_phone_and_chats(server: str, phone: Page) -
 
     # The member picker is below the chat; pick one, come back up, talk.
     first = phone.get_by_test_id("member-item").first
-    await expect(first).to_contain_text("王建国(演示)")
+    await expect(first).to_contain_text("王建国（演示）")
     await first.tap()
-    await expect(phone.get_by_test_id("current-member")).to_have_text("王建国(演示)")
+    await expect(phone.get_by_test_id("current-member")).to_have_text("王建国（演示）")
     await phone.evaluate("window.scrollTo(0, 0)")
     await phone.get_by_test_id("text-input").fill("帮助")
     await phone.get_by_test_id("send-button").tap()

@@ -46,10 +46,10 @@ async def test_chat_and_menu_through_the_real_callback(server: str, page: Page) 
     await expect(page.get_by_test_id("account-name")).to_have_text("神特党建")
 
     first = page.get_by_test_id("member-item").first
-    await expect(first).to_contain_text("王建国(演示)")
+    await expect(first).to_contain_text("王建国（演示）")
     await first.click()
     await expect(first).to_have_attribute("aria-pressed", "true")
-    await expect(page.get_by_test_id("current-member")).to_have_text("王建国(演示)")
+    await expect(page.get_by_test_id("current-member")).to_have_text("王建国（演示）")
 
     replies = page.get_by_test_id("message-account")
     await page.get_by_test_id("text-input").fill("帮助")

@@ -71,7 +71,7 @@ def refuse_null(data: Any, fields: tuple[str, ...]) -> None:
     if nulls:
         raise ApiError(
             422,
-            "这些字段不能为空:" + "、".join(nulls),
+            "这些字段不能为空：" + "、".join(nulls),
             details=[
                 {"field": f"body.{name}", "message": "不能为空", "type": "not_null"}
                 for name in nulls
@@ -105,4 +105,4 @@ async def refuse_unstorable_text(request: Request) -> None:
         except ValueError:
             return  # malformed JSON: FastAPI refuses it where a body is expected
     if not all(_storable(value) for value in values):
-        raise ApiError(422, "请求中含有无法保存的字符(如 NUL 控制字符)")
+        raise ApiError(422, "请求中含有无法保存的字符（如 NUL 控制字符）")

@@ -22,9 +22,9 @@ from app.services.people import roster as people_service
 
 # Followers of the dev sandbox, so the simulator has people to be from the first minute.
 DEMO_MEMBERS = (
-    ("oDEMO0000000000000000000001", "王建国(演示)"),
-    ("oDEMO0000000000000000000002", "李秀英(演示)"),
-    ("oDEMO0000000000000000000003", "张伟(演示)"),
+    ("oDEMO0000000000000000000001", "王建国（演示）"),
+    ("oDEMO0000000000000000000002", "李秀英（演示）"),
+    ("oDEMO0000000000000000000003", "张伟（演示）"),
 )
 DEMO_OPENIDS = tuple(openid for openid, _ in DEMO_MEMBERS)
 

@@ -79,7 +79,7 @@ async def issue_code(
         action="binding.issue_code",
         target_type="person",
         target_id=person.id,
-        summary=f"绑定码 #{record.id},有效至 {record.expires_at:%Y-%m-%d %H:%M} UTC",
+        summary=f"绑定码 #{record.id}，有效至 {record.expires_at:%Y-%m-%d %H:%M} UTC",
     )
     return code, record
 

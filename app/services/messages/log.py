@@ -51,7 +51,7 @@ def reply_text(xml: str | None) -> str | None:
     except ElementTree.ParseError:
         return xml[:200]
     titles = [el.text or "" for el in root.iter("Title")]
-    return "图文:" + "、".join(titles) if titles else f"[{root.findtext('MsgType') or '回复'}]"
+    return "图文：" + "、".join(titles) if titles else f"[{root.findtext('MsgType') or '回复'}]"
 
 
 async def recent_messages(

@@ -18,7 +18,7 @@ from app.web.admin.pages import flash, redirect, render, safe_next
 router = APIRouter()
 
 BAD_CREDENTIALS = "用户名或密码错误"
-LOCKED = "账号已临时锁定,请 15 分钟后再试"
+LOCKED = "账号已临时锁定，请 15 分钟后再试"
 
 
 def _login_page(

@@ -34,7 +34,7 @@ async def revoke_code(
     person = await person_in_scope(session, me, person_id)
     codes = await binding_service.active_codes(session, person_id=person_id, now=now(request))
     if code_id not in {code.id for code in codes}:
-        raise NotFound("这个绑定码不存在,或已经失效。")
+        raise NotFound("这个绑定码不存在，或已经失效。")
     await binding_service.revoke_code(
         session, code_id=code_id, actor=actor(request, me), now=now(request)
     )
@@ -52,5 +52,5 @@ async def unbind(request: Request, person_id: int, session: Session, me: Console
     if done:
         flash(request, f"已解除 {person.name} 的微信绑定。")
     else:
-        flash(request, f"{person.name} 没有绑定微信,无需解除。", "info")
+        flash(request, f"{person.name} 没有绑定微信，无需解除。", "info")
     return redirect(f"/admin/people/{person_id}#binding")

@@ -53,7 +53,7 @@ async def _refusal(session: AsyncSession, me: Principal, broadcast: Broadcast) -
     """Why this user may not act on the broadcast (None: they may): a secretary acts only on
     what their units send; the whole organisation's (a newsletter) is for admins."""
     if not me.can_write:
-        return "只读账号只能查看,不能修改数据。如需修改,请联系管理员。"
+        return "只读账号只能查看，不能修改数据。如需修改，请联系管理员。"
     if me.is_admin:
         return None
     unit_id = await owners.unit_of(session, broadcast=broadcast)

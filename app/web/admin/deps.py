@@ -23,7 +23,7 @@ async def csrf_protect(request: Request) -> None:
         await check_csrf(request)
     except CsrfError as exc:
         raise CsrfRejected(
-            "表单的安全校验没有通过(页面可能停留太久)。请返回上一页,刷新后重新提交。"
+            "表单的安全校验没有通过（页面可能停留太久）。请返回上一页，刷新后重新提交。"
         ) from exc
 
 
@@ -47,7 +47,7 @@ ConsoleUser = Annotated[Principal, Depends(console_user)]
 async def console_writer(principal: ConsoleUser) -> Principal:
     """A user who may change things (admin, secretary); viewers get the 403 page."""
     if not principal.can_write:
-        raise Forbidden("只读账号只能查看,不能修改数据。如需修改,请联系管理员。")
+        raise Forbidden("只读账号只能查看，不能修改数据。如需修改，请联系管理员。")
     return principal
 
 
@@ -66,7 +66,7 @@ async def person_in_scope(session: AsyncSession, principal: Principal, person_id
     """The person if the user may see them; 404 alike for missing and out of scope."""
     person = await people_service.get(session, person_id=person_id)
     if person is None or not principal.sees_unit(person.org_unit_id):
-        raise NotFound("没有找到这个人员,或者他不在您负责的组织范围内。")
+        raise NotFound("没有找到这个人员，或者他不在您负责的组织范围内。")
     return person
 
 

@@ -23,9 +23,9 @@ MAX_PAGE = 100_000  # 5 million rows at 50 a page; beyond, page 1
 _MESSAGES = {
     "missing": "必填",
     "string_too_short": "不能为空",
-    "date_from_datetime_parsing": "日期格式应为 年-月-日,例如 2024-07-01",
-    "date_parsing": "日期格式应为 年-月-日,例如 2024-07-01",
-    "date_type": "日期格式应为 年-月-日,例如 2024-07-01",
+    "date_from_datetime_parsing": "日期格式应为 年-月-日，例如 2024-07-01",
+    "date_parsing": "日期格式应为 年-月-日，例如 2024-07-01",
+    "date_type": "日期格式应为 年-月-日，例如 2024-07-01",
     "enum": "请从列表中选择",
     "int_parsing": "请从列表中选择",
     "bool_parsing": "请从列表中选择",

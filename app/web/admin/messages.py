@@ -27,7 +27,7 @@ MSG_TYPES = {
 }
 STATUSES = {
     "replied": ("已回复", "success"),
-    "deferred": ("处理中(已先回复稍候)", "warning"),
+    "deferred": ("处理中（已先回复稍候）", "warning"),
     "done": ("已补发回复", "info"),
     "failed": ("处理失败", "danger"),
 }

@@ -72,7 +72,7 @@ async def export_people(
         actor=actor_of(request, principal),
         action="people.export",
         target_type="person",
-        summary=f"导出名册({fmt},{scope})",
+        summary=f"导出名册（{fmt}，{scope}）",
     )
     day = now(request).astimezone(CHINA).strftime("%Y%m%d")
     return _download(data, fmt=fmt, stem=f"党员名册-{day}")
@@ -122,7 +122,7 @@ async def import_people(
         message = (
             first.message  # the file as a whole (empty, not a roster, …)
             if len(report.errors) == 1 and not first.row
-            else f"文件中有 {len(report.errors)} 处错误,未导入任何数据"
+            else f"文件中有 {len(report.errors)} 处错误，未导入任何数据"
         )
         # Raising (not returning) rolls the unit of work back, whatever the service flushed.
         details = [_row_error(error).model_dump() for error in report.errors]

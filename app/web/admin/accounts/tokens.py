@@ -24,7 +24,7 @@ async def create_token(
     user = await get_user(session, user_id)
     name = text_fields(await request.form(), "name")["name"]
     if not name or len(name) > 64:
-        errors = {"token_name": "请填写令牌用途(最多 64 个字)"}
+        errors = {"token_name": "请填写令牌用途（最多 64 个字）"}
         return await user_page(request, session, user, errors=errors, status_code=400)
     token, record = await admin_service.create_api_token(
         session, user=user, name=name, actor=actor(request, me)
@@ -42,7 +42,7 @@ async def revoke_token(
     tokens = {token.id: token for token in await accounts.tokens_of(session, user_id=user_id)}
     token = tokens.get(token_id)
     if token is None or token.revoked_at is not None:
-        raise NotFound("这个令牌不存在,或已经吊销。")
+        raise NotFound("这个令牌不存在，或已经吊销。")
     await admin_service.revoke_api_token(
         session, token_id=token_id, actor=actor(request, me), now=now(request)
     )

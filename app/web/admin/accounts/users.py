@@ -139,7 +139,7 @@ async def set_active(
         if user.id == me.id:
             raise Forbidden("不能停用自己正在使用的账号。")
         if user.role == AdminRole.ADMIN.value and await accounts.active_admins(session) <= 1:
-            raise Forbidden("这是最后一个启用的管理员账号,不能停用。")
+            raise Forbidden("这是最后一个启用的管理员账号，不能停用。")
     await accounts.set_active(session, user=user, active=active, actor=actor(request, me))
     flash(request, f"已{'启用' if active else '停用'}账号 {user.username}。")
     return redirect(f"/admin/users/{user_id}")
@@ -162,7 +162,7 @@ async def reset_password(
         return await user_page(
             request, session, user, errors={"password": str(exc)}, status_code=400
         )
-    flash(request, f"已重置 {user.username} 的密码;该账号需要用新密码重新登录。")
+    flash(request, f"已重置 {user.username} 的密码；该账号需要用新密码重新登录。")
     if user.id == me.id:
         return redirect("/admin/login")
     return redirect(f"/admin/users/{user_id}")

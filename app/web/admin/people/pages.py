@@ -152,7 +152,8 @@ async def record_transition(
         except PersonError as exc:
             errors["__all__"] = str(exc)
         else:
-            flash(request, f"已登记:{person.name} 成为{data.to_stage.label}({data.occurred_on})。")
+            stage = f"{data.to_stage.label}（{data.occurred_on}）"
+            flash(request, f"已登记：{person.name} 成为{stage}。")
             return redirect(f"/admin/people/{person_id}#stages")
     return await detail_page(
         request, session, me, person, stage_form=shown, stage_errors=errors, status_code=400
