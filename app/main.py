@@ -32,6 +32,7 @@ from app.features import combined, layer_modules
 from app.handlers import MessageRouter, default_router
 from app.handlers.followups import CustomMessageFollowUps, FollowUpSender
 from app.handlers.runtime import Dispatcher
+from app.jobs.imports import ImportWorker
 from app.jobs.runner import build_scheduler, in_process_runner
 from app.logging import RequestIdMiddleware, configure_logging
 from app.metrics import Metrics
@@ -121,6 +122,7 @@ def create_app(
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
         await _ensure_first_run(settings, sessions)
+        app.state.imports.kick()
         scheduler = runner = None
         if settings.is_dev:
             # In dev the scheduled jobs run inside the app; production runs `shente scheduler`.
@@ -132,6 +134,7 @@ def create_app(
             scheduler.shutdown(wait=False)
             await runner.release()
         await app.state.broadcasts.stop()
+        await app.state.imports.stop()
         await app.state.dispatcher.drain()
         await app.state.wechat.aclose()
         await app.state.broadcast_client.aclose()
@@ -186,6 +189,9 @@ def create_app(
         settings=settings,
         clock=clock,
     )
+
+    # Large imports run in the background; a file left queued by a restart is taken up at start.
+    app.state.imports = ImportWorker(engine=engine, sessions=sessions, clock=clock)
 
     app.state.dispatcher = Dispatcher(
         router=router or default_router(),

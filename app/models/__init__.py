@@ -15,6 +15,7 @@ from app.models.broadcasts import (
     Channel,
     RecipientStatus,
 )
+from app.models.imports import ImportJob, ImportKind, ImportStatus
 from app.models.jobs import JobOutcome, JobRun
 from app.models.meetings import (
     ConversationPrompt,
@@ -80,6 +81,9 @@ __all__ = [
     "Channel",
     "ConversationPrompt",
     "Follower",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "InboundMessage",
     "InboundStatus",
     "IntegrityTalk",

@@ -231,6 +231,7 @@ async def make_client(
         await client.aclose()
     for app in apps:
         await app.state.broadcasts.stop(5)
+        await app.state.imports.stop(5)
         await app.state.dispatcher.drain(5)
         if app.state.redis is not None:
             keys = [k async for k in app.state.redis.scan_iter(match=f"{backend.redis_prefix}*")]

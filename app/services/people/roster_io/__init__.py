@@ -5,7 +5,7 @@ Services add and flush; the caller's unit of work commits (and audits exports).
 
 from app.services.people.roster_io.columns import COLUMNS, Column
 from app.services.people.roster_io.exporter import export_people, template
-from app.services.people.roster_io.files import MAX_BYTES, MAX_ROWS
+from app.services.people.roster_io.files import MAX_BYTES, MAX_ROWS, is_large
 from app.services.people.roster_io.importer import ImportReport, import_people
 from app.services.people.roster_io.rows import RowError
 
@@ -18,5 +18,6 @@ __all__ = [
     "RowError",
     "export_people",
     "import_people",
+    "is_large",
     "template",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import PurePath
@@ -21,6 +22,11 @@ MAX_COLUMNS = 64
 # Declared uncompressed size of an .xlsx; Python's zipfile never inflates past what is declared,
 # so this caps what a 5 MB "zip bomb" can cost (the reason for the figure is in spreadsheets).
 MAX_UNZIPPED_BYTES = spreadsheets.MAX_UNZIPPED_BYTES
+# Above these a console import runs in the background (the page shows its progress): about
+# 1,000 people, whose import takes longer than a request should wait. An .xlsx of them inflates
+# to about 1 MB of XML (20 columns of short cells); a CSV has a line each.
+LARGE_ROWS = 1000
+LARGE_UNZIPPED_BYTES = 1024 * 1024
 SHEET_TITLE = "名册"
 HELP_TITLE = "说明"
 
@@ -53,6 +59,21 @@ def read_rows(data: bytes, *, filename: str) -> list[Row]:
     if suffix in (".csv", ".txt"):
         return _non_empty(_csv_rows(data))
     raise RosterFileError("只支持 .xlsx 和 .csv 文件，请使用导入模板")
+
+
+def is_large(data: bytes, *, filename: str) -> bool:
+    """Whether the file looks like more than LARGE_ROWS people, judged without parsing it."""
+    if data.startswith(spreadsheets.XLSX_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unzipped = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return False  # refused at once by the import itself
+        return unzipped > LARGE_UNZIPPED_BYTES
+    if PurePath(filename or "").suffix.lower() in (".csv", ".txt"):
+        lines = sum(1 for line in data.splitlines() if line.strip())
+        return lines - 1 > LARGE_ROWS  # the header is no person
+    return False
 
 
 def _non_empty(rows: Iterable[Row]) -> list[Row]:

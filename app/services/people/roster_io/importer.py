@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,6 +25,9 @@ from app.services.people.roster_io.rows import RowError
 
 IMPORT_NOTE = "名册导入"
 _BY_KEY = {column.key: column for column in COLUMNS}
+# Rows done, of the total: a background import reports how far it is.
+Progress = Callable[[int, int], Awaitable[None]]
+PROGRESS_EVERY = 100  # rows between two progress reports
 _EDITABLE = ("name", "department", "post", "is_manager", "phone", "note", "status")
 
 
@@ -36,6 +40,32 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)  # rows skipped, and why
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as stored with a background import."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "done": self.created + self.updated + self.unchanged,
+            "errors": [_error_json(error) for error in self.errors],
+            "warnings": [_error_json(warning) for warning in self.warnings],
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> ImportReport:
+        """The report a background import stored."""
+        return cls(
+            created=int(stored.get("created", 0)),
+            updated=int(stored.get("updated", 0)),
+            unchanged=int(stored.get("unchanged", 0)),
+            errors=[RowError(**error) for error in stored.get("errors", [])],
+            warnings=[RowError(**warning) for warning in stored.get("warnings", [])],
+        )
+
+
+def _error_json(error: RowError) -> dict[str, Any]:
+    return {"row": error.row, "column": error.column, "message": error.message}
 
 
 @dataclass(slots=True)
@@ -196,6 +226,7 @@ async def import_people(
     filename: str,
     actor: audit.Actor,
     unit_ids: frozenset[int] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Check every row of a roster file, then create or update people by 工号 (all or nothing)."""
     try:
@@ -236,8 +267,10 @@ async def import_people(
     if errors:
         return ImportReport(errors=row_reader.sorted_errors(errors), warnings=warnings)
     report = ImportReport(warnings=warnings)
-    for plan in plans:
+    for done, plan in enumerate(plans):
         assert plan is not None
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            await progress(done, len(plans))
         await _apply(session, plan=plan, actor=actor, report=report)
     await audit.record(
         session,

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from app.api.deps import Session
+from app.models import ImportJob, ImportKind, ImportStatus
 from app.services import audit
+from app.services import imports as import_service
+from app.services.accounts.admins import Principal
 from app.services.people import roster_io as roster_service
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.downloads import download
-from app.web.admin.pages import NotFound, render, today
+from app.web.admin.pages import NotFound, redirect, render, today
 
 router = APIRouter(prefix="/people")
 
@@ -40,7 +44,15 @@ def _download(data: bytes, fmt: Format, stem: str) -> Response:
 def _import_page(
     request: Request, *, error: str | None = None, status_code: int = 200, **extra: object
 ) -> HTMLResponse:
-    context = {"nav": "people", "error": error, "report": None, "filename": None, **extra}
+    context = {
+        "nav": "people",
+        "error": error,
+        "report": None,
+        "filename": None,
+        "job": None,
+        "running": ImportStatus.RUNNING.value,
+        **extra,
+    }
     return render(request, "admin/people/import.html", context, status_code)
 
 
@@ -51,8 +63,9 @@ async def import_form(request: Request, me: ConsoleWriter) -> HTMLResponse:
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_upload(request: Request, session: Session, me: ConsoleWriter) -> HTMLResponse:
-    """Import a roster file: created/updated/unchanged, or the row errors and nothing imported."""
+async def import_upload(request: Request, session: Session, me: ConsoleWriter) -> Response:
+    """Import a roster file: created/updated/unchanged, or the row errors and nothing imported;
+    a large file is imported in the background, and its page shows the progress."""
     upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _import_page(request, error="请选择要导入的文件(.xlsx 或 .csv)。", status_code=400)
@@ -61,6 +74,21 @@ async def import_upload(request: Request, session: Session, me: ConsoleWriter) -
         return _import_page(request, error="文件太大(超过 5 MB)。", status_code=400)
     if not data:
         return _import_page(request, error="文件是空的。", status_code=400)
+    if roster_service.is_large(data, filename=upload.filename):
+        # Too long to import within the request: queued, and the page shows its progress.
+        job = await import_service.queue(
+            session,
+            kind=ImportKind.ROSTER,
+            filename=upload.filename,
+            data=data,
+            actor=actor(request, me),
+            now=now(request),
+            params={"unit_ids": None if me.unit_ids is None else sorted(me.unit_ids)},
+        )
+        response = redirect(f"/admin/people/import/jobs/{job.id}")
+        # After the response, so the job is committed before the worker looks for it.
+        response.background = BackgroundTask(_kick_imports, request)
+        return response
     report = await roster_service.import_people(
         session,
         data=data,
@@ -70,6 +98,57 @@ async def import_upload(request: Request, session: Session, me: ConsoleWriter) -
     )
     status_code = 400 if report.errors else 200
     return _import_page(request, report=report, filename=upload.filename, status_code=status_code)
+
+
+async def _kick_imports(request: Request) -> None:
+    """Start the in-process import worker (async: kick needs the event loop)."""
+    request.app.state.imports.kick()
+
+
+async def _job(session: Session, me: Principal, job_id: int) -> ImportJob:
+    """A roster import this user started (an admin sees every one)."""
+    job = await import_service.get(session, job_id=job_id)
+    if job is None or job.kind != ImportKind.ROSTER.value:
+        raise NotFound("没有找到这次导入。")
+    if not me.is_admin and job.requested_by_id != me.id:
+        raise NotFound("没有找到这次导入。")
+    return job
+
+
+@router.get("/import/jobs/{job_id:int}", response_class=HTMLResponse)
+async def import_job_page(
+    request: Request, job_id: int, session: Session, me: ConsoleWriter
+) -> HTMLResponse:
+    """A background import: 正在导入… with its progress, then the same report as at once."""
+    job = await _job(session, me, job_id)
+    finished = job.status in import_service.FINISHED
+    report = roster_service.ImportReport.from_json(job.report or {}) if finished else None
+    status_code = 400 if report is not None and report.errors else 200
+    return _import_page(
+        request, report=report, filename=job.filename, job=job, status_code=status_code
+    )
+
+
+@router.get("/import/jobs/{job_id:int}.json")
+async def import_job_progress(job_id: int, session: Session, me: ConsoleWriter) -> JSONResponse:
+    """Where a background import is: status, rows done of the total, and when finished, the
+    counts and the number of problems."""
+    job = await _job(session, me, job_id)
+    report = job.report or {}
+    return JSONResponse(
+        {
+            "id": job.id,
+            "status": job.status,
+            "finished": job.status in import_service.FINISHED,
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "created": report.get("created"),
+            "updated": report.get("updated"),
+            "unchanged": report.get("unchanged"),
+            "errors": len(report.get("errors", [])) if job.report is not None else None,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post("/export")
