@@ -26,6 +26,7 @@ from app.jobs.registry import job
 from app.models import ImportJob, ImportKind
 from app.services import imports as import_service
 from app.services.people import roster_io as roster_service
+from app.services.quizzes import bank as bank_service
 
 log = structlog.get_logger(__name__)
 
@@ -105,7 +106,13 @@ class ImportWorker:
             log.warning("background import taken over by another worker", job_id=job_id)
         except Exception:
             log.exception("background import failed", job_id=job_id)
-            crash = {"errors": [{"row": 0, "column": "", "message": CRASHED}], "warnings": []}
+            # Read by either kind's report: a roster's errors, a bank's file error.
+            crash = {
+                "errors": [{"row": 0, "column": "", "message": CRASHED}],
+                "warnings": [],
+                "problems": [],
+                "file_error": CRASHED,
+            }
             async with unit_of_work(self._sessions) as session:
                 now = self._clock()
                 await import_service.finish(
@@ -141,6 +148,22 @@ class ImportWorker:
                 progress=progress,
             )
             return report.to_json(), bool(report.errors)
+        if job.kind == ImportKind.BANK.value:
+            bank = str(job.params.get("bank", ""))
+            try:
+                questions = await bank_service.import_questions(
+                    session,
+                    bank=bank,
+                    data=job.content,
+                    filename=job.filename,
+                    actor=import_service.actor_of(job),
+                    now=self._clock(),
+                    progress=progress,
+                )
+            except bank_service.BankFileError as exc:
+                questions = bank_service.ImportReport(bank=bank, file_error=str(exc))
+            failed = bool(questions.problems or questions.file_error)
+            return questions.to_json(), failed
         raise ValueError(f"no background import for {job.kind}")
 
     async def drain(self, seconds: float | None = None) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +45,38 @@ class ImportReport:
     # Updated questions that published tests already use: their scores are not recomputed.
     in_published: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    file_error: str | None = None  # a background import's unreadable file (BankFileError)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as stored with a background import."""
+        return {
+            "bank": self.bank,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "in_published": self.in_published,
+            "done": self.created + self.updated + self.unchanged,
+            "problems": [{"row": p.row, "message": p.message} for p in self.problems],
+            "file_error": self.file_error,
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> ImportReport:
+        """The report a background import stored."""
+        return cls(
+            bank=str(stored.get("bank", "")),
+            created=int(stored.get("created", 0)),
+            updated=int(stored.get("updated", 0)),
+            unchanged=int(stored.get("unchanged", 0)),
+            in_published=int(stored.get("in_published", 0)),
+            problems=[RowProblem(**p) for p in stored.get("problems", [])],
+            file_error=stored.get("file_error"),
+        )
+
+
+# Rows done, of the total: a background import reports how far it is.
+Progress = Callable[[int, int], Awaitable[None]]
+PROGRESS_EVERY = 100  # rows between two progress reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +175,7 @@ async def import_questions(
     filename: str,
     actor: audit.Actor,
     now: datetime,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a file into a bank: new stems added, known ones updated, or nothing if any row is bad.
 
@@ -163,7 +198,9 @@ async def import_questions(
         ).all()
     }
     changed: list[int] = []
-    for row in parsed.questions:
+    for done, row in enumerate(parsed.questions):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            await progress(done, len(parsed.questions))
         question = existing.get(row.stem_sha256)
         if question is None:
             if await _insert_new(session, bank=name, row=row, actor=actor, now=now):

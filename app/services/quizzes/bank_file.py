@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +23,9 @@ MAX_SCANNED_ROWS = 10_000
 MAX_COLUMNS = 32
 # Declared uncompressed size: caps what a 2 MB "zip bomb" can cost (zipfile never inflates more).
 MAX_UNZIPPED_BYTES = spreadsheets.MAX_UNZIPPED_BYTES
+# Above this an upload is imported in the background (the page shows its progress): about
+# 1,000 questions of a few hundred characters each.
+LARGE_UNZIPPED_BYTES = 2 * 1024 * 1024
 STEM_MAX = 1000
 OPTION_MAX = 200
 EXPLANATION_MAX = 2000
@@ -287,6 +292,19 @@ def _check_row(
         stem_sha256=stem_hash(stem),
     )
     return question, []
+
+
+def is_large(data: bytes) -> bool:
+    """Whether the .xlsx inflates past LARGE_UNZIPPED_BYTES, judged without parsing it."""
+    if not data.startswith(spreadsheets.XLSX_MAGIC):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False  # refused at once by the import itself
+    # Past the cap the import refuses it at once, without parsing: no need to queue it.
+    return LARGE_UNZIPPED_BYTES < unzipped <= MAX_UNZIPPED_BYTES
 
 
 def parse(data: bytes, *, filename: str) -> ParsedFile:

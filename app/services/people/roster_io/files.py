@@ -69,7 +69,8 @@ def is_large(data: bytes, *, filename: str) -> bool:
                 unzipped = sum(info.file_size for info in archive.infolist())
         except (zipfile.BadZipFile, ValueError, OSError):
             return False  # refused at once by the import itself
-        return unzipped > LARGE_UNZIPPED_BYTES
+        # Past the cap the import refuses it at once, without parsing: no need to queue it.
+        return LARGE_UNZIPPED_BYTES < unzipped <= MAX_UNZIPPED_BYTES
     if PurePath(filename or "").suffix.lower() in (".csv", ".txt"):
         lines = sum(1 for line in data.splitlines() if line.strip())
         return lines - 1 > LARGE_ROWS  # the header is no person

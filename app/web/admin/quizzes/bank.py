@@ -10,14 +10,16 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from app.api.deps import Session
-from app.models import Question, QuestionKind
+from app.models import ImportJob, ImportKind, ImportStatus, Question, QuestionKind
+from app.services import imports as import_service
 from app.services.accounts.admins import Principal
 from app.services.quizzes import bank as bank_service
-from app.services.quizzes.bank_file import MAX_BYTES, MAX_ROWS, BankFileError
+from app.services.quizzes.bank_file import MAX_BYTES, MAX_ROWS, BankFileError, is_large
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
 from app.web.admin.downloads import download
 from app.web.admin.forms import parse_page, text_fields
@@ -99,9 +101,12 @@ def _import_page(
     report: bank_service.ImportReport | None = None,
     filename: str | None = None,
     known: list[str] | None = None,
+    job: ImportJob | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     context = {
+        "job": job,
+        "running": ImportStatus.RUNNING.value,
         "nav": "quizzes",
         "form": {"bank": bank},
         "file_error": error,
@@ -125,8 +130,9 @@ async def import_form(
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_upload(request: Request, session: Session, me: BankEditor) -> HTMLResponse:
-    """Import a bank file: new, updated, unchanged; or every bad row, and nothing stored."""
+async def import_upload(request: Request, session: Session, me: BankEditor) -> Response:
+    """Import a bank file: new, updated, unchanged; or every bad row, and nothing stored;
+    a large file is imported in the background, and its page shows the progress."""
     form = await request.form()
     known = [b.name for b in await bank_service.banks(session)]
     bank, bank_error = bank_service.check_bank_name(text_fields(form, "bank")["bank"])
@@ -141,6 +147,21 @@ async def import_upload(request: Request, session: Session, me: BankEditor) -> H
         return _import_page(request, bank=bank, errors=errors, known=known, status_code=400)
     filename = upload.filename or ""
     data = await upload.read(MAX_BYTES + 1)  # the service refuses anything longer
+    if len(data) <= MAX_BYTES and is_large(data):
+        # Too long to import within the request: queued, and the page shows its progress.
+        job = await import_service.queue(
+            session,
+            kind=ImportKind.BANK,
+            filename=filename,
+            data=data,
+            actor=actor(request, me),
+            now=now(request),
+            params={"bank": bank},
+        )
+        response = redirect(f"/admin/questions/import/jobs/{job.id}")
+        # After the response, so the job is committed before the worker looks for it.
+        response.background = BackgroundTask(_kick_imports, request)
+        return response
     try:
         report = await bank_service.import_questions(
             session,
@@ -161,6 +182,63 @@ async def import_upload(request: Request, session: Session, me: BankEditor) -> H
         filename=filename,
         known=known,
         status_code=400 if report.problems else 200,
+    )
+
+
+async def _kick_imports(request: Request) -> None:
+    """Start the in-process import worker (async: kick needs the event loop)."""
+    request.app.state.imports.kick()
+
+
+async def _job(session: Session, job_id: int) -> ImportJob:
+    job = await import_service.get(session, job_id=job_id)
+    if job is None or job.kind != ImportKind.BANK.value:
+        raise NotFound("没有找到这次导入。")
+    return job
+
+
+@router.get("/import/jobs/{job_id:int}", response_class=HTMLResponse)
+async def import_job_page(
+    request: Request, job_id: int, session: Session, me: BankEditor
+) -> HTMLResponse:
+    """A background import: 正在导入… with its progress, then the same report as at once."""
+    job = await _job(session, job_id)
+    bank = str(job.params.get("bank", ""))
+    if job.status not in import_service.FINISHED:
+        return _import_page(request, bank=bank, filename=job.filename, job=job)
+    report = bank_service.ImportReport.from_json(job.report or {})
+    failed = bool(report.problems or report.file_error)
+    return _import_page(
+        request,
+        bank=bank,
+        error=report.file_error,
+        report=None if report.file_error else report,
+        filename=job.filename,
+        job=job,
+        status_code=400 if failed else 200,
+    )
+
+
+@router.get("/import/jobs/{job_id:int}.json")
+async def import_job_progress(job_id: int, session: Session, me: BankEditor) -> JSONResponse:
+    """Where a background import is: status, rows done of the total, and when finished, the
+    counts and the number of problems."""
+    job = await _job(session, job_id)
+    report = job.report or {}
+    problems = len(report.get("problems", [])) + (1 if report.get("file_error") else 0)
+    return JSONResponse(
+        {
+            "id": job.id,
+            "status": job.status,
+            "finished": job.status in import_service.FINISHED,
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "created": report.get("created"),
+            "updated": report.get("updated"),
+            "unchanged": report.get("unchanged"),
+            "errors": problems if job.report is not None else None,
+        },
+        headers={"Cache-Control": "no-store"},
     )
 
 

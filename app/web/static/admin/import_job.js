@@ -11,7 +11,8 @@
       .then(function (job) {
         if (job && job.finished) { window.location.reload(); return; }
         if (job && text && job.rows_total) {
-          text.textContent = "已处理 " + job.rows_done + " / " + job.rows_total + " 行";
+          text.textContent =
+            "已处理 " + job.rows_done + " / " + job.rows_total + " " + box.getAttribute("data-unit");
         }
         window.setTimeout(poll, 1500);
       })
