@@ -160,6 +160,7 @@ async def test_a_viewer_cannot_start_a_large_import(console: AppClient) -> None:
     assert await count_rows(console, Person) == 0
 
 
+@pytest.mark.both_databases  # the claim is a conditional UPDATE: SQLite locks differently
 async def test_a_job_claimed_twice_runs_once(console: AppClient) -> None:
     """Two workers racing for one queued file: one imports it, the other finds nothing."""
     await default_units(console)
@@ -198,6 +199,7 @@ async def test_a_job_claimed_twice_runs_once(console: AppClient) -> None:
         assert stored.attempts == 1
 
 
+@pytest.mark.both_databases
 async def test_a_claim_left_by_a_dead_worker_is_taken_over_once(console: AppClient) -> None:
     """A running job whose worker died is claimed again after STALE_AFTER; the dead worker's
     late finish is refused, so the file's effect commits once."""
