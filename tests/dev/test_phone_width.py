@@ -6,17 +6,13 @@ chat fills the screen with its input and menu on it, the console's menu folds be
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.support.browser import ROOT, NewContext, dev_server
+from tests.support.browser import NewContext, demo_database, dev_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,24 +21,10 @@ ADMIN_USERNAME, ADMIN_PASSWORD = "dangban", "browser-test-password"
 STEP_TIMEOUT_MS = 5_000
 
 
-def _seed_demo(tmp: Path) -> None:
-    """Migrate and load the demo data into the database dev_server() will serve."""
-    env = {**os.environ, "APP_ENV": "dev", "DATABASE_URL": f"sqlite:///{tmp}/t.db", "REDIS_URL": ""}
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-
 @pytest.fixture(scope="module")
 def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("phone")
-    _seed_demo(tmp)
+    demo_database(tmp)
     with dev_server(tmp, ADMIN_USERNAME=ADMIN_USERNAME, ADMIN_PASSWORD=ADMIN_PASSWORD) as base:
         yield base
 

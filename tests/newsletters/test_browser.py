@@ -10,18 +10,15 @@ from __future__ import annotations
 import os
 import re
 import struct
-import subprocess
-import sys
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.async_api import Dialog, FilePayload, Page, expect
 
 from app.dev.demo import DEMO_OPENIDS
-from tests.support.browser import ROOT, dev_server
+from tests.support.browser import ROOT, demo_database, dev_server
 
 pytestmark = pytest.mark.browser
 
@@ -46,25 +43,11 @@ def _png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + idat + chunk(b"IEND", b"")
 
 
-def _seed_demo(tmp: Path) -> None:
-    """Migrate and load the demo data into the database dev_server() will serve."""
-    env = {**os.environ, "APP_ENV": "dev", "DATABASE_URL": f"sqlite:///{tmp}/t.db", "REDIS_URL": ""}
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-
 @pytest.fixture(scope="module")
 def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dev app on the demo data, with its first admin."""
     tmp = tmp_path_factory.mktemp("newsletter")
-    _seed_demo(tmp)
+    demo_database(tmp)
     with dev_server(tmp, ADMIN_USERNAME=ADMIN_USERNAME, ADMIN_PASSWORD=ADMIN_PASSWORD) as base:
         yield base
 

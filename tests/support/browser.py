@@ -8,10 +8,14 @@ running in this thread, which stops pytest-asyncio from running any async test a
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -117,6 +121,43 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log_path: Path) -> N
     pytest.fail(f"server not healthy within 20 s:\n{log_path.read_text()}")
 
 
+@functools.cache
+def _migrated_database() -> Path:
+    """A SQLite database migrated once per worker (`shente db upgrade`); each server gets a copy."""
+    folder = Path(tempfile.mkdtemp(prefix="shente-browser-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    env = {**os.environ, "APP_ENV": "dev", "DATABASE_URL": f"sqlite:///{folder}/template.db"}
+    env.update({"REDIS_URL": "", "LOG_LEVEL": "WARNING"})
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return folder / "template.db"
+
+
+def migrated_copy(tmp: Path) -> str:
+    """A migrated SQLite database at tmp/t.db (a copy of the worker's); return its URL."""
+    shutil.copyfile(_migrated_database(), tmp / "t.db")
+    return f"sqlite:///{tmp}/t.db"
+
+
+def demo_database(tmp: Path) -> None:
+    """A migrated database with the demo data (`shente seed-demo`) where dev_server() serves it."""
+    env = {**os.environ, "APP_ENV": "dev", "DATABASE_URL": migrated_copy(tmp), "REDIS_URL": ""}
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "seed-demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 @contextmanager
 def dev_server(tmp: Path, **env_overrides: str) -> Iterator[str]:
     """Migrate a fresh SQLite database, serve app.main:app (APP_ENV=dev); yield its base URL.
@@ -136,14 +177,8 @@ def dev_server(tmp: Path, **env_overrides: str) -> Iterator[str]:
         "QUIET_HOURS": "off",
         **env_overrides,
     }
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    if not (tmp / "t.db").exists():  # a test may have prepared (migrated, seeded) its own
+        migrated_copy(tmp)
     log_path = tmp / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
