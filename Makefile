@@ -46,9 +46,10 @@ run: install
 	$(BIN)/shente serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check and the whole suite (PostgreSQL + Redis when present; required with CI=true)
-# Two workers (the CI machine has two cores); each builds its own databases.
+# Two workers (the CI machine has two cores), each with its own databases; an idle worker
+# takes tests queued for the other (worksteal), so a long test at the end does not hold the run.
 test: lint browser-deps
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 ## browser-deps: Debian's Chromium and a CJK font for the browser tests (never `playwright install`)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
