@@ -11,8 +11,12 @@ from app.models.types import CHINA
 from app.services import prompts
 from app.services.binding import followers as follower_service
 from app.services.meetings import attendance, qr
+from app.services.meetings import leave as leave_service
+from app.services.meetings import makeup as makeup_service
 from app.services.meetings import meetings as meeting_service
-from app.services.meetings.attendance import CheckIn, Leave, Makeup
+from app.services.meetings.attendance import CheckIn
+from app.services.meetings.leave import Leave
+from app.services.meetings.makeup import Makeup
 
 router = MessageRouter()
 
@@ -101,7 +105,7 @@ async def on_scan(ctx: HandlerContext) -> Reply:
 # --- 请假 ----------------------------------------------------------------------------------
 
 
-def _leave_reply(result: attendance.LeaveResult, ctx: HandlerContext) -> str:
+def _leave_reply(result: leave_service.LeaveResult, ctx: HandlerContext) -> str:
     found = result.meeting
     name = meeting_service.name_of(found) if found else ""
     match result.outcome:
@@ -125,11 +129,11 @@ def _leave_reply(result: attendance.LeaveResult, ctx: HandlerContext) -> str:
 
 
 async def _ask_leave(ctx: HandlerContext, person: Person) -> Reply:
-    meeting = await attendance.leave_target(ctx.session, person=person, now=ctx.now)
+    meeting = await leave_service.leave_target(ctx.session, person=person, now=ctx.now)
     if meeting is None:
         return "近期没有需要请假的会议。"
     # Told at the first tap, before typing a reason that would be refused.
-    refused = await attendance.leave_refused(
+    refused = await leave_service.leave_refused(
         ctx.session, person=person, meeting=meeting, now=ctx.now
     )
     if refused is not None:
@@ -148,7 +152,7 @@ async def _request_leave(
 ) -> Reply:
     if not reason.strip():
         return await _ask_leave(ctx, person)
-    result = await attendance.request_leave(
+    result = await leave_service.request_leave(
         ctx.session, person=person, meeting=meeting, reason=reason, now=ctx.now
     )
     return _leave_reply(result, ctx)
@@ -165,7 +169,7 @@ async def on_leave_button(ctx: HandlerContext) -> Reply:
 async def on_leave_keyword(ctx: HandlerContext) -> Reply:
     """The keyword 请假, with the reason after it (or alone: then we ask for it)."""
     person = ctx.member
-    meeting = await attendance.leave_target(ctx.session, person=person, now=ctx.now)
+    meeting = await leave_service.leave_target(ctx.session, person=person, now=ctx.now)
     return await _request_leave(ctx, person, meeting, ctx.keyword_args)
 
 
@@ -191,7 +195,7 @@ def _materials(meeting: Meeting) -> str:
 
 
 async def _ask_makeup(ctx: HandlerContext, person: Person) -> Reply:
-    meeting = await attendance.makeup_target(ctx.session, person=person, now=ctx.now)
+    meeting = await makeup_service.makeup_target(ctx.session, person=person, now=ctx.now)
     if meeting is None:
         return "您近期没有需要补学的会议。"
     await prompts.ask(
@@ -208,7 +212,7 @@ async def _submit_makeup(
 ) -> Reply:
     if not content.strip():
         return await _ask_makeup(ctx, person)
-    result = await attendance.submit_makeup(
+    result = await makeup_service.submit_makeup(
         ctx.session, person=person, meeting=meeting, content=content, now=ctx.now
     )
     match result.outcome:
@@ -232,7 +236,7 @@ async def on_makeup_button(ctx: HandlerContext) -> Reply:
 async def on_makeup_keyword(ctx: HandlerContext) -> Reply:
     """The keyword 补学, with the text after it."""
     person = ctx.member
-    meeting = await attendance.makeup_target(ctx.session, person=person, now=ctx.now)
+    meeting = await makeup_service.makeup_target(ctx.session, person=person, now=ctx.now)
     return await _submit_makeup(ctx, person, meeting, ctx.keyword_args)
 
 

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app.models import LeaveRequest
 from app.services import audit
-from app.services.meetings import attendance
+from app.services.meetings import leave as leave_service
 from tests.support.app import AppClient
 from tests.support.chat import Chat, add_party_members, china, make_meeting, oauth_open
 
@@ -14,7 +14,7 @@ from tests.support.chat import Chat, add_party_members, china, make_meeting, oau
 async def _approve_all(client: AppClient, clock) -> None:
     async with client.sessions() as session:
         for leave in (await session.exec(select(LeaveRequest))).all():
-            await attendance.decide_leave(
+            await leave_service.decide_leave(
                 session, request=leave, approve=True, note=None, actor=audit.SYSTEM, now=clock()
             )
         await session.commit()

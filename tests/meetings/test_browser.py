@@ -28,6 +28,7 @@ from app.models.types import CHINA, utcnow
 from app.services import audit
 from app.services.binding import followers as follower_service
 from app.services.meetings import attendance
+from app.services.meetings import leave as leave_service
 from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.services.people import org_units as org_unit_service
@@ -150,10 +151,10 @@ async def _seed(database_url: str) -> Seeded:
                 actor=ACTOR,
                 now=now,
             )
-            leave = await attendance.request_leave(
+            leave = await leave_service.request_leave(
                 session, person=people[ON_LEAVE], meeting=committee, reason=LEAVE_REASON, now=now
             )
-            assert leave.outcome is attendance.Leave.REQUESTED, leave
+            assert leave.outcome is leave_service.Leave.REQUESTED, leave
             count = len((await session.exec(select(col(Meeting.id)))).all())
             assert count == 2, count
     finally:

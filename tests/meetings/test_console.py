@@ -24,6 +24,7 @@ from app.models import (
 from app.models.types import CHINA
 from app.services import audit
 from app.services.meetings import attendance, study_days
+from app.services.meetings import leave as leave_service
 from tests.support.app import AppClient
 from tests.support.broadcasts import rows_of
 from tests.support.chat import add_party_members, branch_id, china, make_meeting
@@ -95,7 +96,7 @@ async def ask_leave(client: AppClient, person_id: int, meeting_id: int) -> int:
         person = await session.get(Person, person_id)
         meeting = await session.get(Meeting, meeting_id)
         assert person is not None
-        result = await attendance.request_leave(
+        result = await leave_service.request_leave(
             session, person=person, meeting=meeting, reason="出差在外地", now=app.state.clock()
         )
         await session.commit()

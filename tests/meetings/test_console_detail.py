@@ -24,6 +24,8 @@ from app.models import (
 )
 from app.services import audit
 from app.services.meetings import attendance, reminders
+from app.services.meetings import leave as leave_service
+from app.services.meetings import makeup as makeup_service
 from tests.support.app import AppClient
 from tests.support.chat import Member, add_party_members, china, make_meeting
 from tests.support.console import (
@@ -72,14 +74,14 @@ async def held_meeting(client: AppClient, clock: Clock) -> Held:
     )
     async with app.state.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
-        leave = await attendance.request_leave(
+        leave = await leave_service.request_leave(
             session,
             person=await _person(session, members[2].person_id),
             meeting=meeting,
             reason="出差在外地",
             now=clock(),
         )
-        pending = await attendance.request_leave(
+        pending = await leave_service.request_leave(
             session,
             person=await _person(session, members[4].person_id),
             meeting=meeting,
@@ -87,7 +89,7 @@ async def held_meeting(client: AppClient, clock: Clock) -> Held:
             now=clock(),
         )
         assert leave.request is not None and pending.request is not None
-        await attendance.decide_leave(
+        await leave_service.decide_leave(
             session,
             request=leave.request,
             approve=True,
@@ -114,14 +116,14 @@ async def held_meeting(client: AppClient, clock: Clock) -> Held:
     clock.set(china(2026, 12, 6, 10))
     async with app.state.sessions() as session:
         meeting = await session.get(Meeting, meeting_id)
-        made_up = await attendance.submit_makeup(
+        made_up = await makeup_service.submit_makeup(
             session,
             person=await _person(session, members[3].person_id),
             meeting=meeting,
             content="学习了全会公报，<b>体会</b>如下：\n一要……",
             now=clock(),
         )
-        assert made_up.outcome is attendance.Makeup.DONE
+        assert made_up.outcome is makeup_service.Makeup.DONE
         await session.commit()
     return Held(meeting_id, members, leave_id, pending_id)
 
@@ -414,7 +416,7 @@ async def test_export_keeps_a_members_formula_as_text(console: AppClient, clock:
     app = console.app
     async with app.state.sessions() as session:
         meeting = await session.get(Meeting, held.meeting_id)
-        await attendance.submit_makeup(
+        await makeup_service.submit_makeup(
             session,
             person=await _person(session, held.members[4].person_id),
             meeting=meeting,

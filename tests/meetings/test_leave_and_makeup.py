@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from app.models import LeaveRequest, LeaveStatus, MakeupSubmission
 from app.services import audit
-from app.services.meetings import attendance
+from app.services.meetings import leave as leave_service
 from app.services.meetings import meetings as meeting_service
 from tests.support.chat import add_party_members, china, make_meeting
 
@@ -80,7 +80,7 @@ async def test_an_approved_leave_is_not_asked_again_and_a_present_member_needs_n
     [leave] = await _leaves(client)
     async with client.sessions() as session:
         leave = await session.get(LeaveRequest, leave.id)
-        await attendance.decide_leave(
+        await leave_service.decide_leave(
             session, request=leave, approve=True, note=None, actor=audit.SYSTEM, now=clock()
         )
         await session.commit()
@@ -174,7 +174,7 @@ async def test_two_admins_deciding_at_once_decide_it_once(client, clock, chat):
         async with client.sessions() as session:
             request = await session.get(LeaveRequest, leave.id)
             actor = audit.Actor(id=None, name=name)
-            decided = await attendance.decide_leave(
+            decided = await leave_service.decide_leave(
                 session, request=request, approve=approve, note=None, actor=actor, now=clock()
             )
             await session.commit()

@@ -9,6 +9,7 @@ from sqlmodel import select
 from app.models import LeaveRequest, Meeting, MeetingStatus, Person
 from app.services import audit
 from app.services.meetings import attendance
+from app.services.meetings import leave as leave_service
 from tests.support.app import AppClient, MakeClient
 from tests.support.chat import add_party_members, china, make_meeting, oauth_open
 from tests.support.console import default_units
@@ -78,7 +79,7 @@ async def test_leave_pending_then_approved(client: AppClient, clock: Clock) -> N
         meeting = await session.get(Meeting, meeting_id)
         who = await session.get(Person, member.person_id)
         assert meeting is not None and who is not None
-        await attendance.request_leave(
+        await leave_service.request_leave(
             session, person=who, meeting=meeting, reason="出差", now=clock()
         )
         await session.commit()
@@ -87,7 +88,7 @@ async def test_leave_pending_then_approved(client: AppClient, clock: Clock) -> N
     assert 'data-testid="status-label">请假待批<' in text and "请假事由：出差" in text
     async with client.sessions() as session:
         leave = (await session.exec(select(LeaveRequest))).one()
-        await attendance.decide_leave(
+        await leave_service.decide_leave(
             session,
             request=leave,
             approve=True,

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from app.jobs.broadcasts import send_due
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, LeaveRequest
 from app.services import audit
-from app.services.meetings import attendance
+from app.services.meetings import leave as leave_service
 from tests.support.chat import add_party_members, china, make_meeting, run_job, runner_for
 
 
@@ -77,7 +77,7 @@ async def test_the_hour_before_reminder_skips_those_checked_in_or_on_leave(clien
                 select(LeaveRequest).where(LeaveRequest.person_id == on_leave.person_id)
             )
         ).one()
-        await attendance.decide_leave(
+        await leave_service.decide_leave(
             session, request=leave, approve=True, note=None, actor=audit.SYSTEM, now=clock()
         )
         await session.commit()

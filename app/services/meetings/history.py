@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import LeaveRequest, MakeupSubmission, Meeting, MeetingAttendance, MeetingStatus
 from app.models.types import CHINA
 from app.services.meetings import invitees, status
-from app.services.meetings.attendance import MAKEUP_WINDOW
+from app.services.meetings.makeup import MAKEUP_WINDOW
 from app.services.meetings.meetings import name_of
 from app.services.meetings.status import Standing
 

@@ -31,7 +31,7 @@ from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
 from app.services.meetings import invitees
-from app.services.meetings.attendance import MAKEUP_WINDOW
+from app.services.meetings.makeup import MAKEUP_WINDOW
 from app.services.meetings.meetings import makeup_task, name_of
 from app.timing import Offset, QuietHours, parse_offsets
 

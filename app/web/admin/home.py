@@ -22,7 +22,7 @@ from app.models import (
     QuizStatus,
 )
 from app.models.types import CHINA
-from app.services.meetings import attendance
+from app.services.meetings import leave as leave_service
 from app.services.meetings import meetings as meeting_service
 from app.services.messages import log as message_log_service
 from app.services.people import roster as people_service
@@ -124,7 +124,7 @@ async def todo_list(
         Todo(m.title, f"/admin/meetings/{m.id}", meeting_service.local_time(m))
         for m in upcoming[:SHOWN]
     ]
-    pending = await attendance.pending_leaves(session, unit_ids=unit_ids)
+    pending = await leave_service.pending_leaves(session, unit_ids=unit_ids)
     leaves = [
         Todo(
             f"{person.name}：{meeting.title}",

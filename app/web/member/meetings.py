@@ -14,7 +14,9 @@ from app.api.deps import get_session
 from app.models import LeaveStatus, Meeting, MeetingStatus, Person
 from app.models.types import CHINA, china_moment
 from app.services.binding import codes as binding_service
-from app.services.meetings import attendance, invitees
+from app.services.meetings import invitees
+from app.services.meetings import leave as leave_service
+from app.services.meetings import makeup as makeup_service
 from app.services.meetings import meetings as meeting_service
 from app.web.member.reader import MEMBER_KEY, oauth_first, page
 
@@ -61,7 +63,7 @@ async def my_status(
     if row.checked_in_at is not None:
         return MyStatus("已签到", "ok", f"签到时间：{china_moment(row.checked_in_at)}", [])
     ended = meeting.ends_at <= now
-    leave = await attendance.current_leave(session, meeting_id=meeting.id, person_id=person.id)
+    leave = await leave_service.current_leave(session, meeting_id=meeting.id, person_id=person.id)
     if leave is not None and leave.status == LeaveStatus.APPROVED.value:
         return MyStatus("已准假", "off", f"请假事由：{leave.reason}", _makeup(meeting, ended))
     if leave is not None and leave.status == LeaveStatus.PENDING.value:
@@ -69,7 +71,7 @@ async def my_status(
         return MyStatus("请假待批", "wait", f"请假事由：{leave.reason}", todo)
     detail = "请假未获批准。" if leave is not None else None
     if ended:
-        made_up = await attendance.made_up(session, meeting_id=meeting.id, person_id=person.id)
+        made_up = await makeup_service.made_up(session, meeting_id=meeting.id, person_id=person.id)
         if made_up:
             return MyStatus("未签到", "off", "已提交补学。", [])
         return MyStatus("未签到", "todo", detail or "会议已结束。", _makeup(meeting, ended))

@@ -8,8 +8,9 @@ from starlette.background import BackgroundTask
 
 from app.api.deps import Session
 from app.models import LeaveRequest, LeaveStatus, Meeting
-from app.services.meetings import attendance, notices
+from app.services.meetings import leave as leave_service
 from app.services.meetings import meetings as meeting_service
+from app.services.meetings import notices
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/meetings")
 async def leave_list(request: Request, session: Session, me: ConsoleUser) -> HTMLResponse:
     """Leave requests waiting for a decision, oldest first, and who has checked in since."""
     names = await org_unit_service.path_names(session)
-    queue = await attendance.leave_queue(session, now=now(request), unit_ids=me.unit_ids)
+    queue = await leave_service.leave_queue(session, now=now(request), unit_ids=me.unit_ids)
     rows = [
         {
             "leave": line.leave,
@@ -63,7 +64,7 @@ async def decide_leave(
     assert meeting is not None  # the foreign key cascades: a request never outlives its meeting
     moment = now(request)
     approve = fields["decision"] == "approve"
-    decided = await attendance.decide_leave(
+    decided = await leave_service.decide_leave(
         session,
         request=leave,
         approve=approve,

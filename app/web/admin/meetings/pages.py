@@ -18,8 +18,9 @@ from app.models import (
 )
 from app.models.types import CHINA, label_of
 from app.services.accounts.admins import Principal
-from app.services.meetings import attendance, notices
+from app.services.meetings import leave as leave_service
 from app.services.meetings import meetings as meeting_service
+from app.services.meetings import notices
 from app.services.meetings import sheet as sheet_service
 from app.services.meetings.sheet import Presence
 from app.services.people import org_units as org_unit_service
@@ -111,7 +112,7 @@ async def meeting_list(
                 "summary": summary,
             }
         )
-    pending = await attendance.pending_leaves(session, unit_ids=me.unit_ids)
+    pending = await leave_service.pending_leaves(session, unit_ids=me.unit_ids)
     context = {
         "nav": "meetings",
         "year": chosen_year,
