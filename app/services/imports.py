@@ -148,3 +148,20 @@ async def get(session: AsyncSession, *, job_id: int) -> ImportJob | None:
     """The job with this id, as stored now."""
     statement = select(ImportJob).where(col(ImportJob.id) == job_id)
     return (await session.exec(statement.execution_options(populate_existing=True))).first()
+
+
+def figures(job: ImportJob, *, problems: int) -> dict[str, Any]:
+    """What the progress page polls: status, rows done of the total, and once finished the
+    counts and how many problems (`problems`, counted by the import's own report)."""
+    report = job.report or {}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "finished": job.status in FINISHED,
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "created": report.get("created"),
+        "updated": report.get("updated"),
+        "unchanged": report.get("unchanged"),
+        "errors": problems if job.report is not None else None,
+    }

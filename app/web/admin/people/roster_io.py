@@ -134,19 +134,9 @@ async def import_job_progress(job_id: int, session: Session, me: ConsoleWriter) 
     """Where a background import is: status, rows done of the total, and when finished, the
     counts and the number of problems."""
     job = await _job(session, me, job_id)
-    report = job.report or {}
+    problems = len((job.report or {}).get("errors", []))
     return JSONResponse(
-        {
-            "id": job.id,
-            "status": job.status,
-            "finished": job.status in import_service.FINISHED,
-            "rows_done": job.rows_done,
-            "rows_total": job.rows_total,
-            "created": report.get("created"),
-            "updated": report.get("updated"),
-            "unchanged": report.get("unchanged"),
-            "errors": len(report.get("errors", [])) if job.report is not None else None,
-        },
+        import_service.figures(job, problems=problems),
         headers={"Cache-Control": "no-store"},
     )
 

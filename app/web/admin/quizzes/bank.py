@@ -227,17 +227,7 @@ async def import_job_progress(job_id: int, session: Session, me: BankEditor) -> 
     report = job.report or {}
     problems = len(report.get("problems", [])) + (1 if report.get("file_error") else 0)
     return JSONResponse(
-        {
-            "id": job.id,
-            "status": job.status,
-            "finished": job.status in import_service.FINISHED,
-            "rows_done": job.rows_done,
-            "rows_total": job.rows_total,
-            "created": report.get("created"),
-            "updated": report.get("updated"),
-            "unchanged": report.get("unchanged"),
-            "errors": problems if job.report is not None else None,
-        },
+        import_service.figures(job, problems=problems),
         headers={"Cache-Control": "no-store"},
     )
 
