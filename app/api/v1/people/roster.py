@@ -13,7 +13,6 @@ from app.api.deps import CurrentPrincipal, Session, Writer, actor_of
 from app.api.errors import ApiError, ErrorResponse, error_responses
 from app.api.v1.common import now
 from app.models.types import CHINA
-from app.services import audit
 from app.services.people import roster_io as roster_service
 
 router = APIRouter(prefix="/people", tags=["roster"])
@@ -63,16 +62,12 @@ async def export_people(
     session: Session, principal: CurrentPrincipal, request: Request, fmt: FormatQuery = "xlsx"
 ) -> Response:
     """Download the roster within your scope (every export is audited)."""
-    data = await roster_service.export_people(
-        session, unit_ids=principal.unit_ids, fmt=fmt, full_phones=principal.can_write
-    )
-    scope = "全部" if principal.unit_ids is None else f"组织 {sorted(principal.unit_ids)}"
-    await audit.record(
+    data = await roster_service.export_audited(
         session,
+        unit_ids=principal.unit_ids,
+        fmt=fmt,
+        full_phones=principal.can_write,
         actor=actor_of(request, principal),
-        action="people.export",
-        target_type="person",
-        summary=f"导出名册（{fmt}，{scope}）",
     )
     day = now(request).astimezone(CHINA).strftime("%Y%m%d")
     return _download(data, fmt=fmt, stem=f"党员名册-{day}")

@@ -4,7 +4,7 @@ Services add and flush; the caller's unit of work commits (and audits exports).
 """
 
 from app.services.people.roster_io.columns import COLUMNS, Column
-from app.services.people.roster_io.exporter import export_people, template
+from app.services.people.roster_io.exporter import export_audited, export_people, template
 from app.services.people.roster_io.files import MAX_BYTES, MAX_ROWS, is_large
 from app.services.people.roster_io.importer import ImportReport, import_people
 from app.services.people.roster_io.rows import RowError
@@ -16,6 +16,7 @@ __all__ = [
     "Column",
     "ImportReport",
     "RowError",
+    "export_audited",
     "export_people",
     "import_people",
     "is_large",

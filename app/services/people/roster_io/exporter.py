@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Person, PersonStatus, PoliticalStage
-from app.services import spreadsheets
+from app.services import audit, spreadsheets
 from app.services.people import org_units as org_unit_service
 from app.services.people.roster import in_scope, mask_phone
 from app.services.people.roster_io import files
@@ -64,6 +64,27 @@ async def export_people(
     book = spreadsheets.Book()
     files.roster_sheet(book, rows)
     return book.to_bytes()
+
+
+async def export_audited(
+    session: AsyncSession,
+    *,
+    unit_ids: frozenset[int] | None,
+    fmt: Format,
+    full_phones: bool,
+    actor: audit.Actor,
+) -> bytes:
+    """`export_people`, recorded in the audit trail as people.export (console and API alike)."""
+    data = await export_people(session, unit_ids=unit_ids, fmt=fmt, full_phones=full_phones)
+    scope = "全部" if unit_ids is None else f"{len(unit_ids)} 个组织"
+    await audit.record(
+        session,
+        actor=actor,
+        action="people.export",
+        target_type="person",
+        summary=f"导出名册（{fmt}，范围：{scope}）",
+    )
+    return data
 
 
 def _example_row() -> list[Cell]:

@@ -11,7 +11,6 @@ from starlette.datastructures import UploadFile
 
 from app.api.deps import Session
 from app.models import ImportJob, ImportKind, ImportStatus
-from app.services import audit
 from app.services import imports as import_service
 from app.services.accounts.admins import Principal
 from app.services.people import roster_io as roster_service
@@ -145,16 +144,8 @@ async def import_job_progress(job_id: int, session: Session, me: ConsoleWriter) 
 async def export(request: Request, session: Session, me: ConsoleUser) -> Response:
     """Download the roster in the user's scope as xlsx or csv (audited as people.export)."""
     fmt = _fmt((await request.form()).get("fmt")) or "xlsx"
-    data = await roster_service.export_people(
-        session, unit_ids=me.unit_ids, fmt=fmt, full_phones=me.can_write
-    )
-    scope = "全部" if me.unit_ids is None else f"{len(me.unit_ids)} 个组织"
-    await audit.record(
-        session,
-        actor=actor(request, me),
-        action="people.export",
-        target_type="person",
-        summary=f"导出名册({fmt}，范围：{scope})",
+    data = await roster_service.export_audited(
+        session, unit_ids=me.unit_ids, fmt=fmt, full_phones=me.can_write, actor=actor(request, me)
     )
     return _download(data, fmt, f"名册-{today(request):%Y%m%d}")
 
