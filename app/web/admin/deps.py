@@ -84,3 +84,8 @@ def now(request: Request) -> datetime:
 async def kick_senders(request: Request) -> None:
     """Start the in-process sender (run after the response, so the notice is committed)."""
     request.app.state.broadcasts.kick()
+
+
+async def kick_imports(request: Request) -> None:
+    """Start the in-process import worker (run after the response, so the job is committed)."""
+    request.app.state.imports.kick()

@@ -14,7 +14,7 @@ from app.models import ImportJob, ImportKind, ImportStatus
 from app.services import imports as import_service
 from app.services.accounts.admins import Principal
 from app.services.people import roster_io as roster_service
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_imports, now
 from app.web.admin.downloads import download
 from app.web.admin.pages import NotFound, redirect, render, today
 
@@ -86,7 +86,7 @@ async def import_upload(request: Request, session: Session, me: ConsoleWriter) -
         )
         response = redirect(f"/admin/people/import/jobs/{job.id}")
         # After the response, so the job is committed before the worker looks for it.
-        response.background = BackgroundTask(_kick_imports, request)
+        response.background = BackgroundTask(kick_imports, request)
         return response
     report = await roster_service.import_people(
         session,
@@ -97,11 +97,6 @@ async def import_upload(request: Request, session: Session, me: ConsoleWriter) -
     )
     status_code = 400 if report.errors else 200
     return _import_page(request, report=report, filename=upload.filename, status_code=status_code)
-
-
-async def _kick_imports(request: Request) -> None:
-    """Start the in-process import worker (async: kick needs the event loop)."""
-    request.app.state.imports.kick()
 
 
 async def _job(session: Session, me: Principal, job_id: int) -> ImportJob:

@@ -20,7 +20,7 @@ from app.services import imports as import_service
 from app.services.accounts.admins import Principal
 from app.services.quizzes import bank as bank_service
 from app.services.quizzes.bank_file import MAX_BYTES, MAX_ROWS, BankFileError, is_large
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now
+from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_imports, now
 from app.web.admin.downloads import download
 from app.web.admin.forms import parse_page, text_fields
 from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render, safe_next
@@ -160,7 +160,7 @@ async def import_upload(request: Request, session: Session, me: BankEditor) -> R
         )
         response = redirect(f"/admin/questions/import/jobs/{job.id}")
         # After the response, so the job is committed before the worker looks for it.
-        response.background = BackgroundTask(_kick_imports, request)
+        response.background = BackgroundTask(kick_imports, request)
         return response
     try:
         report = await bank_service.import_questions(
@@ -183,11 +183,6 @@ async def import_upload(request: Request, session: Session, me: BankEditor) -> R
         known=known,
         status_code=400 if report.problems else 200,
     )
-
-
-async def _kick_imports(request: Request) -> None:
-    """Start the in-process import worker (async: kick needs the event loop)."""
-    request.app.state.imports.kick()
 
 
 async def _job(session: Session, job_id: int) -> ImportJob:
