@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     meeting_reminders: str = "1d,1h"
     meeting_followup_time: str = "09:00"
     pledge_reminder_time: str = "09:30"
+    # 组织发展: how long a 政审 stays valid before the branch meeting, the 公示's default length
+    # in working days, and when (China time) the steps' warnings and the digest are prepared.
+    political_review_valid_months: int = Field(default=12, ge=1, le=60)
+    notice_working_days: int = Field(default=5, ge=1, le=30)
+    admission_reminder_time: str = "09:00"
 
     # Request bodies above this are refused with 413 before they are read (the largest upload,
     # a meeting attachment, is 10 MiB); the sign-in form has its own 16 KiB.
@@ -117,7 +122,7 @@ class Settings(BaseSettings):
         parse_offsets(value)
         return value
 
-    @field_validator("meeting_followup_time", "pledge_reminder_time")
+    @field_validator("meeting_followup_time", "pledge_reminder_time", "admission_reminder_time")
     @classmethod
     def _time_of_day(cls, value: str, info: ValidationInfo) -> str:
         try:

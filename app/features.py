@@ -28,6 +28,7 @@ class Feature:
 
 FEATURES: tuple[Feature, ...] = (
     Feature("people", "组织发展", "名册：人员、组织、支部职务、结对帮学、导入导出"),
+    Feature("admission", "组织发展", "发展党员：25 个步骤、法定期限、公示与意见、思想汇报、培训班"),
     Feature("binding", "基础", "微信绑定：关注者与绑定码"),
     Feature("me", "日常管理", "我的记录：党员自己的信息与待办"),
     Feature("meetings", "学习培训", "固定学习日与三会一课：提醒、签到、请假、补学"),

@@ -3,6 +3,23 @@
 from sqlmodel import SQLModel
 
 from app.models.accounts import AdminRole, AdminUser, ApiToken
+from app.models.admission import (
+    AdmissionAssignee,
+    AdmissionCourse,
+    AdmissionDocument,
+    AdmissionFile,
+    AdmissionReview,
+    AdmissionStep,
+    AssigneeRole,
+    CourseEnrolment,
+    CourseSession,
+    FileStatus,
+    NoticeKind,
+    NoticeObjection,
+    ObjectionOutcome,
+    PublicNotice,
+    ThoughtReport,
+)
 from app.models.audiences import AudienceKind
 from app.models.audit import AuditLog
 from app.models.binding import BindingAttempt, BindingCode, Follower
@@ -59,13 +76,21 @@ from app.models.pledges import (
 from app.models.quizzes import Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion, QuizStatus
 from app.models.talks import IntegrityTalk, TalkCategory
 from app.models.wechat import WeChatCredential, WeChatLease
+from app.models.workdays import CalendarDay, CalendarYear
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "AdminRole",
     "AdminUser",
+    "AdmissionAssignee",
+    "AdmissionCourse",
+    "AdmissionDocument",
+    "AdmissionFile",
+    "AdmissionReview",
+    "AdmissionStep",
     "ApiToken",
+    "AssigneeRole",
     "AudienceKind",
     "AuditLog",
     "BindingAttempt",
@@ -77,9 +102,14 @@ __all__ = [
     "BroadcastRecipient",
     "BroadcastStatus",
     "BroadcastWorker",
+    "CalendarDay",
+    "CalendarYear",
     "CampaignStatus",
     "Channel",
     "ConversationPrompt",
+    "CourseEnrolment",
+    "CourseSession",
+    "FileStatus",
     "Follower",
     "ImportJob",
     "ImportKind",
@@ -102,6 +132,9 @@ __all__ = [
     "NewsletterIssue",
     "NewsletterRead",
     "NewsletterSeries",
+    "NoticeKind",
+    "NoticeObjection",
+    "ObjectionOutcome",
     "OrgUnit",
     "OrgUnitKind",
     "Person",
@@ -111,6 +144,7 @@ __all__ = [
     "PledgeSignature",
     "PledgeVersion",
     "PoliticalStage",
+    "PublicNotice",
     "Question",
     "QuestionKind",
     "Quiz",
@@ -123,6 +157,7 @@ __all__ = [
     "StudyDayRule",
     "StudyPair",
     "TalkCategory",
+    "ThoughtReport",
     "WeChatCredential",
     "WeChatLease",
     "metadata",

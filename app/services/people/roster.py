@@ -12,7 +12,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from app.models import Follower, Person, PersonStatus, PoliticalStage, StageTransition
+from app.models import (
+    AdmissionFile,
+    FileStatus,
+    Follower,
+    Person,
+    PersonStatus,
+    PoliticalStage,
+    StageTransition,
+)
 from app.models.people import PersonCreate, PersonPublic, PersonUpdate, StageTransitionCreate
 from app.models.types import china_today, utcnow
 from app.services import audit
@@ -274,13 +282,26 @@ async def update(
 
 
 async def transition(
-    session: AsyncSession, *, person: Person, data: StageTransitionCreate, actor: audit.Actor
+    session: AsyncSession,
+    *,
+    person: Person,
+    data: StageTransitionCreate,
+    actor: audit.Actor,
+    by_procedure: bool = False,
+    allow_jump: bool = False,
 ) -> StageTransition:
-    """Move a person to another stage on a date; entering probation sets its end a year on."""
+    """Move a person to another stage on a date; entering probation sets its end a year on.
+
+    Forward moves of someone with an open development file come only from its steps
+    (`by_procedure`); a forward move past the next stage is a jump over steps the procedure
+    requires, refused unless the caller records history that predates the system (`allow_jump`:
+    a roster import)."""
     current = PoliticalStage(person.stage)
     if data.to_stage is current:
         raise PersonConflict(f"{person.name} 已经是{current.label}")
     backwards = _STAGE_ORDER.index(data.to_stage) < _STAGE_ORDER.index(current)
+    if not backwards and not by_procedure:
+        await _refuse_skipping_the_procedure(session, person, current, data.to_stage, allow_jump)
     if backwards and not (data.note and data.note.strip()):
         # Going back (e.g. 取消预备党员资格) is rare and must say why.
         raise PersonError("退回到之前的阶段时必须填写说明")
@@ -315,6 +336,30 @@ async def transition(
         after=audit.snapshot(person),
     )
     return step
+
+
+async def _refuse_skipping_the_procedure(
+    session: AsyncSession,
+    person: Person,
+    current: PoliticalStage,
+    target: PoliticalStage,
+    allow_jump: bool,
+) -> None:
+    """A forward move outside the development procedure, refused with the reason."""
+    statement = select(AdmissionFile.id).where(
+        AdmissionFile.person_id == _id(person), AdmissionFile.status == FileStatus.OPEN.value
+    )
+    if (await session.exec(statement)).first() is not None:
+        raise PersonError(
+            f"{person.name} 正在发展中，阶段随发展步骤变更：请在「组织发展」的发展档案中办理"
+        )
+    skipped = _STAGE_ORDER[_STAGE_ORDER.index(current) + 1 : _STAGE_ORDER.index(target)]
+    if skipped and not allow_jump:
+        between = "、".join(stage.label for stage in skipped)
+        raise PersonError(
+            f"不能从{current.label}直接变为{target.label}（跳过了{between}）："
+            "请在「组织发展」中按步骤办理，或录入历史发展档案"
+        )
 
 
 async def transitions(session: AsyncSession, *, person_id: int) -> list[StageTransition]:

@@ -306,7 +306,9 @@ async def _apply(
     if plan.update is not None:
         await people_service.update(session, person=person, data=plan.update, actor=actor)
     if plan.step is not None:
-        await people_service.transition(session, person=person, data=plan.step, actor=actor)
+        await people_service.transition(
+            session, person=person, data=plan.step, actor=actor, allow_jump=True
+        )
     if plan.after_step is not None:
         await people_service.update(session, person=person, data=plan.after_step, actor=actor)
     report.updated += 1
