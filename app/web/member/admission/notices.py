@@ -1,4 +1,4 @@
-"""组织发展 member pages: a 公示 and its objection form, a thought report for its contact."""
+"""公示 pages: the notice anyone following may read, and its objection form."""
 
 from __future__ import annotations
 
