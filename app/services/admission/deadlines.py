@@ -115,7 +115,13 @@ def compute(
         earliest = months_after(activist, procedure.ACTIVIST_MONTHS)
         add("candidate", "可确定为发展对象", earliest, Kind.EARLIEST, (s,), "培养考察满一年")
     if activist and not done("branch_resolution"):
-        last = max([activist, *(r.reviewed_on for r in dossier.reviews)])
+        # Completing cultivation and deciding the candidacy each rest on a 考察 too.
+        checks = [
+            done("cultivation"),
+            done("candidate"),
+            *(r.reviewed_on for r in dossier.reviews),
+        ]
+        last = max([activist, *(day for day in checks if day is not None)])
         add("review", "半年考察", months_after(last, procedure.REVIEW_MONTHS), Kind.DUE, (c, s))
     if reports_due(dossier):
         quarter = quarter_of(today)

@@ -59,14 +59,23 @@ class Dossier:
         found = self.steps.get(code)
         return found.done_on if found is not None else None
 
+    def passed(self, code: str) -> bool:
+        """Done, or (in a history entered from paper) left out before a later step given."""
+        if code in self.steps:
+            return True
+        if not self.file.historical or not self.steps:
+            return False
+        latest = max(procedure.step(done).number for done in self.steps)
+        return procedure.step(code).number < latest
+
     def available(self) -> list[Step]:
-        """The steps that may be taken now: not done, every step before them done."""
+        """The steps that may be taken now: not passed, every step before them passed."""
         if not self.is_open:
             return []
         return [
             step
             for step in procedure.STEPS
-            if step.code not in self.steps and all(code in self.steps for code in step.after)
+            if not self.passed(step.code) and all(self.passed(code) for code in step.after)
         ]
 
     def next_step(self) -> Step | None:

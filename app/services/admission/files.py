@@ -55,6 +55,7 @@ async def open_file(
         raise StepRefused(f"{person.name} 已是{label}：请录入其历史发展档案，而不是新建申请")
     if birth_date > rules.today:
         raise StepRefused("出生日期不能晚于今天")
+    steps.check_age(birth_date, applied_on)
     dossier = await _new_file(session, person, birth_date, actor)
     await steps.record(
         session,

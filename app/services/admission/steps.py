@@ -77,11 +77,20 @@ def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def check_age(birth: date, applied_on: date) -> None:
+    """Refuse an application made before the 18th birthday (细则 第五条: 年满十八岁)."""
+    if _age_on(birth, applied_on) < procedure.MINIMUM_AGE:
+        raise StepRefused(
+            f"申请入党须年满十八周岁：申请日（{applied_on.isoformat()}）时"
+            f"未满十八周岁（出生于 {birth.isoformat()}）"
+        )
+
+
 def _check_order(dossier: Dossier, step: Step, data: StepInput, rules: Rules) -> None:
     if step.code in dossier.steps:
         raise StepAlreadyRecorded(dossier.steps[step.code])
     for code in step.after:
-        if code not in dossier.steps and not data.historical:
+        if not dossier.passed(code) and not data.historical:
             raise StepRefused(f"请先完成{procedure.label(procedure.step(code))}")
     if data.done_on > rules.today:
         raise StepRefused("日期不能晚于今天")
@@ -102,12 +111,8 @@ def _check_time_rules(dossier: Dossier, step: Step, data: StepInput, rules: Rule
     done = dossier.done_on
     match step.code:
         case "apply":
-            birth = dossier.file.birth_date
-            if birth is not None and _age_on(birth, data.done_on) < procedure.MINIMUM_AGE:
-                raise StepRefused(
-                    f"申请入党须年满十八周岁：申请日（{data.done_on.isoformat()}）时"
-                    f"未满十八周岁（出生于 {birth.isoformat()}）"
-                )
+            if dossier.file.birth_date is not None:
+                check_age(dossier.file.birth_date, data.done_on)
         case "candidate":
             earliest = months_after(done("activist") or data.done_on, procedure.ACTIVIST_MONTHS)
             if data.done_on < earliest and not data.historical:
