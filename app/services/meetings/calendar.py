@@ -5,10 +5,9 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 
-import chinese_calendar  # type: ignore[import-untyped]
-
 from app.models import StudyDayRule
 from app.models.types import CHINA
+from app.services.workdays import WorkCalendar
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 DEFAULT_WEEKDAY = 4  # Friday, as RuleDraft offers it
@@ -18,36 +17,20 @@ HOLIDAY_RULE = (
     "遇法定节假日（按国务院公布的放假安排），学习日顺延到节后第一个工作日（含调休上班日），"
     "时间不变。"
 )
-_HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
-_LOOK_AHEAD = 15  # the longest holiday (春节, 国庆) with its weekends is 9 days
+# The package's calendar (pure: study days are planned without the database; a year it does
+# not know yet counts Monday to Friday, as `app.services.workdays` explains).
+_CHINA = WorkCalendar()
 
 
 def holiday_name(day: date) -> str | None:
     """The public holiday `day` is a day off for (元旦, 春节, …); None on any other day, and for
     years whose holidays are not announced yet (chinesecalendar has no data for them)."""
-    try:
-        day_off, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None
-    if not day_off or name is None:
-        return None
-    return str(_HOLIDAY_NAMES.get(name, name))
-
-
-def _is_working_day(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
+    return _CHINA.day_off_name(day)
 
 
 def next_working_day(day: date) -> date:
     """The first working day after `day` (make-up working days count; holidays do not)."""
-    for ahead in range(1, _LOOK_AHEAD):
-        candidate = day + timedelta(days=ahead)
-        if _is_working_day(candidate):
-            return candidate
-    return day + timedelta(days=_LOOK_AHEAD)
+    return _CHINA.on_or_after(day + timedelta(days=1))
 
 
 def planned_date(rule: StudyDayRule, month: date) -> date:
