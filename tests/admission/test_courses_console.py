@@ -17,6 +17,7 @@ from app.models import (
 from app.services import audit
 from app.services.admission import dossiers, files, steps
 from app.services.admission.steps import Rules, StepInput
+from app.services.meetings import invitees
 from app.services.quizzes import answering, catalog
 from tests.support.app import AppClient
 from tests.support.chat import Chat, Member, add_party_members, china
@@ -260,3 +261,73 @@ async def test_a_secretary_sees_and_acts_on_their_units_courses_only(
         found = await dossiers.load(session, file_id=file_id)
         assert found is not None and found.course_ids
     assert await count_rows(client, CourseSession) == 0
+
+
+async def _invited(client: AppClient, meeting_id: int) -> dict[int, bool]:
+    """The meeting's invitees: person id → checked in."""
+    async with client.sessions() as session:
+        rows = await invitees.rows(session, meeting_id=meeting_id)
+    return {row.person_id: row.checked_in_at is not None for row in rows}
+
+
+async def test_enrolling_invites_to_the_sessions_and_leaving_keeps_the_check_ins(
+    client: AppClient, clock: Clock, chat: Chat
+) -> None:
+    """Sessions planned before anyone enrolled invite the candidate once enrolled; taking them
+    out takes them off what is still to come, while their check-in stays and counts again."""
+    clock.set(china(2026, 11, 2, 8))
+    units = await default_units(client)
+    mine = units.groups[0]
+    contact = await add_person(client, "F001", "联系人甲", mine, stage="full")
+    (ann,) = await add_party_members(
+        client, 1, unit_id=mine, prefix="c", stage=PoliticalStage.MASSES
+    )
+    file_id = await _take_to(client, ann.person_id, contact, "candidate")
+    await admin_console(client)
+    form = {"title": "第三期培训班", "org_unit_id": str(mine), "required_hours": "24"}
+    course_url = (await post_form(client, "/admin/admission/courses/new", form)).headers["location"]
+    for day in ("2026-11-03", "2026-11-05"):
+        session_form = {
+            "title": "党章学习",
+            "day": day,
+            "starts": "09:00",
+            "ends": "17:00",
+            "hours": "8",
+        }
+        assert (await post_form(client, f"{course_url}/sessions", session_form)).status_code == 303
+    page = (await client.get(course_url)).text
+    first, second = (
+        int(m) for m in re.findall(r'data-testid="session-row" data-meeting="(\d+)"', page)
+    )
+    assert await _invited(client, first) == {} == await _invited(client, second)
+
+    await post_form(client, f"{course_url}/enrol", {"file_id": str(file_id)})
+    assert await _invited(client, first) == {ann.person_id: False}
+    assert await _invited(client, second) == {ann.person_id: False}
+    clock.set(china(2026, 11, 3, 8, 45))
+    assert (await chat.click(ann.openid, "STUDY_CHECKIN")).startswith("签到成功！")
+    await post_form(client, f"{course_url}/enrolments/{file_id}/record-training", {})
+    page = (await client.get(course_url)).text
+    assert (
+        f"{ann.name}：不能记录集中培训。培训班的最后一次课在 2026-11-05，结束后才能记录集中培训。"
+        in flashes(page)
+    )
+    assert "8 / 24" in row_of(page, file_id)
+
+    removed = await post_form(client, f"{course_url}/enrolments/{file_id}/remove", {})
+    assert removed.status_code == 303
+    page = (await client.get(course_url)).text
+    assert f"已将 {ann.name} 移出培训班「第三期培训班」。" in flashes(page)
+    assert f'data-file="{file_id}"' not in page
+    assert await _invited(client, first) == {ann.person_id: True}  # the record stays
+    assert await _invited(client, second) == {}
+    async with client.sessions() as session:
+        found = await dossiers.load(session, file_id=file_id)
+    assert found is not None and found.course_ids == []
+    gone = await post_form(client, f"{course_url}/enrolments/{file_id}/remove", {})
+    assert gone.status_code == 404
+
+    await post_form(client, f"{course_url}/enrol", {"file_id": str(file_id)})
+    page = (await client.get(course_url)).text
+    assert "8 / 24" in row_of(page, file_id)
+    assert await _invited(client, second) == {ann.person_id: False}
