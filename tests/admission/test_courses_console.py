@@ -300,6 +300,7 @@ async def test_enrolling_invites_to_the_sessions_and_leaving_keeps_the_check_ins
         int(m) for m in re.findall(r'data-testid="session-row" data-meeting="(\d+)"', page)
     )
     assert await _invited(client, first) == {} == await _invited(client, second)
+    assert (await client.get(f"/admin/meetings/{first}")).status_code == 200
 
     await post_form(client, f"{course_url}/enrol", {"file_id": str(file_id)})
     assert await _invited(client, first) == {ann.person_id: False}
