@@ -93,12 +93,19 @@ ACTIONS: dict[str, Scope] = {
     "/admin/quizzes/{quiz_id:int}/publish": Scope.UNIT,
     "/admin/quizzes/{quiz_id:int}/close": Scope.UNIT,
     "/admin/quizzes/{quiz_id:int}/cancel": Scope.UNIT,
+    "/admin/admission/courses/{course_id:int}/sessions": Scope.UNIT,
+    "/admin/admission/courses/{course_id:int}/enrol": Scope.UNIT,
+    "/admin/admission/courses/{course_id:int}/enrolments/{file_id:int}/remove": Scope.UNIT,
+    "/admin/admission/courses/{course_id:int}/enrolments/{file_id:int}/record-training": (
+        Scope.UNIT
+    ),
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,
     "/admin/meetings/rule": Scope.UNIT_FORM,
     "/admin/pledges/new": Scope.UNIT_FORM,
     "/admin/quizzes/new": Scope.UNIT_FORM,
+    "/admin/admission/courses/new": Scope.UNIT_FORM,
     "/admin/newsletters/new": Scope.WRITER,
     "/admin/newsletters/{issue_id:int}/edit": Scope.WRITER,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.db import create_engine, session_factory, unit_of_work
+from app.dev.demo.admission import seed_admission
 from app.dev.demo.meetings import seed_meetings
 from app.dev.demo.newsletters import seed_newsletters
 from app.dev.demo.people import DEMO_MEMBERS, DEMO_OPENIDS, seed_people
@@ -26,6 +27,7 @@ async def seed(settings: Settings) -> int:
                 + await seed_pledges(session, settings=settings, now=now)
                 + await seed_talks(session, now=now)
                 + await seed_quizzes(session, settings=settings, now=now)
+                + await seed_admission(session, now=now)
             )
     finally:
         await engine.dispose()
