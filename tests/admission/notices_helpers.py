@@ -8,13 +8,23 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import BranchRoleKind, OrgUnit, OrgUnitKind, Person, PoliticalStage
+from app.models import (
+    BranchRoleKind,
+    NoticeKind,
+    NoticeObjection,
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    PoliticalStage,
+)
 from app.services import audit
-from app.services.admission import files, steps
+from app.services import workdays as workdays_service
+from app.services.admission import dossiers, files, notices, steps
 from app.services.admission.dossiers import Dossier
 from app.services.admission.steps import Rules, StepInput
 from app.services.people import org_units as org_unit_service
 from app.services.people import roles as roles_service
+from tests.support.app import AppClient
 
 ADMIN = audit.Actor(id=None, name="管理员")
 # The days of the steps before 支部委员会审查 (dates in order, each rule satisfied).
@@ -134,3 +144,40 @@ async def probationary_file(
         data = StepInput(code=code, done_on=day, historical=True)
         await steps.record(session, dossier=dossier, data=data, actor=ADMIN, rules=rules)
     return dossier
+
+
+async def stored_candidate(client: AppClient, **fields: Any) -> int:
+    """`candidate_file` in the app's database (committed); the file's id."""
+    async with client.sessions() as session:
+        dossier = await candidate_file(session, **fields)
+        await session.commit()
+        return dossier.id
+
+
+async def stored_notice(client: AppClient, file_id: int, starts_on: date, today: date) -> int:
+    """A 发展党员公示 of 5 working days started on the file (committed); its id."""
+    async with client.sessions() as session:
+        dossier = await dossiers.load(session, file_id=file_id)
+        assert dossier is not None
+        notice = await notices.start(
+            session,
+            dossier=dossier,
+            kind=NoticeKind.CANDIDATE,
+            starts_on=starts_on,
+            working_days=5,
+            contact="支部书记李书记，党群部门",
+            actor=ADMIN,
+            workdays=await workdays_service.load(session),
+            today=today,
+        )
+        await session.commit()
+        assert notice.id is not None
+        return notice.id
+
+
+async def objections_of(client: AppClient, notice_id: int) -> list[NoticeObjection]:
+    """The objections stored for a 公示."""
+    async with client.sessions() as session:
+        notice = await notices.get(session, notice_id=notice_id)
+        assert notice is not None
+        return await notices.objections(session, notice=notice)

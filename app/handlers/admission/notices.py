@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
-from app.handlers.registry import MessageRouter
+from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.models.types import CHINA
+from app.services.admission import notices as notice_service
 
 router = MessageRouter()
+
+NOTHING_OPEN = "目前没有正在公示的人员。"
+
+
+@router.text("公示", help="查看正在公示的发展党员名单并提出意见")
+async def on_notices(ctx: HandlerContext) -> Reply:
+    """The 公示 running today, each with its period and its page (anyone following may object)."""
+    today = ctx.now.astimezone(CHINA).date()
+    running = await notice_service.open_on(ctx.session, today=today)
+    if not running:
+        return NOTHING_OPEN
+    base = ctx.settings.public_base_url.rstrip("/")
+    lines = ["正在公示："]
+    for notice, _person in running:
+        lines.append(
+            f"{notice.title}\n公示期：{notice_service.period(notice)}\n"
+            f"查看并提出意见（可匿名）：{base}/m/admission/notices/{notice.id}"
+        )
+    return "\n\n".join(lines)

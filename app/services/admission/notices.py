@@ -528,3 +528,19 @@ async def word(notice: PublicNotice, *, issued_on: date | None = None) -> bytes:
     signature = lines.pop() if len(lines) > 1 else ""
     dated = cn_date(issued_on or notice.starts_on)
     return await off_loop(_render_word, notice.title, lines, signature, dated)
+
+
+async def export_word(
+    session: AsyncSession, *, notice: PublicNotice, actor: audit.Actor, issued_on: date | None
+) -> bytes:
+    """The Word document for the console's download (an export: audited)."""
+    data = await word(notice, issued_on=issued_on)
+    await audit.record(
+        session,
+        actor=actor,
+        action="admission.notice_export",
+        target_type="public_notice",
+        target_id=notice.id,
+        summary=f"下载《{notice.title}》Word 文档",
+    )
+    return data
