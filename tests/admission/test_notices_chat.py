@@ -31,3 +31,24 @@ async def test_anyone_following_sees_the_open_notices_with_their_links(
     clock.set(china(2026, 10, 13, 9))
     assert await chat.say(stranger, "公示") == "目前没有正在公示的人员。"
     assert "「公示」查看正在公示的发展党员名单并提出意见" in await chat.say(stranger, "帮助")
+
+
+async def test_many_open_notices_stay_within_one_reply(
+    client: AppClient, clock: Clock, chat: Chat
+) -> None:
+    stranger = "o-follower".ljust(28, "x")
+    client.sandbox.add_follower(stranger)
+    clock.set(china(2026, 9, 29, 9))
+    for number in range(12):
+        file_id = await stored_candidate(
+            client, name=f"发展对象{number:02d}", number=f"N{number:03d}"
+        )
+        await stored_notice(client, file_id, date(2026, 9, 30), date(2026, 9, 29))
+    clock.set(china(2026, 10, 9, 9))
+
+    reply = await chat.say(stranger, "公示")
+
+    assert len(reply.encode()) <= 2048
+    listed = reply.count("/m/admission/notices/")
+    assert 1 <= listed < 12
+    assert reply.endswith(f"另有 {12 - listed} 人正在公示，详见党支部公示栏。")

@@ -7,6 +7,7 @@ who sent it, whatever the form carried.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -28,8 +29,10 @@ PAGE = "admission_notice"
 NOT_FOUND = "没有找到这条公示，请回到公众号回复「公示」重新打开。"
 
 
-def _today(request: Request) -> Any:
-    return request.app.state.clock().astimezone(CHINA).date()
+def _today(request: Request) -> date:
+    """Today in China time, by the app's clock."""
+    moment: datetime = request.app.state.clock()
+    return moment.astimezone(CHINA).date()
 
 
 async def _notice(session: AsyncSession, notice_id: int) -> PublicNotice | None:
