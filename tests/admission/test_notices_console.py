@@ -49,6 +49,9 @@ async def test_an_admin_starts_a_notice_from_the_file(console: AppClient, clock:
     assert 'value="2026-09-30"' in form.text and 'value="5"' in form.text
     assert 'value="支部书记李书记，党群部门"' in form.text
     assert 'data-testid="notice-ends">2026-10-12<' in form.text
+    assert 'data-testid="notice-refusal"' not in form.text
+    conversion = await console.get(form_url.replace("candidate", "conversion"))
+    assert "请先完成第 22 步「提出转正申请」，再进行预备党员转正公示" in conversion.text
     longer = await console.get(f"{form_url}&starts_on=2026-09-30&working_days=6")
     assert 'data-testid="notice-ends">2026-10-13<' in longer.text
 

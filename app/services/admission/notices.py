@@ -201,6 +201,15 @@ def _check_file(dossier: Dossier, kind: NoticeKind) -> None:
         )
 
 
+def refusal(dossier: Dossier, kind: NoticeKind) -> str | None:
+    """Why a 公示 of this kind cannot be started on the file now (None: it can)."""
+    try:
+        _check_file(dossier, kind)
+    except StepRefused as exc:
+        return str(exc)
+    return None
+
+
 async def draft(
     session: AsyncSession,
     *,

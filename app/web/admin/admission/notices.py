@@ -103,6 +103,7 @@ async def _form_page(
         "preview": preview,
         "warning": notice_service.unknown_years_warning(preview.unknown_years if preview else []),
         "existing": dossier.notice(kind),
+        "refusal": notice_service.refusal(dossier, kind),
         "today": today(request).isoformat(),
     }
     return render(request, "admin/admission/notice_form.html", context, status_code)
