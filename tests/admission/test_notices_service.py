@@ -12,11 +12,20 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import AuditLog, NoticeKind, NoticeObjection, ObjectionOutcome, PublicNotice
+from app.services import audit
 from app.services import workdays as workdays_service
 from app.services.admission import dossiers, notices, steps
 from app.services.admission.dossiers import Dossier
 from app.services.admission.steps import Rules, StepInput, StepRefused
-from tests.admission.notices_helpers import ADMIN, candidate_file, probationary_file
+from tests.admission.notices_helpers import (
+    ADMIN,
+    candidate_file,
+    objections_of,
+    probationary_file,
+    stored_candidate,
+    stored_notice,
+)
+from tests.support.app import AppClient
 
 NOW = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)
 
@@ -276,3 +285,41 @@ async def test_the_word_document_opens_with_the_name_and_period(db_session: Asyn
     assert document.paragraphs[0].text == "关于张三同志拟发展为中共预备党员的公示"
     assert "张三同志" in text and "2026年9月30日至2026年10月12日" in text
     assert "{{" not in text and "{%" not in text
+
+
+async def test_two_admins_checking_one_objection_at_once_record_one_finding(
+    client: AppClient,
+) -> None:
+    file_id = await stored_candidate(client)
+    notice_id = await stored_notice(client, file_id, date(2026, 9, 30), date(2026, 9, 25))
+    async with client.sessions() as session:
+        notice = await notices.get(session, notice_id=notice_id)
+        assert notice is not None
+        await _object(session, notice, date(2026, 10, 9))
+        await session.commit()
+    [stored] = await objections_of(client, notice_id)
+
+    async with client.sessions() as first, client.sessions() as second:
+        mine = await notices.get_objection(first, objection_id=stored.id or 0)
+        theirs = await notices.get_objection(second, objection_id=stored.id or 0)
+        assert mine is not None and theirs is not None  # both read it unchecked
+        await notices.check(
+            first,
+            objection=mine,
+            outcome=ObjectionOutcome.DISMISSED,
+            finding="反映不实。",
+            actor=audit.Actor(id=1, name="甲"),
+            now=NOW,
+        )
+        await first.commit()
+        with pytest.raises(StepRefused, match="已由 甲 核实（反映不实），不能重复核实"):
+            await notices.check(
+                second,
+                objection=theirs,
+                outcome=ObjectionOutcome.UPHELD,
+                finding="属实。",
+                actor=audit.Actor(id=2, name="乙"),
+                now=NOW,
+            )
+    [final] = await objections_of(client, notice_id)
+    assert (final.outcome, final.finding, final.checked_by) == ("dismissed", "反映不实。", "甲")

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy import and_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -435,6 +436,13 @@ async def get_objection(session: AsyncSession, *, objection_id: int) -> NoticeOb
     return await session.get(NoticeObjection, objection_id)
 
 
+def _checked_already(objection: NoticeObjection) -> StepRefused:
+    label = ObjectionOutcome(objection.outcome).label if objection.outcome else "已核实"
+    return StepRefused(
+        f"这条意见已由 {objection.checked_by or '他人'} 核实（{label}），不能重复核实"
+    )
+
+
 async def check(
     session: AsyncSession,
     *,
@@ -446,21 +454,23 @@ async def check(
 ) -> NoticeObjection:
     """The secretary's written finding on an objection (once)."""
     if objection.outcome is not None:
-        raise StepRefused(
-            f"这条意见已由 {objection.checked_by or '他人'} 核实"
-            f"（{ObjectionOutcome(objection.outcome).label}），不能重复核实"
-        )
+        raise _checked_already(objection)
     written = finding.strip()
     if not written:
         raise StepRefused("请填写核实情况和结论")
     if len(written) > MAX_OBJECTION:
         raise StepRefused(f"核实结论最多 {MAX_OBJECTION} 字")
-    objection.outcome = outcome.value
-    objection.finding = written
-    objection.checked_by = actor.name
-    objection.checked_at = now
-    session.add(objection)
-    await session.flush()
+    # Checked once: of two admins recording a finding at the same moment, the first stands.
+    claimed = await session.exec(
+        update(NoticeObjection)
+        .where(
+            and_(col(NoticeObjection.id) == objection.id, col(NoticeObjection.outcome).is_(None))
+        )
+        .values(outcome=outcome.value, finding=written, checked_by=actor.name, checked_at=now)
+    )
+    await session.refresh(objection)
+    if not claimed.rowcount:
+        raise _checked_already(objection)
     await audit.record(
         session,
         actor=actor,
