@@ -164,3 +164,22 @@ async def test_a_notice_that_does_not_exist_is_404(console: AppClient) -> None:
         "/admin/admission/files/999999/notices/new",
     ):
         assert (await console.get(path)).status_code == 404, path
+
+
+async def test_a_notice_into_a_year_without_holidays_is_flagged(
+    console: AppClient, clock: Clock
+) -> None:
+    clock.set(china(2026, 12, 18, 9))
+    file_id = await stored_candidate(console, committee_on=date(2026, 12, 18))
+    notice_id = await stored_notice(console, file_id, date(2026, 12, 28), date(2026, 12, 18))
+    await admin_console(console)
+
+    page = await console.get(f"/admin/admission/notices/{notice_id}")
+
+    assert "2026年12月28日至2027年1月1日（5 个工作日）" in page.text
+    assert (
+        "2027 年放假安排尚未公布，结束日期按周一至周五计算；公布后请在「放假安排」中录入"
+        in page.text
+    )
+    listed = await console.get("/admin/admission/notices")
+    assert 'data-testid="notice-state">未开始<' in listed.text
