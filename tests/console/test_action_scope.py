@@ -65,6 +65,8 @@ ACTIONS: dict[str, Scope] = {
     "/admin/talks/export": Scope.ADMIN,
     "/admin/talks/new": Scope.ADMIN,
     "/admin/talks/{talk_id:int}/edit": Scope.ADMIN,
+    # Objections are read and checked by admins alone.
+    "/admin/admission/notices/{notice_id:int}/objections/{objection_id:int}/check": Scope.ADMIN,
     # A unit's: the thing's own unit (a broadcast: the unit of what it sends).
     "/admin/broadcasts/{broadcast_id:int}/cancel": Scope.UNIT,
     "/admin/broadcasts/{broadcast_id:int}/resume": Scope.UNIT,
@@ -99,6 +101,7 @@ ACTIONS: dict[str, Scope] = {
     "/admin/admission/courses/{course_id:int}/enrolments/{file_id:int}/record-training": (
         Scope.UNIT
     ),
+    "/admin/admission/files/{file_id:int}/notices/new": Scope.UNIT,
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,

@@ -319,3 +319,19 @@ async def pairs_public(session: AsyncSession, pairs: Sequence[StudyPair]) -> lis
         )
         for pair in pairs
     ]
+
+
+async def secretary_of(session: AsyncSession, *, unit_id: int | None) -> Person | None:
+    """The 支部书记 of the unit, or of the nearest unit above it that has one."""
+    if unit_id is None:
+        return None
+    chain = await org_unit_service.ancestor_ids(session, unit_id=unit_id)
+    statement = select(BranchRole).where(
+        col(BranchRole.org_unit_id).in_(chain),
+        BranchRole.role == BranchRoleKind.SECRETARY.value,
+    )
+    holders = {row.org_unit_id: row.person_id for row in (await session.exec(statement)).all()}
+    for unit in chain:
+        if unit in holders:
+            return await session.get(Person, holders[unit])
+    return None
