@@ -93,6 +93,7 @@ ACTIONS: dict[str, Scope] = {
     "/admin/quizzes/{quiz_id:int}/publish": Scope.UNIT,
     "/admin/quizzes/{quiz_id:int}/close": Scope.UNIT,
     "/admin/quizzes/{quiz_id:int}/cancel": Scope.UNIT,
+    "/admin/admission/reports/{report_id:int}/acknowledge": Scope.UNIT,
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,
