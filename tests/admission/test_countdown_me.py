@@ -1,4 +1,4 @@
-"""我的记录 for a probationary member: the days to the end of 预备期, and this quarter's 思想汇报."""
+"""我的记录 of a probationary member: the days to the end of 预备期, this quarter's 思想汇报."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from tests.admission.reports_support import (
     make_secretary,
     open_file,
     recipients,
+    send_photo,
 )
 from tests.support.app import AppClient
 from tests.support.broadcasts import sender_for
@@ -198,3 +199,22 @@ async def test_a_reminder_made_in_quiet_hours_waits_for_them_to_end(
     clock.set(_at(today, 10, 1))
     await sender_for(client, clock=clock).run()
     assert pushed() == 1 and reminder.key.endswith(":2026Q4")
+
+
+async def test_photos_left_without_done_reach_the_contact_all_the_same(
+    client: AppClient, clock: Clock, chat: Chat
+) -> None:
+    today = date(2026, 11, 16)
+    clock.set(_at(today))
+    [contact] = await add_party_members(client, 1, prefix="c")
+    [member] = await add_party_members(client, 1, prefix="a", stage=PoliticalStage.MASSES)
+    await make_activist(client, member.person_id, contacts=[contact.person_id], today=today)
+    await chat.say(member.openid, "思想汇报")
+    await send_photo(chat, member.openid, 1)
+
+    await run_job(client, "admission.reports")  # the member may still be sending photos
+    assert await broadcasts(client, "admission.report_in:") == []
+    clock.advance(3600)  # the next hourly run: the question has long expired
+    await run_job(client, "admission.reports")
+    [notice] = await broadcasts(client, "admission.report_in:")
+    assert await recipients(client, notice) == {contact.person_id}

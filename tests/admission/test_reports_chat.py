@@ -118,3 +118,20 @@ async def test_a_photo_while_a_leave_reason_is_asked_gets_please_reply_in_text(
     assert await send_photo(chat, member.openid, 1) == "请回复文字。"
     # The leave question is still open: the next text is the reason.
     assert "已提交请假" in await chat.say(member.openid, "出差在外")
+
+
+async def test_a_tenth_photo_is_refused_and_the_nine_are_handed_in(
+    client: AppClient, clock: Clock, chat: Chat
+) -> None:
+    file_id, member, _ = await _activist_with_contact(client, clock)
+    await chat.say(member.openid, "思想汇报")
+    for number in range(1, 10):
+        assert f"已收到第 {number} 张照片" in await send_photo(chat, member.openid, number)
+    refused = await send_photo(chat, member.openid, 10)
+    assert "最多 9 张照片" in refused and "本张没有收录" in refused
+    # Words typed after the photos go with them and hand the report in.
+    done = await chat.say(member.openid, "以上为本季度手写思想汇报，请审阅。")
+    assert "手写稿 9 张照片" in done
+    [report] = await reports_of(client, file_id)
+    assert len(report.photos) == 9 and report.content == "以上为本季度手写思想汇报，请审阅。"
+    assert len(await broadcasts(client, "admission.report_in:")) == 1
