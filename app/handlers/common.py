@@ -18,6 +18,7 @@ WELCOME = (
     "回复「帮助」查看全部功能。"
 )
 UNKNOWN_TEXT = "暂时没有理解您的意思。回复「帮助」查看可用的关键词，或点击下方菜单。"
+TEXT_PLEASE = "请回复文字。"
 
 
 @router.event("subscribe")
@@ -71,6 +72,20 @@ async def on_other_text(ctx: HandlerContext) -> Reply:
     if prompt is not None and (answer := ctx.router.answer_handler(prompt.purpose)) is not None:
         return await answer(ctx, prompt.subject_id)
     return UNKNOWN_TEXT
+
+
+@router.register(msg_type="image")
+async def on_image(ctx: HandlerContext) -> Reply:
+    """A photo answers an open question that takes photos (a handwritten 思想汇报); while a
+    question that wants text is open, it is asked for and the question stays; otherwise the
+    photo is recorded and nothing is said."""
+    prompt = await prompts.current(ctx.session, openid=ctx.openid, now=ctx.now)
+    if prompt is None or (answer := ctx.router.answer_handler(prompt.purpose)) is None:
+        return None
+    if not ctx.router.accepts_images(prompt.purpose):
+        return TEXT_PLEASE
+    await prompts.take(ctx.session, openid=ctx.openid, now=ctx.now)
+    return await answer(ctx, prompt.subject_id)
 
 
 @router.fallback()

@@ -139,6 +139,7 @@ class MessageRouter:
     _by_type: dict[str, Rule] = field(default_factory=dict)
     _fallback: Rule | None = None
     _answers: dict[str, AnswerHandler] = field(default_factory=dict)
+    _photo_answers: set[str] = field(default_factory=set)  # purposes a photo may answer too
     _buttons: dict[str, str] = field(default_factory=dict)  # typed name → click key
 
     def add_buttons(self, names: dict[str, str]) -> None:
@@ -273,9 +274,10 @@ class MessageRouter:
         return self.register()
 
     def answer(
-        self, purpose: str, *, requires_member: str | None = None
+        self, purpose: str, *, requires_member: str | None = None, accepts_images: bool = False
     ) -> Callable[[AnswerHandler], AnswerHandler]:
-        """Handle the text a member sends after the account asked them for `purpose`."""
+        """Handle the text a member sends after the account asked them for `purpose`; with
+        `accepts_images`, a photo (an image message) answers it too."""
 
         def decorate(handler: AnswerHandler) -> AnswerHandler:
             if requires_member is not None:
@@ -283,6 +285,8 @@ class MessageRouter:
             if purpose in self._answers:
                 raise ValueError(f"two handlers answer {purpose!r}")
             self._answers[purpose] = handler
+            if accepts_images:
+                self._photo_answers.add(purpose)
             return handler
 
         return decorate
@@ -291,10 +295,14 @@ class MessageRouter:
         """The handler for answers to `purpose`, if any."""
         return self._answers.get(purpose)
 
+    def accepts_images(self, purpose: str) -> bool:
+        """Whether a photo may answer `purpose` (otherwise only text does)."""
+        return purpose in self._photo_answers
+
     def include(self, other: MessageRouter) -> None:
         """Take over another router's registrations (one router per handler module)."""
         for purpose, handler in other._answers.items():
-            self.answer(purpose)(handler)
+            self.answer(purpose, accepts_images=other.accepts_images(purpose))(handler)
         rules = [
             *other._by_event_key.values(),
             *other._by_keyword.values(),

@@ -34,6 +34,14 @@ async def take(session: AsyncSession, *, openid: str, now: datetime) -> Conversa
     return prompt if prompt.expires_at > now else None
 
 
+async def current(
+    session: AsyncSession, *, openid: str, now: datetime
+) -> ConversationPrompt | None:
+    """The open question, left open (None when there is none or it expired)."""
+    prompt = await session.get(ConversationPrompt, openid)
+    return prompt if prompt is not None and prompt.expires_at > now else None
+
+
 async def clear(session: AsyncSession, *, openid: str) -> None:
     """Forget any open question (the member did something else).
 

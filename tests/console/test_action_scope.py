@@ -102,6 +102,7 @@ ACTIONS: dict[str, Scope] = {
         Scope.UNIT
     ),
     "/admin/admission/files/{file_id:int}/notices/new": Scope.UNIT,
+    "/admin/admission/reports/{report_id:int}/acknowledge": Scope.UNIT,
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,

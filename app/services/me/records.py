@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import InboundMessage, Person, PoliticalStage, StageTransition
 from app.models.people import PersonPublic
 from app.models.types import CHINA
+from app.services.admission import reports as admission_reports
 from app.services.binding import codes as binding_service
 from app.services.me import todos as member_todos
 from app.services.me.todos import Todo
@@ -31,6 +32,8 @@ class MemberRecord:
     messages_this_month: int
     todos: list[Todo]
     meetings: list[HistoryLine]  # this year's, open ones first
+    # 组织发展: the probation countdown, this quarter's 思想汇报 (for those who hand them in).
+    admission: list[str] = field(default_factory=list)
 
     @property
     def meeting_summary(self) -> str:
@@ -61,6 +64,7 @@ async def member_record(session: AsyncSession, *, person: Person, now: datetime)
         messages_this_month=messages,
         todos=await member_todos.todos(session, person=person, now=now),
         meetings=await meeting_history.this_year(session, person_id=person.id, now=now),
+        admission=await admission_reports.my_lines(session, person=person, now=now),
     )
 
 
@@ -102,6 +106,7 @@ def as_text(record: MemberRecord, *, page_url: str | None = None) -> str:
     lines.append(f"政治面貌：{person.stage_label}{since}")
     if person.stage is PoliticalStage.PROBATIONARY and person.probation_ends_on:
         lines.append(f"预备期满：{person.probation_ends_on:%Y-%m-%d}")
+    lines += record.admission
     if record.transitions:
         lines.append("历程：")
         for step in record.transitions[-5:]:

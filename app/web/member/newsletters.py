@@ -22,7 +22,11 @@ router = APIRouter(prefix="/m", include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ISSUE_SUBJECT = "newsletter_issue"
 # Pages that act for the recipient (sign, answer): the push's link carries a signed person link.
-PERSONAL_PAGES = {"pledge_campaign": "pledges", "quiz": "quizzes"}
+PERSONAL_PAGES = {
+    "pledge_campaign": "pledges",
+    "quiz": "quizzes",
+    "thought_report": "admission/reports",  # a contact opening a report handed in to them
+}
 
 
 async def _article(request: Request, session: AsyncSession, issue: NewsletterIssue) -> Response:
