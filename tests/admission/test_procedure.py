@@ -263,7 +263,9 @@ async def test_history_from_paper_keeps_the_roster_stage_and_counts_probation(
     dates = {
         "apply": date(2022, 3, 1),
         "activist": date(2022, 9, 1),
+        "contacts": date(2022, 9, 5),
         "candidate": date(2023, 10, 1),
+        "introducers": date(2023, 10, 8),
         "branch_resolution": date(2026, 1, 10),
         "approval": date(2026, 2, 20),
     }
