@@ -274,7 +274,9 @@ async def record(
         details = _check_training(data)
         if not data.historical:
             await _check_course(session, dossier)
-    if Field.CONTACTS in step.fields or Field.INTRODUCERS in step.fields:
+    names_people = Field.CONTACTS in step.fields or Field.INTRODUCERS in step.fields
+    # A paper history may give the date alone (who was named is then not recorded).
+    if names_people and not (data.historical and not data.people):
         named = await _check_people(session, dossier, step, data)
     if Field.LATE_REASON in step.fields and (data.late_reason or "").strip():
         details["late_reason"] = data.late_reason.strip() if data.late_reason else None
