@@ -215,3 +215,33 @@ async def test_history_entry_sets_the_stage_and_lists_the_probation(
 
     missing = await post_form(console, "/admin/admission/history", {"person_id": str(person)})
     assert missing.status_code in (404, 422)  # the person has a file now: not offered again
+
+
+async def test_the_board_counts_each_stage_and_filters_by_unit(
+    console: AppClient, clock: Clock
+) -> None:
+    """People per stage with their next step; the unit filter keeps that unit's files only."""
+    clock.set(china(2026, 6, 1, 9))
+    await admin_console(console)
+    units = await default_units(console)
+    first = await add_person(console, "A001", "张申请", units.groups[0])
+    second = await add_person(console, "C001", "王发展", units.groups[1])
+    file_id_of(await open_file(console, first, applied_on="2026-05-20"))
+    await enter_history(console, second, CANDIDATE_HISTORY)
+
+    board = await console.get("/admin/admission")
+    assert "发展中 2 人" in board.text
+    applicants = board.text.split('data-stage="applicant"', 1)[1].split('data-stage="activist"')[0]
+    assert "张申请" in applicants and "1 人" in applicants
+    assert (
+        "下一步：第 2 步「党组织派人谈话」" in applicants and "还剩 21 天" in applicants
+    )  # 2026-06-20 is a Saturday: due Monday 22nd
+    candidates = board.text.split('data-stage="candidate"', 1)[1].split(
+        'data-stage="probationary"'
+    )[0]
+    assert "王发展" in candidates and "下一步：第 10 步「进行政治审查」" in candidates
+    filtered = await console.get("/admin/admission", params={"unit": str(units.groups[1])})
+    assert "王发展" in filtered.text and "张申请" not in filtered.text
+    assert "发展中 1 人" in filtered.text
+    odd = await console.get("/admin/admission", params={"unit": "99999999999"})
+    assert odd.status_code == 200 and "发展中 2 人" in odd.text

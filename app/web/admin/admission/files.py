@@ -190,7 +190,7 @@ async def file_page(
         (section, [v for v in views if v.step.section == section.number])
         for section in procedure.SECTIONS
     ]
-    if me.is_admin and RESTRICTED_STEP in dossier.steps and request.method == "GET":
+    if me.is_admin and RESTRICTED_STEP in dossier.steps:  # the page shows them: audited
         await audit.record(
             session,
             actor=actor(request, me),
