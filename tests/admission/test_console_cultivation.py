@@ -135,3 +135,52 @@ async def test_the_notice_link_and_extending_probation(console: AppClient, clock
     page = await console.get(f"/admin/admission/files/{other_file}")
     assert "已延长预备期 6 个月，至 2027-01-10。" in page.text
     assert "延长 6 个月" in page.text
+
+
+async def test_training_and_introducers_through_their_fields(
+    console: AppClient, clock: Clock
+) -> None:
+    """集中培训 needs 3 days or 24 学时 and shows them; 入党介绍人 are exactly two full members."""
+    clock.set(china(2026, 6, 1, 9))
+    await admin_console(console)
+    units = await default_units(console)
+    person = await add_person(console, "C001", "王发展", units.groups[0])
+    first = await add_person(console, "F001", "老党员", units.groups[0], stage="full")
+    second = await add_person(console, "F002", "新党员", units.groups[0], stage="full")
+    history = {k: v for k, v in CANDIDATE_HISTORY.items() if k != "introducers"}
+    file_id = await enter_history(console, person, history)
+
+    starts = "2026-05-01"
+    short = await record(
+        console,
+        file_id,
+        "training",
+        "2026-05-02",
+        training_starts_on=starts,
+        training_ends_on="2026-05-02",
+        training_hours="8",
+    )
+    assert short.status_code == 422
+    assert step_error(short.text) == "集中培训不少于三天或二十四学时（本次 2 天、8 学时）"
+    trained = await record(
+        console,
+        file_id,
+        "training",
+        "2026-05-03",
+        training_starts_on=starts,
+        training_ends_on="2026-05-03",
+        training_hours="24",
+    )
+    assert file_id_of(trained) == file_id
+
+    one = await record(console, file_id, "introducers", "2026-05-05", people=str(first))
+    assert one.status_code == 422
+    assert step_error(one.text) == "请指定两名正式党员作为入党介绍人"
+    two = await record(
+        console, file_id, "introducers", "2026-05-05", people=[str(first), str(second)]
+    )
+    assert file_id_of(two) == file_id
+    page = await console.get(f"/admin/admission/files/{file_id}")
+    assert "培训 2026-05-01 至 2026-05-03，24 学时" in page.text
+    introducers = page.text.split('data-testid="file-introducers">', 1)[1].split("</dd>", 1)[0]
+    assert introducers == "老党员、新党员"
