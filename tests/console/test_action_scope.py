@@ -8,13 +8,16 @@ action is then posted by a viewer (403), by a 支部书记 of another unit on th
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import httpx
 
-from app.models import AdminRole, Channel, MeetingKind
+from app.models import AdminRole, Channel, MeetingKind, Person
 from app.models.types import CHINA
+from app.services import audit
+from app.services.admission import files as admission_files
+from app.services.admission.steps import Rules
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
 from tests.support.app import AppClient
@@ -67,6 +70,7 @@ ACTIONS: dict[str, Scope] = {
     "/admin/talks/{talk_id:int}/edit": Scope.ADMIN,
     # Objections are read and checked by admins alone.
     "/admin/admission/notices/{notice_id:int}/objections/{objection_id:int}/check": Scope.ADMIN,
+    "/admin/admission/calendar": Scope.ADMIN,
     # A unit's: the thing's own unit (a broadcast: the unit of what it sends).
     "/admin/broadcasts/{broadcast_id:int}/cancel": Scope.UNIT,
     "/admin/broadcasts/{broadcast_id:int}/resume": Scope.UNIT,
@@ -103,6 +107,10 @@ ACTIONS: dict[str, Scope] = {
     ),
     "/admin/admission/files/{file_id:int}/notices/new": Scope.UNIT,
     "/admin/admission/reports/{report_id:int}/acknowledge": Scope.UNIT,
+    "/admin/admission/files/{file_id:int}/steps": Scope.UNIT,
+    "/admin/admission/files/{file_id:int}/reviews": Scope.UNIT,
+    "/admin/admission/files/{file_id:int}/extend": Scope.UNIT,
+    "/admin/admission/files/{file_id:int}/stop": Scope.UNIT,
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,
@@ -110,6 +118,8 @@ ACTIONS: dict[str, Scope] = {
     "/admin/pledges/new": Scope.UNIT_FORM,
     "/admin/quizzes/new": Scope.UNIT_FORM,
     "/admin/admission/courses/new": Scope.UNIT_FORM,
+    "/admin/admission/new": Scope.UNIT_FORM,
+    "/admin/admission/history": Scope.UNIT_FORM,
     "/admin/newsletters/new": Scope.WRITER,
     "/admin/newsletters/{issue_id:int}/edit": Scope.WRITER,
 }
@@ -135,6 +145,7 @@ async def _other_units_things(console: AppClient, unit_id: int) -> dict[str, obj
     )
     return {
         "person_id": person,
+        "file_id": await _development_file(console, unit_id),
         "meeting_id": meeting,
         "campaign_id": campaign,
         "quiz_id": quiz,
@@ -171,6 +182,25 @@ async def _broadcast(
         await session.commit()
         assert broadcast.id is not None
         return broadcast.id
+
+
+async def _development_file(console: AppClient, unit_id: int) -> int:
+    """A development file of someone in `unit_id`."""
+    applicant = await add_person(console, "T002", "他组申请人", unit_id)
+    async with console.sessions() as session:
+        person = await session.get(Person, applicant)
+        assert person is not None
+        dossier = await admission_files.open_file(
+            session,
+            person=person,
+            birth_date=date(1995, 1, 1),
+            applied_on=NOW.date() - timedelta(days=10),
+            note=None,
+            actor=audit.SYSTEM,
+            rules=Rules(today=NOW.date()),
+        )
+        await session.commit()
+        return dossier.id
 
 
 def _url(path: str, ids: dict[str, object]) -> str:
