@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 from sqlalchemy import and_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -529,8 +530,6 @@ async def recompute_open(
 
 
 def _render_word(title: str, paragraphs: list[str], signature: str, dated: str) -> bytes:
-    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
-
     document = DocxTemplate(str(TEMPLATE))
     document.render(
         {"title": title, "paragraphs": paragraphs, "signature": signature, "dated": dated},
