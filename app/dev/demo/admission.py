@@ -34,7 +34,7 @@ from app.models.people import PersonCreate
 from app.models.types import CHINA
 from app.services import workdays as workday_service
 from app.services.admission import courses as course_service
-from app.services.admission import dossiers, files, notices
+from app.services.admission import dossiers, files, notice_word, notices, objections
 from app.services.admission.dossiers import Dossier
 from app.services.admission.steps import Rules
 from app.services.meetings import attendance
@@ -287,12 +287,12 @@ async def _candidate_in_notice(session: AsyncSession, rules: Rules) -> None:
         kind=NoticeKind.CANDIDATE,
         starts_on=starts_on,
         working_days=5,
-        contact=await notices.default_contact(session, dossier=dossier),
+        contact=await notice_word.default_contact(session, dossier=dossier),
         actor=DEMO_ACTOR,
         workdays=calendar,
         today=starts_on,  # begun that day
     )
-    await notices.object(
+    await objections.object(
         session,
         notice=notice,
         content="听说该同志上个月在质检记录中有漏填的情况，建议支部核实后再研究发展。",
