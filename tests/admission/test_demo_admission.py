@@ -19,8 +19,8 @@ from app.models import (
 )
 from app.models.types import CHINA
 from app.services import workdays
+from app.services.admission import course_standing, deadlines, dossiers
 from app.services.admission import courses as course_service
-from app.services.admission import deadlines, dossiers
 from app.services.admission.dossiers import Dossier
 from app.services.people import roster as people_service
 from tests.support.app import AppClient
@@ -72,7 +72,7 @@ async def test_the_demo_has_a_file_at_every_stage(client: AppClient) -> None:
     assert candidate.course_ids == [course.id]
     async with client.sessions() as session:
         view = await course_service.view(session, course=course)
-        [place] = await course_service.roster(session, course=course)
+        [place] = await course_standing.roster(session, course=course)
     assert len(view.sessions) == 3 and view.total_hours == 24
     assert view.quiz is not None  # the demo's test is the closing exam
     assert place.standing.hours == 16 and not place.standing.passed
