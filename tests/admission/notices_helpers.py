@@ -19,7 +19,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services import workdays as workdays_service
-from app.services.admission import dossiers, files, notices, steps
+from app.services.admission import dossiers, files, notices, objections, steps
 from app.services.admission.dossiers import Dossier
 from app.services.admission.steps import Rules, StepInput
 from app.services.people import org_units as org_unit_service
@@ -180,4 +180,4 @@ async def objections_of(client: AppClient, notice_id: int) -> list[NoticeObjecti
     async with client.sessions() as session:
         notice = await notices.get(session, notice_id=notice_id)
         assert notice is not None
-        return await notices.objections(session, notice=notice)
+        return await objections.objections(session, notice=notice)

@@ -1,5 +1,5 @@
 """`shente seed-demo` leaves development files at every stage: an overdue talk, an activist
-reviewed, a candidate in the training course, one whose 支委会审查 is done, the five 预备党员
+reviewed, a candidate in the training course, one in her 公示 with an objection, the five 预备党员
 (one a month from conversion) and an archived full member — once, however often it runs."""
 
 from __future__ import annotations
@@ -9,11 +9,18 @@ from datetime import UTC, datetime
 from sqlmodel import func, select
 
 from app.dev.demo import seed
-from app.models import AdmissionCourse, AdmissionFile, AssigneeRole, FileStatus, PoliticalStage
+from app.models import (
+    AdmissionCourse,
+    AdmissionFile,
+    AssigneeRole,
+    FileStatus,
+    NoticeKind,
+    PoliticalStage,
+)
 from app.models.types import CHINA
 from app.services import workdays
+from app.services.admission import course_standing, deadlines, dossiers
 from app.services.admission import courses as course_service
-from app.services.admission import deadlines, dossiers
 from app.services.admission.dossiers import Dossier
 from app.services.people import roster as people_service
 from tests.support.app import AppClient
@@ -65,7 +72,7 @@ async def test_the_demo_has_a_file_at_every_stage(client: AppClient) -> None:
     assert candidate.course_ids == [course.id]
     async with client.sessions() as session:
         view = await course_service.view(session, course=course)
-        [place] = await course_service.roster(session, course=course)
+        [place] = await course_standing.roster(session, course=course)
     assert len(view.sessions) == 3 and view.total_hours == 24
     assert view.quiz is not None  # the demo's test is the closing exam
     assert place.standing.hours == 16 and not place.standing.passed
@@ -77,6 +84,13 @@ async def test_the_demo_has_a_file_at_every_stage(client: AppClient) -> None:
     assert "committee_review" in reviewed.steps and not reviewed.file.historical
     next_step = reviewed.next_step()
     assert next_step is not None and next_step.code == "pre_review"
+    # … and in her 公示 now, with one anonymous objection not checked yet.
+    notice = reviewed.notice(NoticeKind.CANDIDATE)
+    assert notice is not None and notice.starts_on <= today <= notice.ends_on
+    assert len(reviewed.notices) == 1  # seeded twice, started once
+    [objection] = reviewed.unresolved(notice)
+    assert not objection.named and objection.objector_name is None
+    assert reviewed.holding_notice(today) == notice
 
     # The five 预备党员 from paper records, placed and sworn in; 林涛 a month from conversion.
     for number in ("ST016", "ST017", "ST018", "ST019", "ST020"):

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import AuditLog, NoticeKind, NoticeObjection, ObjectionOutcome, PublicNotice
 from app.services import audit
 from app.services import workdays as workdays_service
-from app.services.admission import dossiers, notices, steps
+from app.services.admission import dossiers, notice_word, notices, objections, steps
 from app.services.admission.dossiers import Dossier
 from app.services.admission.steps import Rules, StepInput, StepRefused
 from tests.admission.notices_helpers import (
@@ -45,7 +45,7 @@ async def _start(
         kind=kind,
         starts_on=starts_on,
         working_days=days,
-        contact=await notices.default_contact(session, dossier=dossier),
+        contact=await notice_word.default_contact(session, dossier=dossier),
         actor=ADMIN,
         workdays=await workdays_service.load(session),
         today=today,
@@ -57,7 +57,7 @@ async def _object(
 ) -> NoticeObjection:
     values: dict[str, object] = {"content": "该同志曾多次迟到早退。", "named": False}
     values |= {"name": None, "contact": None} | fields
-    return await notices.object(session, notice=notice, today=today, **values)  # type: ignore[arg-type]
+    return await objections.object(session, notice=notice, today=today, **values)  # type: ignore[arg-type]
 
 
 async def test_a_notice_across_national_day_counts_working_days(db_session: AsyncSession) -> None:
@@ -152,7 +152,7 @@ async def test_objections_only_during_the_period(db_session: AsyncSession) -> No
         await _object(db_session, notice, date(2026, 10, 12), content="字" * 2001)
     with pytest.raises(StepRefused, match="请填写您的姓名"):
         await _object(db_session, notice, date(2026, 10, 12), named=True, name=" ")
-    assert await notices.objections(db_session, notice=notice) == []
+    assert await objections.objections(db_session, notice=notice) == []
 
     last_day = await _object(db_session, notice, date(2026, 10, 12), content="字" * 2000)
     assert last_day.received_on == date(2026, 10, 12)
@@ -231,7 +231,7 @@ async def test_the_next_step_waits_for_the_notice_and_its_objections(
         await _pre_review(db_session, dossier, date(2026, 10, 14))
 
     with pytest.raises(StepRefused, match="请填写核实情况"):
-        await notices.check(
+        await objections.check(
             db_session,
             objection=objection,
             outcome=ObjectionOutcome.DISMISSED,
@@ -239,7 +239,7 @@ async def test_the_next_step_waits_for_the_notice_and_its_objections(
             actor=ADMIN,
             now=NOW,
         )
-    await notices.check(
+    await objections.check(
         db_session,
         objection=objection,
         outcome=ObjectionOutcome.DISMISSED,
@@ -248,7 +248,7 @@ async def test_the_next_step_waits_for_the_notice_and_its_objections(
         now=NOW,
     )
     with pytest.raises(StepRefused, match="不能重复核实"):
-        await notices.check(
+        await objections.check(
             db_session,
             objection=objection,
             outcome=ObjectionOutcome.UPHELD,
@@ -265,7 +265,7 @@ async def test_an_upheld_objection_stops_the_procedure(db_session: AsyncSession)
     dossier = await candidate_file(db_session)
     notice = await _start(db_session, dossier, date(2026, 9, 30))
     objection = await _object(db_session, notice, date(2026, 10, 9))
-    await notices.check(
+    await objections.check(
         db_session,
         objection=objection,
         outcome=ObjectionOutcome.UPHELD,
@@ -279,7 +279,7 @@ async def test_an_upheld_objection_stops_the_procedure(db_session: AsyncSession)
 
 async def test_the_word_document_opens_with_the_name_and_period(db_session: AsyncSession) -> None:
     notice = await _start(db_session, await candidate_file(db_session), date(2026, 9, 30))
-    data = await notices.word(notice)
+    data = await notice_word.word(notice)
     document = docx.Document(io.BytesIO(data))
     text = "\n".join(p.text for p in document.paragraphs)
     assert document.paragraphs[0].text == "关于张三同志拟发展为中共预备党员的公示"
@@ -300,10 +300,10 @@ async def test_two_admins_checking_one_objection_at_once_record_one_finding(
     [stored] = await objections_of(client, notice_id)
 
     async with client.sessions() as first, client.sessions() as second:
-        mine = await notices.get_objection(first, objection_id=stored.id or 0)
-        theirs = await notices.get_objection(second, objection_id=stored.id or 0)
+        mine = await objections.get_objection(first, objection_id=stored.id or 0)
+        theirs = await objections.get_objection(second, objection_id=stored.id or 0)
         assert mine is not None and theirs is not None  # both read it unchecked
-        await notices.check(
+        await objections.check(
             first,
             objection=mine,
             outcome=ObjectionOutcome.DISMISSED,
@@ -313,7 +313,7 @@ async def test_two_admins_checking_one_objection_at_once_record_one_finding(
         )
         await first.commit()
         with pytest.raises(StepRefused, match="已由 甲 核实（反映不实），不能重复核实"):
-            await notices.check(
+            await objections.check(
                 second,
                 objection=theirs,
                 outcome=ObjectionOutcome.UPHELD,

@@ -4,7 +4,8 @@
 - 宋佳 (入党积极分子 on the roster) has her contacts and a half-yearly review.
 - 梁宇 (发展对象 on the roster) is half-way through the candidate's steps, in this year's
   training course: two sessions behind him (attended), one to come, the demo test as the exam.
-- 韩雪 is a 发展对象 whose 支部委员会审查 is done: the 公示 comes next.
+- 韩雪 is a 发展对象 whose 支部委员会审查 is done and who is in her 公示 now, with an anonymous
+  objection the secretary has not checked yet.
 - The five 预备党员 of the roster are entered from paper records, placed and sworn in; 林涛's
   branch resolution was eleven months ago, so his conversion is a month away.
 - 孙娜, a full member since 2019, has her complete file, archived.
@@ -15,19 +16,27 @@ only what is missing (each person's file is made once).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.dev.demo.common import DEMO_ACTOR
-from app.models import OrgUnitKind, Person, PoliticalStage
-from app.models.people import PersonCreate, PersonUpdate
+from app.dev.demo import admission_history
+from app.dev.demo.common import (
+    DEMO_ACTOR,
+    back,
+    has_file,
+    ids_of,
+    person_by_number,
+    record_step,
+)
+from app.models import NoticeKind, OrgUnitKind, PoliticalStage
+from app.models.people import PersonCreate
 from app.models.types import CHINA
+from app.services import workdays as workday_service
 from app.services.admission import courses as course_service
-from app.services.admission import dossiers, files, steps
+from app.services.admission import dossiers, files, notice_word, notices, objections
 from app.services.admission.dossiers import Dossier
-from app.services.admission.steps import Rules, StepInput
+from app.services.admission.steps import Rules
 from app.services.meetings import attendance
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
@@ -39,43 +48,11 @@ NEW_PEOPLE = (
     ("ST023", "郑凯", "生产部", "操作工", 1),
     ("ST024", "韩雪", "技术部", "检验员", 3),
 )
-PROBATIONARY = ("ST016", "ST017", "ST018", "ST019", "ST020")
-NEAR_CONVERSION = "ST019"  # 林涛: branch resolution eleven months ago
 COURSE_SESSIONS = (
     (-9, "党的性质、宗旨和指导思想"),
     (-8, "党员的权利和义务"),
     (5, "党的纪律和入党誓词"),
 )
-
-
-def _back(today: date, *, months: int = 0, days: int = 0) -> date:
-    """A day `months` and `days` before today."""
-    return months_after(today, -months) - timedelta(days=days)
-
-
-async def _person(session: AsyncSession, number: str) -> Person | None:
-    return await people_service.get_by_employee_no(session, employee_no=number)
-
-
-async def _has_file(session: AsyncSession, person: Person) -> bool:
-    return await dossiers.for_person(session, person_id=person.id or 0) is not None
-
-
-async def _ids(session: AsyncSession, *numbers: str) -> tuple[int, ...]:
-    found = [await _person(session, n) for n in numbers]
-    return tuple(p.id for p in found if p is not None and p.id is not None)
-
-
-async def _record(
-    session: AsyncSession,
-    dossier: Dossier,
-    rules: Rules,
-    code: str,
-    day: date,
-    **fields: object,
-) -> None:
-    data = StepInput(code=code, done_on=day, **fields)  # type: ignore[arg-type]
-    await steps.record(session, dossier=dossier, data=data, actor=DEMO_ACTOR, rules=rules)
 
 
 async def _new_people(session: AsyncSession) -> int:
@@ -86,7 +63,7 @@ async def _new_people(session: AsyncSession) -> int:
     }
     created = 0
     for number, name, dept, post, group in NEW_PEOPLE:
-        if await _person(session, number) is not None:
+        if await person_by_number(session, number) is not None:
             continue
         data = PersonCreate(
             employee_no=number,
@@ -103,14 +80,14 @@ async def _new_people(session: AsyncSession) -> int:
 
 async def _overdue_applicant(session: AsyncSession, rules: Rules) -> int:
     """郑凯 applied about two months ago; the talk (within a month) has not happened."""
-    person = await _person(session, "ST023")
-    if person is None or await _has_file(session, person):
+    person = await person_by_number(session, "ST023")
+    if person is None or await has_file(session, person):
         return 0
     await files.open_file(
         session,
         person=person,
         birth_date=date(1999, 4, 12),
-        applied_on=_back(rules.today, months=2, days=3),
+        applied_on=back(rules.today, months=2, days=3),
         note="本人递交入党申请书",
         actor=DEMO_ACTOR,
         rules=rules,
@@ -120,10 +97,10 @@ async def _overdue_applicant(session: AsyncSession, rules: Rules) -> int:
 
 async def _activist(session: AsyncSession, rules: Rules) -> int:
     """宋佳: an activist since 2025-09-01 (as the roster has her), contacts named, reviewed."""
-    person = await _person(session, "ST022")
-    if person is None or await _has_file(session, person):
+    person = await person_by_number(session, "ST022")
+    if person is None or await has_file(session, person):
         return 0
-    activist_on = person.stage_since or _back(rules.today, months=15)
+    activist_on = person.stage_since or back(rules.today, months=15)
     dossier = await files.enter_history(
         session,
         person=person,
@@ -136,11 +113,11 @@ async def _activist(session: AsyncSession, rules: Rules) -> int:
         actor=DEMO_ACTOR,
         rules=rules,
     )
-    contacts = await _ids(session, "ST006", "ST007")  # 杨帆, 赵磊 of her group
-    await _record(
+    contacts = await ids_of(session, "ST006", "ST007")  # 杨帆, 赵磊 of her group
+    await record_step(
         session, dossier, rules, "contacts", activist_on + timedelta(days=4), people=contacts
     )
-    await _record(session, dossier, rules, "activist_filing", activist_on + timedelta(days=9))
+    await record_step(session, dossier, rules, "activist_filing", activist_on + timedelta(days=9))
     for review_on, summary in (
         (months_after(activist_on, 6), "学习态度端正，按时递交思想汇报，在生产一线起带头作用。"),
         (months_after(activist_on, 12), "政治立场坚定，积极参加支部活动，建议继续培养。"),
@@ -160,10 +137,10 @@ async def _activist(session: AsyncSession, rules: Rules) -> int:
 async def _candidate_in_course(session: AsyncSession, rules: Rules, now: datetime) -> int:
     """梁宇: a 发展对象 since 2026-03-15 (the roster's date), introducers and 政审 done, in this
     year's training course (two sessions attended, one to come)."""
-    person = await _person(session, "ST021")
-    if person is None or await _has_file(session, person):
+    person = await person_by_number(session, "ST021")
+    if person is None or await has_file(session, person):
         return 0
-    candidate_on = person.stage_since or _back(rules.today, months=8)
+    candidate_on = person.stage_since or back(rules.today, months=8)
     activist_on = months_after(candidate_on, -13)
     dossier = await files.enter_history(
         session,
@@ -180,9 +157,9 @@ async def _candidate_in_course(session: AsyncSession, rules: Rules, now: datetim
         actor=DEMO_ACTOR,
         rules=rules,
     )
-    await _record(session, dossier, rules, "candidate_filing", candidate_on + timedelta(days=7))
-    introducers = await _ids(session, "ST001", "ST004")  # 王建国, 刘洋
-    await _record(
+    await record_step(session, dossier, rules, "candidate_filing", candidate_on + timedelta(days=7))
+    introducers = await ids_of(session, "ST001", "ST004")  # 王建国, 刘洋
+    await record_step(
         session,
         dossier,
         rules,
@@ -190,12 +167,12 @@ async def _candidate_in_course(session: AsyncSession, rules: Rules, now: datetim
         candidate_on + timedelta(days=10),
         people=introducers,
     )
-    await _record(
+    await record_step(
         session,
         dossier,
         rules,
         "political_review",
-        _back(rules.today, months=1),
+        back(rules.today, months=1),
         document_no="神特党支〔政审〕1号",
     )
     await _course(session, dossier, rules, now)
@@ -244,25 +221,25 @@ async def _course(session: AsyncSession, dossier: Dossier, rules: Rules, now: da
 
 async def _candidate_reviewed(session: AsyncSession, rules: Rules) -> int:
     """韩雪: every step up to 支部委员会审查 taken, dated back from today."""
-    person = await _person(session, "ST024")
-    if person is None or await _has_file(session, person):
+    person = await person_by_number(session, "ST024")
+    if person is None or await has_file(session, person):
         return 0
     today = rules.today
     dossier = await files.open_file(
         session,
         person=person,
         birth_date=date(1996, 2, 27),
-        applied_on=_back(today, months=26),
+        applied_on=back(today, months=26),
         note="本人递交入党申请书",
         actor=DEMO_ACTOR,
         rules=rules,
     )
-    activist_on = _back(today, months=23)
-    candidate_on = _back(today, months=10)
-    contacts = await _ids(session, "ST011", "ST014")  # 徐刚, 朱琳 of her group
-    introducers = await _ids(session, "ST012", "ST013")  # 孙娜, 马超
+    activist_on = back(today, months=23)
+    candidate_on = back(today, months=10)
+    contacts = await ids_of(session, "ST011", "ST014")  # 徐刚, 朱琳 of her group
+    introducers = await ids_of(session, "ST012", "ST013")  # 孙娜, 马超
     plan: tuple[tuple[str, date, dict[str, object]], ...] = (
-        ("talk", _back(today, months=26) + timedelta(days=20), {}),
+        ("talk", back(today, months=26) + timedelta(days=20), {}),
         ("activist", activist_on, {}),
         ("activist_filing", activist_on + timedelta(days=5), {}),
         ("contacts", activist_on + timedelta(days=5), {"people": contacts}),
@@ -270,133 +247,75 @@ async def _candidate_reviewed(session: AsyncSession, rules: Rules) -> int:
         ("candidate", candidate_on, {}),
         ("candidate_filing", candidate_on + timedelta(days=6), {}),
         ("introducers", candidate_on + timedelta(days=8), {"people": introducers}),
-        ("political_review", _back(today, months=2), {"document_no": "神特党支〔政审〕2号"}),
+        ("political_review", back(today, months=2), {"document_no": "神特党支〔政审〕2号"}),
         (
             "training",
-            _back(today, days=30),
+            back(today, days=30),
             {
-                "training_starts_on": _back(today, days=34),
-                "training_ends_on": _back(today, days=32),
+                "training_starts_on": back(today, days=34),
+                "training_ends_on": back(today, days=32),
                 "training_hours": 24,
                 "note": "参加上级党委举办的发展对象培训班，考试合格",
             },
         ),
-        ("committee_review", _back(today, days=6), {"note": "支委会审查合格，同意公示"}),
+        ("committee_review", back(today, days=6), {"note": "支委会审查合格，同意公示"}),
     )
     for code, day, fields in plan:
-        await _record(session, dossier, rules, code, day, **fields)
-    # The 公示 (发展党员公示) and an objection raised during it are added for 韩雪 where the
-    # 公示 service lives (app/dev/demo: the lead's integration), after this step.
+        await record_step(session, dossier, rules, code, day, **fields)
     return 1
 
 
-def _history_to_approval(resolved: date) -> dict[str, date]:
-    """A probationary member's paper record, from application to 备案, around the resolution."""
-    return {
-        "apply": months_after(resolved, -30),
-        "talk": months_after(resolved, -30) + timedelta(days=20),
-        "activist": months_after(resolved, -26),
-        "activist_filing": months_after(resolved, -26) + timedelta(days=5),
-        "cultivation": months_after(resolved, -13),
-        "candidate": months_after(resolved, -12),
-        "candidate_filing": months_after(resolved, -12) + timedelta(days=6),
-        "political_review": months_after(resolved, -3),
-        "training": months_after(resolved, -2),
-        "committee_review": months_after(resolved, -1),
-        "pre_review": resolved - timedelta(days=18),
-        "application_form": resolved - timedelta(days=12),
-        "branch_resolution": resolved,
-        "committee_talk": resolved + timedelta(days=15),
-        "approval": resolved + timedelta(days=35),
-        "approval_filing": resolved + timedelta(days=45),
-    }
-
-
-async def _probationary(session: AsyncSession, rules: Rules) -> int:
-    """The five 预备党员 from their paper records, then placed in their group and sworn in."""
-    created = 0
-    for number in PROBATIONARY:
-        person = await _person(session, number)
-        if person is None or await _has_file(session, person):
-            continue
-        resolved = person.stage_since or _back(rules.today, months=6)
-        if number == NEAR_CONVERSION:
-            resolved = _back(rules.today, months=11)
-        dates: Mapping[str, date] = {
-            code: min(day, rules.today) for code, day in _history_to_approval(resolved).items()
-        }
-        dossier = await files.enter_history(
-            session, person=person, birth_date=None, dates=dates, actor=DEMO_ACTOR, rules=rules
-        )
-        approved = dates["approval"]
-        await _record(
-            session, dossier, rules, "placement", min(approved + timedelta(days=3), rules.today)
-        )
-        await _record(
-            session, dossier, rules, "oath", min(approved + timedelta(days=7), rules.today)
-        )
-        ends = dossier.probation_ends_on()
-        if ends is not None and person.probation_ends_on != ends:
-            # The roster's own date follows the file (预备期自支部大会通过之日起一年).
-            await people_service.update(
-                session, person=person, data=PersonUpdate(probation_ends_on=ends), actor=DEMO_ACTOR
-            )
-        created += 1
-    return created
-
-
-FULL_MEMBER_HISTORY = {
-    "apply": date(2016, 3, 1),
-    "talk": date(2016, 3, 20),
-    "activist": date(2016, 9, 1),
-    "activist_filing": date(2016, 9, 6),
-    "cultivation": date(2017, 8, 20),
-    "candidate": date(2017, 9, 1),
-    "candidate_filing": date(2017, 9, 6),
-    "political_review": date(2018, 4, 10),
-    "training": date(2018, 5, 20),
-    "committee_review": date(2018, 6, 5),
-    "pre_review": date(2018, 6, 15),
-    "application_form": date(2018, 6, 20),
-    "branch_resolution": date(2018, 7, 1),
-    "committee_talk": date(2018, 7, 12),
-    "approval": date(2018, 8, 1),
-    "approval_filing": date(2018, 8, 10),
-    "placement": date(2018, 8, 6),
-    "oath": date(2018, 8, 10),
-    "probation_education": date(2019, 6, 20),
-    "conversion_request": date(2019, 6, 1),
-    "conversion_resolution": date(2019, 7, 2),
-    "conversion_approval": date(2019, 7, 20),
-    "archive": date(2019, 8, 1),
-}
-
-
-async def _full_member(session: AsyncSession, rules: Rules) -> int:
-    """孙娜 (正式党员 since 2019-07-01): her complete file, archived."""
-    person = await _person(session, "ST012")
-    if person is None or await _has_file(session, person):
-        return 0
-    await files.enter_history(
+async def _candidate_in_notice(session: AsyncSession, rules: Rules) -> None:
+    """韩雪's 发展党员公示, begun on the working day on or after two days ago (so it runs now),
+    and an anonymous objection received today, not checked yet."""
+    person = await person_by_number(session, "ST024")
+    if person is None:
+        return
+    dossier = await dossiers.for_person(session, person_id=person.id or 0)
+    if dossier is None or dossier.notice(NoticeKind.CANDIDATE) is not None:
+        return
+    today = rules.today
+    calendar = await workday_service.load(session)
+    starts_on = calendar.on_or_after(back(today, days=2))
+    while starts_on > today:  # a long holiday: the last working day before it
+        starts_on = back(starts_on, days=1)
+        while not calendar.is_workday(starts_on):
+            starts_on = back(starts_on, days=1)
+    notice = await notices.start(
         session,
-        person=person,
-        birth_date=date(1993, 10, 8),
-        dates=FULL_MEMBER_HISTORY,
+        dossier=dossier,
+        kind=NoticeKind.CANDIDATE,
+        starts_on=starts_on,
+        working_days=5,
+        contact=await notice_word.default_contact(session, dossier=dossier),
         actor=DEMO_ACTOR,
-        rules=rules,
+        workdays=calendar,
+        today=starts_on,  # begun that day
     )
-    return 1
+    await objections.object(
+        session,
+        notice=notice,
+        content="听说该同志上个月在质检记录中有漏填的情况，建议支部核实后再研究发展。",
+        named=False,
+        name=None,
+        contact=None,
+        today=today,
+    )
 
 
 async def seed_admission(session: AsyncSession, *, now: datetime) -> int:
     """Create what is missing; return how many files (and new people) were created."""
     rules = Rules(today=now.astimezone(CHINA).date())
-    return (
+    created = (
         await _new_people(session)
         + await _overdue_applicant(session, rules)
         + await _activist(session, rules)
         + await _candidate_in_course(session, rules, now)
         + await _candidate_reviewed(session, rules)
-        + await _probationary(session, rules)
-        + await _full_member(session, rules)
+    )
+    await _candidate_in_notice(session, rules)
+    return (
+        created
+        + await admission_history.probationary(session, rules)
+        + await admission_history.full_member(session, rules)
     )

@@ -24,7 +24,7 @@ from app.models import (
 from app.models.people import StageTransitionCreate
 from app.models.types import utcnow
 from app.services import audit
-from app.services.admission import courses, procedure
+from app.services.admission import course_standing, procedure
 from app.services.admission.dossiers import Dossier
 from app.services.admission.procedure import Field, Step
 from app.services.people import roster as people_service
@@ -223,7 +223,7 @@ def _check_notice(dossier: Dossier, step: Step, data: StepInput, rules: Rules) -
 
 
 async def _check_course(session: AsyncSession, dossier: Dossier) -> None:
-    for standing in await courses.standings(
+    for standing in await course_standing.standings(
         session, course_ids=dossier.course_ids, person_id=dossier.person.id or 0
     ):
         if not standing.passed:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.deps import Session
 from app.services import workdays as workday_service
 from app.services.accounts.admins import Principal
+from app.services.admission import notices
 from app.services.workdays import CalendarEntryError
 from app.web.admin.deps import ConsoleAdmin, ConsoleUser, actor
 from app.web.admin.forms import parse_int, text_fields
@@ -73,5 +74,15 @@ async def enter_year(request: Request, session: Session, me: ConsoleAdmin) -> Re
         await session.rollback()
         texts, errors = {number: shown["days"]}, {number: str(exc)}
         return await _page(request, session, me, texts=texts, errors=errors, status_code=422)
-    flash(request, f"已录入 {number} 年放假安排（{len(days)} 天）。")
+    # 公示 still running into that year are counted again with its holidays.
+    recomputed = await notices.recompute_open(
+        session,
+        workdays=await workday_service.load(session),
+        actor=actor(request, me),
+        today=today(request),
+    )
+    message = f"已录入 {number} 年放假安排（{len(days)} 天）。"
+    if recomputed:
+        message += f"已按新的放假安排重新计算 {recomputed} 个进行中公示的截止日期。"
+    flash(request, message)
     return redirect("/admin/admission/calendar")

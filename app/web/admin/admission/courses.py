@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.deps import Session
 from app.models import AdmissionCourse, PoliticalStage
 from app.services.accounts.admins import Principal
+from app.services.admission import course_standing, dossiers
 from app.services.admission import courses as course_service
-from app.services.admission import dossiers
 from app.services.admission.courses import CourseRefused
 from app.services.admission.dossiers import Dossier
 from app.services.admission.steps import Rules, StepRefused
@@ -60,7 +60,7 @@ async def course_list(request: Request, session: Session, me: ConsoleUser) -> HT
     rows = []
     for course in await course_service.in_units(session, unit_ids=me.unit_ids):
         view = await course_service.view(session, course=course)
-        places = await course_service.roster(session, course=course)
+        places = await course_standing.roster(session, course=course)
         rows.append(
             {
                 "view": view,
@@ -163,7 +163,7 @@ async def course_page(
     attended 学时, exam score, 已结业 / 未结业 with what is missing."""
     course = await course_in_scope(session, me, course_id)
     view = await course_service.view(session, course=course)
-    places = await course_service.roster(session, course=course)
+    places = await course_standing.roster(session, course=course)
     asked: dict[int, bool] = {}
     if view.quiz is not None:
         for place in places:
@@ -292,7 +292,7 @@ async def record_training(
     view = await course_service.view(session, course=course)
     back = redirect(f"/admin/admission/courses/{course_id}")
     try:
-        step = await course_service.record_training(
+        step = await course_standing.record_training(
             session, course=view, dossier=dossier, actor=actor(request, me), rules=rules
         )
     except (CourseRefused, StepRefused) as exc:

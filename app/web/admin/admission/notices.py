@@ -14,7 +14,9 @@ from app.models import NoticeKind, ObjectionOutcome, PublicNotice
 from app.services import workdays as workdays_service
 from app.services.accounts.admins import Principal
 from app.services.admission import dossiers
+from app.services.admission import notice_word as word_service
 from app.services.admission import notices as notice_service
+from app.services.admission import objections as objection_service
 from app.services.admission.dossiers import Dossier
 from app.services.admission.notices import NoticeState
 from app.services.admission.steps import StepRefused
@@ -85,7 +87,7 @@ async def _form_page(
     days = parse_int(shown["working_days"])
     preview = None
     if starts_on is not None and days is not None and 1 <= days <= 30:
-        preview = await notice_service.draft(
+        preview = await word_service.draft(
             session,
             dossier=dossier,
             kind=kind,
@@ -136,8 +138,7 @@ async def new_notice(
         "starts_on": starts_on.strip()
         or workdays.on_or_after(today(request) + timedelta(days=1)).isoformat(),
         "working_days": working_days.strip() or str(request.app.state.settings.notice_working_days),
-        "contact": contact.strip()
-        or await notice_service.default_contact(session, dossier=dossier),
+        "contact": contact.strip() or await word_service.default_contact(session, dossier=dossier),
     }
     return await _form_page(request, session, dossier, kind=chosen, shown=shown)
 
@@ -203,13 +204,13 @@ async def notice_page(
     notice, dossier = await _notice_in_scope(session, me, notice_id)
     workdays = await workdays_service.load(session)
     if me.is_admin:
-        shown = await notice_service.view_objections(
+        shown = await objection_service.view_objections(
             session, notice=notice, actor=actor(request, me)
         )
         count = len(shown)
     else:
         shown = []
-        count = len(await notice_service.objections(session, notice=notice))
+        count = len(await objection_service.objections(session, notice=notice))
     unchecked = sum(1 for o in shown if o.outcome is None)
     context = {
         "nav": "admission",
@@ -240,7 +241,7 @@ async def check_objection(
 ) -> Response:
     """The written finding on one objection (admins only: they alone read objections)."""
     notice, _ = await _notice_in_scope(session, me, notice_id)
-    objection = await notice_service.get_objection(session, objection_id=objection_id)
+    objection = await objection_service.get_objection(session, objection_id=objection_id)
     if objection is None or objection.notice_id != notice.id:
         raise NotFound("没有找到这条意见。")
     form = await request.form()
@@ -249,7 +250,7 @@ async def check_objection(
         flash(request, "请选择核实结论（反映属实 / 反映不实）。", "danger")
         return redirect(f"/admin/admission/notices/{notice_id}#objection-{objection_id}")
     try:
-        await notice_service.check(
+        await objection_service.check(
             session,
             objection=objection,
             outcome=ObjectionOutcome(shown["outcome"]),
@@ -270,12 +271,12 @@ async def notice_word(
 ) -> Response:
     """The 公示 as a Word document for the notice board."""
     notice, _ = await _notice_in_scope(session, me, notice_id)
-    data = await notice_service.export_word(
+    data = await word_service.export_word(
         session, notice=notice, actor=actor(request, me), issued_on=notice.starts_on
     )
     return download(
         data,
         f"{notice.title}.docx",
         fallback=f"notice-{notice_id}.docx",
-        media_type=notice_service.DOCX,
+        media_type=word_service.DOCX,
     )

@@ -18,6 +18,7 @@ from app.api.deps import get_session
 from app.models import PublicNotice
 from app.models.types import CHINA
 from app.services.admission import notices as notice_service
+from app.services.admission import objections as objection_service
 from app.services.admission.notices import NoticeState
 from app.services.admission.steps import StepRefused
 from app.web.member.reader import Reader, page, reader_of
@@ -73,7 +74,7 @@ async def _render(
         "paragraphs": [line for line in notice.text.splitlines() if line.strip()],
         "form": shown,
         "error": error,
-        "max_length": notice_service.MAX_OBJECTION,
+        "max_length": objection_service.MAX_OBJECTION,
     }
     return page(request, "admission/notice.html", status, **context)
 
@@ -113,7 +114,7 @@ async def raise_objection(
         return _missing(request)
     is_named = named == "1"
     try:
-        await notice_service.object(
+        await objection_service.object(
             session,
             notice=notice,
             content=content,
