@@ -1,7 +1,7 @@
 """A newsletter in a real Chromium against a real server: compose, preview, 立即发送, 100 %.
 
 Needs Debian's Chromium (`apt-get install chromium fonts-wqy-microhei`); without it the test is
-skipped, or fails with CI=true. The server has the demo data (`shente seed-demo`): 22 people,
+skipped, or fails with CI=true. The server has the demo data (`shente seed-demo`): 24 people,
 王建国 and 李秀英 bound to the sandbox's demo WeChats. SCREENSHOT=1 refreshes docs/broadcast.png.
 """
 
@@ -99,7 +99,7 @@ async def test_compose_preview_send_and_watch_it_reach_100_percent(
     await expect(cover).to_be_visible()
     assert await cover.evaluate("img => img.naturalWidth") == 16
     await expect(page.get_by_test_id("reach-群发图文")).to_have_text("2")
-    await expect(page.get_by_test_id("reach-unreachable")).to_have_text("20")
+    await expect(page.get_by_test_id("reach-unreachable")).to_have_text("22")
     await expect(page.get_by_test_id("unreachable-row").filter(has_text="张伟")).to_contain_text(
         "未绑定微信"
     )
