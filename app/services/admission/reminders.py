@@ -30,6 +30,7 @@ from app.services.admission.procedure import Role
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
 from app.services.people import org_units
+from app.services.people import roles as roles_service
 
 SUBJECT = "admission_file"
 WARN_DAYS = 7
@@ -61,21 +62,6 @@ def _day(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-async def secretaries(session: AsyncSession, *, unit_id: int | None) -> list[int]:
-    """The 支部书记 of the unit, or of the nearest unit above it that has one."""
-    if unit_id is None:
-        return []
-    chain = await org_units.ancestor_ids(session, unit_id=unit_id)
-    statement = select(BranchRole.org_unit_id, BranchRole.person_id).where(
-        col(BranchRole.org_unit_id).in_(chain), BranchRole.role == BranchRoleKind.SECRETARY.value
-    )
-    by_unit: dict[int, set[int]] = {}
-    for unit, person_id in (await session.exec(statement)).all():
-        by_unit.setdefault(unit, set()).add(person_id)
-    nearest = next((unit for unit in chain if unit in by_unit), None)
-    return sorted(by_unit[nearest]) if nearest is not None else []
-
-
 async def responsible(
     session: AsyncSession, *, dossier: Dossier, roles: tuple[Role, ...]
 ) -> list[int]:
@@ -83,7 +69,7 @@ async def responsible(
     the branch follows up), the contacts and introducers on the file."""
     people: list[int] = []
     if Role.SECRETARY in roles or Role.COMMITTEE in roles:
-        people += await secretaries(session, unit_id=dossier.person.org_unit_id)
+        people += await roles_service.secretaries(session, unit_id=dossier.person.org_unit_id)
     if Role.CONTACT in roles:
         people += dossier.people(AssigneeRole.CONTACT)
     if Role.INTRODUCER in roles:

@@ -321,10 +321,25 @@ async def pairs_public(session: AsyncSession, pairs: Sequence[StudyPair]) -> lis
     ]
 
 
+async def secretaries(session: AsyncSession, *, unit_id: int | None) -> list[int]:
+    """The 支部书记 of the unit, or of the nearest unit above it that has one (person ids)."""
+    if unit_id is None:
+        return []
+    chain = await org_unit_service.ancestor_ids(session, unit_id=unit_id)
+    statement = select(BranchRole.org_unit_id, BranchRole.person_id).where(
+        col(BranchRole.org_unit_id).in_(chain), BranchRole.role == BranchRoleKind.SECRETARY.value
+    )
+    by_unit: dict[int, set[int]] = {}
+    for unit, person_id in (await session.exec(statement)).all():
+        by_unit.setdefault(unit, set()).add(person_id)
+    nearest = next((unit for unit in chain if unit in by_unit), None)
+    return sorted(by_unit[nearest]) if nearest is not None else []
+
+
 async def secretary_of(session: AsyncSession, *, unit_id: int | None) -> Person | None:
     """The 支部书记 of the unit, or of the nearest unit above it that has one."""
-    if unit_id is None:
-        return None
+    found = await secretaries(session, unit_id=unit_id)
+    return await session.get(Person, found[0]) if found else None
     chain = await org_unit_service.ancestor_ids(session, unit_id=unit_id)
     statement = select(BranchRole).where(
         col(BranchRole.org_unit_id).in_(chain),

@@ -17,8 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models import (
-    BranchRole,
-    BranchRoleKind,
     Broadcast,
     BroadcastRecipient,
     CampaignStatus,
@@ -29,7 +27,7 @@ from app.models import (
 from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
-from app.services.people import org_units
+from app.services.people import roles as roles_service
 from app.services.pledges import campaigns
 from app.services.pledges.signing import SUBJECT
 
@@ -173,19 +171,6 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
     return report
 
 
-async def secretaries(session: AsyncSession, *, unit_id: int) -> list[int]:
-    """The secretaries of the unit, or of the nearest unit above it that has one."""
-    chain = await org_units.ancestor_ids(session, unit_id=unit_id)
-    statement = select(BranchRole.org_unit_id, BranchRole.person_id).where(
-        col(BranchRole.org_unit_id).in_(chain), BranchRole.role == BranchRoleKind.SECRETARY.value
-    )
-    by_unit: dict[int, set[int]] = {}
-    for unit, person_id in (await session.exec(statement)).all():
-        by_unit.setdefault(unit, set()).add(person_id)
-    nearest = next((unit for unit in chain if unit in by_unit), None)
-    return sorted(by_unit[nearest]) if nearest is not None else []
-
-
 async def close_due(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
     """Close every campaign whose deadline has passed and send the secretary who has not signed."""
     report = Report()
@@ -202,7 +187,7 @@ async def close_due(session: AsyncSession, *, settings: Settings, now: datetime)
         report.closed.append(campaign.title)
         missing = await unsigned(session, campaign=campaign)
         total = len(await campaigns.signers_wanted(session, campaign=campaign))
-        recipients = await secretaries(session, unit_id=campaign.org_unit_id)
+        recipients = await roles_service.secretaries(session, unit_id=campaign.org_unit_id)
         if not recipients:
             continue
         created = await notices.notify(
