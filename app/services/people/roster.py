@@ -292,10 +292,8 @@ async def transition(
 ) -> StageTransition:
     """Move a person to another stage on a date; entering probation sets its end a year on.
 
-    Forward moves of someone with an open development file come only from its steps
-    (`by_procedure`); a forward move past the next stage is a jump over steps the procedure
-    requires, refused unless the caller records history that predates the system (`allow_jump`:
-    a roster import)."""
+    Forward moves of someone in the pipeline come only from its steps (`by_procedure`); a jump
+    past the next stage only from history that predates the system (`allow_jump`: an import)."""
     current = PoliticalStage(person.stage)
     if data.to_stage is current:
         raise PersonConflict(f"{person.name} 已经是{current.label}")
