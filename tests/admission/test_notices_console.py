@@ -109,6 +109,8 @@ async def test_objections_are_for_admins_only_and_every_view_is_audited(
     assert await audit_entries(console, "admission.view_objections") == []
     listed = await secretary.get("/admin/admission/notices")
     assert "公示中" in listed.text and 'data-testid="notice-unchecked">1<' in listed.text
+    board = await secretary.get("/admin/admission")
+    assert "公示中，至 10月12日，1 条意见待核实" in board.text  # 国庆 does not count
     [objection] = await objections_of(console, notice_id)
     refused = await post_form(
         secretary,

@@ -176,7 +176,21 @@ async def _candidate_in_course(session: AsyncSession, rules: Rules, now: datetim
         document_no="神特党支〔政审〕1号",
     )
     await _course(session, dossier, rules, now)
+    await _reviewed(session, dossier, rules, back(rules.today, months=2))
     return 1
+
+
+async def _reviewed(session: AsyncSession, dossier: Dossier, rules: Rules, on: date) -> None:
+    """The half-yearly 考察 of a candidate, so that only 郑凯's file is overdue."""
+    summary = "工作积极主动，群众评价较好，符合发展对象条件，继续考察。"
+    await files.add_review(
+        session,
+        dossier=dossier,
+        reviewed_on=on,
+        summary=summary,
+        actor=DEMO_ACTOR,
+        today=rules.today,
+    )
 
 
 async def _course(session: AsyncSession, dossier: Dossier, rules: Rules, now: datetime) -> None:
@@ -262,6 +276,7 @@ async def _candidate_reviewed(session: AsyncSession, rules: Rules) -> int:
     )
     for code, day, fields in plan:
         await record_step(session, dossier, rules, code, day, **fields)
+    await _reviewed(session, dossier, rules, back(today, months=3))
     return 1
 
 

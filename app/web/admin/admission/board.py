@@ -40,6 +40,19 @@ class BoardRow:
     next_step: procedure.Step | None
     deadline: Deadline | None  # the nearest one
     overdue: int  # how many of the file's deadlines have passed
+    notice: str | None = None  # "公示中，至 12月11日" / "公示意见待核实 1 条"
+
+
+def _holding(dossier: Dossier, day: date) -> str | None:
+    """What a 公示 that holds the file says on the board, if one does."""
+    notice = dossier.holding_notice(day)
+    if notice is None:
+        return None
+    unchecked = len(dossier.unresolved(notice))
+    if notice.ends_on >= day:
+        running = f"公示中，至 {notice.ends_on.month}月{notice.ends_on.day}日"
+        return running + (f"，{unchecked} 条意见待核实" if unchecked else "")
+    return f"公示意见待核实 {unchecked} 条"
 
 
 @router.get("", response_class=HTMLResponse)
@@ -68,6 +81,7 @@ async def board(
             next_step=dossier.next_step(),
             deadline=next(iter(urgent or due), None),
             overdue=sum(1 for d in due if d.overdue),
+            notice=_holding(dossier, day),
         )
         groups.setdefault(dossier.person.stage, []).append(row)
     context = {
