@@ -19,6 +19,7 @@ from app.models.admission import (
     ObjectionOutcome,
     PublicNotice,
     ThoughtReport,
+    ThoughtReportPhoto,
 )
 from app.models.audiences import AudienceKind
 from app.models.audit import AuditLog
@@ -158,6 +159,7 @@ __all__ = [
     "StudyPair",
     "TalkCategory",
     "ThoughtReport",
+    "ThoughtReportPhoto",
     "WeChatCredential",
     "WeChatLease",
     "metadata",

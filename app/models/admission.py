@@ -205,6 +205,30 @@ class ThoughtReport(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text))
 
 
+class ThoughtReportPhoto(SQLModel, table=True):
+    """Our copy of a photo sent with a thought report: WeChat keeps the original for 3 days."""
+
+    __tablename__ = "thought_report_photo"
+    __table_args__ = (UniqueConstraint("report_id", "media_id", name="uq_report_photo_media"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("thought_report.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    media_id: str = Field(max_length=128)
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    content_type: str | None = Field(default=None, max_length=100)
+    fetched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    attempts: int = 0
+    # Why it could not be kept (WeChat no longer has it): no more attempts are made.
+    failure: str | None = Field(default=None, max_length=200)
+
+
 class NoticeKind(StrEnum):
     """The two 公示 of the procedure."""
 

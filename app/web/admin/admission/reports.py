@@ -27,6 +27,7 @@ from app.web.admin.deps import (
     person_in_scope,
 )
 from app.web.admin.pages import NotFound, flash, redirect, render
+from app.web.media import photo_response
 
 router = APIRouter(prefix="/admission")
 _MISSING = "没有找到这份思想汇报，或者汇报人不在您负责的组织范围内。"
@@ -80,6 +81,15 @@ async def report_page(
     """One thought report: text, photos, and its acknowledgement (or the form for it)."""
     report, dossier = await _report(session, me, report_id)
     return await _page(request, session, report, dossier)
+
+
+@router.get("/reports/{report_id:int}/photos/{number:int}")
+async def report_photo(
+    request: Request, report_id: int, number: int, session: Session, me: ConsoleUser
+) -> Response:
+    """A photo of the report: our copy once kept, until then WeChat's own link."""
+    report, _ = await _report(session, me, report_id)
+    return await photo_response(session, report, number)
 
 
 @router.post("/reports/{report_id:int}/acknowledge", response_class=HTMLResponse)

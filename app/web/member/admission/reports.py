@@ -22,6 +22,7 @@ from app.services.admission import reports as report_service
 from app.services.admission.dossiers import Dossier
 from app.services.admission.reports import ReportRefused
 from app.services.member_links import LinkProblem
+from app.web.media import photo_response
 from app.web.member.reader import Reader, oauth_first, page, reader_of
 from app.web.security import CsrfError, check_csrf
 
@@ -101,6 +102,20 @@ async def report_page(report_id: int, request: Request, session: Session, t: str
         return found
     reader, dossier = found
     return _render(request, report, reader, dossier)
+
+
+@router.get("/admission/reports/{report_id:int}/photos/{number:int}")
+async def report_photo(
+    report_id: int, number: int, request: Request, session: Session, t: str = ""
+) -> Response:
+    """A photo of the report, for its contact: our copy once kept, else WeChat's link."""
+    report = await report_service.get(session, report_id=report_id)
+    if report is None:
+        return _message(request, 404, "思想汇报不存在", NOT_FOUND)
+    found = await _contact(request, session, report, t)
+    if isinstance(found, Response):
+        return found
+    return await photo_response(session, report, number)
 
 
 @router.post("/admission/reports/{report_id:int}/acknowledge")
