@@ -16,6 +16,7 @@ from app.wechat.errors import (
 )
 from app.wechat.transport import WeChatTransport
 from app.wechat.types import (
+    DownloadedMedia,
     DraftArticle,
     FollowersPage,
     JsSdkConfig,
@@ -31,6 +32,7 @@ from app.wechat.types import (
 log = structlog.get_logger("app.wechat.client")
 
 __all__ = [
+    "DownloadedMedia",
     "DraftArticle",
     "FollowersPage",
     "JsSdkConfig",
@@ -47,6 +49,7 @@ MENU_NOT_EXIST = 46003
 TAG_BATCH = 50  # WeChat tags or untags at most 50 openids per call
 MASS_OPENIDS_MAX = 10_000
 QR_TEMPORARY_MAX_SECONDS = 2_592_000  # WeChat's ceiling for a temporary code: 30 days
+MEDIA_MAX_BYTES = 10 * 1024 * 1024  # WeChat's ceiling for an image: a larger answer is refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +249,19 @@ class WeChatClient(WeChatTransport):
             "media/uploadimg", "/cgi-bin/media/uploadimg", files={"media": (filename, data)}
         )
         return str(result["url"])
+
+    async def download_media(self, media_id: str) -> DownloadedMedia:
+        """Download a temporary media item (a photo a member sent; kept by WeChat for 3 days).
+
+        An expired or unknown media_id is PermanentError 40007; an answer over 10 MB is
+        refused (PermanentError) without being read whole. A GET: resending is harmless.
+        """
+        return await self._download(
+            "media/get",
+            "/cgi-bin/media/get",
+            params={"media_id": media_id},
+            max_bytes=MEDIA_MAX_BYTES,
+        )
 
     # --- QR codes -----------------------------------------------------------------------
     async def create_qrcode(self, scene: str, *, expire_seconds: int) -> QrCode:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 import httpx
 import structlog
@@ -18,12 +18,16 @@ from app.wechat.errors import (
     QuotaError,
     TokenInvalidError,
     TransientError,
+    WeChatError,
     classify,
 )
 from app.wechat.ratelimit import RateLimiter
 from app.wechat.tokens import TokenManager, TokenStore
+from app.wechat.types import DownloadedMedia
 
 log = structlog.get_logger("app.wechat.client")
+
+T = TypeVar("T")
 
 BACKOFF_CAP_SECONDS = 5.0
 # httpx failures where the request certainly never reached WeChat: safe to resend anything.
@@ -94,37 +98,61 @@ class WeChatTransport:
         await self.aclose()
 
     # --- transport ----------------------------------------------------------------------
-    async def _send(
-        self, call: str, method: str, path: str, params: dict[str, str], kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        """One HTTP exchange, bounded by the timeout; any non-JSON outcome is TransientError."""
+    async def _exchange(
+        self,
+        call: str,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        kwargs: dict[str, Any],
+        *,
+        max_bytes: int | None = None,
+    ) -> tuple[httpx.Response, bytes]:
+        """One HTTP exchange and its body, bounded in time (and in size when `max_bytes`)."""
         if self._limiter is not None:
             await self._limiter.acquire()
         try:
             # httpx times each phase separately (and ASGI transports not at all): this bounds
             # the whole exchange, so a trickling or hanging upstream cannot stall a caller.
-            async with asyncio.timeout(self._timeout):
-                response = await self._http.request(
+            async with (
+                asyncio.timeout(self._timeout),
+                self._http.stream(
                     method, self._base_url + path, params=params, timeout=self._phases, **kwargs
-                )
+                ) as response,
+            ):
+                if response.status_code >= 500:
+                    raise TransientError(
+                        None, f"HTTP {response.status_code}", call, maybe_done=True
+                    )
+                if response.status_code >= 400:
+                    raise PermanentError(None, f"HTTP {response.status_code}", call)
+                return response, await _read_bounded(response, call, max_bytes)
         except TimeoutError:
             raise TransientError(None, "timed out", call, maybe_done=True) from None
         except _NOT_SENT as exc:
             raise TransientError(None, type(exc).__name__, call) from None
         except httpx.TransportError as exc:
             raise TransientError(None, type(exc).__name__, call, maybe_done=True) from None
-        if response.status_code >= 500:
-            raise TransientError(None, f"HTTP {response.status_code}", call, maybe_done=True)
-        if response.status_code >= 400:
-            raise PermanentError(None, f"HTTP {response.status_code}", call)
-        try:
-            data = response.json()
-        except ValueError:
-            # An HTML error page from WeChat's gateway or a truncated body: no answer at all.
-            raise TransientError(None, "not JSON", call, maybe_done=True) from None
-        if not isinstance(data, dict):
-            raise TransientError(None, "not a JSON object", call, maybe_done=True)
-        return data
+
+    async def _send(
+        self, call: str, method: str, path: str, params: dict[str, str], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One API exchange answered with JSON; any non-JSON outcome is TransientError."""
+        _response, content = await self._exchange(call, method, path, params, kwargs)
+        return _json_object(call, content)
+
+    async def _fetch_file(
+        self, call: str, path: str, params: dict[str, str], max_bytes: int
+    ) -> DownloadedMedia:
+        """One exchange answered with a file; a JSON body with an errcode is WeChat's refusal."""
+        response, content = await self._exchange(call, "GET", path, params, {}, max_bytes=max_bytes)
+        content_type = response.headers.get("content-type", "application/octet-stream")
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if kind == "application/json" or kind.startswith("text/"):
+            # WeChat answers errors as JSON (sometimes labelled text/plain); a gateway's HTML
+            # page or a truncated body is no answer at all, as for any other call.
+            _raise_for_errcode(call, _json_object(call, content))
+        return DownloadedMedia(content=content, content_type=content_type)
 
     async def _call(
         self,
@@ -138,11 +166,7 @@ class WeChatTransport:
         auth: bool = True,
         resend_safe: bool = True,
     ) -> dict[str, Any]:
-        """Call an API: token, rate limit, send; refresh once on a dead token; retry transients.
-
-        `resend_safe=False` (messages, creations) retries only failures that certainly did not
-        reach WeChat, so a lost answer never turns into a second message on a member's phone.
-        """
+        """Call an API answering JSON; see `_attempts` for tokens, retries and `resend_safe`."""
         kwargs: dict[str, Any] = {}
         if body is not None:
             # WeChat shows \uXXXX escapes literally in some messages: send UTF-8 as is.
@@ -150,6 +174,44 @@ class WeChatTransport:
             kwargs["headers"] = {"content-type": "application/json; charset=utf-8"}
         if files is not None:
             kwargs["files"] = files
+
+        async def once(query: dict[str, str]) -> dict[str, Any]:
+            data = await self._send(call, method, path, query, kwargs)
+            _raise_for_errcode(call, data)
+            return data
+
+        return await self._attempts(
+            call, path, once, params=params, auth=auth, resend_safe=resend_safe
+        )
+
+    async def _download(
+        self, call: str, path: str, *, params: dict[str, str], max_bytes: int
+    ) -> DownloadedMedia:
+        """GET a file (safe to resend) with `_call`'s tokens and retries; over `max_bytes`
+        is a PermanentError, and no more than that is read."""
+
+        async def once(query: dict[str, str]) -> DownloadedMedia:
+            return await self._fetch_file(call, path, query, max_bytes)
+
+        return await self._attempts(call, path, once, params=params)
+
+    async def _attempts(
+        self,
+        call: str,
+        path: str,
+        once: Callable[[dict[str, str]], Awaitable[T]],
+        *,
+        params: dict[str, str] | None = None,
+        auth: bool = True,
+        resend_safe: bool = True,
+    ) -> T:
+        """Run `once` with the token: refresh once on a dead token; retry transients.
+
+        `once` makes one exchange with the query it is given (the token added) and raises a
+        WeChatError for a failure. `resend_safe=False` (messages, creations) retries only
+        failures that certainly did not reach WeChat, so a lost answer never turns into a
+        second message on a member's phone.
+        """
         attempt, token_refreshed = 0, False
         while True:
             attempt += 1
@@ -158,13 +220,8 @@ class WeChatTransport:
             if auth:
                 query["access_token"] = token
             try:
-                data = await self._send(call, method, path, query, kwargs)
-                errcode = int(data.get("errcode") or 0)
-                if errcode == 0:
-                    return data
-                error_type = classify(errcode)
-                error = error_type(errcode, str(data.get("errmsg", "")), call, attempts=attempt)
-            except TransientError as exc:
+                return await once(query)
+            except WeChatError as exc:
                 exc.attempts = attempt
                 error = exc
             log.warning(
@@ -217,3 +274,39 @@ class WeChatTransport:
             "getticket", "/cgi-bin/ticket/getticket", method="GET", params={"type": "jsapi"}
         )
         return str(data["ticket"]), int(data["expires_in"])
+
+
+async def _read_bounded(response: httpx.Response, call: str, max_bytes: int | None) -> bytes:
+    """The response's body; more than `max_bytes` (announced or read) is a PermanentError."""
+    if max_bytes is None:
+        return await response.aread()
+    too_large = PermanentError(None, f"answer larger than {max_bytes} bytes", call)
+    announced = response.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > max_bytes:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_object(call: str, content: bytes) -> dict[str, Any]:
+    """Parse an answer that must be a JSON object; anything else is TransientError."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        # An HTML error page from WeChat's gateway or a truncated body: no answer at all.
+        raise TransientError(None, "not JSON", call, maybe_done=True) from None
+    if not isinstance(data, dict):
+        raise TransientError(None, "not a JSON object", call, maybe_done=True)
+    return data
+
+
+def _raise_for_errcode(call: str, data: dict[str, Any]) -> None:
+    """Raise the typed error (see `classify`) for a non-zero errcode in WeChat's answer."""
+    errcode = int(data.get("errcode") or 0)
+    if errcode != 0:
+        raise classify(errcode)(errcode, str(data.get("errmsg", "")), call)

@@ -26,6 +26,14 @@ class UploadedImage:
 
 
 @dataclass(frozen=True, slots=True)
+class DownloadedMedia:
+    """A temporary media item's file (e.g. a photo a member sent): its bytes and their type."""
+
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class FollowersPage:
     """One page of the account's followers; pass `next_openid` to get the next."""
 

@@ -217,14 +217,16 @@ async def run_call(endpoint: Endpoint, request: Request) -> Response:
         result = await _checked_call(endpoint, request, sandbox)
     except WxError as exc:
         result = exc.body()
-    if isinstance(result, Response):
+    if isinstance(result, Response):  # a file (media/get) rather than a JSON answer
         state.record_call(path, rules.OK)
-        return result
-    state.record_call(path, int(result.get("errcode", rules.OK)))
+        response = result
+    else:
+        state.record_call(path, int(result.get("errcode", rules.OK)))
+        response = JSONResponse(result)
     if fault is not None:
         # The work is done but the answer never arrives in time: the lost-response case.
         await state.hang(state.faults.hang_seconds)
-    return JSONResponse(result)
+    return response
 
 
 async def _checked_call(endpoint: Endpoint, request: Request, sandbox: Sandbox) -> Json | Response:

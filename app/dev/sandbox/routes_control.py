@@ -149,6 +149,15 @@ async def image(key: str, request: Request) -> Response:
     return Response(content, media_type=kind, headers={"X-Content-Type-Options": "nosniff"})
 
 
+@router.put("/media/{media_id}")
+async def put_media(media_id: str, request: Request) -> dict[str, Any]:
+    """Register a temporary media item a member sent: the raw body, with its content-type."""
+    content_type = request.headers.get("content-type") or "application/octet-stream"
+    content = await request.body()
+    _sandbox(request).state.inbound_media[media_id] = (content, content_type)
+    return {"media_id": media_id, "content_type": content_type, "size": len(content)}
+
+
 @router.get("/faults")
 async def get_faults(request: Request) -> Any:
     """Show the current fault settings."""

@@ -1,10 +1,12 @@
-"""Content: permanent materials, article images, drafts and free publishing."""
+"""Content: permanent materials, article images, drafts, free publishing, media members sent."""
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from typing import Any
 
+from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -92,6 +94,18 @@ async def upload_article_image(call: WxCall) -> Json:
     if len(content) > rules.ARTICLE_IMAGE_MAX_BYTES:
         raise WxError(rules.INVALID_IMAGE_SIZE)
     return {"url": keep_image(call.state, content)}
+
+
+@router.get("/cgi-bin/media/get")
+async def media_get(call: WxCall) -> Json | Response:
+    """Download a temporary media item a member sent (registered by PUT /_sandbox/media/<id>)."""
+    found = call.state.inbound_media.get(call.arg("media_id"))
+    if found is None:
+        raise WxError(rules.INVALID_MEDIA_ID)
+    content, content_type = found
+    extension = mimetypes.guess_extension(content_type.split(";", 1)[0].strip()) or ""
+    disposition = f'attachment; filename="{secrets.token_hex(8)}{extension}"'
+    return Response(content, media_type=content_type, headers={"Content-disposition": disposition})
 
 
 def check_article(state: SandboxState, article: Any) -> dict[str, Any]:

@@ -105,6 +105,8 @@ class SandboxState:
         # The bytes behind each image URL handed out (key in the URL → content): the simulator
         # shows them, since the mmbiz-style URLs lead nowhere outside WeChat.
         self.images: dict[str, bytes] = {}
+        # Temporary media members sent (media_id → bytes, content type), for media/get.
+        self.inbound_media: dict[str, tuple[bytes, str]] = {}
         self.drafts: dict[str, Draft] = {}
         self.publications: dict[int, Publication] = {}
         self.mass_jobs: dict[int, MassJob] = {}

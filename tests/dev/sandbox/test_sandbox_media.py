@@ -127,3 +127,27 @@ async def test_article_images_are_jpg_or_png_up_to_1_mb(wx: Wx) -> None:
     too_big = PNG + bytes(1024 * 1024)
     assert (await _upload_article_image(wx, "a.png", too_big))["errcode"] == 40009
     assert (await _upload_article_image(wx, "a.png", b""))["errcode"] == 41005
+
+
+async def test_media_a_member_sent_is_served_by_media_get(
+    wx: Wx, client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    put = await client.put(
+        "/_sandbox/media/m1", content=b"\xff\xd8\xffphoto", headers={"content-type": "image/jpeg"}
+    )
+    assert put.json() == {"media_id": "m1", "content_type": "image/jpeg", "size": 8}
+    token = await wx.token()
+    served = await client.get(
+        "/cgi-bin/media/get", params={"access_token": token, "media_id": "m1"}
+    )
+    assert served.status_code == 200 and served.content == b"\xff\xd8\xffphoto"
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.headers["content-disposition"].startswith('attachment; filename="')
+    assert served.headers["content-disposition"].endswith('.jpg"')
+    assert (await wx.get("/cgi-bin/media/get", media_id="nope"))["errcode"] == 40007
+    no_token = await client.get("/cgi-bin/media/get", params={"media_id": "m1"})
+    assert no_token.json()["errcode"] == 41001
+    assert (await wx.post("/cgi-bin/media/get", {"media_id": "m1"}))["errcode"] == 43001
+    assert state.call_count("/cgi-bin/media/get", 0) == 1
+    await client.post("/_sandbox/reset")
+    assert state.inbound_media == {}
