@@ -63,6 +63,17 @@ async def _contact(
     return reader, dossier
 
 
+async def _for_contact(
+    request: Request, session: AsyncSession, report_id: int, token: str
+) -> tuple[ThoughtReport, Reader, Dossier] | Response:
+    """The report with its reader and file, when the reader is its contact; else the refusal."""
+    report = await report_service.get(session, report_id=report_id)
+    if report is None:
+        return _message(request, 404, "思想汇报不存在", NOT_FOUND)
+    found = await _contact(request, session, report, token)
+    return found if isinstance(found, Response) else (report, *found)
+
+
 def _render(
     request: Request,
     report: ThoughtReport,
@@ -109,13 +120,10 @@ async def report_photo(
     report_id: int, number: int, request: Request, session: Session, t: str = ""
 ) -> Response:
     """A photo of the report, for its contact: our copy once kept, else WeChat's link."""
-    report = await report_service.get(session, report_id=report_id)
-    if report is None:
-        return _message(request, 404, "思想汇报不存在", NOT_FOUND)
-    found = await _contact(request, session, report, t)
+    found = await _for_contact(request, session, report_id, t)
     if isinstance(found, Response):
         return found
-    return await photo_response(session, report, number)
+    return await photo_response(session, found[0], number)
 
 
 @router.post("/admission/reports/{report_id:int}/acknowledge")
@@ -131,13 +139,10 @@ async def acknowledge(
         await check_csrf(request)
     except CsrfError:
         return _message(request, 403, "页面已过期", "请刷新页面后重新提交。")
-    report = await report_service.get(session, report_id=report_id)
-    if report is None:
-        return _message(request, 404, "思想汇报不存在", NOT_FOUND)
-    found = await _contact(request, session, report, t)
+    found = await _for_contact(request, session, report_id, t)
     if isinstance(found, Response):
         return found
-    reader, dossier = found
+    report, reader, dossier = found
     assert reader.person is not None
     now = request.app.state.clock()
     try:
