@@ -122,8 +122,9 @@ def _check_time_rules(dossier: Dossier, step: Step, data: StepInput, rules: Rule
                 )
         case "branch_resolution":
             training = dossier.steps.get("training")
-            trained = training.details.get("ends_on") or training.done_on if training else None
-            if trained is not None and str(trained) > data.done_on.isoformat():
+            ended = training.details.get("ends_on") if training else None
+            trained = date.fromisoformat(ended) if ended else (training and training.done_on)
+            if trained and trained > data.done_on:
                 raise StepRefused(f"集中培训（结束于 {trained}）须在支部大会之前完成")
             reviewed = done("political_review")
             if reviewed is None:  # history entered without it
