@@ -60,6 +60,11 @@ def china_moment(value: datetime, *, year: bool = False) -> str:
     return f"{f'{local.year}年' if year else ''}{local.month}月{local.day}日 {local:%H:%M}"
 
 
+def china_day(day: date, *, year: bool = True) -> str:
+    """ "2026年12月7日" (without `year`, "12月7日"): a date as members read it."""
+    return f"{f'{day.year}年' if year else ''}{day.month}月{day.day}日"
+
+
 def label_of(kind: Callable[[str], Any], value: str) -> str:
     """The Chinese name of a stored enum value (a value no longer known, as it is stored)."""
     try:

@@ -11,6 +11,7 @@ from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import NoticeKind, OrgUnitKind, Person, PublicNotice
+from app.models.types import china_day
 from app.services import audit
 from app.services.admission.dossiers import Dossier
 from app.services.people import org_units as org_unit_service
@@ -25,7 +26,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def cn_date(day: date | None) -> str:
     """ "2026年9月30日" (empty for none)."""
-    return f"{day.year}年{day.month}月{day.day}日" if day is not None else "（未记录）"
+    return china_day(day) if day is not None else "（未记录）"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ the last month of a quarter. Quiet hours are the sender's business, not these fu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,8 +17,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.models import AssigneeRole, BranchRole, BranchRoleKind, Broadcast, ThoughtReport
-from app.models.types import CHINA
+from app.models import AssigneeRole, BranchRole, BranchRoleKind, ThoughtReport
+from app.models.types import CHINA, china_day
 from app.services import prompts
 from app.services import workdays as workday_service
 from app.services.admission import deadlines, dossiers
@@ -29,6 +28,7 @@ from app.services.admission.dossiers import Dossier
 from app.services.admission.procedure import Role
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.notices import NoticeRun
 from app.services.people import org_units
 from app.services.people import roles as roles_service
 
@@ -39,27 +39,12 @@ DIGEST_LINES = 30  # the message lists this many; the console has them all
 _DUE_KINDS = (Kind.DUE, Kind.EXPIRES)
 
 
-@dataclass
-class Report:
-    """What one run did: the broadcasts it created."""
-
-    created: list[Broadcast] = field(default_factory=list)
-
-    def describe(self) -> str | None:
-        """The run's detail for the job record (None: nothing due)."""
-        return "\n".join(f"已创建「{b.title}」，{b.total} 人" for b in self.created) or None
-
-
 def _local(now: datetime) -> datetime:
     return now.astimezone(CHINA)
 
 
 def _time_reached(settings: Settings, now: datetime) -> bool:
     return _local(now).time() >= time.fromisoformat(settings.admission_reminder_time)
-
-
-def _day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 async def responsible(
@@ -83,7 +68,8 @@ def _deadline_message(dossier: Dossier, deadline: Deadline, settings: Settings) 
     head = "【组织发展·已逾期】" if late else "【组织发展·即将到期】"
     note = f"（{deadline.note}）" if deadline.note else ""
     text = (
-        f"{head}{name}：{deadline.title}，期限 {_day(deadline.due)}，{deadline.describe}{note}。"
+        f"{head}{name}：{deadline.title}，期限 {china_day(deadline.due)}，"
+        f"{deadline.describe}{note}。"
         "请及时办理并在系统中记录。"
     )
     link = f"{settings.public_base_url.rstrip('/')}/admin/admission/files/{dossier.id}"
@@ -129,9 +115,9 @@ async def _open_deadlines(
 
 async def send_deadline_notices(
     session: AsyncSession, *, settings: Settings, now: datetime
-) -> Report:
+) -> NoticeRun:
     """A step due within a week: one notice to whoever is responsible; once more when overdue."""
-    report = Report()
+    report = NoticeRun()
     if not _time_reached(settings, now):
         return report
     for dossier, deadline in await _open_deadlines(session, settings, _local(now).date()):
@@ -191,10 +177,10 @@ def _digest_message(
     }
 
 
-async def send_digest(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def send_digest(session: AsyncSession, *, settings: Settings, now: datetime) -> NoticeRun:
     """Mondays: each 支部书记 gets one list of their units' overdue steps and those due within
     two weeks (name, step, due date, days); nothing when there is nothing."""
-    report = Report()
+    report = NoticeRun()
     local = _local(now)
     if local.weekday() != 0 or not _time_reached(settings, now):
         return report
@@ -232,7 +218,7 @@ async def send_digest(session: AsyncSession, *, settings: Settings, now: datetim
 def _report_reminder(quarter: str, ends: date) -> dict[str, Any]:
     label = report_service.quarter_label(quarter)
     text = (
-        f"【思想汇报提醒】请在 {_day(ends)} 前递交{label}思想汇报："
+        f"【思想汇报提醒】请在 {china_day(ends)} 前递交{label}思想汇报："
         "在公众号回复「思想汇报」，然后发送全文或手写稿照片。"
     )
     return {
@@ -254,9 +240,9 @@ def _report_reminder(quarter: str, ends: date) -> dict[str, Any]:
 
 async def send_report_reminders(
     session: AsyncSession, *, settings: Settings, now: datetime
-) -> Report:
+) -> NoticeRun:
     """In a quarter's last month, everyone who owes this quarter's 思想汇报 is reminded once."""
-    report = Report()
+    report = NoticeRun()
     today = _local(now).date()
     if today.month % 3 != 0 or not _time_reached(settings, now):
         return report
@@ -287,10 +273,10 @@ async def send_report_reminders(
 
 async def tell_contacts_of_unfinished(
     session: AsyncSession, *, settings: Settings, now: datetime
-) -> Report:
+) -> NoticeRun:
     """Photos sent without 「完成」 (the question expired): the contacts are told all the same,
     once the member can no longer add to the report."""
-    report = Report()
+    report = NoticeRun()
     statement = select(ThoughtReport).where(
         col(ThoughtReport.acknowledged_at).is_(None),
         col(ThoughtReport.submitted_at) >= now - timedelta(days=7),
@@ -311,8 +297,8 @@ async def tell_contacts_of_unfinished(
     return report
 
 
-async def report_jobs(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def report_jobs(session: AsyncSession, *, settings: Settings, now: datetime) -> NoticeRun:
     """The quarterly reminders, and the contacts of photo reports left without 「完成」."""
     first = await send_report_reminders(session, settings=settings, now=now)
     second = await tell_contacts_of_unfinished(session, settings=settings, now=now)
-    return Report(created=first.created + second.created)
+    return NoticeRun(created=first.created + second.created, notes=first.notes + second.notes)

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models import AssigneeRole, Broadcast, Person, PoliticalStage, ThoughtReport
-from app.models.types import CHINA
+from app.models.types import CHINA, china_day
 from app.services import audit
 from app.services.admission import deadlines, dossiers
 from app.services.admission.dossiers import Dossier
@@ -261,7 +261,7 @@ def countdown(person: Person, *, today: date) -> str | None:
     ends = person.probation_ends_on
     if person.stage != PoliticalStage.PROBATIONARY.value or ends is None:
         return None
-    day = f"{ends.year}年{ends.month}月{ends.day}日"
+    day = china_day(ends)
     left = (ends - today).days
     if left > 0:
         return f"距预备期满还有 {left} 天（{day}），届时支部将讨论转正"
@@ -285,10 +285,10 @@ async def my_lines(session: AsyncSession, *, person: Person, now: datetime) -> l
     mine = [r for r in dossier.reports if r.quarter == quarter]
     if mine:
         when = mine[-1].submitted_at.astimezone(CHINA)
-        lines.append(f"{label}思想汇报：已递交（{when.month}月{when.day}日）")
+        lines.append(f"{label}思想汇报：已递交（{china_day(when, year=False)}）")
     else:
         ends = deadlines.quarter_end(today)
         lines.append(
-            f"{label}思想汇报：未递交（{ends.month}月{ends.day}日前），回复「思想汇报」即可递交"
+            f"{label}思想汇报：未递交（{china_day(ends, year=False)}前），回复「思想汇报」即可递交"
         )
     return lines

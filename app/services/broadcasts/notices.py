@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,20 @@ from app.services.broadcasts import rows as row_service
 
 # Reminders and notices go to one person each, never by mass send (4 a month, kept for articles).
 NOTICE_CHANNELS = (Channel.TEMPLATE, Channel.SUBSCRIBE, Channel.CUSTOM)
+
+
+@dataclass
+class NoticeRun:
+    """What one run of a notices job did: the broadcasts it created, and other lines for the
+    run record (what it closed, what it skipped and why)."""
+
+    created: list[Broadcast] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str | None:
+        """The run's detail for the job record (None: nothing due)."""
+        lines = [f"已创建「{b.title}」，{b.total} 人" for b in self.created] + self.notes
+        return "\n".join(lines) or None
 
 
 async def notify(

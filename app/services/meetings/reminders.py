@@ -10,7 +10,6 @@ the member can still make up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from app.models import (
 from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.notices import NoticeRun
 from app.services.meetings import invitees
 from app.services.meetings.makeup import MAKEUP_WINDOW
 from app.services.meetings.meetings import makeup_task, name_of
@@ -64,19 +64,6 @@ def reminder_key(meeting: Meeting, offset: Offset) -> str:
 def followup_key(meeting: Meeting) -> str:
     """One follow-up per meeting, ever."""
     return f"meeting:{meeting.id}:followup"
-
-
-@dataclass
-class Report:
-    """What one run did: broadcasts created, and what it skipped and why."""
-
-    created: list[Broadcast] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    def describe(self) -> str | None:
-        """The run's detail for the job record (None: nothing due)."""
-        lines = [f"已创建「{b.title}」，{b.total} 人" for b in self.created] + self.skipped
-        return "\n".join(lines) or None
 
 
 async def _reminded_since(session: AsyncSession, meeting: Meeting, since: datetime) -> bool:
@@ -222,10 +209,10 @@ async def _upcoming(session: AsyncSession, now: datetime, horizon: timedelta) ->
     return list((await session.exec(statement)).all())
 
 
-async def send_reminders(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def send_reminders(session: AsyncSession, *, settings: Settings, now: datetime) -> NoticeRun:
     """Create every reminder broadcast due at `now` whose meeting has not begun."""
     offsets = parse_offsets(settings.meeting_reminders)
-    report = Report()
+    report = NoticeRun()
     # Invitees follow the roster until the meeting ends: people who joined a unit after its
     # meeting was created are invited now (and get the reminders still to come, not past ones).
     horizon = max([IN_STEP, *(o.lead for o in offsets)])
@@ -242,7 +229,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
         if await row_service.get_by_key(session, key=key) is not None:
             continue
         if await _reminded_since(session, meeting, when - offset.lead / 2):
-            report.skipped.append(f"跳过「{name_of(meeting)}」提前 {offset.span}的提醒：刚提醒过")
+            report.notes.append(f"跳过「{name_of(meeting)}」提前 {offset.span}的提醒：刚提醒过")
             continue
         await invitees.sync(session, meeting=meeting, now=now)
         people = await _not_excused(session, meeting)
@@ -261,7 +248,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
     return report
 
 
-async def send_followups(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def send_followups(session: AsyncSession, *, settings: Settings, now: datetime) -> NoticeRun:
     """Create the make-up follow-up of every meeting whose follow-up time has come (late too)."""
     at = time.fromisoformat(settings.meeting_followup_time)
     statement = (
@@ -274,7 +261,7 @@ async def send_followups(session: AsyncSession, *, settings: Settings, now: date
         )
         .order_by(col(Meeting.starts_at))
     )
-    report = Report()
+    report = NoticeRun()
     for meeting in (await session.exec(statement)).all():
         if followup_due(meeting, at) > now:
             continue

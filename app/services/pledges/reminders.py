@@ -9,7 +9,6 @@ yet. After downtime only the latest reminder due is sent (one late reminder, not
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
@@ -27,26 +26,13 @@ from app.models import (
 from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.broadcasts import rows as row_service
+from app.services.broadcasts.notices import NoticeRun
 from app.services.people import roles as roles_service
 from app.services.pledges import campaigns
 from app.services.pledges.signing import SUBJECT
 
 PROMPT_KIND = "pledge_prompt"  # what campaigns.publish sends
 NAMES_IN_NOTICE = 30  # the secretary's list names this many; the console has them all
-
-
-@dataclass
-class Report:
-    """What one run did: broadcasts created and campaigns closed."""
-
-    created: list[Broadcast] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
-
-    def describe(self) -> str | None:
-        """The run's detail for the job record (None: nothing due)."""
-        lines = [f"已创建「{b.title}」，{b.total} 人" for b in self.created]
-        lines += [f"已截止：{title}" for title in self.closed]
-        return "\n".join(lines) or None
 
 
 def reminder_due(campaign: PledgeCampaign, number: int, at: time) -> datetime:
@@ -97,10 +83,12 @@ async def _prompted(session: AsyncSession, *, campaign: PledgeCampaign) -> set[i
     return {pid for pid in (await session.exec(statement)).all() if pid is not None}
 
 
-async def prompt_newcomers(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def prompt_newcomers(
+    session: AsyncSession, *, settings: Settings, now: datetime
+) -> NoticeRun:
     """Send the 签署通知, once, to people who joined an open campaign's scope after publishing
     (a new member, a transfer in): the same notice the others got when it was published."""
-    report = Report()
+    report = NoticeRun()
     for campaign in await _open_campaigns(session):
         if campaign.deadline <= now or campaign.id is None:
             continue
@@ -137,10 +125,10 @@ async def _open_campaigns(session: AsyncSession) -> list[PledgeCampaign]:
     return list((await session.exec(statement)).all())
 
 
-async def send_reminders(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def send_reminders(session: AsyncSession, *, settings: Settings, now: datetime) -> NoticeRun:
     """Create the reminder due now of every open campaign (the latest one, if several are)."""
     at = time.fromisoformat(settings.pledge_reminder_time)
-    report = Report()
+    report = NoticeRun()
     for campaign in await _open_campaigns(session):
         if campaign.deadline <= now:
             continue
@@ -171,9 +159,9 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
     return report
 
 
-async def close_due(session: AsyncSession, *, settings: Settings, now: datetime) -> Report:
+async def close_due(session: AsyncSession, *, settings: Settings, now: datetime) -> NoticeRun:
     """Close every campaign whose deadline has passed and send the secretary who has not signed."""
-    report = Report()
+    report = NoticeRun()
     for campaign in await _open_campaigns(session):
         if campaign.deadline > now:
             continue
@@ -184,7 +172,7 @@ async def close_due(session: AsyncSession, *, settings: Settings, now: datetime)
             now,
         )
         session.add(campaign)
-        report.closed.append(campaign.title)
+        report.notes.append(f"已截止：{campaign.title}")
         missing = await unsigned(session, campaign=campaign)
         total = len(await campaigns.signers_wanted(session, campaign=campaign))
         recipients = await roles_service.secretaries(session, unit_id=campaign.org_unit_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from app.models import Broadcast, BroadcastRecipient, Quiz, QuizAttempt, QuizSta
 from app.models.types import CHINA
 from app.services import audit
 from app.services.broadcasts import notices
+from app.services.broadcasts.notices import NoticeRun
 from app.services.quizzes import catalog
 from app.services.quizzes.quizzes import (
     QuizStateError,
@@ -103,17 +103,6 @@ async def publish(
     return notice
 
 
-@dataclass
-class NewcomerReport:
-    """What one run of the newcomers job created."""
-
-    created: list[Broadcast] = field(default_factory=list)
-
-    def describe(self) -> str | None:
-        """The run's detail for the job record (None: nobody new)."""
-        return "\n".join(f"已创建「{b.title}」，{b.total} 人" for b in self.created) or None
-
-
 async def _noticed(session: AsyncSession, *, quiz_id: int) -> set[int]:
     """Everyone a notice of the test was made for, or who has started it."""
     notified = (
@@ -132,9 +121,9 @@ async def _noticed(session: AsyncSession, *, quiz_id: int) -> set[int]:
 
 async def notify_newcomers(
     session: AsyncSession, *, settings: Settings, now: datetime
-) -> NewcomerReport:
+) -> NoticeRun:
     """Send the notice, once, to people who joined an open test's takers after publishing."""
-    report = NewcomerReport()
+    report = NoticeRun()
     statement = select(Quiz).where(Quiz.status == QuizStatus.OPEN.value, col(Quiz.deadline) > now)
     for quiz in (await session.exec(statement.order_by(col(Quiz.id)))).all():
         assert quiz.id is not None

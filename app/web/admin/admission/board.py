@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import Session
 from app.models import NoticeKind, PoliticalStage
+from app.models.types import china_day
 from app.services import workdays as workday_service
 from app.services.admission import deadlines, dossiers, procedure
 from app.services.admission.deadlines import Deadline
@@ -50,7 +51,7 @@ def _holding(dossier: Dossier, day: date) -> str | None:
         return None
     unchecked = len(dossier.unresolved(notice))
     if notice.ends_on >= day:
-        running = f"公示中，至 {notice.ends_on.month}月{notice.ends_on.day}日"
+        running = f"公示中，至 {china_day(notice.ends_on, year=False)}"
         return running + (f"，{unchecked} 条意见待核实" if unchecked else "")
     return f"公示意见待核实 {unchecked} 条"
 
