@@ -35,10 +35,15 @@ FEATURES: tuple[Feature, ...] = (
     Feature("pledges", "激励约束", "廉洁承诺书：发布、签署、提醒、截止"),
     Feature("talks", "激励约束", "廉政谈话记录"),
     Feature("quizzes", "学习培训", "知识测试：题库、答题、成绩"),
+    Feature("suggestions", "激励约束", "合理化建议：评审、采纳、实施、效益核定、金点子"),
+    Feature("reflections", "学习培训", "微感悟：主题征集、撰写、编选入刊"),
+    Feature("volunteering", "激励约束", "志愿服务：报名与候补、签到、时长、证书"),
+    Feature("contributions", "激励约束", "岗位建功：技术攻关、工艺改进、降本增效"),
     Feature("newsletters", "日常管理", "刊物：《神特组宣》《神特清风》"),
     Feature("broadcasts", "基础", "推送：每人一行，恰好一次"),
     Feature("messages", "基础", "消息记录：党员发来的消息与回复"),
     Feature("accounts", "基础", "控制台账号与 API 令牌"),
+    Feature("attachments", "基础", "附件：照片与证明材料，对话中的照片自动保存"),
     Feature("audit", "基础", "审计日志"),
 )
 

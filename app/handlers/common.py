@@ -19,6 +19,7 @@ WELCOME = (
 )
 UNKNOWN_TEXT = "暂时没有理解您的意思。回复「帮助」查看可用的关键词，或点击下方菜单。"
 TEXT_PLEASE = "请回复文字。"
+TEXT_OR_PHOTO_PLEASE = "请回复文字或发送照片。"
 
 
 @router.event("subscribe")
@@ -26,6 +27,29 @@ async def on_subscribe(ctx: HandlerContext) -> Reply:
     """Welcome a new follower and tell them how to bind."""
     await follower_service.record_subscribe(ctx.session, openid=ctx.openid, scene=None, now=ctx.now)
     return WELCOME
+
+
+@router.event("subscribe_scan")
+async def on_subscribe_by_qr(ctx: HandlerContext) -> Reply:
+    """Welcome a follower who came through a QR code, remembering its scene; a feature's code
+    (a meeting's check-in) is then answered as if it had been scanned."""
+    scene = str(ctx.fields.get("EventKey") or "") or None
+    await follower_service.record_subscribe(
+        ctx.session, openid=ctx.openid, scene=scene, now=ctx.now
+    )
+    extra = await on_scan(ctx) if scene else None
+    return f"{WELCOME}\n\n{extra}" if isinstance(extra, str) else WELCOME
+
+
+@router.event("scan")
+async def on_scan(ctx: HandlerContext) -> Reply:
+    """A follower scanned a parametric QR code (EventKey is the scene): the feature whose
+    scene prefix it carries answers; a code of no feature gets nothing."""
+    found = ctx.router.scene_handler(str(ctx.fields.get("EventKey") or ""))
+    if found is None:
+        return None
+    handler, rest = found
+    return await handler(ctx, rest)
 
 
 @router.event("unsubscribe")
@@ -90,5 +114,12 @@ async def on_image(ctx: HandlerContext) -> Reply:
 
 @router.fallback()
 async def on_anything_else(ctx: HandlerContext) -> Reply:
-    """Other messages and events are recorded; WeChat gets "success" and the member nothing."""
-    return None
+    """Other messages and events are recorded; WeChat gets "success" and the member nothing,
+    except that a voice, video, location, link or file sent while a question is open is told
+    what the question takes (the question stays open)."""
+    if str(ctx.fields.get("MsgType") or "") == "event":
+        return None
+    prompt = await prompts.current(ctx.session, openid=ctx.openid, now=ctx.now)
+    if prompt is None or ctx.router.answer_handler(prompt.purpose) is None:
+        return None
+    return TEXT_OR_PHOTO_PLEASE if ctx.router.accepts_images(prompt.purpose) else TEXT_PLEASE

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.handlers.common import WELCOME
 from app.handlers.registry import HandlerContext, MessageRouter, Reply, members_only
 from app.models import Meeting, Person
 from app.models.types import CHINA
 from app.services import prompts
-from app.services.binding import followers as follower_service
 from app.services.meetings import attendance, qr
 from app.services.meetings import leave as leave_service
 from app.services.meetings import makeup as makeup_service
@@ -85,21 +83,14 @@ async def on_checkin_keyword(ctx: HandlerContext) -> Reply:
     return await _check_in(ctx, via="keyword")
 
 
-async def on_scene(ctx: HandlerContext, scene: str) -> Reply:
-    """A scanned meeting QR code checks in to that meeting; other scenes are not ours."""
-    meeting_id = qr.meeting_id_of(scene)
-    if meeting_id is None:
-        return None
-    meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id)
+@router.scene(qr.SCENE_PREFIX)
+async def on_meeting_code(ctx: HandlerContext, rest: str) -> Reply:
+    """A scanned meeting QR code ("meeting:12") checks in to that meeting."""
+    meeting_id = qr.meeting_id_of(qr.SCENE_PREFIX + rest)
+    meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id) if meeting_id else None
     if meeting is None:
         return "这个签到二维码已失效，请向会议组织者索取新的二维码。"
     return await _check_in(ctx, via="qr", meeting=meeting)
-
-
-@router.event("scan")
-async def on_scan(ctx: HandlerContext) -> Reply:
-    """A follower scanned a parametric QR code (SCAN; EventKey is the scene)."""
-    return await on_scene(ctx, str(ctx.fields.get("EventKey") or ""))
 
 
 # --- 请假 ----------------------------------------------------------------------------------
@@ -246,15 +237,3 @@ async def on_makeup_text(ctx: HandlerContext, meeting_id: int | None) -> Reply:
     person = ctx.member
     meeting = await meeting_service.get(ctx.session, meeting_id=meeting_id or 0)
     return await _submit_makeup(ctx, person, meeting, str(ctx.fields.get("Content") or ""))
-
-
-@router.event("subscribe_scan")
-async def on_subscribe_by_qr(ctx: HandlerContext) -> Reply:
-    """Welcome a follower who came through a QR code, remembering its scene."""
-    scene = str(ctx.fields.get("EventKey") or "") or None
-    await follower_service.record_subscribe(
-        ctx.session, openid=ctx.openid, scene=scene, now=ctx.now
-    )
-    # A meeting's check-in code scanned by someone not yet following: welcome, then check-in.
-    extra = await on_scene(ctx, scene) if scene else None
-    return f"{WELCOME}\n\n{extra}" if isinstance(extra, str) else WELCOME

@@ -58,6 +58,8 @@ class HandlerContext:
 Handler = Callable[[HandlerContext], Awaitable[Reply]]
 # Answers a question the account asked (prompts.ask): gets the prompt's subject id.
 AnswerHandler = Callable[[HandlerContext, int | None], Awaitable[Reply]]
+# Answers a scanned parametric QR code whose scene starts with its prefix: gets the rest.
+SceneHandler = Callable[[HandlerContext, str], Awaitable[Reply]]
 
 P = ParamSpec("P")
 
@@ -141,6 +143,7 @@ class MessageRouter:
     _answers: dict[str, AnswerHandler] = field(default_factory=dict)
     _photo_answers: set[str] = field(default_factory=set)  # purposes a photo may answer too
     _buttons: dict[str, str] = field(default_factory=dict)  # typed name → click key
+    _scenes: dict[str, SceneHandler] = field(default_factory=dict)  # QR scene prefix → handler
 
     def add_buttons(self, names: dict[str, str]) -> None:
         """Let members type a click button's name (key → name) to do what tapping it does.
@@ -291,6 +294,27 @@ class MessageRouter:
 
         return decorate
 
+    def scene(self, prefix: str) -> Callable[[SceneHandler], SceneHandler]:
+        """Handle a scanned parametric QR code whose scene starts with `prefix` ("meeting:");
+        the handler gets the rest of the scene ("12"), whether the scanner already followed
+        (SCAN) or follows by scanning (subscribe with qrscene_)."""
+
+        def decorate(handler: SceneHandler) -> SceneHandler:
+            if any(prefix.startswith(p) or p.startswith(prefix) for p in self._scenes):
+                raise ValueError(f"two handlers for QR scenes starting with {prefix!r}")
+            self._scenes[prefix] = handler
+            return handler
+
+        return decorate
+
+    def scene_handler(self, scene: str) -> tuple[SceneHandler, str] | None:
+        """The handler for a scanned scene and what follows its prefix, if any handler takes it."""
+        scene = scene.removeprefix("qrscene_")
+        for prefix, handler in self._scenes.items():
+            if scene.startswith(prefix):
+                return handler, scene[len(prefix) :]
+        return None
+
     def answer_handler(self, purpose: str) -> AnswerHandler | None:
         """The handler for answers to `purpose`, if any."""
         return self._answers.get(purpose)
@@ -303,6 +327,8 @@ class MessageRouter:
         """Take over another router's registrations (one router per handler module)."""
         for purpose, handler in other._answers.items():
             self.answer(purpose, accepts_images=other.accepts_images(purpose))(handler)
+        for prefix, scene_handler in other._scenes.items():
+            self.scene(prefix)(scene_handler)
         rules = [
             *other._by_event_key.values(),
             *other._by_keyword.values(),

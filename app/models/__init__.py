@@ -21,6 +21,7 @@ from app.models.admission import (
     ThoughtReport,
     ThoughtReportPhoto,
 )
+from app.models.attachments import Attachment
 from app.models.audiences import AudienceKind
 from app.models.audit import AuditLog
 from app.models.binding import BindingAttempt, BindingCode, Follower
@@ -92,6 +93,7 @@ __all__ = [
     "AdmissionStep",
     "ApiToken",
     "AssigneeRole",
+    "Attachment",
     "AudienceKind",
     "AuditLog",
     "BindingAttempt",

@@ -19,6 +19,7 @@ from app.services.me.todos import Todo
 from app.services.meetings import history as meeting_history
 from app.services.meetings.history import HistoryLine
 from app.services.meetings.status import Standing
+from app.services.people import records as person_records
 from app.services.people import roster as people_service
 
 
@@ -34,6 +35,8 @@ class MemberRecord:
     meetings: list[HistoryLine]  # this year's, open ones first
     # 组织发展: the probation countdown, this quarter's 思想汇报 (for those who hand them in).
     admission: list[str] = field(default_factory=list)
+    # This year's suggestions, reflections, volunteer hours and contributions.
+    activities: list[str] = field(default_factory=list)
 
     @property
     def meeting_summary(self) -> str:
@@ -65,6 +68,9 @@ async def member_record(session: AsyncSession, *, person: Person, now: datetime)
         todos=await member_todos.todos(session, person=person, now=now),
         meetings=await meeting_history.this_year(session, person_id=person.id, now=now),
         admission=await admission_reports.my_lines(session, person=person, now=now),
+        activities=await person_records.member_lines(
+            session, person_id=person.id, year=now.astimezone(CHINA).year
+        ),
     )
 
 
@@ -116,6 +122,7 @@ def as_text(record: MemberRecord, *, page_url: str | None = None) -> str:
     if left:
         tail.append("待办：")
         tail += [f"  {text}" for text in left]
+    tail += record.activities
     tail.append(f"本月与公众号互动 {record.messages_this_month} 次。")
     if page_url:
         tail.append(f'<a href="{page_url}">查看完整记录</a>')

@@ -15,6 +15,7 @@ from app.services.accounts.admins import Principal
 from app.services.binding import codes as binding_service
 from app.services.messages import log as message_log_service
 from app.services.people import duties as person_duties
+from app.services.people import records as person_records
 from app.services.people import roster as people_service
 from app.services.people.roster import PersonError, PersonQuery
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in_scope
@@ -121,6 +122,7 @@ async def detail_page(
         "stage_errors": stage_errors or {},
         "roles_section": await roles_section(session, me, person, on=today(request)),
         "duties": await person_duties.duties(session, person=person, now=now(request)),
+        "activities": await person_records.entries(session, person_id=person.id),
     }
     return render(request, "admin/people/detail.html", context, status_code)
 

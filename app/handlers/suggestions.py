@@ -1,0 +1,7 @@
+"""合理化建议 in the chat."""
+
+from __future__ import annotations
+
+from app.handlers.registry import MessageRouter
+
+router = MessageRouter()

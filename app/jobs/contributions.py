@@ -1,0 +1,3 @@
+"""岗位建功: scheduled jobs."""
+
+from __future__ import annotations

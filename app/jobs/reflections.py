@@ -1,0 +1,3 @@
+"""微感悟: scheduled jobs."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""岗位建功：技术攻关、工艺改进、降本增效."""
+
+from __future__ import annotations

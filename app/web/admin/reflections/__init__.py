@@ -1,0 +1,7 @@
+"""微感悟 in the console."""
+
+from app.features import combined
+
+router = combined()
+
+__all__ = ["router"]

@@ -1,0 +1,7 @@
+"""合理化建议 in the console."""
+
+from app.features import combined
+
+router = combined()
+
+__all__ = ["router"]

@@ -1,0 +1,7 @@
+"""志愿服务 in the console."""
+
+from app.features import combined
+
+router = combined()
+
+__all__ = ["router"]
