@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, undefer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -155,10 +155,18 @@ async def get(
     session: AsyncSession, *, attachment_id: int, owner_kind: str, owner_id: int
 ) -> Attachment | None:
     """One attachment of this record, with its bytes (None if it belongs to another)."""
-    attachment = await session.get(Attachment, attachment_id)
-    if attachment is None or (attachment.owner_kind, attachment.owner_id) != (owner_kind, owner_id):
-        return None
-    return attachment
+    statement = (
+        select(Attachment)
+        .where(
+            Attachment.id == attachment_id,
+            Attachment.owner_kind == owner_kind,
+            Attachment.owner_id == owner_id,
+        )
+        # Listed earlier in this session without its bytes: load them now.
+        .options(undefer(Attachment.content))  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(statement)).first()
 
 
 async def wanted(session: AsyncSession, *, now: datetime) -> list[int]:

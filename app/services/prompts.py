@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import execute
 from app.models import ConversationPrompt
 
 # Long enough to type a reason on a phone; short enough that a later message is not taken for it.
@@ -24,8 +26,25 @@ async def ask(
     await session.flush()
 
 
+async def _one_at_a_time(session: AsyncSession, openid: str) -> None:
+    """Make a member's messages that consult their open question wait for each other.
+
+    WeChat delivers a burst of photos as concurrent callbacks; each would otherwise read the
+    question before the others commit (two reports instead of one, a photo lost). PostgreSQL:
+    a transaction-scoped advisory lock per member. SQLite: a write first, which waits for any
+    other writer to commit, so what is read next is what that writer left.
+    """
+    if (await session.connection()).dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+        await execute(session, lock, {"key": f"prompt:{openid}"})
+    else:
+        claim = text("UPDATE conversation_prompt SET purpose = purpose WHERE openid = :openid")
+        await execute(session, claim, {"openid": openid})
+
+
 async def take(session: AsyncSession, *, openid: str, now: datetime) -> ConversationPrompt | None:
     """The open question, removed as it is answered; None when there is none or it expired."""
+    await _one_at_a_time(session, openid)
     prompt = await session.get(ConversationPrompt, openid)
     if prompt is None:
         return None
@@ -38,6 +57,7 @@ async def current(
     session: AsyncSession, *, openid: str, now: datetime
 ) -> ConversationPrompt | None:
     """The open question, left open (None when there is none or it expired)."""
+    await _one_at_a_time(session, openid)
     prompt = await session.get(ConversationPrompt, openid)
     return prompt if prompt is not None and prompt.expires_at > now else None
 

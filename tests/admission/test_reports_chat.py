@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from app.models import MeetingKind, PoliticalStage
@@ -56,6 +57,9 @@ async def test_photos_then_done_make_one_report(
 
     assert await chat.say(openid, "思想汇报") == ASK
     assert "已收到第 1 张照片" in await send_photo(chat, openid, 1)
+    located = {"MsgType": "location", "Location_X": "31.2", "Location_Y": "121.4", "Scale": "15"}
+    place = await chat.callbacks.push(openid, {**located, "MsgId": chat.sandbox.next_msgid()})
+    assert (place.reply or {}).get("content") == "请回复文字或发送照片。"
     assert "已收到第 2 张照片" in await send_photo(chat, openid, 2)
     assert await broadcasts(client, "admission.report_in:") == []  # not before 「完成」
     done = await chat.say(openid, "完成")
@@ -106,7 +110,7 @@ async def test_someone_not_in_the_pipeline_is_refused_with_the_reason(
     assert await send_photo(chat, full.openid, 1) == ""  # no question open: recorded, no reply
 
 
-async def test_a_photo_while_a_leave_reason_is_asked_gets_please_reply_in_text(
+async def test_a_photo_or_voice_while_a_leave_reason_is_asked_gets_please_reply_in_text(
     client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     clock.set(china(2026, 12, 1, 9))
@@ -116,6 +120,9 @@ async def test_a_photo_while_a_leave_reason_is_asked_gets_please_reply_in_text(
     asked = await chat.click(member.openid, "STUDY_LEAVE")
     assert "请直接回复请假原因" in asked
     assert await send_photo(chat, member.openid, 1) == "请回复文字。"
+    voice = {"MsgType": "voice", "MediaId": "voice-1", "Format": "amr"}
+    spoken = await chat.callbacks.push(member.openid, {**voice, "MsgId": chat.sandbox.next_msgid()})
+    assert (spoken.reply or {}).get("content") == "请回复文字。"
     # The leave question is still open: the next text is the reason.
     assert "已提交请假" in await chat.say(member.openid, "出差在外")
 
@@ -135,3 +142,19 @@ async def test_a_tenth_photo_is_refused_and_the_nine_are_handed_in(
     [report] = await reports_of(client, file_id)
     assert len(report.photos) == 9 and report.content == "以上为本季度手写思想汇报，请审阅。"
     assert len(await broadcasts(client, "admission.report_in:")) == 1
+
+
+async def test_a_burst_of_photos_makes_one_report_with_every_photo(
+    client: AppClient, clock: Clock, chat: Chat
+) -> None:
+    # WeChat delivers photos picked together as concurrent callbacks: none may be lost or
+    # start a second report.
+    file_id, member, _ = await _activist_with_contact(client, clock)
+    await chat.say(member.openid, "思想汇报")
+    replies = await asyncio.gather(*(send_photo(chat, member.openid, n) for n in range(1, 5)))
+    assert sorted(replies) == [
+        f"已收到第 {n} 张照片。可继续发送，发完请回复「完成」。" for n in range(1, 5)
+    ]
+    assert "手写稿 4 张照片" in await chat.say(member.openid, "完成")
+    [report] = await reports_of(client, file_id)
+    assert sorted(p["media_id"] for p in report.photos) == [f"media-{n}" for n in range(1, 5)]
