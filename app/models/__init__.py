@@ -19,7 +19,6 @@ from app.models.admission import (
     ObjectionOutcome,
     PublicNotice,
     ThoughtReport,
-    ThoughtReportPhoto,
 )
 from app.models.attachments import Attachment
 from app.models.audiences import AudienceKind
@@ -161,7 +160,6 @@ __all__ = [
     "StudyPair",
     "TalkCategory",
     "ThoughtReport",
-    "ThoughtReportPhoto",
     "WeChatCredential",
     "WeChatLease",
     "metadata",

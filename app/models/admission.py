@@ -196,37 +196,11 @@ class ThoughtReport(SQLModel, table=True):
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     via: str = Field(default="chat", max_length=16)  # chat / console
     content: str | None = Field(default=None, sa_column=Column(Text))
-    # [{"url": PicUrl, "media_id": MediaId}] of photos sent in the chat.
-    photos: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONType, nullable=False)
-    )
+    # Photos of a handwritten report, sent in the chat: kept as attachments ("thought_report").
+    photo_count: int = 0
     acknowledged_by: str | None = Field(default=None, max_length=64)
     acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     comment: str | None = Field(default=None, sa_column=Column(Text))
-
-
-class ThoughtReportPhoto(SQLModel, table=True):
-    """Our copy of a photo sent with a thought report: WeChat keeps the original for 3 days."""
-
-    __tablename__ = "thought_report_photo"
-    __table_args__ = (UniqueConstraint("report_id", "media_id", name="uq_report_photo_media"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    report_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("thought_report.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
-    media_id: str = Field(max_length=128)
-    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
-    content_type: str | None = Field(default=None, max_length=100)
-    fetched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    attempts: int = 0
-    # Why it could not be kept (WeChat no longer has it): no more attempts are made.
-    failure: str | None = Field(default=None, max_length=200)
 
 
 class NoticeKind(StrEnum):

@@ -5,10 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Attachment, ThoughtReport
-from app.services.admission import report_photos
+from app.models import Attachment
 
 _PRIVATE = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
 
@@ -22,15 +20,6 @@ def _wechat_link(url: str | None, missing: str) -> Response:
     if url and url.startswith(("https://", "http://")):
         return RedirectResponse(url, status_code=302)
     return _not_found(missing)
-
-
-async def photo_response(session: AsyncSession, report: ThoughtReport, number: int) -> Response:
-    """Our stored copy; WeChat's own link until it is kept (404 when there is no such photo)."""
-    stored, reference = await report_photos.photo(session, report=report, number=number)
-    if stored is not None and stored.content is not None:
-        kind = stored.content_type or "image/jpeg"
-        return Response(stored.content, media_type=kind, headers=_PRIVATE)
-    return _wechat_link(str((reference or {}).get("url") or ""), "没有这张照片")
 
 
 def attachment_response(attachment: Attachment | None) -> Response:

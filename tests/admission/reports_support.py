@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from app.models import (
+    Attachment,
     BranchRole,
     BranchRoleKind,
     Broadcast,
@@ -16,7 +17,7 @@ from app.models import (
     Person,
     ThoughtReport,
 )
-from app.services import audit
+from app.services import attachments, audit
 from app.services.admission import dossiers, files, steps
 from app.services.admission.steps import StepInput
 from tests.support.app import AppClient
@@ -75,6 +76,14 @@ async def make_secretary(client: AppClient, person_id: int, unit_id: int) -> Non
             )
         )
         await session.commit()
+
+
+async def photos_of(client: AppClient, report_id: int | None) -> list[Attachment]:
+    """A report's photos in the attachment store, in the order they came."""
+    async with client.sessions() as session:
+        owner = report_id or 0
+        found = await attachments.of(session, owner_kind="thought_report", owner_ids=[owner])
+        return found[owner]
 
 
 async def send_photo(chat: Chat, openid: str, number: int) -> str:

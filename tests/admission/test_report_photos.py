@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from app.models import AdminRole, PoliticalStage, ThoughtReportPhoto
+from app.models import AdminRole, Attachment, PoliticalStage
 from tests.admission.reports_support import make_activist, reports_of, send_photo
 from tests.support.app import AppClient
 from tests.support.chat import Chat, add_party_members, china, oauth_open, run_job
@@ -19,9 +19,11 @@ NOW = china(2026, 12, 7, 10)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
-async def _kept(client: AppClient) -> list[ThoughtReportPhoto]:
+async def _kept(client: AppClient) -> list[Attachment]:
+    """The reports' photos in the attachment store (fetched or not)."""
     async with client.sessions() as session:
-        return list((await session.exec(select(ThoughtReportPhoto))).all())
+        statement = select(Attachment).where(Attachment.owner_kind == "thought_report")
+        return list((await session.exec(statement.order_by(col(Attachment.id)))).all())
 
 
 async def test_photos_are_kept_and_shown_to_the_console_and_the_contact(
@@ -43,7 +45,7 @@ async def test_photos_are_kept_and_shown_to_the_console_and_the_contact(
     await chat.say(member.openid, "完成")
     [report] = await reports_of(console, file_id)
 
-    await run_job(console, "admission.photos")
+    await run_job(console, "attachments.fetch")
     kept = {p.media_id: (p.content, p.content_type) for p in await _kept(console)}
     assert kept == {"media-1": (JPEG, "image/jpeg"), "media-2": (PNG, "image/png")}
 
@@ -80,10 +82,11 @@ async def test_an_expired_photo_is_tried_once_and_old_reports_are_left(
     await send_photo(chat, member.openid, 1)  # WeChat no longer has media-1 (never registered)
     await chat.say(member.openid, "完成")
 
-    await run_job(client, "admission.photos")
+    await run_job(client, "attachments.fetch")
     [missed] = await _kept(client)
     assert missed.content is None and missed.attempts == 1 and missed.failure
-    await run_job(client, "admission.photos")
+    clock.advance(300)
+    await run_job(client, "attachments.fetch")
     assert (await _kept(client))[0].attempts == 1  # a permanent failure is not tried again
 
     # Reported more than three days ago: WeChat has forgotten it, nothing is fetched.
@@ -93,6 +96,7 @@ async def test_an_expired_photo_is_tried_once_and_old_reports_are_left(
     await send_photo(chat, member.openid, 2)
     await chat.say(member.openid, "完成")
     clock.advance(timedelta(days=3, hours=1).total_seconds())
-    await run_job(client, "admission.photos")
-    assert {p.media_id for p in await _kept(client)} == {"media-1"}
+    await run_job(client, "attachments.fetch")
+    tried = {p.media_id for p in await _kept(client) if p.attempts}
+    assert tried == {"media-1"}
     assert len(await reports_of(client, file_id)) == 2

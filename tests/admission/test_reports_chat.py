@@ -11,6 +11,7 @@ from tests.admission.reports_support import (
     broadcasts,
     make_activist,
     open_file,
+    photos_of,
     recipients,
     reports_of,
     send_photo,
@@ -66,14 +67,15 @@ async def test_photos_then_done_make_one_report(
 
     assert "2026年第4季度思想汇报（手写稿 2 张照片）" in done
     [report] = await reports_of(client, file_id)
-    assert [p["media_id"] for p in report.photos] == ["media-1", "media-2"]
-    assert report.photos[0]["url"] == "http://mmbiz.qpic.cn/report-1.jpg"
+    photos = await photos_of(client, report.id)
+    assert [p.media_id for p in photos] == ["media-1", "media-2"]
+    assert photos[0].url == "http://mmbiz.qpic.cn/report-1.jpg"
     assert report.content is None
     [notice] = await broadcasts(client, "admission.report_in:")
     assert await recipients(client, notice) == {contact.person_id}
     # The question is closed: a later photo is recorded and nothing is said.
     assert await send_photo(chat, openid, 3) == ""
-    assert len((await reports_of(client, file_id))[0].photos) == 2
+    assert (await reports_of(client, file_id))[0].photo_count == 2
 
 
 async def test_asked_alone_the_next_text_is_the_report_and_too_short_is_refused(
@@ -140,7 +142,7 @@ async def test_a_tenth_photo_is_refused_and_the_nine_are_handed_in(
     done = await chat.say(member.openid, "以上为本季度手写思想汇报，请审阅。")
     assert "手写稿 9 张照片" in done
     [report] = await reports_of(client, file_id)
-    assert len(report.photos) == 9 and report.content == "以上为本季度手写思想汇报，请审阅。"
+    assert report.photo_count == 9 and report.content == "以上为本季度手写思想汇报，请审阅。"
     assert len(await broadcasts(client, "admission.report_in:")) == 1
 
 
@@ -157,4 +159,5 @@ async def test_a_burst_of_photos_makes_one_report_with_every_photo(
     ]
     assert "手写稿 4 张照片" in await chat.say(member.openid, "完成")
     [report] = await reports_of(client, file_id)
-    assert sorted(p["media_id"] for p in report.photos) == [f"media-{n}" for n in range(1, 5)]
+    media = sorted(p.media_id or "" for p in await photos_of(client, report.id))
+    assert report.photo_count == 4 and media == [f"media-{n}" for n in range(1, 5)]

@@ -69,14 +69,14 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-def migrate(database_url: str, revision: str = "head") -> None:
-    """Build or move a database with the real Alembic migrations."""
+def migrate(database_url: str, revision: str = "head", *, down: bool = False) -> None:
+    """Build or move a database with the real Alembic migrations (`down` to an earlier one)."""
     from alembic import command
     from app.cli.common import alembic_config
 
     config = alembic_config(database_url)
     config.attributes["configure_logger"] = False
-    if revision == "base":
+    if down or revision == "base":
         command.downgrade(config, revision)
     else:
         command.upgrade(config, revision)

@@ -39,7 +39,7 @@ async def _handed_in(ctx: HandlerContext, dossier: Dossier, report: ThoughtRepor
     await report_service.tell_contacts(
         ctx.session, report=report, dossier=dossier, settings=ctx.settings, now=ctx.now
     )
-    photos = f"（手写稿 {len(report.photos)} 张照片）" if report.photos else ""
+    photos = f"（手写稿 {report.photo_count} 张照片）" if report.photo_count else ""
     told = "，已通知您的培养联系人" if dossier.people(AssigneeRole.CONTACT) else ""
     return (
         f"已收到您的{report_service.quarter_label(report.quarter)}思想汇报{photos}{told}。"
@@ -102,13 +102,13 @@ async def on_report_answer(ctx: HandlerContext, report_id: int | None) -> Reply:
                 )  # fmt: skip
             else:
                 await report_service.add_photo(
-                    ctx.session, report=report, url=photo.url, media_id=photo.media_id
+                    ctx.session, report=report, url=photo.url, media_id=photo.media_id, now=ctx.now
                 )
         except ReportRefused as refused:
             await _ask(ctx, report.id if report is not None else None)
             return f"{refused}\n发完请回复「{DONE}」。"
         await _ask(ctx, report.id)
-        return f"已收到第 {len(report.photos)} 张照片。可继续发送，发完请回复「{DONE}」。"
+        return f"已收到第 {report.photo_count} 张照片。可继续发送，发完请回复「{DONE}」。"
     text = str(ctx.fields.get("Content") or "").strip()
     if report is None:
         if text == DONE:

@@ -163,7 +163,7 @@ def file_xlsx(
             r.quarter,
             _local(r.submitted_at),
             r.via,
-            len(r.photos),
+            r.photo_count,
             "是" if r.acknowledged_at else "否",
             r.acknowledged_by,
             _local(r.acknowledged_at),

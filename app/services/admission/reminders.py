@@ -284,7 +284,7 @@ async def tell_contacts_of_unfinished(
     )
     for row in (await session.exec(statement)).all():
         key = f"admission.report_in:{row.id}"
-        if not row.photos or await row_service.get_by_key(session, key=key) is not None:
+        if not row.photo_count or await row_service.get_by_key(session, key=key) is not None:
             continue
         dossier = await dossiers.load(session, file_id=row.file_id)
         if dossier is None:

@@ -1,8 +1,8 @@
 """思想汇报: handed in from WeChat (text, or photos of a handwritten report), read and
 acknowledged by the 培养联系人 with a comment.
 
-Photos are kept as WeChat gave them (PicUrl and MediaId); downloading them into our own storage
-is not done here (a MediaId stays valid for three days, the PicUrl longer).
+Photos go to the shared attachment store (owner kind "thought_report"), whose
+`attachments.fetch` job keeps our copy before WeChat's 3 days are up.
 """
 
 from __future__ import annotations
@@ -16,9 +16,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.models import AssigneeRole, Broadcast, Person, PoliticalStage, ThoughtReport
+from app.models import (
+    AssigneeRole,
+    Attachment,
+    Broadcast,
+    Person,
+    PoliticalStage,
+    ThoughtReport,
+)
 from app.models.types import CHINA, china_day
-from app.services import audit
+from app.services import attachments, audit
 from app.services.admission import deadlines, dossiers
 from app.services.admission.dossiers import Dossier
 from app.services.broadcasts import notices
@@ -28,6 +35,7 @@ PAGE = "admission/reports"  # the member page /m/admission/reports/<id>
 MIN_CHARS = 50
 MAX_CHARS = 10_000
 MAX_PHOTOS = 9
+PHOTOS = SUBJECT  # the photos' owner kind in the attachment store
 COMMENT_MAX = 1_000
 NOT_IN_PIPELINE = "您目前不在发展党员培养考察期内，无需提交思想汇报。"
 
@@ -86,10 +94,11 @@ async def submit(
         submitted_at=now,
         via=via,
         content=text or None,
-        photos=[{"url": p.url, "media_id": p.media_id} for p in photos],
     )
     session.add(report)
     await session.flush()
+    for photo in photos:
+        await add_photo(session, report=report, url=photo.url, media_id=photo.media_id, now=now)
     dossier.reports.append(report)
     await audit.record(
         session,
@@ -104,17 +113,36 @@ async def submit(
 
 
 async def add_photo(
-    session: AsyncSession, *, report: ThoughtReport, url: str, media_id: str
+    session: AsyncSession, *, report: ThoughtReport, url: str, media_id: str, now: datetime
 ) -> ThoughtReport:
-    """Add a photo to a report (at most MAX_PHOTOS); refused once it has been acknowledged."""
+    """Add a photo to a report (at most MAX_PHOTOS); refused once it has been acknowledged.
+
+    The photo joins the shared attachment store, whose job keeps a copy before WeChat's expires.
+    """
     if report.acknowledged_at is not None:
         raise ReportRefused("这份思想汇报已经确认阅读，不能再添加照片。")
-    if len(report.photos) >= MAX_PHOTOS:
+    if report.photo_count >= MAX_PHOTOS:
         raise ReportRefused(f"一份思想汇报最多 {MAX_PHOTOS} 张照片，本张没有收录。")
-    report.photos = [*report.photos, {"url": url, "media_id": media_id}]
+    assert report.id is not None
+    await attachments.from_chat(
+        session, owner_kind=PHOTOS, owner_id=report.id, media_id=media_id, url=url, now=now
+    )
+    report.photo_count = await attachments.count(session, owner_kind=PHOTOS, owner_id=report.id)
     session.add(report)
     await session.flush()
     return report
+
+
+async def photo(session: AsyncSession, *, report: ThoughtReport, number: int) -> Attachment | None:
+    """The report's photo `number` (1-based), with its bytes if kept."""
+    assert report.id is not None
+    listed = (await attachments.of(session, owner_kind=PHOTOS, owner_ids=[report.id]))[report.id]
+    if not 1 <= number <= len(listed):
+        return None
+    chosen = listed[number - 1].id
+    return await attachments.get(
+        session, attachment_id=chosen or 0, owner_kind=PHOTOS, owner_id=report.id
+    )
 
 
 async def set_text(session: AsyncSession, *, report: ThoughtReport, content: str) -> ThoughtReport:
@@ -192,7 +220,7 @@ async def tell_contacts(
     if not contacts or report.id is None:
         return None
     name = dossier.person.name
-    count = len(report.photos)
+    count = report.photo_count
     what = f"（手写稿 {count} 张照片）" if count else ""
     message = _message(
         f"思想汇报：{name}",

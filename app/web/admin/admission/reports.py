@@ -27,7 +27,7 @@ from app.web.admin.deps import (
     person_in_scope,
 )
 from app.web.admin.pages import NotFound, flash, redirect, render
-from app.web.media import photo_response
+from app.web.media import attachment_response
 
 router = APIRouter(prefix="/admission")
 _MISSING = "没有找到这份思想汇报，或者汇报人不在您负责的组织范围内。"
@@ -89,7 +89,7 @@ async def report_photo(
 ) -> Response:
     """A photo of the report: our copy once kept, until then WeChat's own link."""
     report, _ = await _report(session, me, report_id)
-    return await photo_response(session, report, number)
+    return attachment_response(await report_service.photo(session, report=report, number=number))
 
 
 @router.post("/reports/{report_id:int}/acknowledge", response_class=HTMLResponse)

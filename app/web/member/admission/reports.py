@@ -22,7 +22,7 @@ from app.services.admission import reports as report_service
 from app.services.admission.dossiers import Dossier
 from app.services.admission.reports import ReportRefused
 from app.services.member_links import LinkProblem
-from app.web.media import photo_response
+from app.web.media import attachment_response
 from app.web.member.reader import Reader, oauth_first, page, reader_of
 from app.web.security import CsrfError, check_csrf
 
@@ -123,7 +123,7 @@ async def report_photo(
     found = await _for_contact(request, session, report_id, t)
     if isinstance(found, Response):
         return found
-    return await photo_response(session, found[0], number)
+    return attachment_response(await report_service.photo(session, report=found[0], number=number))
 
 
 @router.post("/admission/reports/{report_id:int}/acknowledge")
