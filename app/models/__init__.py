@@ -34,6 +34,7 @@ from app.models.broadcasts import (
     Channel,
     RecipientStatus,
 )
+from app.models.contributions import Contribution, ContributionKind, ContributionStatus
 from app.models.imports import ImportJob, ImportKind, ImportStatus
 from app.models.jobs import JobOutcome, JobRun
 from app.models.meetings import (
@@ -109,6 +110,9 @@ __all__ = [
     "CalendarYear",
     "CampaignStatus",
     "Channel",
+    "Contribution",
+    "ContributionKind",
+    "ContributionStatus",
     "ConversationPrompt",
     "CourseEnrolment",
     "CourseSession",
