@@ -188,6 +188,14 @@ async def add_evidence(
     return len(uploads)
 
 
+def _snapshot(contribution: Contribution) -> dict[str, Any] | None:
+    """The contribution as the audit trail keeps it (the benefit as text: JSON has no Decimal)."""
+    shot = audit.snapshot(contribution)
+    if shot is not None and shot.get("benefit") is not None:
+        shot["benefit"] = str(shot["benefit"])
+    return shot
+
+
 def describe(contribution: Contribution, person: Person) -> str:
     """ "张三（S001） · 技术攻关 · 《…》": which contribution an audit entry is about."""
     return (
@@ -235,7 +243,7 @@ async def record(
         action="contribution.create",
         target_type=TARGET,
         target_id=contribution.id,
-        after=audit.snapshot(contribution),
+        after=_snapshot(contribution),
         summary=describe(contribution, person)
         + (f"（证明材料 {len(uploads)} 个）" if uploads else ""),
     )
@@ -258,7 +266,7 @@ async def edit(
     errors, values = check(draft, now=now)
     if errors:
         raise ContributionInvalid(errors)
-    before = audit.snapshot(contribution)
+    before = _snapshot(contribution)
     contribution.kind, contribution.title = values["kind"], values["title"]
     contribution.description = values["description"]
     contribution.co_contributors = values["co_contributors"] or None
@@ -274,7 +282,7 @@ async def edit(
         target_type=TARGET,
         target_id=contribution.id,
         before=before,
-        after=audit.snapshot(contribution),
+        after=_snapshot(contribution),
         summary=describe(contribution, person) + (f"（新增证明材料 {added} 个）" if added else ""),
     )
     return contribution

@@ -1,0 +1,67 @@
+"""What the 岗位建功 tests share: evidence files, the chat's links, the forms as pages send them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlmodel import col, select
+
+from app.dev.demo.contributions import tiny_png
+from app.models import Contribution
+from tests.support.app import AppClient
+from tests.support.chat import china
+from tests.support.console import csrf_of
+
+NOW = china(2026, 12, 7, 10)
+PNG = tiny_png()
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+TITLE = "攻克轧机振动难题"
+FIELDS = {
+    "kind": "technical",
+    "title": TITLE,
+    "description": "带领攻关小组排查三周，找出轴承座配合间隙问题。",
+    "done_on": "2026-11-20",
+    "benefit": "120000",
+    "co_contributors": "李四、王五",
+}
+Files = list[tuple[str, tuple[str, bytes, str]]]
+
+
+def links_in(reply: str) -> list[str]:
+    """The paths (with their query) of the links in a chat reply."""
+    found = []
+    for href in re.findall(r'href="([^"]+)"', reply):
+        parts = urlsplit(href)
+        found.append(f"{parts.path}?{parts.query}" if parts.query else parts.path)
+    return found
+
+
+def hidden_token(html: str) -> str:
+    """The signed link's token a member form carries ("" when OAuth named the reader)."""
+    match = re.search(r'name="t" value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+async def submit(
+    client: AppClient, page: httpx.Response, files: Files | None = None, **changes: str
+) -> httpx.Response:
+    """Send the member's form as the page would: its CSRF token and link, the fields, files."""
+    data: dict[str, Any] = {"csrf_token": csrf_of(page.text), **FIELDS, **changes}
+    if token := hidden_token(page.text):
+        data["t"] = token
+    return await client.post("/m/contributions/new", data=data, files=files or [])
+
+
+def png(name: str = "现场.png") -> tuple[str, tuple[str, bytes, str]]:
+    """A photo in the form's file field."""
+    return ("files", (name, PNG, "image/png"))
+
+
+async def stored(client: AppClient) -> list[Contribution]:
+    """Every contribution, oldest first."""
+    async with client.sessions() as session:
+        rows = await session.exec(select(Contribution).order_by(col(Contribution.id)))
+        return list(rows.all())
