@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,7 +11,10 @@ import httpx
 from sqlmodel import col, select
 
 from app.dev.demo.contributions import tiny_png
-from app.models import Contribution
+from app.models import Contribution, Person
+from app.services import audit
+from app.services.contributions import records
+from app.services.contributions.records import Draft
 from tests.support.app import AppClient
 from tests.support.chat import china
 from tests.support.console import csrf_of
@@ -65,3 +69,49 @@ async def stored(client: AppClient) -> list[Contribution]:
     async with client.sessions() as session:
         rows = await session.exec(select(Contribution).order_by(col(Contribution.id)))
         return list(rows.all())
+
+
+async def add_contribution(
+    client: AppClient,
+    person_id: int,
+    *,
+    title: str = TITLE,
+    kind: str = "technical",
+    done_on: date = date(2026, 11, 20),
+    benefit: str = "",
+    verified: bool | None = None,
+) -> int:
+    """A contribution recorded as a member's page does (verified or rejected when asked)."""
+    async with client.sessions() as session:
+        person = await session.get(Person, person_id)
+        assert person is not None
+        draft = Draft(
+            person_id=person_id,
+            kind=kind,
+            title=title,
+            description="事迹说明。",
+            done_on=done_on,
+            benefit=benefit,
+        )
+        made = await records.record(
+            session,
+            person=person,
+            draft=draft,
+            uploads=[],
+            via="member",
+            actor=audit.Actor(id=None, name=person.name),
+            now=NOW,
+        )
+        if verified is not None:
+            await records.decide(
+                session,
+                contribution=made,
+                person=person,
+                verified=verified,
+                note="意见。",
+                actor=audit.Actor(id=None, name="书记"),
+                now=NOW,
+            )
+        await session.commit()
+        assert made.id is not None
+        return made.id

@@ -49,7 +49,9 @@ async def test_recorded_from_the_chat_with_evidence_then_verified(
     page_path = f"/admin/contributions/{contribution.id}"
     detail = await admin.get(page_path)
     assert "现场.png" in detail.text and "说明.pdf" in detail.text and "¥120,000.00" in detail.text
-    verified = await post_form(admin, f"{page_path}/verify", {"note": "经核实属实。"}, page=page_path)
+    verified = await post_form(
+        admin, f"{page_path}/verify", {"note": "经核实属实。"}, page=page_path
+    )
     assert verified.status_code == 303
     shown = await admin.get(page_path)
     assert 'data-testid="status">已核实<' in shown.text and "经核实属实。" in shown.text

@@ -44,7 +44,11 @@ BAD: list[tuple[dict[str, str], Files, str]] = [
     ({"benefit": "-500"}, [], "效益金额不能为负数。"),
     ({}, [png(f"{i}.png") for i in range(10)], "证明材料最多 9 个"),
     ({}, [("files", ("说明.txt", b"plain text", "text/plain"))], "只能上传照片"),
-    ({}, [("files", ("大.png", PNG + b"\0" * (MAX_BYTES - len(PNG) + 1), "image/png"))], "不能超过 10 MB"),
+    (
+        {},
+        [("files", ("大.png", PNG + b"\0" * (MAX_BYTES - len(PNG) + 1), "image/png"))],
+        "不能超过 10 MB",
+    ),
 ]
 
 
