@@ -11,7 +11,7 @@ import httpx
 from sqlmodel import col, select
 
 from app.dev.demo.contributions import tiny_png
-from app.models import Contribution, Person
+from app.models import Broadcast, Contribution, Person
 from app.services import audit
 from app.services.contributions import records
 from app.services.contributions.records import Draft
@@ -115,3 +115,10 @@ async def add_contribution(
         await session.commit()
         assert made.id is not None
         return made.id
+
+
+async def notices_of(client: AppClient, contribution_id: int) -> list[Broadcast]:
+    """The verification notices of a contribution."""
+    async with client.sessions() as session:
+        key = f"contribution.decided:{contribution_id}"
+        return list((await session.exec(select(Broadcast).where(Broadcast.key == key))).all())

@@ -11,7 +11,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from app.models import AdminRole
-from tests.contributions.support import FIELDS, NOW, PNG, add_contribution, stored
+from tests.contributions.support import FIELDS, NOW, PNG, add_contribution, notices_of, stored
 from tests.support.app import AppClient
 from tests.support.chat import add_party_members
 from tests.support.console import (
@@ -151,3 +151,4 @@ async def test_two_admins_verifying_at_once_verify_it_once(client: AppClient, cl
     [late] = [a for a in answers if a.status_code == 409]
     assert "同志" in late.text and "处理为「已核实」，不能重复处理。" in late.text
     assert len(await audit_entries(client, "contribution.verify")) == 1
+    assert len(await notices_of(client, contribution_id)) == 1

@@ -6,7 +6,17 @@ from __future__ import annotations
 import re
 
 from app.models import AdminRole
-from tests.contributions.support import NOW, PDF, PNG, TITLE, links_in, png, stored, submit
+from tests.contributions.support import (
+    NOW,
+    PDF,
+    PNG,
+    TITLE,
+    links_in,
+    notices_of,
+    png,
+    stored,
+    submit,
+)
 from tests.support.app import AppClient
 from tests.support.chat import Chat, add_party_members, oauth_open
 from tests.support.console import add_user, audit_entries, post_form, second_browser, sign_in
@@ -56,6 +66,8 @@ async def test_recorded_from_the_chat_with_evidence_then_verified(
     shown = await admin.get(page_path)
     assert 'data-testid="status">已核实<' in shown.text and "经核实属实。" in shown.text
     assert 'data-testid="verify"' not in shown.text
+    [told] = await notices_of(client, contribution.id or 0)
+    assert told.message["text"] == f"您登记的岗位建功《{TITLE}》已核实。意见：经核实属实。"
 
     again = await client.get(mine_path)  # the chat's own link, still OAuth's session
     assert re.search(r'contribution-status">已核实<', again.text) and "经核实属实。" in again.text

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from app.api.deps import Session
@@ -15,11 +16,18 @@ from app.models import ContributionStatus, Person
 from app.services import attachments
 from app.services.accounts.admins import Principal
 from app.services.attachments import AttachmentRefused
-from app.services.contributions import forms, listing, records
+from app.services.contributions import forms, listing, notices, records
 from app.services.contributions.listing import Row
 from app.services.contributions.records import AlreadyDecided, ContributionInvalid, Upload
 from app.services.people import roster as people_service
-from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, now, person_in_scope
+from app.web.admin.deps import (
+    ConsoleUser,
+    ConsoleWriter,
+    actor,
+    kick_senders,
+    now,
+    person_in_scope,
+)
 from app.web.admin.forms import parse_int
 from app.web.admin.pages import NotFound, flash, redirect, render, today
 from app.web.media import attachment_response
@@ -249,8 +257,14 @@ async def _decide(
         )
     except AlreadyDecided as decided:
         return await _detail(request, session, row, error=str(decided), status_code=409)
-    flash(request, "已核实。" if verified else "已标记为未通过。")
-    return redirect(f"/admin/contributions/{contribution_id}")
+    await notices.tell_member(
+        session, contribution=row.contribution, settings=request.app.state.settings,
+        now=now(request),
+    )  # fmt: skip
+    flash(request, "已核实，已通知本人。" if verified else "已标记为未通过，已通知本人。")
+    back = redirect(f"/admin/contributions/{contribution_id}")
+    back.background = BackgroundTask(kick_senders, request)
+    return back
 
 
 @router.post("/{contribution_id:int}/verify", response_class=HTMLResponse)
