@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Contribution, ContributionStatus, Person
@@ -53,6 +54,7 @@ async def test_rest_lists_and_reads_within_scope(
     ).status_code == 422
 
 
+@pytest.mark.both_databases
 async def test_verified_contributions_per_person_for_the_assessments(
     db_session: AsyncSession,
 ) -> None:

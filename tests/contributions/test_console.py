@@ -8,6 +8,7 @@ import io
 import re
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 
 from app.models import AdminRole
@@ -132,6 +133,7 @@ async def test_list_filters_export_edit_reject_and_a_secretarys_scope(
     assert len(await audit_entries(client, "contribution.verify")) == 1  # nothing of the 404s
 
 
+@pytest.mark.both_databases
 async def test_two_admins_verifying_at_once_verify_it_once(client: AppClient, clock: Clock) -> None:
     clock.set(NOW)
     [member] = await add_party_members(client, 1)

@@ -51,7 +51,7 @@ async def verified_contributions(
         await session.exec(totals.group_by(col(Contribution.person_id)))
     ).all():
         found[person_id].count = int(count)
-        found[person_id].benefit = Decimal(benefit or 0).quantize(Decimal("0.01"))
+        found[person_id].benefit = Decimal(str(benefit or 0)).quantize(Decimal("0.01"))
     records = select(Contribution).where(*where)
     records = records.order_by(col(Contribution.done_on), col(Contribution.id))
     for contribution in (await session.exec(records)).all():
