@@ -66,6 +66,7 @@ async def test_verified_contributions_per_person_for_the_assessments(
     def row(
         person_id: int, day: date, benefit: str | None, status: ContributionStatus
     ) -> Contribution:
+        """A contribution of the person on the day, with its benefit and status."""
         return Contribution(
             person_id=person_id,
             kind="technical",

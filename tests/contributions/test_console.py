@@ -28,12 +28,14 @@ from tests.support.plugin import Clock
 
 
 async def _signed_in(client: AppClient, username: str) -> AppClient:
+    """Another browser, signed in as the user."""
     browser = second_browser(client)
     assert (await sign_in(browser, username)).status_code == 303
     return browser
 
 
 def _titles(html: str) -> list[str]:
+    """The titles the list shows, in order."""
     return re.findall(r'<a class="fw-semibold" href="/admin/contributions/\d+">([^<]+)</a>', html)
 
 

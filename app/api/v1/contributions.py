@@ -63,6 +63,7 @@ class ContributionPage(BaseModel):
 
 
 def _public(row: Row, files: list[EvidencePublic]) -> ContributionPublic:
+    """The contribution as the API shows it."""
     c = row.contribution
     assert c.id is not None
     return ContributionPublic(
@@ -91,6 +92,7 @@ def _public(row: Row, files: list[EvidencePublic]) -> ContributionPublic:
 
 
 async def _with_evidence(session: Session, rows: list[Row]) -> list[ContributionPublic]:
+    """The rows as the API shows them, each with its evidence files."""
     ids = [row.contribution.id for row in rows if row.contribution.id is not None]
     found = await attachments.of(session, owner_kind=records.OWNER, owner_ids=ids)
     return [

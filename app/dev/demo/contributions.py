@@ -101,6 +101,7 @@ def tiny_png() -> bytes:
     """A valid 2×2 red PNG, made here (no binary file in the repository)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
+        """One PNG chunk: length, type, data and CRC."""
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 

@@ -23,6 +23,7 @@ class SentFile(Protocol):
 
 
 def _day(raw: str, field: str, errors: dict[str, str]) -> date | None:
+    """A typed date (None when blank; the error noted when malformed)."""
     if not raw:
         return None
     try:

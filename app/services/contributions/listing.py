@@ -88,6 +88,7 @@ async def _statement(session: AsyncSession, found: Filter, unit_ids: frozenset[i
 
 
 def _newest_first(statement: Any) -> Any:
+    """The latest date first; the latest recorded first within a day."""
     return statement.order_by(col(Contribution.done_on).desc(), col(Contribution.id).desc())
 
 
@@ -138,6 +139,7 @@ async def describe_filter(session: AsyncSession, found: Filter) -> str:
 
 
 def _local(moment: datetime | None) -> str:
+    """A UTC moment as China time, to the minute ("" for none)."""
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 

@@ -34,6 +34,7 @@ class ContributionInvalid(ValueError):
     """A contribution the service refuses: the Chinese message of each bad field, by field."""
 
     def __init__(self, errors: dict[str, str]) -> None:
+        """Keep the messages by field."""
         super().__init__("；".join(errors.values()))
         self.errors = errors
 
@@ -119,6 +120,7 @@ def parse_benefit(raw: str) -> tuple[Decimal | None, str | None]:
 
 
 def _dates(draft: Draft, today: date, errors: dict[str, str]) -> None:
+    """The date problems: no future day, no typo of a year, a period that ends after it starts."""
     if draft.done_on is None:
         errors["done_on"] = "请填写日期。"
     elif draft.done_on > today:

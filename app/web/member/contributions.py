@@ -29,6 +29,7 @@ AGAIN = "请在公众号对话框中回复「岗位建功」，重新打开链�
 
 
 def _message(request: Request, status: int, title: str, text: str) -> Response:
+    """A member page with just a title and a sentence."""
     return page(request, "message.html", status, title=title, text=text)
 
 
@@ -57,6 +58,7 @@ def _form_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    """The record form, with what was typed and the errors by field."""
     context: dict[str, Any] = {
         "reader": reader,
         "form": shown or {"kind": "technical"},

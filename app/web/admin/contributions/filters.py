@@ -14,6 +14,7 @@ TEXT_MAX = 50  # a search word, not a paragraph
 
 
 def _day(raw: str) -> date | None:
+    """A date from the query (None when blank or malformed)."""
     try:
         return date.fromisoformat(raw) if raw else None
     except ValueError:

@@ -66,6 +66,7 @@ async def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The record form (new or edit), with the person picker and the errors by field."""
     chosen = parse_int(shown.get("person_id") or "")
     context: dict[str, Any] = {
         "nav": "contributions",
@@ -150,6 +151,7 @@ async def _detail(
     note: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The contribution page: its facts, evidence, and verification or the buttons for it."""
     assert row.contribution.id is not None
     files = await attachments.of(session, owner_kind=records.OWNER, owner_ids=[row.contribution.id])
     context = {
@@ -239,6 +241,7 @@ async def update_contribution(
 async def _decide(
     request: Request, session: AsyncSession, me: Principal, contribution_id: int, verified: bool
 ) -> Response:
+    """Verify or reject in scope; the member is told once, the senders are started after."""
     row = await _row(session, me, contribution_id)
     note = str((await request.form()).get("note") or "")
     try:
