@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from app.models import Follower
 from app.services.attachments import MAX_BYTES
 from tests.contributions.support import NOW, PNG, Files, links_in, png, stored, submit
 from tests.support.app import AppClient
@@ -78,6 +80,12 @@ async def test_a_forged_or_expired_link_records_nothing(
     assert posted.status_code == 404 and "链接无效" in posted.text
     nobody = await subscription.get("/m/contributions")
     assert nobody.status_code == 403 and "回复「岗位建功」" in nobody.text
+
+    async with subscription.sessions() as session:  # unbound since the chat gave the link
+        await session.exec(update(Follower).values(person_id=None))
+        await session.commit()
+    gone = await subscription.get(new_path)
+    assert gone.status_code == 403 and "请先绑定身份" in gone.text
 
     clock.advance(int(timedelta(days=8).total_seconds()))
     expired = await subscription.get(new_path)

@@ -16,6 +16,7 @@ from app.api.deps import get_session
 from app.models import Person
 from app.services import attachments, audit
 from app.services.attachments import AttachmentRefused
+from app.services.binding import codes as binding
 from app.services.contributions import forms, links, listing, records
 from app.services.contributions.records import ContributionInvalid
 from app.services.member_links import LinkProblem
@@ -43,10 +44,18 @@ async def _member(request: Request, session: AsyncSession, token: str) -> Reader
     if reader is LinkProblem.EXPIRED:
         return _message(request, 400, "链接已过期", f"这个链接已过期。{AGAIN}")
     assert isinstance(reader, Reader)
-    if reader.unbound:
-        return _message(request, 403, "请先绑定身份", "您还没有绑定身份，绑定后才能登记岗位建功。")
-    if reader.person is None or reader.person.id is None:
+    if reader.person is None and not reader.unbound:
         return _message(request, 403, "无法确认您的身份", AGAIN)
+    # A link outlives its chat: whoever has unbound since is no longer the member it named.
+    if (
+        reader.unbound
+        or reader.person is None
+        or (
+            reader.token
+            and await binding.follower_of(session, person_id=reader.person.id or 0) is None
+        )
+    ):
+        return _message(request, 403, "请先绑定身份", "您还没有绑定身份，绑定后才能登记岗位建功。")
     return reader
 
 
