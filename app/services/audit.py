@@ -105,6 +105,7 @@ ACTIONS = {
     "contribution.update": "修改岗位建功",
     "contribution.verify": "核实岗位建功",
     "contribution.reject": "岗位建功未通过",
+    "contribution.evidence_delete": "删除岗位建功证明材料",
     "contribution.export": "导出岗位建功",
 }
 

@@ -115,6 +115,7 @@ ACTIONS: dict[str, Scope] = {
     "/admin/contributions/{contribution_id:int}/edit": Scope.UNIT,
     "/admin/contributions/{contribution_id:int}/verify": Scope.UNIT,
     "/admin/contributions/{contribution_id:int}/reject": Scope.UNIT,
+    "/admin/contributions/{contribution_id:int}/evidence/{attachment_id:int}/delete": (Scope.UNIT),
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,

@@ -66,6 +66,11 @@ async def test_list_filters_export_edit_reject_and_a_secretarys_scope(
     [src] = re.findall(r'<img src="([^"]+)"', detail.text)
     assert (await admin.get(src)).content == PNG
 
+    wrong = await post_form(admin, f"{src}/delete", {}, page=page_path)  # a wrong file goes
+    assert wrong.status_code == 303 and (await admin.get(src)).status_code == 404
+    [removed] = await audit_entries(client, "contribution.evidence_delete")
+    assert (removed.summary or "").endswith("删除证明材料「现场.png」")
+
     # Edited while it waits (audited), then rejected: a reason is required.
     edited = await post_form(
         admin, f"{page_path}/edit", {**form, "title": "余料回收再利用"}, page=page_path

@@ -341,6 +341,38 @@ async def decide(
     return contribution
 
 
+async def remove_evidence(
+    session: AsyncSession,
+    *,
+    contribution: Contribution,
+    person: Person,
+    attachment_id: int,
+    actor: audit.Actor,
+) -> str | None:
+    """Delete one evidence file while the contribution waits (audited); its name, or None when
+    there is no such file of this contribution (AlreadyDecided once it is verified)."""
+    if contribution.status != ContributionStatus.PENDING.value:
+        raise AlreadyDecided("已经核实过的岗位建功不能再修改证明材料。")
+    assert contribution.id is not None
+    found = await attachments.get(
+        session, attachment_id=attachment_id, owner_kind=OWNER, owner_id=contribution.id
+    )
+    if found is None:
+        return None
+    name = found.filename or f"附件 {attachment_id}"
+    await session.delete(found)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="contribution.evidence_delete",
+        target_type=TARGET,
+        target_id=contribution.id,
+        summary=f"{describe(contribution, person)}：删除证明材料「{name}」",
+    )
+    return name
+
+
 async def get(session: AsyncSession, *, contribution_id: int) -> Contribution | None:
     """One contribution by id."""
     return await session.get(Contribution, contribution_id)

@@ -187,6 +187,28 @@ async def evidence(
     return attachment_response(found)
 
 
+@router.post("/{contribution_id:int}/evidence/{attachment_id:int}/delete")
+async def delete_evidence(
+    request: Request, contribution_id: int, attachment_id: int, session: Session, me: ConsoleWriter
+) -> Response:
+    """Remove a wrong evidence file while the contribution waits for verification."""
+    row = await _row(session, me, contribution_id)
+    try:
+        name = await records.remove_evidence(
+            session,
+            contribution=row.contribution,
+            person=row.person,
+            attachment_id=attachment_id,
+            actor=actor(request, me),
+        )
+    except AlreadyDecided as decided:
+        return await _detail(request, session, row, error=str(decided), status_code=409)
+    if name is None:
+        raise NotFound("没有找到这份证明材料。")
+    flash(request, f"已删除证明材料：{name}。")
+    return redirect(f"/admin/contributions/{contribution_id}")
+
+
 @router.get("/{contribution_id:int}/edit", response_class=HTMLResponse)
 async def edit_contribution(
     request: Request, contribution_id: int, session: Session, me: ConsoleWriter
