@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
 from app.models import Person
+from app.models.types import CHINA
 from app.services import attachments, audit
 from app.services.attachments import AttachmentRefused
 from app.services.binding import codes as binding
@@ -78,7 +79,7 @@ def _form_page(
         "co_max": records.CO_MAX,
         "max_files": records.MAX_FILES,
         "max_mb": attachments.MAX_BYTES // (1024 * 1024),
-        "today": request.app.state.clock().date().isoformat(),
+        "today": request.app.state.clock().astimezone(CHINA).date().isoformat(),
         "mine": links.with_token(links.MINE_PATH, reader.token),
     }
     return page(request, "contributions/new.html", status, **context)
