@@ -33,6 +33,7 @@ from app.models.broadcasts import (
     Channel,
     RecipientStatus,
 )
+from app.models.contributions import Contribution, ContributionKind, ContributionStatus
 from app.models.imports import ImportJob, ImportKind, ImportStatus
 from app.models.jobs import JobOutcome, JobRun
 from app.models.meetings import (
@@ -108,6 +109,9 @@ __all__ = [
     "CalendarYear",
     "CampaignStatus",
     "Channel",
+    "Contribution",
+    "ContributionKind",
+    "ContributionStatus",
     "ConversationPrompt",
     "CourseEnrolment",
     "CourseSession",

@@ -101,6 +101,12 @@ ACTIONS = {
     "admission.course.session": "安排培训课次",
     "admission.course.enrol": "编入培训班",
     "admission.course.unenrol": "移出培训班",
+    "contribution.create": "登记岗位建功",
+    "contribution.update": "修改岗位建功",
+    "contribution.verify": "核实岗位建功",
+    "contribution.reject": "岗位建功未通过",
+    "contribution.evidence_delete": "删除岗位建功证明材料",
+    "contribution.export": "导出岗位建功",
 }
 
 

@@ -52,6 +52,7 @@ class Scope(StrEnum):
 ACTIONS: dict[str, Scope] = {
     "/admin/logout": Scope.SELF,
     "/admin/people/export": Scope.READ,
+    "/admin/contributions/export": Scope.READ,
     # The organisation's: the scheduler, the shared question bank, newsletters, users, talks.
     "/admin/jobs/{job_id}/run": Scope.ADMIN,
     "/admin/questions/import": Scope.ADMIN,
@@ -111,6 +112,10 @@ ACTIONS: dict[str, Scope] = {
     "/admin/admission/files/{file_id:int}/reviews": Scope.UNIT,
     "/admin/admission/files/{file_id:int}/extend": Scope.UNIT,
     "/admin/admission/files/{file_id:int}/stop": Scope.UNIT,
+    "/admin/contributions/{contribution_id:int}/edit": Scope.UNIT,
+    "/admin/contributions/{contribution_id:int}/verify": Scope.UNIT,
+    "/admin/contributions/{contribution_id:int}/reject": Scope.UNIT,
+    "/admin/contributions/{contribution_id:int}/evidence/{attachment_id:int}/delete": (Scope.UNIT),
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,
@@ -120,6 +125,7 @@ ACTIONS: dict[str, Scope] = {
     "/admin/admission/courses/new": Scope.UNIT_FORM,
     "/admin/admission/new": Scope.UNIT_FORM,
     "/admin/admission/history": Scope.UNIT_FORM,
+    "/admin/contributions/new": Scope.UNIT_FORM,
     "/admin/newsletters/new": Scope.WRITER,
     "/admin/newsletters/{issue_id:int}/edit": Scope.WRITER,
 }
