@@ -145,13 +145,13 @@ class SuggestionCoauthor(SQLModel, table=True):
     """Someone on the roster who made the suggestion together with its submitter."""
 
     __tablename__ = "suggestion_coauthor"
-    __table_args__ = (UniqueConstraint("suggestion_id", "person_id", name="uq_suggestion_coauthor"),)
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "person_id", name="uq_suggestion_coauthor"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     suggestion_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("suggestion.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Integer, ForeignKey("suggestion.id", ondelete="CASCADE"), nullable=False)
     )
     person_id: int = Field(
         sa_column=Column(
@@ -170,9 +170,7 @@ class SuggestionReviewer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     suggestion_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("suggestion.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Integer, ForeignKey("suggestion.id", ondelete="CASCADE"), nullable=False)
     )
     admin_user_id: int = Field(
         sa_column=Column(

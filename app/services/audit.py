@@ -101,6 +101,11 @@ ACTIONS = {
     "admission.course.session": "安排培训课次",
     "admission.course.enrol": "编入培训班",
     "admission.course.unenrol": "移出培训班",
+    "suggestion.decide": "合理化建议决定",
+    "suggestion.assign": "指定建议评审人",
+    "suggestion.review": "填写建议评审意见",
+    "suggestion.campaign": "新建建议评选活动",
+    "suggestion.export": "导出合理化建议",
 }
 
 

@@ -71,6 +71,7 @@ ACTIONS: dict[str, Scope] = {
     # Objections are read and checked by admins alone.
     "/admin/admission/notices/{notice_id:int}/objections/{objection_id:int}/check": Scope.ADMIN,
     "/admin/admission/calendar": Scope.ADMIN,
+    "/admin/suggestions/campaigns/new": Scope.ADMIN,
     # A unit's: the thing's own unit (a broadcast: the unit of what it sends).
     "/admin/broadcasts/{broadcast_id:int}/cancel": Scope.UNIT,
     "/admin/broadcasts/{broadcast_id:int}/resume": Scope.UNIT,
@@ -111,6 +112,9 @@ ACTIONS: dict[str, Scope] = {
     "/admin/admission/files/{file_id:int}/reviews": Scope.UNIT,
     "/admin/admission/files/{file_id:int}/extend": Scope.UNIT,
     "/admin/admission/files/{file_id:int}/stop": Scope.UNIT,
+    "/admin/suggestions/{suggestion_id:int}/decide": Scope.UNIT,
+    "/admin/suggestions/{suggestion_id:int}/reviewers": Scope.UNIT,
+    "/admin/suggestions/{suggestion_id:int}/opinion": Scope.UNIT,
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,
