@@ -32,7 +32,7 @@ async def decide(
     console: AppClient, suggestion_id: int, action: str, **form: Any
 ) -> httpx.Response:
     """Post one decision from the suggestion's page."""
-    token = await csrf(console, f"/admin/suggestions/{suggestion_id}")
+    token = await csrf(console, "/admin/")
     data = {"csrf_token": token, "action": action, **{k: str(v) for k, v in form.items()}}
     return await console.post(f"/admin/suggestions/{suggestion_id}/decide", data=data)
 

@@ -173,7 +173,7 @@ async def decide(
         .where(col(Suggestion.id) == suggestion.id, col(Suggestion.status) == before)
         .values(status=step.target.value, **values)
     )
-    result = await session.execute(statement)
+    result = await session.exec(statement)
     if getattr(result, "rowcount", 0) != 1:
         await session.refresh(suggestion)
         raise SuggestionRefused(

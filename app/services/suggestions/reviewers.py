@@ -77,7 +77,7 @@ async def assign(
         )  # fmt: skip
     await session.flush()
     before = suggestion.status
-    moved = await session.execute(
+    moved = await session.exec(
         update(Suggestion)
         .where(col(Suggestion.id) == suggestion.id, col(Suggestion.status) == S.RECEIVED.value)
         .values(status=S.REVIEWING.value)
