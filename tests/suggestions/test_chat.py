@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 from app.models import SuggestionStatus
+from tests.suggestions.support import NOW, suggestions
 from tests.support.app import AppClient
 from tests.support.chat import Chat, add_party_members
 from tests.support.plugin import Clock
-from tests.suggestions.support import NOW, suggestions
 
 
 async def _voice(chat: Chat, openid: str) -> str:

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models import AdminRole, Person, SuggestionCampaign
 from app.services import audit
@@ -59,6 +60,12 @@ async def _year(client: AppClient, unit_id: int | None = None) -> list[int]:
     return ids
 
 
+def _sheet(data: bytes) -> Worksheet:
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
 async def test_the_figures_their_lists_and_spreadsheets(client: AppClient) -> None:
     ids = await _year(client)
     await add_user(client, "admin", AdminRole.ADMIN)
@@ -85,11 +92,11 @@ async def test_the_figures_their_lists_and_spreadsheets(client: AppClient) -> No
 
     sheet = await client.get("/admin/suggestions/export.xlsx?status=golden")
     assert sheet.status_code == 200
-    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    rows = list(_sheet(sheet.content).iter_rows(values_only=True))
     assert len(rows) == 4 and rows[0][0] == "编号" and {r[6] for r in rows[1:]} == {"金点子"}
     numbers = await client.get("/admin/suggestions/figures.xlsx?start=2026-01-01&end=2026-12-31")
-    cells = dict(load_workbook(io.BytesIO(numbers.content)).active.iter_rows(values_only=True))
-    assert cells["采纳（条）"] == 3 and float(cells["核定经济效益（元）"]) == 362346.17
+    cells = {row[0]: row[1] for row in _sheet(numbers.content).iter_rows(values_only=True)}
+    assert cells["采纳（条）"] == 3 and str(cells["核定经济效益（元）"]) == "362346.17"
     assert ids
 
 

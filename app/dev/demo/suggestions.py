@@ -102,8 +102,8 @@ async def seed_suggestions(session: AsyncSession, *, now: datetime) -> int:
     """Create the demo 合理化建议 unless there are some; return how many rows were created."""
     if (await session.exec(select(Suggestion))).first() is not None:
         return 0
-    people = [await person_by_number(session, f"ST{i:03d}") for i in range(1, 23)]
-    people = [p for p in people if p is not None]
+    found = [await person_by_number(session, f"ST{i:03d}") for i in range(1, 23)]
+    people = [p for p in found if p is not None]
     if not people:
         return 0
     year = now.astimezone(CHINA).year
