@@ -1,5 +1,6 @@
 """A suggestion sent from the phone simulator and taken to 金点子 in the console, in a real
-Chromium against the dev server on the demo data (王建国 is bound, the campaign exists).
+Chromium against the dev server. The database gets, through the models, the simulator's first
+WeChat (王建国（演示）) bound to a person and a campaign; everything else happens in the browser.
 
 Needs Debian's Chromium (`apt-get install chromium fonts-wqy-microhei`); without it the test is
 skipped, or fails with CI=true.
@@ -7,6 +8,7 @@ skipped, or fails with CI=true.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.support.browser import NewContext, demo_database, dev_server
+from app.db import create_engine, session_factory, unit_of_work
+from app.dev.demo.people import DEMO_OPENIDS
+from app.models import Follower, Person, PoliticalStage, SuggestionCampaign
+from app.models.types import utcnow
+from app.services.people import org_units as org_unit_service
+from tests.support.browser import NewContext, dev_server, migrated_copy
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +30,29 @@ STEP_TIMEOUT_MS = 10_000
 IDEA = "铸造车间冷却水改为闭式循环，夏季加装板式换热器。"
 
 
+async def _seed(database_url: str) -> None:
+    """王建国 in the branch, bound to the simulator's first WeChat; this year's campaign."""
+    engine = create_engine(database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            branch = await org_unit_service.ensure_default_tree(session)
+            person = Person(
+                employee_no="ST001", name="王建国", org_unit_id=branch.id,
+                stage=PoliticalStage.FULL.value,
+            )  # fmt: skip
+            session.add(person)
+            await session.flush()
+            session.add(Follower(openid=DEMO_OPENIDS[0], person_id=person.id, bound_at=utcnow()))
+            session.add(SuggestionCampaign(name="「我为创业创效献一策」金点子评选"))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dev app on the demo data, with its first admin."""
+    """The dev app with its first admin, a bound member and a campaign."""
     tmp: Path = tmp_path_factory.mktemp("suggestions")
-    demo_database(tmp)
+    asyncio.run(_seed(migrated_copy(tmp)))
     with dev_server(tmp, ADMIN_USERNAME=ADMIN_USERNAME, ADMIN_PASSWORD=ADMIN_PASSWORD) as base:
         yield base
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.dev.demo import seed
+from app.dev.demo.people import seed_people
+from app.dev.demo.suggestions import seed_suggestions
 from app.models import Suggestion, SuggestionEvent, SuggestionStatus
 from app.models.types import CHINA
 from app.services.suggestions import figures, queue
@@ -17,9 +18,13 @@ from tests.support.app import AppClient
 
 
 async def test_the_demo_year_gives_the_seed_figures(client: AppClient) -> None:
-    await seed(client.settings)
-    await seed(client.settings)  # idempotent
-    year = datetime.now(UTC).astimezone(CHINA).year
+    now = datetime.now(UTC)
+    async with client.sessions() as session:
+        await seed_people(session)
+        assert await seed_suggestions(session, now=now) > 50
+        assert await seed_suggestions(session, now=now) == 0  # once, however often
+        await session.commit()
+    year = now.astimezone(CHINA).year
     everyone = queue.Visibility(None, None)
     async with client.sessions() as session:
         found = await figures.compute(

@@ -72,6 +72,8 @@ async def test_from_received_to_golden_the_submitter_told_once_each(
         "suggestions.award",
     ]
     assert "已被采纳" in told[0][1] and "¥48,500.50" in told[2][1] and "一等奖" in told[3][1]
+    person_page = await client.get(f"/admin/people/{member.person_id}")
+    assert (stored.number or "-") in person_page.text and "金点子 · 一等奖" in person_page.text
     campaign_page = await client.get(f"/admin/suggestions/campaigns/{campaign}")
     assert "一等奖 1 条" in campaign_page.text and "¥48,500.50" in campaign_page.text
 

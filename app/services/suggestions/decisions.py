@@ -18,6 +18,12 @@ from app.services import audit
 from app.services.suggestions.records import SuggestionRefused, add_event, status_label
 
 MAX_MONEY = Decimal("999999999999.99")
+
+
+class DecisionConflict(SuggestionRefused):
+    """The suggestion no longer stands where the decision may follow: someone decided first."""
+
+
 MAX_NOTE = 2000
 
 
@@ -161,7 +167,7 @@ async def decide(
     assert suggestion.id is not None
     before = suggestion.status
     if S(before) not in step.sources:
-        raise SuggestionRefused(
+        raise DecisionConflict(
             f"这条建议现在是「{status_label(before)}」，不能「{step.title}」。请刷新页面查看。"
         )
     values, note, amount = await _values(session, suggestion, action, form)
@@ -176,7 +182,7 @@ async def decide(
     result = await session.exec(statement)
     if getattr(result, "rowcount", 0) != 1:
         await session.refresh(suggestion)
-        raise SuggestionRefused(
+        raise DecisionConflict(
             f"这条建议刚刚已由他人处理（现在是「{status_label(suggestion.status)}」），"
             "您的操作没有生效。请刷新页面查看。"
         )

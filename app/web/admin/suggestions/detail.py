@@ -15,7 +15,7 @@ from app.services.suggestions import notices as notice_service
 from app.services.suggestions import reviewers as reviewer_service
 from app.services.suggestions.records import OWNER_KIND, SuggestionRefused
 from app.web.admin.deps import ConsoleUser, actor, kick_senders, now
-from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render
+from app.web.admin.pages import Forbidden, flash, redirect, render
 from app.web.admin.suggestions.common import campaigns, suggestion_in_sight
 from app.web.media import attachment_response
 
@@ -25,7 +25,6 @@ router = APIRouter(prefix="/suggestions")
 async def page(
     request: Request,
     session: AsyncSession,
-    me: object,
     suggestion: Suggestion,
     *,
     error: str | None = None,
@@ -76,7 +75,7 @@ async def detail(
 ) -> HTMLResponse:
     """The suggestion's page."""
     suggestion = await suggestion_in_sight(session, me, suggestion_id)
-    return await page(request, session, me, suggestion)
+    return await page(request, session, suggestion)
 
 
 @router.get("/{suggestion_id:int}/photos/{attachment_id:int}")
@@ -101,7 +100,7 @@ async def decide(
     suggestion = await suggestion_in_sight(session, me, suggestion_id)
     person = await session.get(Person, suggestion.person_id)
     if not queue.decides(me, person):
-        raise NotFound("这条建议不在您负责的范围内，您只能填写评审意见。")
+        raise Forbidden("这条建议不在您负责的组织范围内，您只能填写评审意见。")
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     action = form.get("action", "")
     try:
@@ -110,12 +109,10 @@ async def decide(
             by=actor(request, me), now=now(request),
         )  # fmt: skip
     except SuggestionRefused as refused:
-        moved = suggestion.status not in {s.value for s in decisions.STEPS[action].sources} if (
-            action in decisions.STEPS) else False  # fmt: skip
+        status = 409 if isinstance(refused, decisions.DecisionConflict) else 400
         return await page(
-            request, session, me, suggestion, error=str(refused), form=form,
-            status_code=409 if moved else 400,
-        )  # fmt: skip
+            request, session, suggestion, error=str(refused), form=form, status_code=status
+        )
     await notice_service.tell(
         session, suggestion=suggestion, action=action, settings=request.app.state.settings,
         now=now(request), by=me.username,
@@ -135,7 +132,7 @@ async def assign(
         raise Forbidden("只读账号不能指定评审人。")
     suggestion = await suggestion_in_sight(session, me, suggestion_id)
     if not queue.decides(me, await session.get(Person, suggestion.person_id)):
-        raise NotFound("这条建议不在您负责的范围内。")
+        raise Forbidden("这条建议不在您负责的组织范围内，不能指定评审人。")
     picked = map(str, (await request.form()).getlist("user_id"))
     chosen = [int(v) for v in picked if v.isdigit() and len(v) < 10]
     try:
@@ -144,7 +141,7 @@ async def assign(
             now=now(request),
         )  # fmt: skip
     except SuggestionRefused as refused:
-        return await page(request, session, me, suggestion, error=str(refused), status_code=400)
+        return await page(request, session, suggestion, error=str(refused), status_code=400)
     flash(request, "已指定评审人。")
     return redirect(f"/admin/suggestions/{suggestion_id}")
 
@@ -168,6 +165,6 @@ async def opinion(
             text=str(form.get("text") or ""), by=actor(request, me), now=now(request),
         )  # fmt: skip
     except SuggestionRefused as refused:
-        return await page(request, session, me, suggestion, error=str(refused), status_code=400)
+        return await page(request, session, suggestion, error=str(refused), status_code=400)
     flash(request, "已提交评审意见。")
     return redirect(f"/admin/suggestions/{suggestion_id}")
