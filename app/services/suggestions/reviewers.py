@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,15 +68,18 @@ async def assign(
         raise SuggestionRefused("请选择评审人。")
     already = {u.id for u in await of(session, suggestion_id=suggestion.id)}
     added = [u for u in users if u.id not in already]
-    for user in added:
+    for user in list(added):
         assert user.id is not None
-        session.add(
-            SuggestionReviewer(
-                suggestion_id=suggestion.id, admin_user_id=user.id, assigned_by=by.name[:64],
-                assigned_at=now,
-            )
-        )  # fmt: skip
-    await session.flush()
+        try:  # the same reviewer assigned twice at once: the unique constraint keeps one
+            async with session.begin_nested():
+                session.add(
+                    SuggestionReviewer(
+                        suggestion_id=suggestion.id, admin_user_id=user.id,
+                        assigned_by=by.name[:64], assigned_at=now,
+                    )
+                )  # fmt: skip
+        except IntegrityError:
+            added.remove(user)
     before = suggestion.status
     moved = await session.exec(
         update(Suggestion)
