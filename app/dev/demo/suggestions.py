@@ -108,6 +108,8 @@ async def seed_suggestions(session: AsyncSession, *, now: datetime) -> int:
         return 0
     year = now.astimezone(CHINA).year
     start = datetime.combine(date(year, 1, 5), time(), CHINA)
+    if now - start < timedelta(days=60):  # early in the year: the twelve months before instead
+        start = now - timedelta(days=330)
     campaign = SuggestionCampaign(
         name=f"{year}年「我为创业创效献一策」金点子评选",
         starts_on=date(year, 1, 1),
