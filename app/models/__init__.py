@@ -76,6 +76,15 @@ from app.models.pledges import (
     SignatureChannel,
 )
 from app.models.quizzes import Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion, QuizStatus
+from app.models.suggestions import (
+    Suggestion,
+    SuggestionCampaign,
+    SuggestionCategory,
+    SuggestionCoauthor,
+    SuggestionEvent,
+    SuggestionReviewer,
+    SuggestionStatus,
+)
 from app.models.talks import IntegrityTalk, TalkCategory
 from app.models.wechat import WeChatCredential, WeChatLease
 from app.models.workdays import CalendarDay, CalendarYear
@@ -162,6 +171,13 @@ __all__ = [
     "StageTransition",
     "StudyDayRule",
     "StudyPair",
+    "Suggestion",
+    "SuggestionCampaign",
+    "SuggestionCategory",
+    "SuggestionCoauthor",
+    "SuggestionEvent",
+    "SuggestionReviewer",
+    "SuggestionStatus",
     "TalkCategory",
     "ThoughtReport",
     "WeChatCredential",

@@ -107,6 +107,11 @@ ACTIONS = {
     "contribution.reject": "岗位建功未通过",
     "contribution.evidence_delete": "删除岗位建功证明材料",
     "contribution.export": "导出岗位建功",
+    "suggestion.decide": "合理化建议决定",
+    "suggestion.assign": "指定建议评审人",
+    "suggestion.review": "填写建议评审意见",
+    "suggestion.campaign": "新建建议评选活动",
+    "suggestion.export": "导出合理化建议",
 }
 
 

@@ -72,6 +72,7 @@ ACTIONS: dict[str, Scope] = {
     # Objections are read and checked by admins alone.
     "/admin/admission/notices/{notice_id:int}/objections/{objection_id:int}/check": Scope.ADMIN,
     "/admin/admission/calendar": Scope.ADMIN,
+    "/admin/suggestions/campaigns/new": Scope.ADMIN,
     # A unit's: the thing's own unit (a broadcast: the unit of what it sends).
     "/admin/broadcasts/{broadcast_id:int}/cancel": Scope.UNIT,
     "/admin/broadcasts/{broadcast_id:int}/resume": Scope.UNIT,
@@ -116,6 +117,9 @@ ACTIONS: dict[str, Scope] = {
     "/admin/contributions/{contribution_id:int}/verify": Scope.UNIT,
     "/admin/contributions/{contribution_id:int}/reject": Scope.UNIT,
     "/admin/contributions/{contribution_id:int}/evidence/{attachment_id:int}/delete": (Scope.UNIT),
+    "/admin/suggestions/{suggestion_id:int}/decide": Scope.UNIT,
+    "/admin/suggestions/{suggestion_id:int}/reviewers": Scope.UNIT,
+    "/admin/suggestions/{suggestion_id:int}/opinion": Scope.UNIT,
     "/admin/people/new": Scope.UNIT_FORM,
     "/admin/people/import": Scope.UNIT_FORM,
     "/admin/meetings/new": Scope.UNIT_FORM,

@@ -66,7 +66,7 @@ async def test_chat_and_menu_through_the_real_callback(server: str, page: Page) 
 
     await _tap_menu(page, "参与", "提建议")
     await expect(replies).to_have_count(3)
-    await expect(replies.nth(2)).to_contain_text("功能即将开放")
+    await expect(replies.nth(2)).to_contain_text("提合理化建议")
     # Passive replies are in the sandbox's delivery log too: polling must not repeat them.
     await page.wait_for_timeout(2_500)
     await expect(replies).to_have_count(3)
