@@ -77,12 +77,26 @@ from app.models.pledges import (
 )
 from app.models.quizzes import Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion, QuizStatus
 from app.models.talks import IntegrityTalk, TalkCategory
+from app.models.volunteering import (
+    ActivityStatus,
+    SignupStatus,
+    VolunteerActivity,
+    VolunteerMember,
+    VolunteerSignup,
+    VolunteerTeam,
+)
 from app.models.wechat import WeChatCredential, WeChatLease
 from app.models.workdays import CalendarDay, CalendarYear
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ActivityStatus",
+    "SignupStatus",
+    "VolunteerActivity",
+    "VolunteerMember",
+    "VolunteerSignup",
+    "VolunteerTeam",
     "AdminRole",
     "AdminUser",
     "AdmissionAssignee",
