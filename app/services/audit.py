@@ -101,6 +101,16 @@ ACTIONS = {
     "admission.course.session": "安排培训课次",
     "admission.course.enrol": "编入培训班",
     "admission.course.unenrol": "移出培训班",
+    "volunteer.team_create": "新建志愿服务队",
+    "volunteer.team_update": "修改志愿服务队",
+    "volunteer.activity_create": "新建志愿服务活动",
+    "volunteer.activity_update": "修改志愿服务活动",
+    "volunteer.activity_publish": "发布志愿服务活动",
+    "volunteer.activity_cancel": "取消志愿服务活动",
+    "volunteer.qr": "生成志愿服务签到二维码",
+    "volunteer.hours_approve": "审批志愿服务时长",
+    "volunteer.export": "导出志愿服务时长台账",
+    "volunteer.certificate": "下载志愿服务证明",
 }
 
 
