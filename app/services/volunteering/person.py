@@ -37,7 +37,23 @@ async def entries(session: AsyncSession, *, person_id: int) -> list[PersonEntry]
         )
         .order_by(col(VolunteerActivity.starts_at).desc(), col(VolunteerSignup.id).desc())
     )
-    return [
+    found = list((await session.exec(statement)).all())
+    years: dict[int, int] = {}
+    for signup, activity in found:
+        if signup.approved_at is not None and signup.half_hours:
+            year = activity.starts_at.astimezone(CHINA).year
+            years[year] = years.get(year, 0) + signup.half_hours
+    # The yearly certificate, linked from the person's page (a year with approved hours).
+    certificates = [
+        PersonEntry(
+            kind=KIND,
+            title=f"{year}年度志愿服务证明（Word）",
+            path=f"/admin/volunteering/people/{person_id}/certificate?year={year}",
+            state=f"累计 {shown(total)} 小时",
+        )
+        for year, total in sorted(years.items(), reverse=True)
+    ]
+    return certificates + [
         PersonEntry(
             kind=KIND,
             title=activity.title,
@@ -45,7 +61,7 @@ async def entries(session: AsyncSession, *, person_id: int) -> list[PersonEntry]
             state=_state(signup),
             on=activity.starts_at.astimezone(CHINA).date(),
         )
-        for signup, activity in (await session.exec(statement)).all()
+        for signup, activity in found
     ]
 
 
