@@ -96,7 +96,7 @@ def sign_up_reply(activity: VolunteerActivity, result: signups.Result) -> str:
             return f"报名成功！{name}\n时间：{activities.when(activity)}\n地点：{place}"
         case Outcome.WAITING:
             return (
-                f"{name}名额已满，您已进入候补，排第 {result.position} 位。"
+                f"{name}名额已满，您已进入候补名单：候补第 {result.position} 位。"
                 "有人取消时会自动递补并通知您。"
             )
         case Outcome.ALREADY:
