@@ -38,9 +38,7 @@ async def test_two_members_taking_the_last_place_at_once(client: AppClient, cloc
             await session.commit()
             return result.outcome
 
-    outcomes = await asyncio.gather(
-        attempt(members[1].person_id), attempt(members[2].person_id)
-    )
+    outcomes = await asyncio.gather(attempt(members[1].person_id), attempt(members[2].person_id))
     assert sorted(outcomes) == [Outcome.SIGNED, Outcome.WAITING]
     stored = await activity(client, activity_id)
     assert (stored.taken, stored.capacity) == (2, 2)
@@ -56,7 +54,9 @@ async def _promotion_notices(client: AppClient, person_id: int) -> int:
         rows = await session.exec(
             select(BroadcastRecipient)
             .join(Broadcast, col(Broadcast.id) == col(BroadcastRecipient.broadcast_id))
-            .where(Broadcast.kind == "volunteer_promoted", BroadcastRecipient.person_id == person_id)
+            .where(
+                Broadcast.kind == "volunteer_promoted", BroadcastRecipient.person_id == person_id
+            )
         )
         return len(rows.all())
 
