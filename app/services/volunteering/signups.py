@@ -95,7 +95,7 @@ async def of_activity(session: AsyncSession, *, activity_id: int) -> list[Volunt
             VolunteerSignup.activity_id == activity_id,
             col(VolunteerSignup.status).in_(STANDING),
         )
-        .order_by(col(VolunteerSignup.status).desc(), col(VolunteerSignup.id))
+        .order_by(col(VolunteerSignup.status), col(VolunteerSignup.id))  # signed < waiting
     )
     return list((await session.exec(statement)).all())
 
