@@ -89,7 +89,8 @@ async def save(
     actor: audit.Actor,
     now: datetime,
 ) -> VolunteerActivity:
-    """Create a draft activity or change one not yet over; more places move the waiting up."""
+    """Create a draft activity or change one not yet over (the caller moves the waiting up
+    when there are more places: signups.fill_places)."""
     _check(draft)
     if activity is not None and activity.status in (
         ActivityStatus.FINISHED.value,

@@ -18,7 +18,7 @@ from app.services import audit
 from app.services.accounts.admins import Principal
 from app.services.meetings.qr import qr_svg
 from app.services.volunteering import activities as activity_service
-from app.services.volunteering import checkin
+from app.services.volunteering import checkin, signups
 from app.services.volunteering import teams as team_service
 from app.services.volunteering.activities import ActivityDraft, ActivityError
 from app.services.volunteering.checkin import QrUnavailable
@@ -165,8 +165,23 @@ async def _save(
         except ActivityError as exc:
             errors = {"__all__": str(exc)}
         else:
-            flash(request, f"已保存活动「{saved.title}」。")
-            return redirect(f"/admin/volunteering/activities/{saved.id}")
+            # More places: the first waiting move up at once, and hear it once each.
+            moved = await signups.fill_places(session, activity=saved, now=now(request))
+            for signup in moved:
+                await signups.tell_promoted(
+                    session,
+                    activity=saved,
+                    signup=signup,
+                    settings=request.app.state.settings,
+                    now=now(request),
+                    by=me.username,
+                )
+            more = f"，候补的 {len(moved)} 人已递补" if moved else ""
+            flash(request, f"已保存活动「{saved.title}」{more}。")
+            response = redirect(f"/admin/volunteering/activities/{saved.id}")
+            if moved:
+                response.background = BackgroundTask(kick_senders, request)
+            return response
     return await _form_page(
         request, session, me, activity=activity, shown=shown, errors=errors, status_code=400
     )
