@@ -14,7 +14,8 @@ from app.services.volunteering.signups import Outcome
 router = MessageRouter()
 
 PAGE = "volunteering"
-SHOWN = 5  # a text reply is short: the soonest five, the rest on the next look
+SHOWN = 5  # a text reply is short: the soonest five at most, the rest on the next look
+REPLY_BYTES = 1900  # under WeChat's 2,048, with room for the 另有 line
 TO_SIGN_UP = "报名志愿服务"
 NOTHING_OPEN = "目前没有报名中的志愿服务活动。活动发布后会通知志愿服务队成员。"
 HOW = "回复「报名 编号」报名，「取消报名 编号」取消，例如「报名 {id}」。"
@@ -64,15 +65,19 @@ async def on_volunteer_button(ctx: HandlerContext) -> Reply:
     found = await activities.open_now(ctx.session, now=ctx.now)
     if not found:
         return NOTHING_OPEN
-    entries = [await _entry(ctx, a, ctx.member) for a in found[:SHOWN]]
-    more = f"\n另有 {len(found) - SHOWN} 项活动，稍后再来查看。" if len(found) > SHOWN else ""
-    return (
-        "志愿服务活动（报名中）：\n\n"
-        + "\n\n".join(entries)
-        + more
-        + "\n\n"
-        + HOW.format(id=found[0].id)
-    )
+    head, tail = "志愿服务活动（报名中）：", HOW.format(id=found[0].id)
+    entries: list[str] = []
+    for activity in found[:SHOWN]:
+        entry = await _entry(ctx, activity, ctx.member)
+        text = "\n\n".join([head, *entries, entry, tail])
+        # WeChat cuts a text reply at 2,048 bytes: the rest waits for the next look.
+        if entries and len(text.encode()) > REPLY_BYTES:
+            break
+        entries.append(entry)
+    more = len(found) - len(entries)
+    if more:
+        tail = f"另有 {more} 项较晚的活动，近期的活动结束后在这里显示。\n" + tail
+    return "\n\n".join([head, *entries, tail])
 
 
 async def _named(ctx: HandlerContext, what: str) -> VolunteerActivity | str:

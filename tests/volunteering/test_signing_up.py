@@ -99,3 +99,18 @@ async def test_late_and_unbound_are_refused(client: AppClient, clock: Clock, cha
     refused = await chat.say(members[0].openid, f"取消报名 {activity_id}")
     assert "已经开始，不能再取消报名" in refused
     assert await standing(client, activity_id) == {members[0].person_id: "signed"}
+
+
+async def test_a_long_list_fits_one_reply(client: AppClient, clock: Clock, chat: Chat) -> None:
+    """WeChat cuts a text reply at 2,048 bytes: the soonest activities, and how many more."""
+    clock.set(BEFORE)
+    [member] = await add_party_members(client, 1)
+    team = await make_team(client, [member])
+    for day in range(7):
+        await make_activity(
+            client, team, starts_at=START.replace(day=13 + day), title=f"第{day + 1}次志愿服务活动"
+        )
+    listed = await chat.click(member.openid, "VOLUNTEER")
+    assert len(listed.encode()) <= 2048 and "第1次志愿服务活动" in listed
+    shown = listed.count("报名或取消：")
+    assert 3 <= shown <= 5 and f"另有 {7 - shown} 项较晚的活动" in listed

@@ -227,7 +227,9 @@ async def cancel(
     promoted: list[VolunteerSignup] = []
     if status == SignupStatus.SIGNED.value:
         await _release_place(session, activity.id)
-        promoted = await fill_places(session, activity=activity, now=now)
+        # A called-off activity moves nobody up: there is nothing to be told about.
+        if activity.status == ActivityStatus.OPEN.value:
+            promoted = await fill_places(session, activity=activity, now=now)
     await session.refresh(activity)
     return Result(Outcome.CANCELLED, signup, promoted=tuple(promoted))
 
