@@ -16,7 +16,7 @@ from app.services.volunteering import hours, signups
 from app.services.volunteering.hours import HoursError
 from tests.support.api import create_users
 from tests.support.app import AppClient
-from tests.support.chat import Chat, add_party_members
+from tests.support.chat import Chat, add_party_members, oauth_open
 from tests.support.console import admin_console, default_units, post_form
 from tests.support.plugin import Clock
 from tests.volunteering.support import BEFORE, START, make_activity, make_team
@@ -126,9 +126,12 @@ async def test_hours_are_approved_once_and_fill_the_ledger_and_certificate(
     cells = [c.text for t in docx.Document(io.BytesIO(got.content)).tables for c in t._cells]
     assert "社区环境清洁" in cells and "3" in cells
 
-    # The member sees their own hours on 我的记录.
+    # The member sees their own hours on 我的记录 and on the activity's page (WeChat login).
     record = await chat.click(members[1].openid, "MY_RECORD")
     assert "今年志愿服务 1 次，累计 2 小时" in record
+    mine = await oauth_open(client, members[0].openid, f"/m/volunteering/{activity_id}")
+    assert mine.status_code == 200 and 'data-testid="activity-hours"' in mine.text
+    assert "您本次志愿服务时长 3 小时" in mine.text and "已于 12月12日 08:50 签到" in mine.text
 
 
 async def test_rest_reads_within_scope(client: AppClient, clock: Clock, chat: Chat) -> None:

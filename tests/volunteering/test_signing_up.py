@@ -77,6 +77,13 @@ async def test_the_list_and_the_one_tap_page(subscription: AppClient, clock: Clo
     other = await client.get(f"/m/volunteering/{activity_id + 1}?t={token}")
     assert other.status_code == 404
 
+    # One tap cancels; the waiting member has the place at once.
+    page = await client.get(link.group(1))
+    assert 'data-testid="cancel-button"' in page.text
+    left = await client.post(f"/m/volunteering/{activity_id}/cancel", data=form)
+    assert "已取消报名" in (await client.get(left.headers["location"])).text
+    assert await standing(client, activity_id) == {members[1].person_id: "signed"}
+
 
 async def test_late_and_unbound_are_refused(client: AppClient, clock: Clock, chat: Chat) -> None:
     clock.set(BEFORE)
