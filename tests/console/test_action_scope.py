@@ -52,7 +52,6 @@ class Scope(StrEnum):
 ACTIONS: dict[str, Scope] = {
     "/admin/logout": Scope.SELF,
     "/admin/people/export": Scope.READ,
-    "/admin/volunteering/ledger/export": Scope.READ,
     # The organisation's: the scheduler, the shared question bank, newsletters, users, talks.
     "/admin/jobs/{job_id}/run": Scope.ADMIN,
     "/admin/questions/import": Scope.ADMIN,

@@ -100,12 +100,7 @@ async def test_hours_are_approved_once_and_fill_the_ledger_and_certificate(
     # The ledger: per member and per team, and its .xlsx.
     ledger = (await client.get("/admin/volunteering/ledger?year=2026")).text
     assert members[0].name in ledger and "青年志愿服务队" in ledger
-    exported = await post_form(
-        client,
-        "/admin/volunteering/ledger/export",
-        {"year": "2026"},
-        page="/admin/volunteering/ledger",
-    )
+    exported = await client.get("/admin/volunteering/ledger/export.xlsx?year=2026")
     assert exported.status_code == 200
     book = load_workbook(io.BytesIO(exported.content))
     people = [row for row in book.worksheets[0].iter_rows(values_only=True)][1:]

@@ -43,10 +43,12 @@ async def ledger_page(
     return render(request, "admin/volunteering/ledger.html", context)
 
 
-@router.post("/ledger/export")
-async def export_ledger(request: Request, session: Session, me: ConsoleUser) -> Response:
+@router.get("/ledger/export.xlsx")
+async def export_ledger(
+    request: Request, session: Session, me: ConsoleUser, year: str = ""
+) -> Response:
     """The year's ledger as .xlsx (an export: audited, any role)."""
-    chosen = _year(request, str((await request.form()).get("year") or ""))
+    chosen = _year(request, year)
     data = await ledger_service.workbook(session, year=chosen, unit_ids=me.unit_ids)
     await audit.record(
         session,
