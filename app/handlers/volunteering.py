@@ -43,6 +43,7 @@ async def standing_text(ctx: HandlerContext, activity: VolunteerActivity, person
 
 
 async def _entry(ctx: HandlerContext, activity: VolunteerActivity, person: Person) -> str:
+    """One activity in the chat's list, with the member's own link."""
     assert activity.id is not None
     left = max(0, activity.capacity - activity.taken)
     waiting = await signups.waiting_count(ctx.session, activity_id=activity.id)
@@ -154,6 +155,7 @@ async def on_cancel(ctx: HandlerContext) -> Reply:
 
 @members_only("志愿服务签到")
 async def _check_in(ctx: HandlerContext, activity: VolunteerActivity) -> Reply:
+    """Check the scanning member in, and say how it went."""
     person = ctx.member
     assert person.id is not None
     result = await checkin.check_in(

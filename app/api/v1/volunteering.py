@@ -75,6 +75,7 @@ class MemberHours(BaseModel):
 
 
 async def _summary(session: Session, activity: VolunteerActivity) -> ActivitySummary:
+    """An activity as the API shows it."""
     assert activity.id is not None
     team = await activities.team_of(session, activity)
     return ActivitySummary(
@@ -95,6 +96,7 @@ async def _summary(session: Session, activity: VolunteerActivity) -> ActivitySum
 
 
 async def _in_scope(session: Session, principal: Principal, activity_id: int) -> VolunteerActivity:
+    """The activity if its team is in the caller's scope; otherwise 404."""
     activity = await activities.get(session, activity_id=activity_id)
     team = await teams.get(session, team_id=activity.team_id) if activity else None
     if activity is None or team is None or not principal.sees_unit(team.org_unit_id):

@@ -24,6 +24,7 @@ SIGNED_UP = ("ST002", "ST003", "ST004", "ST006", "ST008", "ST010", "ST012")  # 5
 
 
 def _day_at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
+    """A China-time moment `days` from now."""
     day = (now.astimezone(CHINA) + timedelta(days=days)).date()
     return datetime.combine(day, time(hour, minute), CHINA)
 
@@ -31,6 +32,7 @@ def _day_at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
 async def _finished(
     session: AsyncSession, team_id: int, people: dict[str, int], now: datetime
 ) -> int:
+    """Three weeks ago: four came, their hours approved."""
     starts = _day_at(now, -20, 9)
     draft = ActivityDraft(
         team_id=team_id,
@@ -74,6 +76,7 @@ async def _finished(
 async def _open_full(
     session: AsyncSession, team_id: int, people: dict[str, int], now: datetime
 ) -> int:
+    """Next week: five places taken, two waiting."""
     starts = _day_at(now, 7, 9)
     draft = ActivityDraft(
         team_id=team_id,

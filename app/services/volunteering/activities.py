@@ -55,6 +55,7 @@ def length_half_hours(activity: VolunteerActivity) -> int:
 
 
 def _check(draft: ActivityDraft) -> None:
+    """Refuse an activity no one could hold (ActivityError with the reason)."""
     if not draft.title.strip() or len(draft.title.strip()) > 100:
         raise ActivityError("请填写活动名称（不超过 100 字）。")
     if len(draft.place) > 100:
@@ -153,6 +154,7 @@ async def _move(
 
 
 def _published_message(activity: VolunteerActivity, settings: Settings) -> dict[str, Any]:
+    """The notice the team's members get when the activity opens."""
     start = activity.starts_at.astimezone(CHINA)
     place = activity.place or "待定"
     return {

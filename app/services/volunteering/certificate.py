@@ -38,6 +38,7 @@ def body(line: MemberLine, year: int) -> str:
 
 
 def _render(title: str, text: str, rows: list[dict[str, str]], dated: str) -> bytes:
+    """Fill the Word template (CPU work: runs in a worker thread)."""
     document = DocxTemplate(str(TEMPLATE))
     document.render(
         {"title": title, "body": text, "rows": rows, "signature": SIGNATURE, "dated": dated},

@@ -57,6 +57,7 @@ class TeamLine:
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The first moment of the year and of the next, China time."""
     return (
         datetime.combine(date(year, 1, 1), time(), CHINA),
         datetime.combine(date(year + 1, 1, 1), time(), CHINA),
@@ -66,6 +67,7 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
 async def _approved(
     session: AsyncSession, *, year: int, person_id: int | None = None
 ) -> list[tuple[VolunteerSignup, VolunteerActivity, VolunteerTeam, Person]]:
+    """Approved participations with hours in the year (optionally one person's), by date."""
     first, last = _year_bounds(year)
     statement = (
         select(VolunteerSignup, VolunteerActivity, VolunteerTeam, Person)
@@ -118,6 +120,7 @@ async def year_ledger(
 
 
 def _workbook(year: int, members: list[MemberLine], teams: list[TeamLine]) -> bytes:
+    """The three sheets: per member, per team, every participation."""
     book = Book()
     people = book.sheet(
         f"{year}年志愿服务时长",

@@ -15,6 +15,7 @@ KIND = "志愿服务"
 
 
 def _state(signup: VolunteerSignup) -> str:
+    """A sign-up's standing in a few words for the person's page."""
     if signup.approved_at is not None:
         return f"{shown(signup.half_hours or 0)} 小时"
     if signup.status == SignupStatus.CANCELLED.value:

@@ -110,6 +110,7 @@ def refusal(activity: VolunteerActivity, now: datetime) -> Outcome | None:
 
 
 async def _take_place(session: AsyncSession, activity_id: int) -> bool:
+    """Take one place if one is left (True), in one conditional UPDATE."""
     result = await session.exec(
         update(VolunteerActivity)
         .where(
@@ -122,6 +123,7 @@ async def _take_place(session: AsyncSession, activity_id: int) -> bool:
 
 
 async def _release_place(session: AsyncSession, activity_id: int) -> None:
+    """Give one place back."""
     await session.exec(
         update(VolunteerActivity)
         .where(col(VolunteerActivity.id) == activity_id, col(VolunteerActivity.taken) > 0)

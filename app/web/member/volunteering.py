@@ -43,10 +43,12 @@ NOTICES = {
 
 
 def _message(request: Request, status: int, title: str, text: str) -> Response:
+    """A member message page."""
     return page(request, "message.html", status, title=title, text=text)
 
 
 async def _activity(session: AsyncSession, activity_id: int) -> VolunteerActivity | None:
+    """A published (or finished, cancelled) activity; drafts are not shown."""
     activity = await activities.get(session, activity_id=activity_id)
     if activity is None or activity.status == ActivityStatus.DRAFT.value:
         return None
@@ -69,6 +71,7 @@ async def _reader(
 
 
 def _back(activity_id: int, reader: Reader, outcome: Outcome) -> str:
+    """The page again, with the link (if it named the member) and what the tap did."""
     link = f"t={quote(reader.token, safe='')}&" if reader.token else ""
     return f"/m/volunteering/{activity_id}?{link}n={outcome.value}"
 
@@ -76,6 +79,7 @@ def _back(activity_id: int, reader: Reader, outcome: Outcome) -> str:
 async def _context(
     request: Request, session: AsyncSession, activity: VolunteerActivity, reader: Reader
 ) -> dict[str, Any]:
+    """What the page shows: the activity, its places, and the reader's standing."""
     assert activity.id is not None
     now = request.app.state.clock()
     team = await activities.team_of(session, activity)
@@ -130,6 +134,7 @@ async def activity_page(
 async def _act(
     request: Request, session: AsyncSession, activity_id: int, token: str, *, cancel: bool
 ) -> Response:
+    """A tap on 报名 or 取消报名: CSRF, the reader, the service, back to the page."""
     try:
         await check_csrf(request)
     except CsrfError:

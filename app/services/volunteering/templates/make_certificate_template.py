@@ -23,6 +23,7 @@ TITLE_FONT = "宋体"
 
 
 def _font(run: Run, name: str, size: int, *, bold: bool = False) -> None:
+    """Set a run's font, East Asian glyphs included."""
     run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -36,6 +37,7 @@ def _line(
     align: WD_ALIGN_PARAGRAPH | None = None,
     indent: bool = False,
 ) -> None:
+    """One paragraph of body text."""
     paragraph = document.add_paragraph()
     if align is not None:
         paragraph.alignment = align

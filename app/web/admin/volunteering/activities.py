@@ -53,6 +53,7 @@ async def activity_in_scope(
 
 
 def _shown_of(activity: VolunteerActivity) -> dict[str, Any]:
+    """The form's values for a stored activity (China time)."""
     start = activity.starts_at.astimezone(CHINA)
     deadline = activity.signup_deadline.astimezone(CHINA)
     return {
@@ -72,6 +73,7 @@ def _shown_of(activity: VolunteerActivity) -> dict[str, Any]:
 def _check(
     shown: dict[str, Any], teams: list[tuple[int, str]]
 ) -> tuple[ActivityDraft | None, dict[str, str]]:
+    """The draft the form describes, or the errors by field."""
     errors: dict[str, str] = {}
     team_id = choice(shown["team_id"], teams)
     if team_id is None:
@@ -112,6 +114,7 @@ def _check(
 
 
 async def _teams(session: AsyncSession, me: Principal) -> list[tuple[int, str]]:
+    """The teams the user may hold activities for, as options."""
     return [
         (t.id, t.name)
         for t in await team_service.in_scope(session, unit_ids=me.unit_ids)
@@ -129,6 +132,7 @@ async def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The activity form, with the teams the user may choose from."""
     context = {
         "nav": "volunteering",
         "activity": activity,
@@ -155,6 +159,7 @@ async def new_activity(request: Request, session: Session, me: ConsoleWriter) ->
 async def _save(
     request: Request, session: AsyncSession, me: Principal, activity: VolunteerActivity | None
 ) -> Response:
+    """Check the posted form and store the activity; the form again with its errors."""
     shown: dict[str, Any] = text_fields(await request.form(), *FIELDS)
     draft, errors = _check(shown, await _teams(session, me))
     if draft is not None:

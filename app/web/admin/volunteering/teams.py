@@ -82,6 +82,7 @@ async def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The team page: its members, and the form the user may fill in."""
     keep = await team_service.member_ids(session, team_id=team.id) if team and team.id else []
     members = await team_service.members(session, team_id=team.id) if team and team.id else []
     context = {
@@ -123,6 +124,7 @@ async def team_page(
 async def _save(
     request: Request, session: AsyncSession, me: Principal, team: VolunteerTeam | None
 ) -> Response:
+    """Check the posted form and store the team; the form again with its errors."""
     form = await request.form()
     shown: dict[str, Any] = text_fields(form, "name", "org_unit_id", "leader_id")
     units = await unit_options(session, me)
