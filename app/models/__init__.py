@@ -86,12 +86,21 @@ from app.models.suggestions import (
     SuggestionStatus,
 )
 from app.models.talks import IntegrityTalk, TalkCategory
+from app.models.volunteering import (
+    ActivityStatus,
+    SignupStatus,
+    VolunteerActivity,
+    VolunteerMember,
+    VolunteerSignup,
+    VolunteerTeam,
+)
 from app.models.wechat import WeChatCredential, WeChatLease
 from app.models.workdays import CalendarDay, CalendarYear
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ActivityStatus",
     "AdminRole",
     "AdminUser",
     "AdmissionAssignee",
@@ -168,6 +177,7 @@ __all__ = [
     "QuizStatus",
     "RecipientStatus",
     "SignatureChannel",
+    "SignupStatus",
     "StageTransition",
     "StudyDayRule",
     "StudyPair",
@@ -180,6 +190,10 @@ __all__ = [
     "SuggestionStatus",
     "TalkCategory",
     "ThoughtReport",
+    "VolunteerActivity",
+    "VolunteerMember",
+    "VolunteerSignup",
+    "VolunteerTeam",
     "WeChatCredential",
     "WeChatLease",
     "metadata",

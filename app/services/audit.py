@@ -112,6 +112,16 @@ ACTIONS = {
     "suggestion.review": "填写建议评审意见",
     "suggestion.campaign": "新建建议评选活动",
     "suggestion.export": "导出合理化建议",
+    "volunteer.team_create": "新建志愿服务队",
+    "volunteer.team_update": "修改志愿服务队",
+    "volunteer.activity_create": "新建志愿服务活动",
+    "volunteer.activity_update": "修改志愿服务活动",
+    "volunteer.activity_publish": "发布志愿服务活动",
+    "volunteer.activity_cancel": "取消志愿服务活动",
+    "volunteer.qr": "生成志愿服务签到二维码",
+    "volunteer.hours_approve": "审批志愿服务时长",
+    "volunteer.export": "导出志愿服务时长台账",
+    "volunteer.certificate": "下载志愿服务证明",
 }
 
 
