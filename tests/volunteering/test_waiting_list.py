@@ -10,7 +10,8 @@ from app.models import Broadcast, BroadcastRecipient, VolunteerActivity
 from app.services.volunteering import signups
 from app.services.volunteering.signups import Outcome
 from tests.support.app import AppClient
-from tests.support.chat import Chat, add_party_members
+from tests.support.chat import Chat, add_party_members, oauth_open
+from tests.support.pledges import link_sent_to, send
 from tests.support.plugin import Clock
 from tests.volunteering.support import BEFORE, activity, make_activity, make_team, standing
 
@@ -84,6 +85,13 @@ async def test_cancelling_moves_the_first_waiting_up_and_tells_them_once(
     assert "您：已报名" in await chat.click(first_waiting.openid, "VOLUNTEER")
     assert "候补第 1 位" in await chat.click(second_waiting.openid, "VOLUNTEER")
     assert await _promotion_notices(client, first_waiting.person_id) == 1
+    # The push's link opens the activity as the promoted member: cancel is one tap away.
+    await send(client)
+    opened = await oauth_open(
+        client, first_waiting.openid, link_sent_to(client, first_waiting.openid)
+    )
+    page = await client.get(opened.headers["location"])
+    assert page.status_code == 200 and "已报名" in page.text and "取消报名" in page.text
 
     # A waiting member cancelling frees no place: nobody moves, nobody is told.
     await chat.say(second_waiting.openid, f"取消报名 {activity_id}")

@@ -165,6 +165,8 @@ def _published_message(activity: VolunteerActivity, settings: Settings) -> dict[
             "点击菜单「志愿服务」或回复「志愿服务」即可报名。"
         ),
         "url": f"{settings.public_base_url.rstrip('/')}/m/volunteering/{activity.id}",
+        # Each member's link opens the page as themselves (one tap to sign up or cancel).
+        "track_opens": True,
         "template": {
             "thing1": f"志愿服务：{activity.title}",
             "thing2": place,

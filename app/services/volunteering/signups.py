@@ -256,6 +256,8 @@ async def tell_promoted(
             f"时间：{when(activity)}\n地点：{place}\n如不能参加，请在活动开始前取消报名。"
         ),
         "url": f"{settings.public_base_url.rstrip('/')}/m/volunteering/{activity.id}",
+        # Each member's link opens the page as themselves (one tap to sign up or cancel).
+        "track_opens": True,
         "template": {
             "thing1": f"候补成功：{activity.title}",
             "thing2": place,

@@ -26,6 +26,7 @@ PERSONAL_PAGES = {
     "pledge_campaign": "pledges",
     "quiz": "quizzes",
     "thought_report": "admission/reports",  # a contact opening a report handed in to them
+    "volunteer_activity": "volunteering",  # sign up or cancel in one tap
 }
 
 
