@@ -76,6 +76,7 @@ from app.models.pledges import (
     SignatureChannel,
 )
 from app.models.quizzes import Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion, QuizStatus
+from app.models.reflections import Reflection, ReflectionStatus, ReflectionTopic
 from app.models.talks import IntegrityTalk, TalkCategory
 from app.models.wechat import WeChatCredential, WeChatLease
 from app.models.workdays import CalendarDay, CalendarYear
@@ -155,6 +156,9 @@ __all__ = [
     "QuizQuestion",
     "QuizStatus",
     "RecipientStatus",
+    "Reflection",
+    "ReflectionStatus",
+    "ReflectionTopic",
     "SignatureChannel",
     "StageTransition",
     "StudyDayRule",
