@@ -101,6 +101,12 @@ ACTIONS = {
     "admission.course.session": "安排培训课次",
     "admission.course.enrol": "编入培训班",
     "admission.course.unenrol": "移出培训班",
+    "reflections.topic": "新建微感悟主题",
+    "reflections.announce": "发布微感悟征集通知",
+    "reflections.decide": "编选微感悟",
+    "reflections.edit": "编辑微感悟",
+    "reflections.insert": "微感悟编入刊物",
+    "reflections.export": "导出微感悟",
 }
 
 

@@ -18,7 +18,7 @@ BUTTONS = {
     for button in [top, *top.get("sub_button", [])]
     if button.get("type") == "click"
 }
-NOT_OPEN = {"SUGGESTION_SUBMIT", "REFLECTION_WRITE", "VOLUNTEER"}
+NOT_OPEN = {"SUGGESTION_SUBMIT", "VOLUNTEER"}
 
 
 @pytest.fixture(autouse=True)
