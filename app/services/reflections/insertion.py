@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.db import execute
 from app.models import (
+    Attachment,
     IssueStatus,
     NewsletterIssue,
     NewsletterSeries,
@@ -123,11 +124,9 @@ async def _section(
         kept = await attachments.of(session, owner_kind=OWNER_KIND, owner_ids=[e.reflection.id])
         files: list[tuple[bytes, str]] = []
         for photo in kept[e.reflection.id]:
-            full = await attachments.get(
-                session, attachment_id=photo.id or 0, owner_kind=OWNER_KIND,
-                owner_id=e.reflection.id,
-            )  # fmt: skip
-            content = full.content if full is not None else None
+            # Its bytes, loaded now (listed without them, the row's content is deferred).
+            statement = select(Attachment.content).where(Attachment.id == photo.id)
+            content = (await session.exec(statement)).first()
             # A chat photo not fetched from WeChat yet has no bytes: it is left out.
             if content is not None and newsletter_service.image_type(content) is not None:
                 files.append((content, (photo.filename or f"感悟{e.reflection.id}.jpg")[:128]))
