@@ -1,8 +1,9 @@
 """「写感悟」: a member writes a 微感悟 on the open topic.
 
-The button (or 「写感悟」, or 「感悟」 alone) names the topic and asks for the text: the next text is
-the reflection; or photos first (each joins the same reflection, the question staying open) until
-「完成」, words typed after the photos being its text. 「感悟 <text>」 stores it at once.
+The button (or 「写感悟」, or 「感悟」 alone) names the topic and asks for the text: the next
+text is the reflection; or photos first (each joins the same reflection, the question staying
+open) until 「完成」, words typed after the photos being its text. 「感悟 <text>」 stores it at
+once.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ async def on_button(ctx: HandlerContext) -> Reply:
     return _ask_text(topic)
 
 
-@router.text("感悟", help="写微感悟：「感悟 内容」直接提交，或只发「感悟」再按提示撰写", requires_member=WHAT)
+@router.text(
+    "感悟", help="写微感悟：「感悟 内容」直接提交，或只发「感悟」再按提示撰写", requires_member=WHAT
+)
 async def on_keyword(ctx: HandlerContext) -> Reply:
     """「感悟 <text>」 stores it at once; 「感悟」 alone asks for it."""
     topic = await topics.open_topic(ctx.session, now=ctx.now)
@@ -110,8 +113,7 @@ async def _add_photo(ctx: HandlerContext, reflection: Reflection, photo: tuple[s
         return f"{refused}\n可以回复文字作为感悟内容，发完请回复「{DONE}」。"
     await _ask(ctx, PHOTOS, reflection.id)
     return (
-        f"已收到第 {count} 张照片。可继续发送，也可以回复文字作为感悟内容；"
-        f"发完请回复「{DONE}」。"
+        f"已收到第 {count} 张照片。可继续发送，也可以回复文字作为感悟内容；发完请回复「{DONE}」。"
     )
 
 

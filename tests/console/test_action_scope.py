@@ -120,6 +120,11 @@ ACTIONS: dict[str, Scope] = {
     "/admin/admission/courses/new": Scope.UNIT_FORM,
     "/admin/admission/new": Scope.UNIT_FORM,
     "/admin/admission/history": Scope.UNIT_FORM,
+    "/admin/reflections/topics/new": Scope.ADMIN,
+    "/admin/reflections/topics/{topic_id:int}/announce": Scope.ADMIN,
+    "/admin/reflections/topics/{topic_id:int}/insert": Scope.ADMIN,
+    "/admin/reflections/{reflection_id:int}/decide": Scope.UNIT,
+    "/admin/reflections/{reflection_id:int}/edit": Scope.UNIT,
     "/admin/newsletters/new": Scope.WRITER,
     "/admin/newsletters/{issue_id:int}/edit": Scope.WRITER,
 }

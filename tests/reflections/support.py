@@ -52,9 +52,7 @@ async def write(
         topic = await topics.get(session, topic_id=topic_id)
         person = await session.get(Person, person_id)
         assert topic is not None and person is not None
-        reflection = await writing.submit(
-            session, topic=topic, person=person, text=text, now=NOW
-        )
+        reflection = await writing.submit(session, topic=topic, person=person, text=text, now=NOW)
         if selected:
             await editing.decide(
                 session, reflection=reflection, status=ReflectionStatus.SELECTED,
@@ -100,9 +98,7 @@ async def reflections_of(client: AppClient, person_id: int) -> list[Reflection]:
     """The person's reflections, oldest first."""
     async with client.sessions() as session:
         statement = (
-            select(Reflection)
-            .where(Reflection.person_id == person_id)
-            .order_by(col(Reflection.id))
+            select(Reflection).where(Reflection.person_id == person_id).order_by(col(Reflection.id))
         )
         return list((await session.exec(statement)).all())
 

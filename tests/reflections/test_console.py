@@ -27,7 +27,9 @@ async def test_a_topic_is_created_and_announced_once(client: AppClient, clock: C
         "opens_on": "2026-12-07", "closes_on": "2026-12-20",
         "org_unit_id": str(await branch_id(client)), "audience": "party_members",
     }  # fmt: skip
-    bad = await post_form(client, "/admin/reflections/topics/new", form | {"closes_on": "2026-12-01"})
+    bad = await post_form(
+        client, "/admin/reflections/topics/new", form | {"closes_on": "2026-12-01"}
+    )
     assert bad.status_code == 400 and "截止时间应晚于开始时间" in bad.text
 
     created = await post_form(client, "/admin/reflections/topics/new", form)
@@ -61,7 +63,9 @@ async def test_the_queue_selects_and_edits_keeping_the_original_within_scope(
     assert mine.name in queue and theirs.name not in queue
     assert (await sec.get(f"/admin/reflections/{other}")).status_code == 404
     refused = await post_form(sec, f"/admin/reflections/{other}/decide", {"decision": "select"})
-    assert refused.status_code == 404 and (await get_reflection(client, other)).status == "submitted"
+    assert (
+        refused.status_code == 404 and (await get_reflection(client, other)).status == "submitted"
+    )
 
     edited = await post_form(sec, f"/admin/reflections/{own}/edit", {"text": EDITED})
     assert edited.status_code == 303

@@ -11,11 +11,18 @@ from app.models import IssueStatus, NewsletterImage, NewsletterIssue, Newsletter
 from app.models.types import CHINA
 from app.services import attachments, audit
 from app.services.newsletters import issues as newsletter_service
-from app.services.reflections import insertion
+from app.services.reflections import insertion, topics
 from app.services.reflections import person as person_records
-from app.services.reflections import topics
 from app.services.reflections.writing import ReflectionRefused
-from tests.reflections.support import NOW, TEXT, TITLE, broadcasts, get_reflection, make_topic, write
+from tests.reflections.support import (
+    NOW,
+    TEXT,
+    TITLE,
+    broadcasts,
+    get_reflection,
+    make_topic,
+    write,
+)
 from tests.support.app import AppClient
 from tests.support.chat import add_party_members, run_job
 from tests.support.console import admin_console, post_form
@@ -61,7 +68,9 @@ async def test_inserted_into_a_new_draft_then_the_authors_are_told_once(
     await admin_console(client)
 
     done = await post_form(
-        client, f"/admin/reflections/topics/{topic}/insert", {"series_id": series, "issue_id": "new"}
+        client,
+        f"/admin/reflections/topics/{topic}/insert",
+        {"series_id": series, "issue_id": "new"},
     )
     assert done.status_code == 303
     issue_id = int(done.headers["location"].rsplit("/", 1)[1])

@@ -78,10 +78,14 @@ async def list_topics(request: Request, session: Session, _: CurrentPrincipal) -
     moment = now(request)
     return [
         TopicPublic(
-            id=t.id or 0, title=t.title, guidance=t.guidance, opens_at=t.opens_at,
-            closes_at=t.closes_at, is_open=topic_service.is_open(t, moment),
+            id=t.id or 0,
+            title=t.title,
+            guidance=t.guidance,
+            opens_at=t.opens_at,
+            closes_at=t.closes_at,
+            is_open=topic_service.is_open(t, moment),
             announced_at=t.announced_at,
-        )  # fmt: skip
+        )
         for t in await topic_service.all_topics(session)
     ]
 

@@ -70,7 +70,7 @@ async def _target(
     if await session.get(NewsletterSeries, series_id) is None:
         raise ReflectionRefused("请选择刊物。")
     if issue_id is None:
-        issue = NewsletterIssue(
+        fresh = NewsletterIssue(
             series_id=series_id,
             number=await newsletter_service.next_number(session, series_id=series_id),
             title=f"微感悟｜{topic.title}"[:64],
@@ -79,9 +79,9 @@ async def _target(
             created_at=now,
             updated_at=now,
         )
-        session.add(issue)
+        session.add(fresh)
         await session.flush()
-        return issue
+        return fresh
     statement = (
         select(NewsletterIssue)
         .where(NewsletterIssue.id == issue_id)
@@ -96,7 +96,9 @@ async def _target(
     return issue
 
 
-async def _claim(session: AsyncSession, *, reflection_id: int, issue_id: int, now: datetime) -> bool:
+async def _claim(
+    session: AsyncSession, *, reflection_id: int, issue_id: int, now: datetime
+) -> bool:
     statement = (
         update(Reflection)
         .where(
@@ -159,7 +161,9 @@ async def insert(
             e
             for e in waiting
             if e.reflection.issue_id is None
-            and await _claim(session, reflection_id=e.reflection.id or 0, issue_id=issue.id, now=now)
+            and await _claim(
+                session, reflection_id=e.reflection.id or 0, issue_id=issue.id, now=now
+            )
         ]
         if not claimed:
             raise ReflectionRefused(NOTHING)
@@ -167,7 +171,7 @@ async def insert(
         heading = f"## 微感悟｜{topic.title}"
         if heading not in issue.body:
             parts.insert(0, heading)
-        issue.body = (issue.body.rstrip() + "\n\n" if issue.body.strip() else "")
+        issue.body = issue.body.rstrip() + "\n\n" if issue.body.strip() else ""
         issue.body += "\n\n".join(parts) + "\n"
         issue.updated_at = now
         session.add(issue)
@@ -181,7 +185,9 @@ async def insert(
     return Inserted(issue=issue, entries=claimed, photos=photos)
 
 
-def _published_message(series: str, issue: NewsletterIssue, url: str, when: datetime) -> dict[str, Any]:
+def _published_message(
+    series: str, issue: NewsletterIssue, url: str, when: datetime
+) -> dict[str, Any]:
     local = when.astimezone(CHINA)
     title = "微感悟已刊用"
     where = f"{series}第 {issue.number} 期"
