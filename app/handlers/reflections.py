@@ -84,7 +84,7 @@ async def on_button(ctx: HandlerContext) -> Reply:
 
 
 @router.text(
-    "感悟", help="写微感悟：「感悟 内容」直接提交，或只发「感悟」再按提示撰写", requires_member=WHAT
+    "感悟", help="写微感悟（「感悟 内容」直接提交，只发「感悟」则按提示撰写）", requires_member=WHAT
 )
 async def on_keyword(ctx: HandlerContext) -> Reply:
     """「感悟 <text>」 stores it at once; 「感悟」 alone asks for it."""
