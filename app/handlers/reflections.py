@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.handlers.registry import HandlerContext, MessageRouter, Reply
 from app.models import Reflection, ReflectionTopic
 from app.services import prompts
+from app.services.member_links import MemberLinks
 from app.services.reflections import topics, writing
 from app.services.reflections.writing import MAX_CHARS, MAX_PHOTOS, ReflectionRefused
 
@@ -47,6 +48,14 @@ async def _no_topic(ctx: HandlerContext) -> str:
     return "目前没有正在征集的微感悟主题。" + later
 
 
+def _my_page(ctx: HandlerContext) -> str:
+    """The member's own reflections page (a signed link: the chat knows who is asking)."""
+    person_id = ctx.member.id or 0
+    links = MemberLinks(ctx.settings.secret_key.get_secret_value())
+    path = links.path(page="reflections", subject_id=person_id, person_id=person_id, now=ctx.now)
+    return ctx.settings.public_base_url.rstrip("/") + path
+
+
 async def _received(ctx: HandlerContext, reflection: Reflection) -> str:
     topic = await topics.get(ctx.session, topic_id=reflection.topic_id)
     count = await writing.photo_count(ctx.session, reflection=reflection)
@@ -55,7 +64,8 @@ async def _received(ctx: HandlerContext, reflection: Reflection) -> str:
     return (
         f"已收到您的微感悟（主题「{title}」{photos}）。"
         "编辑选用后将刊登在《神特组宣》或《神特清风》上，刊登时会通知您。"
-        "同一主题可以再写一篇，每篇都会单独收录。"
+        "同一主题可以再写一篇，每篇都会单独收录。\n"
+        f"我的微感悟：{_my_page(ctx)}"
     )
 
 

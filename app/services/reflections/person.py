@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -59,3 +60,33 @@ async def member_lines(session: AsyncSession, *, person_id: int, year: int) -> l
         return []
     published = sum(1 for _, i in rows if i is not None and i.status == IssueStatus.SENT.value)
     return [f"今年撰写微感悟 {len(rows)} 篇，刊用 {published} 篇"]
+
+
+@dataclass(frozen=True)
+class Mine:
+    """One of the member's own reflections as their page shows it (never ranked)."""
+
+    reflection: Reflection
+    topic: ReflectionTopic
+    issue: NewsletterIssue | None
+
+    @property
+    def state(self) -> str:
+        """已刊用 / 已选用 / 已收到: what the member is told about it."""
+        if self.issue is not None and self.issue.status == IssueStatus.SENT.value:
+            return "已刊用"
+        if self.reflection.status == ReflectionStatus.SELECTED.value or self.issue is not None:
+            return "已选用"
+        return "已收到"
+
+
+async def mine(session: AsyncSession, *, person_id: int) -> list[Mine]:
+    """The member's own reflections, newest first."""
+    statement = (
+        select(Reflection, ReflectionTopic, NewsletterIssue)
+        .join(ReflectionTopic, col(ReflectionTopic.id) == Reflection.topic_id)
+        .outerjoin(NewsletterIssue, col(NewsletterIssue.id) == Reflection.issue_id)
+        .where(Reflection.person_id == person_id)
+        .order_by(col(Reflection.created_at).desc(), col(Reflection.id).desc())
+    )
+    return [Mine(r, t, i) for r, t, i in (await session.exec(statement)).all()]
