@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from app.dev.demo import seed
 from app.models import Broadcast, IssueStatus, NewsletterIssue, Reflection
 from tests.support.app import AppClient
+from tests.support.console import admin_console
 
 
 async def test_the_demo_has_a_published_selection_and_reflections_waiting(
@@ -29,3 +30,12 @@ async def test_the_demo_has_a_published_selection_and_reflections_waiting(
         assert "## 微感悟｜" in issue.body and "张伟（" in issue.body
         pushed = select(Broadcast).where(col(Broadcast.key).startswith("reflections."))
         assert (await session.exec(pushed)).all() == []
+    await admin_console(client)
+    topics = await client.get("/admin/reflections")
+    assert topics.status_code == 200 and "征集中" in topics.text
+    queue = await client.get(f"/admin/reflections/topics/{rows[0].topic_id}")
+    assert queue.status_code == 200 and queue.text.count('data-testid="reflection-row"') == 10
+    assert queue.text.count("已刊用") == 4 and 'data-testid="waiting">2<' in queue.text
+    edited = next(r for r in inserted if r.edited_text)
+    page = await client.get(f"/admin/reflections/{edited.id}")
+    assert page.status_code == 200 and "<del" in page.text and "<ins" in page.text
