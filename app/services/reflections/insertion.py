@@ -66,10 +66,10 @@ async def _target(
     actor: audit.Actor,
     now: datetime,
 ) -> NewsletterIssue:
-    """The chosen draft of the series (locked for its body), or a new draft of it."""
-    if await session.get(NewsletterSeries, series_id) is None:
-        raise ReflectionRefused("请选择刊物。")
+    """The chosen draft (locked for its body), or a new draft of the series."""
     if issue_id is None:
+        if await session.get(NewsletterSeries, series_id) is None:
+            raise ReflectionRefused("请选择刊物。")
         fresh = NewsletterIssue(
             series_id=series_id,
             number=await newsletter_service.next_number(session, series_id=series_id),
@@ -89,8 +89,8 @@ async def _target(
         .execution_options(populate_existing=True)
     )
     issue = (await session.exec(statement)).first()
-    if issue is None or issue.series_id != series_id:
-        raise ReflectionRefused("没有找到该刊物的这一期草稿。")
+    if issue is None:
+        raise ReflectionRefused("没有找到这一期草稿。")
     if issue.status != IssueStatus.DRAFT.value:
         raise ReflectionRefused("这一期已不是草稿，不能再编入。请选择草稿或新建一期。")
     return issue
@@ -147,7 +147,8 @@ async def insert(
     actor: audit.Actor,
     now: datetime,
 ) -> Inserted:
-    """Append the topic's selected reflections not yet in an issue to a draft (or a new one)."""
+    """Append the topic's selected reflections not yet in an issue to a draft (`issue_id`), or
+    to a new draft of the series (`issue_id` None)."""
     assert topic.id is not None
     async with session.begin_nested():  # nothing stays (not even a new draft) if none is left
         issue = await _target(

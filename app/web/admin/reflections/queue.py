@@ -55,20 +55,21 @@ async def queue_page(
         session, topic_id=topic_id, unit_ids=me.unit_ids, status=_status(status),
         unit_id=unit_id, text=q,
     )  # fmt: skip
-    waiting = [
-        e for e in found
-        if e.reflection.status == ReflectionStatus.SELECTED.value and e.issue is None
-    ]  # fmt: skip
+    selected = await editing.entries(
+        session, topic_id=topic_id, unit_ids=me.unit_ids, status=ReflectionStatus.SELECTED
+    )
+    series = await newsletter_service.all_series(session)
     context = {
         "nav": "reflections",
         "topic": topic,
         "is_open": topic_service.is_open(topic, now(request)),
         "entries": found,
-        "waiting": len(waiting),
+        "waiting": sum(1 for e in selected if e.issue is None),
         "statuses": STATUSES,
         "units": units,
         "filters": {"status": status, "unit": unit_id or "", "q": q},
-        "series": await newsletter_service.all_series(session),
+        "series": series,
+        "series_names": {s.id: s.name for s in series},
         "drafts": await insertion.draft_issues(session),
     }
     return render(request, "admin/reflections/queue.html", context)
@@ -96,16 +97,17 @@ async def insert(
     series_id: Annotated[str, Form()] = "",
     issue_id: Annotated[str, Form()] = "",
 ) -> Response:
-    """The topic's selected reflections (not yet in an issue) into a draft, or a new draft."""
+    """The topic's selected reflections (not yet in an issue) into a chosen draft, or into a new
+    draft of the chosen series."""
     topic = await _topic(session, topic_id)
-    series = parse_int(series_id)
-    chosen = parse_int(issue_id) if issue_id and issue_id != "new" else None
+    new = issue_id in ("", "new")
+    chosen = None if new else parse_int(issue_id)
     try:
-        if series is None:
-            raise ReflectionRefused("请选择刊物。")
+        if not new and chosen is None:
+            raise ReflectionRefused("没有找到这一期草稿。")
         done = await insertion.insert(
-            session, topic=topic, series_id=series, issue_id=chosen, actor=actor(request, me),
-            now=now(request),
+            session, topic=topic, series_id=parse_int(series_id) or 0, issue_id=chosen,
+            actor=actor(request, me), now=now(request),
         )  # fmt: skip
     except ReflectionRefused as refused:
         flash(request, str(refused), "warning")
