@@ -76,6 +76,7 @@ from app.models.pledges import (
     SignatureChannel,
 )
 from app.models.quizzes import Question, QuestionKind, Quiz, QuizAttempt, QuizQuestion, QuizStatus
+from app.models.reflections import Reflection, ReflectionStatus, ReflectionTopic
 from app.models.suggestions import (
     Suggestion,
     SuggestionCampaign,
@@ -176,6 +177,9 @@ __all__ = [
     "QuizQuestion",
     "QuizStatus",
     "RecipientStatus",
+    "Reflection",
+    "ReflectionStatus",
+    "ReflectionTopic",
     "SignatureChannel",
     "SignupStatus",
     "StageTransition",

@@ -18,7 +18,7 @@ BUTTONS = {
     for button in [top, *top.get("sub_button", [])]
     if button.get("type") == "click"
 }
-NOT_OPEN = {"REFLECTION_WRITE"}
+NOT_OPEN: set[str] = set()
 
 
 @pytest.fixture(autouse=True)
