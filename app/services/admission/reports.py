@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -196,17 +195,6 @@ async def acknowledge(
     return report
 
 
-def _message(title: str, text: str, *, thing2: str, when: datetime) -> dict[str, Any]:
-    local = when.astimezone(CHINA)
-    return {
-        "title": title,
-        "text": text,
-        "description": text,
-        "template": {"thing1": title, "thing2": thing2, "time3": f"{local:%Y-%m-%d %H:%M}"},
-        "subscribe": {"thing1": title, "time2": f"{local:%Y-%m-%d %H:%M}", "thing3": thing2},
-    }
-
-
 async def tell_contacts(
     session: AsyncSession,
     *,
@@ -222,11 +210,11 @@ async def tell_contacts(
     name = dossier.person.name
     count = report.photo_count
     what = f"（手写稿 {count} 张照片）" if count else ""
-    message = _message(
+    message = notices.message(
         f"思想汇报：{name}",
         f"【思想汇报】{name}递交了{quarter_label(report.quarter)}思想汇报{what}，"
         "请点击查看并填写阅读意见。",
-        thing2="请查看并填写阅读意见",
+        thing="请查看并填写阅读意见",
         when=report.submitted_at,
     )
     # The push's /m/r/ link leads each contact to /m/admission/reports/<id> as themselves.
@@ -255,10 +243,10 @@ async def tell_reporter(
     """The reporter hears, once, that the contact has read the report, and what they said."""
     if report.id is None or dossier.person.id is None:
         return None
-    message = _message(
+    message = notices.message(
         "思想汇报已阅",
         f"培养联系人已阅您的思想汇报：{report.comment or ''}",
-        thing2=report.comment or "已阅",
+        thing=report.comment or "已阅",
         when=now,
     )
     return await notices.notify(

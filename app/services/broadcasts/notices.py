@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models import Broadcast, Channel
+from app.models.types import CHINA
 from app.services.broadcasts import lifecycle
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
@@ -32,6 +33,28 @@ class NoticeRun:
         """The run's detail for the job record (None: nothing due)."""
         lines = [f"已创建「{b.title}」，{b.total} 人" for b in self.created] + self.notes
         return "\n".join(lines) or None
+
+
+def message(
+    title: str,
+    text: str,
+    *,
+    thing: str,
+    when: datetime,
+    description: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A notice's message on every channel: the text (custom message), and the template and
+    subscription fields — the title, one short `thing` and the time (China time)."""
+    local = f"{when.astimezone(CHINA):%Y-%m-%d %H:%M}"
+    return {
+        "title": title,
+        "text": text,
+        "description": text if description is None else description,
+        "template": {"thing1": title, "thing2": thing, "time3": local},
+        "subscribe": {"thing1": title, "time2": local, "thing3": thing},
+        **extra,
+    }
 
 
 async def notify(

@@ -8,7 +8,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models import Broadcast, Contribution, ContributionStatus
-from app.models.types import CHINA
 from app.services.broadcasts import notices
 
 SUBJECT = "contribution"
@@ -25,23 +24,9 @@ async def tell_member(
     outcome = "已核实" if verified else "未通过核实"
     note = f"意见：{contribution.review_note}" if contribution.review_note else ""
     text = f"您登记的岗位建功《{contribution.title}》{outcome}。{note}"
-    local = now.astimezone(CHINA)
-    title = "岗位建功核实结果"
-    message = {
-        "title": title,
-        "text": text,
-        "description": text,
-        "template": {
-            "thing1": title,
-            "thing2": f"《{contribution.title}》{outcome}"[:THING_MAX],
-            "time3": f"{local:%Y-%m-%d %H:%M}",
-        },
-        "subscribe": {
-            "thing1": title,
-            "time2": f"{local:%Y-%m-%d %H:%M}",
-            "thing3": outcome,
-        },
-    }
+    message = notices.message(
+        "岗位建功核实结果", text, thing=f"《{contribution.title}》{outcome}"[:THING_MAX], when=now
+    )
     return await notices.notify(
         session,
         key=f"contribution.decided:{contribution.id}",

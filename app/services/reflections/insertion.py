@@ -26,7 +26,6 @@ from app.models import (
     ReflectionStatus,
     ReflectionTopic,
 )
-from app.models.types import CHINA
 from app.services import attachments, audit
 from app.services.broadcasts import notices
 from app.services.broadcasts.notices import NoticeRun
@@ -189,18 +188,11 @@ async def insert(
 def _published_message(
     series: str, issue: NewsletterIssue, url: str, when: datetime
 ) -> dict[str, Any]:
-    local = when.astimezone(CHINA)
-    title = "微感悟已刊用"
     where = f"{series}第 {issue.number} 期"
     text = f"【微感悟】您的感悟已刊登在{where}「{issue.title}」，点击阅读。"
-    return {
-        "title": title,
-        "text": f"{text}\n{url}",
-        "description": text,
-        "url": url,
-        "template": {"thing1": title, "thing2": where, "time3": f"{local:%Y-%m-%d %H:%M}"},
-        "subscribe": {"thing1": title, "time2": f"{local:%Y-%m-%d %H:%M}", "thing3": where},
-    }
+    return notices.message(
+        "微感悟已刊用", f"{text}\n{url}", thing=where, when=when, description=text, url=url
+    )
 
 
 async def _claim_telling(session: AsyncSession, *, reflection_id: int, now: datetime) -> bool:

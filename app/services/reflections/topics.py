@@ -119,19 +119,11 @@ def moment(value: datetime) -> str:
 
 
 def _announcement(topic: ReflectionTopic) -> dict[str, Any]:
-    local = topic.closes_at.astimezone(CHINA)
-    title = "微感悟征集"
     text = (
         f"【微感悟征集】主题：{topic.title}。{topic.guidance}\n"
         f"截止 {moment(topic.closes_at)}。回复「写感悟」或点击菜单「写感悟」即可撰写。"
     )
-    return {
-        "title": title,
-        "text": text,
-        "description": text,
-        "template": {"thing1": title, "thing2": topic.title, "time3": f"{local:%Y-%m-%d %H:%M}"},
-        "subscribe": {"thing1": title, "time2": f"{local:%Y-%m-%d %H:%M}", "thing3": topic.title},
-    }
+    return notices.message("微感悟征集", text, thing=topic.title, when=topic.closes_at)
 
 
 async def announce(

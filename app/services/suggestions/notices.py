@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.models import Broadcast, Suggestion
-from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.suggestions import records
 
@@ -40,17 +38,6 @@ def _what(suggestion: Suggestion, action: str, merged_into: str | None) -> str |
     return None
 
 
-def _message(title: str, text: str, when: datetime) -> dict[str, Any]:
-    local = when.astimezone(CHINA)
-    return {
-        "title": title,
-        "text": text,
-        "description": text,
-        "template": {"thing1": title, "thing2": text[:20], "time3": f"{local:%Y-%m-%d %H:%M}"},
-        "subscribe": {"thing1": title, "time2": f"{local:%Y-%m-%d %H:%M}", "thing3": text[:20]},
-    }
-
-
 async def tell(
     session: AsyncSession,
     *,
@@ -77,7 +64,7 @@ async def tell(
         key=f"suggestions.{action}:{suggestion.id}",
         kind="suggestion_decision",
         subject=(SUBJECT, suggestion.id),
-        message=_message("合理化建议进展", text, now),
+        message=notices.message("合理化建议进展", text, thing=text[:20], when=now),
         people=people,
         settings=settings,
         now=now,

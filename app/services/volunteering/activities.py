@@ -155,29 +155,18 @@ async def _move(
 
 def _published_message(activity: VolunteerActivity, settings: Settings) -> dict[str, Any]:
     """The notice the team's members get when the activity opens."""
-    start = activity.starts_at.astimezone(CHINA)
     place = activity.place or "待定"
-    return {
-        "title": f"志愿服务报名：{activity.title}",
-        "text": (
-            f"【志愿服务】「{activity.title}」开始报名。\n时间：{when(activity)}\n地点：{place}\n"
-            f"名额：{activity.capacity} 人，报名截止 {china_moment(activity.signup_deadline)}。\n"
-            "点击菜单「志愿服务」或回复「志愿服务」即可报名。"
-        ),
-        "url": f"{settings.public_base_url.rstrip('/')}/m/volunteering/{activity.id}",
+    return notices.message(
+        f"志愿服务报名：{activity.title}",
+        f"【志愿服务】「{activity.title}」开始报名。\n时间：{when(activity)}\n地点：{place}\n"
+        f"名额：{activity.capacity} 人，报名截止 {china_moment(activity.signup_deadline)}。\n"
+        "点击菜单「志愿服务」或回复「志愿服务」即可报名。",
+        thing=place,
+        when=activity.starts_at,
+        url=f"{settings.public_base_url.rstrip('/')}/m/volunteering/{activity.id}",
         # Each member's link opens the page as themselves (one tap to sign up or cancel).
-        "track_opens": True,
-        "template": {
-            "thing1": f"志愿服务：{activity.title}",
-            "thing2": place,
-            "time3": f"{start:%Y-%m-%d %H:%M}",
-        },
-        "subscribe": {
-            "thing1": f"志愿服务：{activity.title}",
-            "time2": f"{start:%Y-%m-%d %H:%M}",
-            "thing3": place,
-        },
-    }
+        track_opens=True,
+    )
 
 
 async def publish(

@@ -24,7 +24,6 @@ from app.models import (
     VolunteerActivity,
     VolunteerSignup,
 )
-from app.models.types import CHINA
 from app.services.broadcasts import notices
 from app.services.volunteering.activities import SUBJECT, when
 
@@ -247,28 +246,17 @@ async def tell_promoted(
 ) -> Broadcast | None:
     """The member moved up hears it once (keyed by the sign-up: a retry sends nothing more)."""
     assert signup.id is not None and activity.id is not None
-    start = activity.starts_at.astimezone(CHINA)
     place = activity.place or "待定"
-    message = {
-        "title": f"候补成功：{activity.title}",
-        "text": (
-            f"【志愿服务】有人取消了报名，您已从候补转为「已报名」：{activity.title}\n"
-            f"时间：{when(activity)}\n地点：{place}\n如不能参加，请在活动开始前取消报名。"
-        ),
-        "url": f"{settings.public_base_url.rstrip('/')}/m/volunteering/{activity.id}",
-        # Each member's link opens the page as themselves (one tap to sign up or cancel).
-        "track_opens": True,
-        "template": {
-            "thing1": f"候补成功：{activity.title}",
-            "thing2": place,
-            "time3": f"{start:%Y-%m-%d %H:%M}",
-        },
-        "subscribe": {
-            "thing1": f"候补成功：{activity.title}",
-            "time2": f"{start:%Y-%m-%d %H:%M}",
-            "thing3": place,
-        },
-    }
+    message = notices.message(
+        f"候补成功：{activity.title}",
+        f"【志愿服务】有人取消了报名，您已从候补转为「已报名」：{activity.title}\n"
+        f"时间：{when(activity)}\n地点：{place}\n如不能参加，请在活动开始前取消报名。",
+        thing=place,
+        when=activity.starts_at,
+        url=f"{settings.public_base_url.rstrip('/')}/m/volunteering/{activity.id}",
+        # Each member's link opens the page as themselves (one tap to cancel).
+        track_opens=True,
+    )
     return await notices.notify(
         session,
         key=f"volunteering.promoted:{signup.id}",

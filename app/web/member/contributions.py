@@ -165,12 +165,14 @@ async def evidence(
     contribution_id: int, attachment_id: int, request: Request, session: Session, t: str = ""
 ) -> Response:
     """One of the member's own evidence files (404 for anyone else's)."""
+    contribution = await records.get(session, contribution_id=contribution_id)
+    if contribution is None:
+        return attachment_response(None)
     reader = await _member(request, session, t)
     if isinstance(reader, Response):
         return reader
     assert reader.person is not None
-    contribution = await records.get(session, contribution_id=contribution_id)
-    if contribution is None or contribution.person_id != reader.person.id:
+    if contribution.person_id != reader.person.id:
         return attachment_response(None)
     found = await attachments.get(
         session, attachment_id=attachment_id, owner_kind=records.OWNER, owner_id=contribution_id

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import get_session
+from app.models import Person
 from app.models.types import china_moment
 from app.services.member_links import LinkProblem
 from app.services.newsletters import publishing
@@ -37,6 +38,8 @@ async def my_reflections(
     t: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
     """The reader's own reflections (OAuth first, then the signed link)."""
+    if await session.get(Person, person_id) is None:  # no such person: nothing to sign in for
+        return _message(request, 404, "链接无效", "这个链接不完整或已失效，请回到公众号重新打开。")
     if (redirect := oauth_first(request, f"/m/reflections/{person_id}", token=t)) is not None:
         return redirect
     reader = await reader_of(request, session, page_name=PAGE, subject_id=person_id, token=t)
