@@ -161,3 +161,16 @@ async def test_two_admins_verifying_at_once_verify_it_once(client: AppClient, cl
     assert "同志" in late.text and "处理为「已核实」，不能重复处理。" in late.text
     assert len(await audit_entries(client, "contribution.verify")) == 1
     assert len(await notices_of(client, contribution_id)) == 1
+
+
+async def test_a_long_list_is_read_fifty_at_a_time(client: AppClient, clock: Clock) -> None:
+    clock.set(NOW)
+    [member] = await add_party_members(client, 1)
+    for n in range(51):
+        await add_contribution(client, member.person_id, title=f"第{n}项改进")
+    await add_user(client, "admin", AdminRole.ADMIN)
+    admin = await _signed_in(client, "admin")
+    first = (await admin.get("/admin/contributions")).text
+    assert len(_titles(first)) == 50 and "第 1 / 2 页" in first
+    second = (await admin.get("/admin/contributions?page=2")).text
+    assert len(_titles(second)) == 1 and "第 2 / 2 页" in second

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from app.models import AdminRole
+from app.models import AdminRole, Reflection
 from tests.reflections.support import NOW, TEXT, broadcasts, get_reflection, make_topic, write
 from tests.support.app import AppClient
 from tests.support.chat import add_party_members, branch_id
@@ -93,3 +93,25 @@ async def test_the_queue_selects_and_edits_keeping_the_original_within_scope(
     everything = await client.get(f"/admin/reflections/topics/{topic}/export.xlsx")
     rows = list(load_workbook(io.BytesIO(everything.content)).active.values)  # type: ignore[union-attr]
     assert sorted(r[1] for r in rows[1:]) == sorted([mine.name, theirs.name])
+
+
+async def test_a_long_queue_is_read_fifty_at_a_time(client: AppClient, clock: Clock) -> None:
+    clock.set(NOW)
+    [author] = await add_party_members(client, 1)
+    topic = await make_topic(client)
+    async with client.sessions() as session:  # 52 reflections, as a busy topic collects
+        for n in range(52):
+            session.add(
+                Reflection(
+                    topic_id=topic, person_id=author.person_id, text=f"第{n}篇", created_at=NOW
+                )
+            )
+        await session.commit()
+    await add_user(client, "admin", AdminRole.ADMIN)
+    assert (await sign_in(client, "admin")).status_code == 303
+
+    first = (await client.get(f"/admin/reflections/topics/{topic}")).text
+    assert "感悟（52 篇）" in first and "第 1 / 2 页" in first
+    assert first.count('data-testid="reflection-row"') == 50
+    second = (await client.get(f"/admin/reflections/topics/{topic}?page=2")).text
+    assert second.count('data-testid="reflection-row"') == 2 and "第 2 / 2 页" in second

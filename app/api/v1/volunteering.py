@@ -148,9 +148,9 @@ async def hours_ledger(
     members, _ = await ledger_service.year_ledger(session, year=chosen, unit_ids=principal.unit_ids)
     return [
         MemberHours(
-            person_id=m.person.id or 0,
-            employee_no=m.person.employee_no,
-            name=m.person.name,
+            person_id=m.person_id,
+            employee_no=m.employee_no,
+            name=m.name,
             times=m.times,
             hours=m.half_hours / 2,
         )

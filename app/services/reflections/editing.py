@@ -6,8 +6,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +48,42 @@ class Entry:
         return ReflectionStatus(self.reflection.status).label
 
 
+async def _filtered(
+    session: AsyncSession,
+    *,
+    topic_id: int,
+    unit_ids: frozenset[int] | None,
+    status: ReflectionStatus | None,
+    unit_id: int | None,
+    text: str,
+    reflection_ids: list[int] | None,
+    not_inserted: bool,
+) -> Any:
+    """The conditions of the queue's filters, on Reflection joined to its author."""
+    conditions: list[Any] = [Reflection.topic_id == topic_id]
+    if unit_ids is not None:
+        conditions.append(col(Person.org_unit_id).in_(unit_ids))
+    if status is not None:
+        conditions.append(Reflection.status == status.value)
+    if unit_id is not None:
+        within = await org_units.subtree_ids(session, root_id=unit_id)
+        conditions.append(col(Person.org_unit_id).in_(within))
+    if text.strip():
+        like = f"%{text.strip()}%"
+        conditions.append(
+            or_(
+                col(Reflection.text).like(like),
+                col(Reflection.edited_text).like(like),
+                col(Person.name).like(like),
+            )
+        )
+    if reflection_ids is not None:
+        conditions.append(col(Reflection.id).in_(reflection_ids))
+    if not_inserted:
+        conditions.append(col(Reflection.issue_id).is_(None))
+    return and_(*conditions)
+
+
 async def entries(
     session: AsyncSession,
     *,
@@ -56,34 +93,44 @@ async def entries(
     unit_id: int | None = None,
     text: str = "",
     reflection_ids: list[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[Entry]:
     """The topic's reflections the user may see (their units' authors), oldest first."""
+    where = await _filtered(
+        session, topic_id=topic_id, unit_ids=unit_ids, status=status, unit_id=unit_id,
+        text=text, reflection_ids=reflection_ids, not_inserted=False,
+    )  # fmt: skip
     statement = (
         select(Reflection, Person)
         .join(Person, col(Person.id) == Reflection.person_id)
-        .where(Reflection.topic_id == topic_id)
+        .where(where)
         .order_by(col(Reflection.created_at), col(Reflection.id))
+        .offset(offset)
+        .limit(limit)
     )
-    if unit_ids is not None:
-        statement = statement.where(col(Person.org_unit_id).in_(unit_ids))
-    if status is not None:
-        statement = statement.where(Reflection.status == status.value)
-    if unit_id is not None:
-        within = await org_units.subtree_ids(session, root_id=unit_id)
-        statement = statement.where(col(Person.org_unit_id).in_(within))
-    if text.strip():
-        like = f"%{text.strip()}%"
-        statement = statement.where(
-            or_(
-                col(Reflection.text).like(like),
-                col(Reflection.edited_text).like(like),
-                col(Person.name).like(like),
-            )
-        )
-    if reflection_ids is not None:
-        statement = statement.where(col(Reflection.id).in_(reflection_ids))
     rows = list((await session.exec(statement)).all())
     return await _entries(session, rows)
+
+
+async def count(
+    session: AsyncSession,
+    *,
+    topic_id: int,
+    unit_ids: frozenset[int] | None,
+    status: ReflectionStatus | None = None,
+    unit_id: int | None = None,
+    text: str = "",
+    not_inserted: bool = False,
+) -> int:
+    """How many of the topic's reflections the filters leave (for the pages and the waiting)."""
+    where = await _filtered(
+        session, topic_id=topic_id, unit_ids=unit_ids, status=status, unit_id=unit_id,
+        text=text, reflection_ids=None, not_inserted=not_inserted,
+    )  # fmt: skip
+    author = col(Person.id) == Reflection.person_id
+    statement = select(func.count()).select_from(Reflection).join(Person, author).where(where)
+    return int((await session.exec(statement)).one())
 
 
 async def _entries(session: AsyncSession, rows: list[tuple[Reflection, Person]]) -> list[Entry]:

@@ -3,7 +3,7 @@ authors only), the .xlsx, and the selected reflections into a newsletter draft i
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,12 +17,13 @@ from app.services.reflections import topics as topic_service
 from app.services.reflections.writing import ReflectionRefused
 from app.web.admin.deps import ConsoleAdmin, ConsoleUser, actor, now
 from app.web.admin.downloads import download
-from app.web.admin.forms import parse_int
+from app.web.admin.forms import parse_int, parse_page
 from app.web.admin.options import unit_options
 from app.web.admin.pages import NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/reflections")
 STATUSES = [(s.value, s.label) for s in ReflectionStatus]
+PAGE_SIZE = 50  # a queue of thousands is read a page at a time
 
 
 async def _topic(session: Session, topic_id: int) -> ReflectionTopic:
@@ -51,12 +52,21 @@ async def queue_page(
     units = await unit_options(session, me)
     unit_id = parse_int(unit)
     unit_id = unit_id if unit_id in {u for u, _ in units} else None
+    filters: dict[str, Any] = {
+        "topic_id": topic_id, "unit_ids": me.unit_ids, "status": _status(status),
+        "unit_id": unit_id, "text": q,
+    }  # fmt: skip
+    total = await editing.count(session, **filters)
+    number = parse_page(request.query_params.get("page"))
     found = await editing.entries(
-        session, topic_id=topic_id, unit_ids=me.unit_ids, status=_status(status),
-        unit_id=unit_id, text=q,
-    )  # fmt: skip
-    selected = await editing.entries(
-        session, topic_id=topic_id, unit_ids=me.unit_ids, status=ReflectionStatus.SELECTED
+        session, **filters, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    waiting = await editing.count(
+        session,
+        topic_id=topic_id,
+        unit_ids=me.unit_ids,
+        status=ReflectionStatus.SELECTED,
+        not_inserted=True,
     )
     series = await newsletter_service.all_series(session)
     context = {
@@ -64,7 +74,10 @@ async def queue_page(
         "topic": topic,
         "is_open": topic_service.is_open(topic, now(request)),
         "entries": found,
-        "waiting": sum(1 for e in selected if e.issue is None),
+        "total": total,
+        "page": number,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "waiting": waiting,
         "statuses": STATUSES,
         "units": units,
         "filters": {"status": status, "unit": unit_id or "", "q": q},
