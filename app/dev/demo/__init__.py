@@ -5,6 +5,8 @@ from __future__ import annotations
 from app.config import Settings
 from app.db import create_engine, session_factory, unit_of_work
 from app.dev.demo.admission import seed_admission
+from app.dev.demo.appraisal import seed_appraisal
+from app.dev.demo.assessments import seed_assessments
 from app.dev.demo.contributions import seed_contributions
 from app.dev.demo.meetings import seed_meetings
 from app.dev.demo.newsletters import seed_newsletters
@@ -36,6 +38,8 @@ async def seed(settings: Settings) -> int:
                 + await seed_reflections(session, now=now)
                 + await seed_volunteering(session, now=now)
                 + await seed_contributions(session, now=now)
+                + await seed_assessments(session, now=now)
+                + await seed_appraisal(session, now=now)
             )
     finally:
         await engine.dispose()

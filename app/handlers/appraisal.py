@@ -1,0 +1,7 @@
+"""民主评议党员 in the chat."""
+
+from __future__ import annotations
+
+from app.handlers.registry import MessageRouter
+
+router = MessageRouter()

@@ -1,0 +1,3 @@
+"""民主评议党员：自评、匿名互评、支部评定."""
+
+from __future__ import annotations
