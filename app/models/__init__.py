@@ -20,6 +20,15 @@ from app.models.admission import (
     PublicNotice,
     ThoughtReport,
 )
+from app.models.appraisal import (
+    AppraisalBallot,
+    AppraisalParticipant,
+    AppraisalRating,
+    AppraisalRound,
+    AppraisalStatus,
+    AppraisalTally,
+    AppraisalVoter,
+)
 from app.models.attachments import Attachment
 from app.models.audiences import AudienceKind
 from app.models.audit import AuditLog
@@ -111,6 +120,13 @@ __all__ = [
     "AdmissionReview",
     "AdmissionStep",
     "ApiToken",
+    "AppraisalBallot",
+    "AppraisalParticipant",
+    "AppraisalRating",
+    "AppraisalRound",
+    "AppraisalStatus",
+    "AppraisalTally",
+    "AppraisalVoter",
     "AssigneeRole",
     "Attachment",
     "AudienceKind",

@@ -128,6 +128,10 @@ ACTIONS = {
     "volunteer.hours_approve": "审批志愿服务时长",
     "volunteer.export": "导出志愿服务时长台账",
     "volunteer.certificate": "下载志愿服务证明",
+    "appraisal.create": "新建民主评议",
+    "appraisal.open": "开启民主评议",
+    "appraisal.verdict": "民主评议支部评定",
+    "appraisal.export": "导出民主评议",
 }
 
 

@@ -27,6 +27,7 @@ PERSONAL_PAGES = {
     "quiz": "quizzes",
     "thought_report": "admission/reports",  # a contact opening a report handed in to them
     "volunteer_activity": "volunteering",  # sign up or cancel in one tap
+    "appraisal_round": "appraisal",  # self-assessment and the ballot
 }
 
 
