@@ -145,6 +145,9 @@ ACTIONS: dict[str, Scope] = {
     "/admin/contributions/new": Scope.UNIT_FORM,
     "/admin/newsletters/new": Scope.WRITER,
     "/admin/newsletters/{issue_id:int}/edit": Scope.WRITER,
+    "/admin/appraisal/new": Scope.UNIT_FORM,
+    "/admin/appraisal/{round_id:int}/open": Scope.UNIT,
+    "/admin/appraisal/{round_id:int}/verdicts/{person_id:int}": Scope.UNIT,
 }
 REFUSED = {Scope.UNIT: {403, 404}, Scope.UNIT_FORM: {400, 403, 404}}
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=CHINA)

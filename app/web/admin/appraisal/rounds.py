@@ -90,7 +90,7 @@ async def create_round(request: Request, session: Session, me: ConsoleWriter) ->
     unit_id = choice(shown["unit_id"], await unit_options(session, me))
     year = parse_int(shown["year"])
     moments = {name: _moment(shown[name]) for name in WINDOW_FIELDS}
-    problem = None
+    problem, status_code = None, 400
     if unit_id is None:
         problem = "请选择组织。"
     elif year is None:
@@ -109,11 +109,11 @@ async def create_round(request: Request, session: Session, me: ConsoleWriter) ->
                 now=now(request),
             )
         except RoundError as exc:
-            problem = str(exc)
+            problem, status_code = str(exc), 422
         else:
             flash(request, f"已新建 {year} 年度民主评议，请核对后开启。")
             return redirect(f"/admin/appraisal/{appraisal.id}")
-    return await _form(request, session, me, shown, problem, 422)
+    return await _form(request, session, me, shown, problem, status_code)
 
 
 @router.get("/{round_id:int}", response_class=HTMLResponse)
