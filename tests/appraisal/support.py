@@ -69,18 +69,18 @@ async def cast(
     client: AppClient,
     round_id: int,
     voter: Member,
-    ratings: dict[int, AppraisalRating],
+    ratings: dict[int, str],
 ) -> httpx.Response:
     """Open the page with the voter's link and post these ratings as the ballot."""
     page = await client.get(link(client, round_id, voter.person_id))
     fields = {"csrf_token": csrf_of(page.text), "t": token_of(page)}
-    fields |= {f"r{person}": rating.value for person, rating in ratings.items()}
+    fields |= {f"r{person}": str(rating) for person, rating in ratings.items()}
     return await client.post(f"/m/appraisal/{round_id}/vote", data=fields)
 
 
-def everyone_but(voter: Member, people: list[Member], rating: AppraisalRating) -> dict[int, Any]:
+def everyone_but(voter: Member, people: list[Member], rating: AppraisalRating) -> dict[int, str]:
     """The same rating for every other person."""
-    return {m.person_id: rating for m in people if m.person_id != voter.person_id}
+    return {m.person_id: rating.value for m in people if m.person_id != voter.person_id}
 
 
 async def the_round(client: AppClient, round_id: int) -> AppraisalRound:
