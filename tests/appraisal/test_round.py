@@ -1,4 +1,4 @@
-"""A round from the console to the verdict: told once, self-assessment, ballots, tallies, verdicts."""
+"""A round from the console to the verdict: told once, self-assessment, ballots, verdicts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import select
 
 from app.models import (
@@ -153,7 +154,9 @@ async def test_a_round_from_opening_to_each_members_own_result(
 
     export = await client.get(f"{path}.xlsx")
     assert export.status_code == 200
-    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert isinstance(sheet, Worksheet)
+    rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 4
     row = next(r for r in rows if r[1] == me.name)
     assert row[3] == "已提交" and row[5] == 2 and row[8] == "合格"
