@@ -28,6 +28,7 @@ from tests.support.console import (
     csrf_of,
     default_units,
     post_form,
+    second_browser,
     sign_in,
 )
 from tests.support.plugin import Clock, count_rows
@@ -160,3 +161,17 @@ async def test_a_round_from_opening_to_each_members_own_result(
     assert len(rows) == 1 + 4
     row = next(r for r in rows if r[1] == me.name)
     assert row[3] == "已提交" and row[5] == 2 and row[8] == "合格"
+
+    await add_user(client, "other", AdminRole.SECRETARY, units.groups[1])
+    other = second_browser(client)
+    assert (await sign_in(other, "other")).status_code == 303
+    listed = (await other.get("/api/v1/appraisal/rounds")).json()
+    assert (
+        listed == [] and (await client.get("/api/v1/appraisal/rounds")).json()[0]["id"] == round_id
+    )
+    for outside in (path, f"{path}.xlsx", f"/api/v1/appraisal/rounds/{round_id}"):
+        assert (await other.get(outside)).status_code == 404, outside
+    refused = await post_form(
+        other, f"{path}/verdicts/{second.person_id}", {"verdict": "qualified"}
+    )
+    assert refused.status_code == 404
