@@ -15,8 +15,9 @@ from tests.appraisal.support import (
     token_of,
 )
 from tests.support.app import AppClient
-from tests.support.chat import Chat, run_job
+from tests.support.chat import Chat, oauth_open, run_job
 from tests.support.console import csrf_of
+from tests.support.pledges import link_sent_to, send
 from tests.support.plugin import Clock, count_rows
 
 
@@ -80,3 +81,16 @@ async def test_the_keyword_answers_with_the_members_own_link(
     path = reply.split('href="', 1)[1].split('"', 1)[0].split("://", 1)[1]
     page = await subscription.get(path[path.index("/m/") :])
     assert page.status_code == 200 and member.name in page.text
+
+
+async def test_the_opening_notice_leads_each_member_to_their_own_page(
+    client: AppClient, clock: Clock
+) -> None:
+    clock.set(NOW)
+    round_id, [member, *_], _ = await open_round(client, full=2)
+    await send(client)
+    sent = link_sent_to(client, member.openid)
+    assert sent.startswith(f"/m/appraisal/{round_id}")
+    page = await oauth_open(client, member.openid, sent)  # WeChat names the reader
+    assert page.status_code == 200 and 'data-testid="self-form"' in page.text
+    assert member.name in page.text

@@ -55,6 +55,7 @@ class RoundDetail(RoundSummary):
 
 
 def _summary(appraisal: AppraisalRound) -> RoundSummary:
+    """The round as REST shows it."""
     assert appraisal.id is not None
     status = AppraisalStatus(appraisal.status)
     return RoundSummary(

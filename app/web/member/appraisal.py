@@ -40,10 +40,12 @@ VOTE_NOTICES = {
 
 
 def _message(request: Request, status: int, title: str, text: str) -> Response:
+    """A page that only says something (a refusal, a bad link)."""
     return page(request, "message.html", status, title=title, text=text)
 
 
 async def _round(session: AsyncSession, round_id: int) -> AppraisalRound | None:
+    """The round, once opened (a draft is nobody's business yet)."""
     appraisal = await rounds.get(session, round_id=round_id)
     if appraisal is None or appraisal.status == AppraisalStatus.DRAFT.value:
         return None
@@ -68,6 +70,7 @@ async def _reader(
 
 
 def _back(round_id: int, reader: Reader) -> str:
+    """The page again, with the link that named the reader."""
     link = f"?t={quote(reader.token, safe='')}" if reader.token else ""
     return f"/m/appraisal/{round_id}{link}"
 

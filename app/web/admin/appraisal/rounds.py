@@ -67,6 +67,7 @@ async def _form(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The new-round form, with what was typed and why it was refused."""
     context = {
         "nav": "appraisal",
         "form": shown,
