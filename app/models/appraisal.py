@@ -10,11 +10,12 @@ What is kept, and what is not (anonymity):
 
 What this does not cover, honestly: while a round is open, someone with database superuser
 access can still read PostgreSQL's own row metadata (the `xmin` transaction id, the physical
-order of rows in a page), which a voter row and its ballots share because they are written in
-one transaction; the WAL and backups taken during voting keep the rows too, and deleted rows
-linger until VACUUM. These are not application data and no page or export shows them, but
-anonymity against a database administrator during the voting window rests on operations
-(no WAL archiving reads, no backups inspected), not on the schema.
+position `ctid`), which a voter row and its ballots share or mirror because they are written
+together in one transaction (the voters' ids give the order of voting, the ballots' positions
+follow the same order). The WAL and backups taken during voting keep the rows too, and deleted
+rows linger until VACUUM. None of this is application data and no page or export shows it,
+but anonymity against a database administrator during the voting window rests on operations
+(nobody reads the WAL, inspects backups or system columns), not on the schema.
 """
 
 from __future__ import annotations

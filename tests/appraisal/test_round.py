@@ -134,6 +134,7 @@ async def test_a_round_from_opening_to_each_members_own_result(
     assert (await client.get(path)).text.count('data-testid="tally"') == 4 * 4
     mine = await client.get(link(client, round_id, me.person_id))
     assert 'data-testid="my-result"' not in mine.text  # not before the verdict
+    assert 'data-testid="awaiting-verdict"' in mine.text
 
     verdict = f"{path}/verdicts/{first.person_id}"
     bare = await post_form(client, verdict, {"verdict": "unqualified", "note": ""}, page=path)
