@@ -20,6 +20,14 @@ from app.models.admission import (
     PublicNotice,
     ThoughtReport,
 )
+from app.models.assessments import (
+    AssessmentEntry,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentSheet,
+    PeriodKind,
+    PeriodStatus,
+)
 from app.models.attachments import Attachment
 from app.models.audiences import AudienceKind
 from app.models.audit import AuditLog
@@ -111,6 +119,10 @@ __all__ = [
     "AdmissionReview",
     "AdmissionStep",
     "ApiToken",
+    "AssessmentEntry",
+    "AssessmentPeriod",
+    "AssessmentScheme",
+    "AssessmentSheet",
     "AssigneeRole",
     "Attachment",
     "AudienceKind",
@@ -162,6 +174,8 @@ __all__ = [
     "ObjectionOutcome",
     "OrgUnit",
     "OrgUnitKind",
+    "PeriodKind",
+    "PeriodStatus",
     "Person",
     "PersonStatus",
     "PledgeCampaign",

@@ -128,6 +128,11 @@ ACTIONS = {
     "volunteer.hours_approve": "审批志愿服务时长",
     "volunteer.export": "导出志愿服务时长台账",
     "volunteer.certificate": "下载志愿服务证明",
+    "assessments.scheme": "保存考核方案",
+    "assessments.adjust": "调整考核结果",
+    "assessments.sign_off": "签发考核结果",
+    "assessments.export": "导出考核表",
+    "assessments.sheet_refused": "查看他人考核表被拒绝",
 }
 
 
