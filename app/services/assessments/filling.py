@@ -42,7 +42,7 @@ class FillRun:
 
 def score_of(items: list[Item], levels: dict[str, str | None]) -> float | None:
     """The sheet's weighted score over the items that have a level (无记录 left out)."""
-    weighed = [(item.weight, POINTS[levels[item.code]]) for item in items if levels.get(item.code)]
+    weighed = [(item.weight, POINTS[level]) for item in items if (level := levels.get(item.code))]
     total = sum(weight for weight, _ in weighed)
     if not total:
         return None
@@ -159,8 +159,8 @@ async def fill(
         )
         rows = [
             {**entry, "sheet_id": sheet_id}
-            for sheet_id, person_id in inserted.all()
-            for entry in entry_rows[person_id]
+            for sheet_id, person_id in (tuple(row) for row in inserted.all())
+            for entry in entry_rows[int(person_id)]
         ]
         await execute(session, insert(AssessmentEntry), rows)
     return period
