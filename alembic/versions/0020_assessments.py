@@ -93,11 +93,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("sheet_id", "code", name="uq_assessment_entry"),
     )
-    op.create_index("ix_assessment_entry_sheet_id", "assessment_entry", ["sheet_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_assessment_entry_sheet_id", table_name="assessment_entry")
     op.drop_table("assessment_entry")
     op.drop_index("ix_assessment_sheet_person_id", table_name="assessment_sheet")
     op.drop_index("ix_assessment_sheet_period_id", table_name="assessment_sheet")

@@ -119,12 +119,10 @@ class AssessmentEntry(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("sheet_id", "code", name="uq_assessment_entry"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    # No index of its own: the unique (sheet_id, code) serves lookups by sheet.
     sheet_id: int = Field(
         sa_column=Column(
-            Integer,
-            ForeignKey("assessment_sheet.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
+            Integer, ForeignKey("assessment_sheet.id", ondelete="CASCADE"), nullable=False
         )
     )
     code: str = Field(max_length=32)  # the scheme item's code

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -162,8 +163,33 @@ async def fill(
             for sheet_id, person_id in (tuple(row) for row in inserted.all())
             for entry in entry_rows[int(person_id)]
         ]
-        await execute(session, insert(AssessmentEntry), rows)
+        await _insert_entries(session, rows)
     return period
+
+
+# PostgreSQL takes the entries as five arrays in one statement (an executemany of 70,000 rows
+# took 2.6 s of the 3 s the issue allows for 10,000 people); elsewhere an executemany.
+_UNNEST = text(
+    "INSERT INTO assessment_entry (sheet_id, code, value, evidence, level) "
+    "SELECT s, c, v, CAST(e AS jsonb), l FROM unnest("
+    "CAST(:s AS integer[]), CAST(:c AS varchar[]), CAST(:v AS double precision[]), "
+    "CAST(:e AS text[]), CAST(:l AS varchar[])) AS t(s, c, v, e, l)"
+)
+
+
+async def _insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert the entries in bulk."""
+    if (await session.connection()).dialect.name != "postgresql":
+        await execute(session, insert(AssessmentEntry), rows)
+        return
+    columns: dict[str, list[Any]] = {"s": [], "c": [], "v": [], "e": [], "l": []}
+    for row in rows:
+        columns["s"].append(row["sheet_id"])
+        columns["c"].append(row["code"])
+        columns["v"].append(row["value"])
+        columns["e"].append(json.dumps(row["evidence"], ensure_ascii=False))
+        columns["l"].append(row["level"])
+    await execute(session, _UNNEST, columns)
 
 
 async def run_due(session: AsyncSession, *, now: datetime) -> FillRun:
