@@ -28,6 +28,7 @@ NOT_FOUND = "没有找到这份考核表，请回到公众号回复「我的考�
 
 
 def _message(request: Request, status: int, title: str, text: str) -> Response:
+    """A plain message page."""
     return page(request, "message.html", status, title=title, text=text)
 
 
@@ -79,6 +80,7 @@ async def _render(
     status: int = 200,
     notice: str | None = None,
 ) -> Response:
+    """The sheet page for its own reader."""
     sheet, period, reader = found
     context: dict[str, Any] = {
         "sheet": sheet,

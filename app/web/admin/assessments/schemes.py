@@ -27,6 +27,7 @@ async def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The schemes page, with the error of a refused save."""
     kinds = []
     for kind in PeriodKind:
         versions = await schemes.versions(session, kind=kind)

@@ -50,6 +50,7 @@ async def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The sheet page, with an error when an adjustment was refused."""
     context = {
         "nav": "assessments",
         "sheet": sheet,
