@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
 from app.models import (
     AssessmentEntry,
     AssessmentPeriod,
@@ -16,7 +18,8 @@ from app.models import (
     Person,
 )
 from app.services import audit
-from app.services.assessments import filling, schemes
+from app.services.assessments import filling, mine, review, schemes
+from app.services.assessments.review import ReviewRefused
 from tests.assessments.support import (
     DECEMBER_FIRST,
     IN_NOVEMBER,
@@ -88,3 +91,57 @@ async def test_month_end_fills_each_members_sheet_once_from_the_records(
     nothing = (await _entries(db_session, uninvited))["identity_study"]
     assert nothing.value is None and nothing.level is None  # 无记录, not zero
     assert mine["duty_conduct"].value is None  # judged by hand, not yet
+
+
+async def test_a_quarter_averages_the_months_judgements_and_the_window_closes(
+    db_session: AsyncSession,
+) -> None:
+    [person] = await add_members(db_session, ["丁"], prefix="Q")
+    for kind in (PeriodKind.MONTH, PeriodKind.QUARTER):
+        await schemes.save(
+            db_session, kind=kind, items=schemes.DEFAULT_ITEMS, today=date(2026, 7, 1),
+            actor=audit.SYSTEM, effective_from=date(2026, 7, 1),
+        )  # fmt: skip
+    october = datetime(2026, 10, 1, 1, tzinfo=UTC)
+    months = [
+        await filling.fill(db_session, kind=PeriodKind.MONTH, starts_on=date(2026, m, 1),
+                           now=october)
+        for m in (7, 8, 9)
+    ]  # fmt: skip
+    for period, judged in zip(months, (90.0, 80.0, None), strict=True):
+        assert period is not None
+        if judged is None:
+            continue  # not judged that month: left out of the mean, not counted as zero
+        [row] = await review.sheets_of(db_session, period_id=period.id or 0, unit_ids=None)
+        entry = next(
+            e for e in await review.entries_of(db_session, sheet_id=row.sheet.id or 0)
+            if e.code == "duty_conduct"
+        )  # fmt: skip
+        await review.adjust(
+            db_session, entry=entry, value=judged, reason="支部评定", actor=audit.SYSTEM,
+            now=october,
+        )  # fmt: skip
+    quarter = await filling.fill(
+        db_session, kind=PeriodKind.QUARTER, starts_on=date(2026, 7, 1), now=october
+    )
+    assert quarter is not None
+    [row] = await review.sheets_of(db_session, period_id=quarter.id or 0, unit_ids=None)
+    conduct = next(
+        e for e in await review.entries_of(db_session, sheet_id=row.sheet.id or 0)
+        if e.code == "duty_conduct"
+    )  # fmt: skip
+    assert conduct.value == 85.0 and conduct.level == "较好"
+
+    # Signed off: the statement is taken within 7 days, refused after.
+    assert await review.sign_off(
+        db_session, period=quarter, actor=audit.SYSTEM, settings=Settings(), now=october
+    )
+    await mine.add_statement(
+        db_session, sheet=row.sheet, period=quarter, text="本季度完成任务。", now=october
+    )
+    with pytest.raises(ReviewRefused, match="超过签发后 7 天"):
+        await mine.ask_review(
+            db_session, sheet=row.sheet, period=quarter, reason="晚了",
+            now=october + timedelta(days=8),
+        )  # fmt: skip
+    assert person == row.sheet.person_id
