@@ -29,6 +29,14 @@ from app.models.appraisal import (
     AppraisalTally,
     AppraisalVoter,
 )
+from app.models.assessments import (
+    AssessmentEntry,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentSheet,
+    PeriodKind,
+    PeriodStatus,
+)
 from app.models.attachments import Attachment
 from app.models.audiences import AudienceKind
 from app.models.audit import AuditLog
@@ -127,6 +135,10 @@ __all__ = [
     "AppraisalStatus",
     "AppraisalTally",
     "AppraisalVoter",
+    "AssessmentEntry",
+    "AssessmentPeriod",
+    "AssessmentScheme",
+    "AssessmentSheet",
     "AssigneeRole",
     "Attachment",
     "AudienceKind",
@@ -178,6 +190,8 @@ __all__ = [
     "ObjectionOutcome",
     "OrgUnit",
     "OrgUnitKind",
+    "PeriodKind",
+    "PeriodStatus",
     "Person",
     "PersonStatus",
     "PledgeCampaign",

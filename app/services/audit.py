@@ -132,6 +132,11 @@ ACTIONS = {
     "appraisal.open": "开启民主评议",
     "appraisal.verdict": "民主评议支部评定",
     "appraisal.export": "导出民主评议",
+    "assessments.scheme": "保存考核方案",
+    "assessments.adjust": "调整考核结果",
+    "assessments.sign_off": "签发考核结果",
+    "assessments.export": "导出考核表",
+    "assessments.sheet_refused": "查看他人考核表被拒绝",
 }
 
 

@@ -148,6 +148,10 @@ ACTIONS: dict[str, Scope] = {
     "/admin/appraisal/new": Scope.UNIT_FORM,
     "/admin/appraisal/{round_id:int}/open": Scope.UNIT,
     "/admin/appraisal/{round_id:int}/verdicts/{person_id:int}": Scope.UNIT,
+    "/admin/assessments/schemes/{kind}": Scope.ADMIN,
+    "/admin/assessments/periods/{period_id:int}/sign-off": Scope.UNIT,
+    "/admin/assessments/periods/{period_id:int}/export": Scope.READ,
+    "/admin/assessments/sheets/{sheet_id:int}/entries/{entry_id:int}/adjust": Scope.UNIT,
 }
 REFUSED = {Scope.UNIT: {403, 404}, Scope.UNIT_FORM: {400, 403, 404}}
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=CHINA)
