@@ -18,12 +18,13 @@ from tests.api.routes import Endpoint, walk
 
 # Routes anyone may call: signing in, and the console's static assets (any StaticFiles mount).
 PUBLIC = {("/admin/login", "GET"), ("/admin/login", "POST")}
-# Non-GETs a viewer may make: ending their own session; the roster's and the 岗位建功 downloads,
+# Non-GETs a viewer may make: ending their own session; the roster's, 岗位建功 and 考核 downloads,
 # POSTs only to carry their CSRF token (an export is a read, audited, as GET /api/v1/people/export).
 VIEWER_MAY = {
     ("/admin/logout", "POST"),
     ("/admin/people/export", "POST"),
     ("/admin/contributions/export", "POST"),
+    ("/admin/assessments/periods/{period_id:int}/export", "POST"),
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 LOGIN_REDIRECT = {301, 302, 303, 307}

@@ -96,6 +96,8 @@ async def _render(
 @router.get("/assessments/{sheet_id:int}")
 async def sheet_page(sheet_id: int, request: Request, session: Session, t: str = "") -> Response:
     """The member's own signed-off sheet."""
+    if await session.get(AssessmentSheet, sheet_id) is None:  # nothing to sign in for
+        return _message(request, 404, "考核表不存在", NOT_FOUND)
     if (sign_in := oauth_first(request, f"/m/assessments/{sheet_id}", token=t)) is not None:
         return sign_in
     found = await _own(request, session, sheet_id, t)
