@@ -87,30 +87,31 @@ def test_the_default() -> None:
     assert Settings(_env_file=None).push_budget_per_month == 8
 
 
-async def test_over_budget_merged_urgent_sent_and_counted(
+async def test_the_ninth_is_merged_an_urgent_one_sent_and_counted(
     make_client: Callable[..., Any], clock: Clock
 ) -> None:
-    client = await make_client(push_budget_per_month=BUDGET)
+    client = await make_client()  # the default budget: 8 a month
     clock.set(china(3))
     first, other = await add_members(client, 2)
-    for n in range(BUDGET):
+    for n in range(8):
         await tell(client, [first], f"a{n}")
-    await tell(client, [first, other], "over")  # the 4th for `first`, the 1st for `other`
+    await tell(client, [first, other], "ninth")  # the 9th for `first`, the 1st for `other`
     await tell(client, [first], "moved", urgent=True)
     await sender_for(client).run()
 
     phones = deliveries_by_openid(client)
-    assert phones[first.openid] == BUDGET + 1  # three within budget and the urgent one
+    assert phones[first.openid] == 9  # eight within budget and the urgent one
     assert phones[other.openid] == 1
-    assert await row_statuses(client, first) == {"sent": BUDGET + 1, "merged": 1}
+    assert await row_statuses(client, first) == {"sent": 9, "merged": 1}
     async with client.sessions() as session:
-        assert await budget.counts(session, person_ids=[first.person_id], now=clock()) == {
-            first.person_id: BUDGET
-        }
+        counted = await budget.counts(session, person_ids=[first.person_id], now=clock())
+        assert counted == {first.person_id: 8}
         urgent = await budget.counts(
             session, person_ids=[first.person_id], now=clock(), urgent=True
         )
         assert urgent == {first.person_id: 1}
+    page = await client.get("/admin/broadcasts/budget")  # not signed in: the sign-in page
+    assert page.status_code == 302 and "/admin/login" in page.headers["location"]
 
 
 async def test_the_digest_carries_every_merged_notice_once(
