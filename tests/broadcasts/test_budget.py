@@ -187,11 +187,10 @@ async def test_the_month_ends_at_midnight_china_time(
     assert await row_statuses(client, member) == {"pending": 2, "merged": 1}
 
 
+@pytest.mark.both_databases  # an advisory lock on PostgreSQL, the write lock on SQLite
 async def test_two_notices_at_once_cannot_both_slip_under(
-    make_client: Callable[..., Any], clock: Clock, backend: Any
+    make_client: Callable[..., Any], clock: Clock
 ) -> None:
-    if backend.name != "postgresql":
-        pytest.skip("the per-member lock is PostgreSQL's; SQLite has a single writer")
     client = await make_client(push_budget_per_month=BUDGET)
     clock.set(china(3))
     (member,) = await add_members(client, 1)

@@ -34,6 +34,9 @@ _LOCK = text(
     "FROM (SELECT unnest(CAST(:ids AS integer[])) AS pid ORDER BY 1) AS members"
 )
 
+# Text, not update(Person): a Core update would also set the columns' onupdate values.
+_SQLITE_LOCK = text("UPDATE person SET id = id WHERE id = :id")
+
 
 def merged_reason(budget: int) -> str:
     """Why a row was merged, as the console shows it."""
@@ -49,13 +52,18 @@ def month_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 async def lock_members(session: AsyncSession, *, person_ids: Collection[int]) -> None:
-    """Hold each member's budget lock until the transaction ends (PostgreSQL; in ascending id
-    order, so two notices to overlapping people cannot deadlock). SQLite has one writer at a
-    time anyway."""
+    """Hold each member's budget lock until the transaction ends: on PostgreSQL an advisory
+    lock per member (in ascending id order, so two notices to overlapping people cannot
+    deadlock); SQLite has one writer at a time, so a write that changes nothing takes the
+    database's write lock now, before the count is read, rather than at the first insert."""
     bind = session.bind
-    if not person_ids or bind is None or bind.dialect.name != "postgresql":
+    if not person_ids or bind is None:
         return
-    await execute(session, _LOCK, {"cls": LOCK_CLASS, "ids": sorted(set(person_ids))})
+    ids = sorted(set(person_ids))
+    if bind.dialect.name == "postgresql":
+        await execute(session, _LOCK, {"cls": LOCK_CLASS, "ids": ids})
+    else:
+        await execute(session, _SQLITE_LOCK, {"id": ids[0]})
 
 
 async def counts(
