@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     broadcast_receipt_grace_seconds: int = Field(default=600, ge=1)
     # No push reaches a phone in these hours (China time); "off" to send at any hour.
     quiet_hours: str = "22:00-07:30"
+    # 减负: non-urgent pushes per member per China calendar month; beyond it, notices are
+    # merged into the Monday digest (urgent ones and newsletters still count).
+    push_budget_per_month: int = Field(default=8, ge=1, le=100)
     # Meeting reminders before the start ("1d,1h": a day and an hour before; m/h/d units), and
     # the time (China) on the day after a meeting when absentees get the make-up task.
     meeting_reminders: str = "1d,1h"

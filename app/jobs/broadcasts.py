@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import structlog
 
 from app.broadcasting import BroadcastSender, SendReport
-from app.jobs.context import JobContext
+from app.jobs.context import JobContext, enqueue
 from app.jobs.registry import job
+from app.services.broadcasts import digest
 from app.services.newsletters import issues as newsletter_service
 from app.services.newsletters.publishing import PublishError, publish
 
@@ -48,3 +49,9 @@ async def send_due_job(ctx: JobContext, now: datetime) -> str | None:
         f"推送 {len(report.broadcasts)} 条：已发送 {report.sent}，失败 {report.failed}，"
         f"无法送达 {report.unreachable}，结果待确认 {report.unknown}，待重试 {report.retrying}"
     )
+
+
+@job("broadcasts.digest", "每周通知汇总（超出每月推送上限的通知）", timedelta(hours=1))
+async def digest_job(ctx: JobContext, now: datetime) -> str | None:
+    """Mondays from 09:00 (China): one push per member listing the notices merged over budget."""
+    return await enqueue(ctx, now, digest.send_digests)

@@ -46,6 +46,8 @@ class RecipientStatus(StrEnum):
     UNREACHABLE = "unreachable"  # no channel reaches this person (reason recorded)
     UNKNOWN = "unknown"  # the request may have reached WeChat, the answer was lost
     CANCELLED = "cancelled"
+    # Over the month's push budget: not sent alone, carried by the next weekly digest.
+    MERGED = "merged"
 
     @property
     def label(self) -> str:
@@ -61,6 +63,7 @@ RECIPIENT_STATUS_LABELS = {
     RecipientStatus.UNREACHABLE: "无法送达",
     RecipientStatus.UNKNOWN: "结果待确认",
     RecipientStatus.CANCELLED: "已取消",
+    RecipientStatus.MERGED: "已并入每周汇总",
 }
 
 
@@ -130,6 +133,9 @@ class Broadcast(SQLModel, table=True):
     ignore_quiet: bool = Field(default=False)
     cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     cancelled_by: str | None = Field(default=None, max_length=64)
+    # Urgent (a meeting changed or called off within 24 h): never merged by the push budget,
+    # though still counted in the member's month.
+    urgent: bool = Field(default=False)
 
 
 class BroadcastBatch(SQLModel, table=True):
@@ -171,6 +177,7 @@ class BroadcastRecipient(SQLModel, table=True):
         UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_recipient_person"),
         Index("ix_broadcast_recipient_claim", "broadcast_id", "status", "next_attempt_at"),
         Index("ix_broadcast_recipient_openid", "openid", "status"),
+        Index("ix_broadcast_recipient_person", "person_id", "status"),
     )
 
     id: int | None = Field(
@@ -205,6 +212,11 @@ class BroadcastRecipient(SQLModel, table=True):
     receipt: str | None = Field(default=None, max_length=64)
     receipt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # A merged row: the weekly digest that carried it (set once, by the digest that took it).
+    digest_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("broadcast.id", ondelete="SET NULL")),
+    )
 
 
 class BroadcastWorker(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.models import Broadcast, Channel
 from app.models.types import CHINA
+from app.services.broadcasts import budget as budget_service
 from app.services.broadcasts import lifecycle
 from app.services.broadcasts import reach as reach_service
 from app.services.broadcasts import rows as row_service
@@ -68,8 +69,19 @@ async def notify(
     settings: Settings,
     now: datetime,
     created_by: str = "scheduler",
+    urgent: bool = False,
 ) -> Broadcast | None:
-    """Store the notice's broadcast on the best channel each person has; None if `key` exists."""
+    """Store the notice's broadcast on the best channel each person has; None if `key` exists.
+
+    Within the push budget: a member who had the month's non-urgent pushes gets a `merged` row
+    instead, carried by the weekly digest; an urgent notice goes to everyone and is counted."""
+    if await row_service.get_by_key(session, key=key) is not None:
+        return None  # sent already: do not take the members' budget locks for nothing
+    merged: set[int] = set()
+    if not urgent:
+        merged = await budget_service.over_budget(
+            session, person_ids=people, budget=settings.push_budget_per_month, now=now
+        )
     plans = await reach_service.plan(
         session, person_ids=people, channels=NOTICE_CHANNELS, settings=settings, now=now
     )
@@ -85,6 +97,9 @@ async def notify(
             now=now,
             created_by=created_by,
             subject=subject,
+            urgent=urgent,
+            merged=merged,
+            merged_reason=budget_service.merged_reason(settings.push_budget_per_month),
         )
     except row_service.DuplicateBroadcast:
         return None  # another scheduler (or an earlier run) did it

@@ -20,6 +20,7 @@ SETTLED = frozenset(
         RecipientStatus.FAILED.value,
         RecipientStatus.UNREACHABLE.value,
         RecipientStatus.CANCELLED.value,
+        RecipientStatus.MERGED.value,
     }
 )
 
@@ -43,8 +44,10 @@ class Progress:
 
     @property
     def reachable(self) -> int:
-        """Rows a channel can reach: everyone but the unreachable, who are counted apart."""
-        return max(0, self.total - self.count(RecipientStatus.UNREACHABLE))
+        """Rows a channel can reach: everyone but the unreachable, who are counted apart (and
+        those merged into the weekly digest over the push budget, not sent alone)."""
+        skipped = self.count(RecipientStatus.UNREACHABLE) + self.count(RecipientStatus.MERGED)
+        return max(0, self.total - skipped)
 
     @property
     def percent(self) -> int:
@@ -196,6 +199,7 @@ KINDS = {
     "pledge_deadline": "承诺书截止",
     "quiz_notice": "测试通知",
     "notice": "通知",
+    "digest": "每周通知汇总",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,10 +56,15 @@ async def create(
     created_by: str | None = None,
     subject: tuple[str, int] | None = None,
     not_before: datetime | None = None,
+    urgent: bool = False,
+    merged: Collection[int] = (),
+    merged_reason: str | None = None,
 ) -> Broadcast:
     """Store a broadcast and one row per person, before anything is sent.
 
-    Raises DuplicateBroadcast when the key exists (a second scheduler, a double click).
+    People in `merged` (over the push budget) get a `merged` row, never sent, unless no channel
+    reaches them anyway. Raises DuplicateBroadcast when the key exists (a second scheduler, a
+    double click).
     """
     if (existing := await get_by_key(session, key=key)) is not None:
         raise DuplicateBroadcast(existing)
@@ -75,6 +80,7 @@ async def create(
         created_by=created_by,
         created_at=now,
         not_before=not_before,
+        urgent=urgent,
     )
     session.add(broadcast)
     try:
@@ -93,8 +99,8 @@ async def create(
             "person_id": r.person_id,
             "openid": r.openid,
             "channel": r.channel.value if r.channel else None,
-            "status": (RecipientStatus.PENDING if r.channel else RecipientStatus.UNREACHABLE).value,
-            "reason": r.reason,
+            "status": _first_status(r, merged).value,
+            "reason": merged_reason if r.channel and r.person_id in merged else r.reason,
             "attempts": 0,
         }
         for r in reach
@@ -103,6 +109,13 @@ async def create(
         await execute(session, BroadcastRecipient.__table__.insert(), rows)  # type: ignore[attr-defined]
     await batch_service.make_batches(session, broadcast_id=broadcast.id)
     return broadcast
+
+
+def _first_status(reach: Reach, merged: Collection[int]) -> RecipientStatus:
+    """A new row's status: unreachable, merged (over the push budget) or pending."""
+    if reach.channel is None:
+        return RecipientStatus.UNREACHABLE
+    return RecipientStatus.MERGED if reach.person_id in merged else RecipientStatus.PENDING
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,4 +113,5 @@ async def notify_cancelled(
         settings=settings,
         now=now,
         created_by=by,
+        urgent=reminders.late_change(meeting, now),
     )

@@ -39,6 +39,8 @@ from app.timing import Offset, QuietHours, parse_offsets
 MIN_LEAD = timedelta(minutes=10)
 # Meetings this close are kept in step with the roster every minute (the console shows them).
 IN_STEP = timedelta(days=1)
+# A meeting moved or called off this close to its start is urgent news: never merged (减负).
+URGENT_WITHIN = timedelta(hours=24)
 
 
 def reminder_due(meeting: Meeting, offset: Offset, quiet: QuietHours | None) -> datetime | None:
@@ -179,8 +181,10 @@ async def broadcast(
     settings: Settings,
     now: datetime,
     created_by: str = "scheduler",
+    urgent: bool = False,
 ) -> Broadcast | None:
-    """A notice about this meeting (None when `key` was sent already)."""
+    """A notice about this meeting (None when `key` was sent already); `urgent` (a change
+    within 24 h of the start) is never merged by the push budget."""
     assert meeting.id is not None
     return await notices.notify(
         session,
@@ -192,7 +196,24 @@ async def broadcast(
         settings=settings,
         now=now,
         created_by=created_by,
+        urgent=urgent,
     )
+
+
+def late_change(meeting: Meeting, now: datetime) -> bool:
+    """Whether a change to the meeting now is urgent: it starts within 24 h (or has begun)."""
+    return meeting.starts_at - now <= URGENT_WITHIN
+
+
+async def _moved(session: AsyncSession, meeting: Meeting) -> bool:
+    """Whether members were reminded of this meeting at another start time (it was moved)."""
+    statement = select(Broadcast.id).where(
+        Broadcast.subject_type == "meeting",
+        Broadcast.subject_id == meeting.id,
+        Broadcast.kind == "reminder",
+        col(Broadcast.key).not_like(f"%:{meeting.starts_at:%Y%m%d%H%M}"),
+    )
+    return (await session.exec(statement.limit(1))).first() is not None
 
 
 async def _upcoming(session: AsyncSession, now: datetime, horizon: timedelta) -> list[Meeting]:
@@ -242,6 +263,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
             people=people,
             settings=settings,
             now=now,
+            urgent=late_change(meeting, now) and await _moved(session, meeting),
         )
         if created is not None:
             report.created.append(created)

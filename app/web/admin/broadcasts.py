@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.background import BackgroundTask
 
 from app.api.deps import Session
-from app.models import Broadcast, BroadcastStatus, RecipientStatus
+from app.models import Broadcast, BroadcastStatus, Person, RecipientStatus
 from app.models.broadcasts import PauseKind
 from app.services import audit
 from app.services.accounts.admins import Principal
+from app.services.broadcasts import budget_report, lifecycle, owners
 from app.services.broadcasts import export as export_service
-from app.services.broadcasts import lifecycle, owners
 from app.services.broadcasts import progress as progress_service
 from app.services.broadcasts import rows as row_service
 from app.services.broadcasts.progress import (
@@ -25,12 +26,15 @@ from app.services.broadcasts.progress import (
     numbers,
     status_label,
 )
+from app.services.people import org_units as org_unit_service
 from app.timing import QuietHours
 from app.web.admin.deps import ConsoleUser, ConsoleWriter, actor, kick_senders, now
 from app.web.admin.downloads import download
+from app.web.admin.options import unit_options
 from app.web.admin.pages import Forbidden, NotFound, flash, redirect, render
 
 router = APIRouter(prefix="/broadcasts")
+INT32_MAX = 2**31 - 1
 
 
 async def _lines(
@@ -73,6 +77,46 @@ async def broadcast_list(request: Request, session: Session, me: ConsoleUser) ->
         entries.append((broadcast, figures))
     context = {"nav": "broadcasts", "entries": entries, "kinds": KINDS}
     return render(request, "admin/broadcasts/list.html", context)
+
+
+async def _budget_people(session: AsyncSession, me: Principal, unit: int | None) -> set[int] | None:
+    """Whose months the user sees: the chosen unit (and those under it) within their scope."""
+    units: set[int] | None = None if me.unit_ids is None else set(me.unit_ids)
+    if unit is not None:
+        if not me.sees_unit(unit):
+            raise Forbidden("这个组织不在您负责的范围内。")
+        units = await org_unit_service.subtree_ids(session, root_id=unit)
+        if me.unit_ids is not None:
+            units &= set(me.unit_ids)
+    if units is None:
+        return None
+    found = await session.exec(select(Person.id).where(col(Person.org_unit_id).in_(units)))
+    return {int(pid) for pid in found.all() if pid is not None}
+
+
+@router.get("/budget", response_class=HTMLResponse)
+async def push_budget(
+    request: Request,
+    session: Session,
+    me: ConsoleUser,
+    month: str = Query(default="", max_length=7),
+    unit: str = Query(default="", max_length=10),
+) -> HTMLResponse:
+    """推送减负: per member and month, the pushes counted against the budget and the notices
+    merged into the weekly digest (a secretary sees their units' people only)."""
+    start = budget_report.parse_month(month, now=now(request))
+    # The form's 全部 sends an empty unit; anything but a sane id is 全部 too.
+    unit_id = int(unit) if unit.isdigit() and 0 < int(unit) <= INT32_MAX else None
+    people = await _budget_people(session, me, unit_id)
+    context = {
+        "nav": "broadcasts",
+        "month": f"{start:%Y-%m}",
+        "unit": unit_id,
+        "units": await unit_options(session, me),
+        "budget": request.app.state.settings.push_budget_per_month,
+        "members": await budget_report.month(session, start=start, person_ids=people),
+    }
+    return render(request, "admin/broadcasts/budget.html", context)
 
 
 @router.get("/{broadcast_id:int}", response_class=HTMLResponse)
