@@ -200,6 +200,24 @@ async def test_two_notices_at_once_cannot_both_slip_under(
     assert await row_statuses(client, member) == {"pending": BUDGET, "merged": 3}
 
 
+async def test_a_notice_to_many_takes_one_lock_and_still_cannot_slip_under(
+    make_client: Callable[..., Any], clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past PER_MEMBER_LOCKS_MAX people a notice locks every budget at once (the lock table is
+    # finite); here "many" is two, racing with notices to one of them.
+    monkeypatch.setattr(budget, "PER_MEMBER_LOCKS_MAX", 1)
+    client = await make_client(push_budget_per_month=BUDGET)
+    clock.set(china(3))
+    member, other = await add_members(client, 2)
+    for n in range(BUDGET - 1):
+        await tell(client, [member], f"a{n}")
+    await asyncio.gather(
+        tell(client, [member, other], "all"), *(tell(client, [member], f"one{n}") for n in range(3))
+    )
+    assert await row_statuses(client, member) == {"pending": BUDGET, "merged": 3}
+    assert await row_statuses(client, other) == {"pending": 1}
+
+
 async def test_the_console_shows_each_members_month(
     make_client: Callable[..., Any], clock: Clock
 ) -> None:

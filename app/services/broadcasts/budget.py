@@ -27,8 +27,13 @@ COUNTED = (
     RecipientStatus.SENT.value,
     RecipientStatus.UNKNOWN.value,
 )
-# pg_advisory_xact_lock(class, id): this class is the budget's, the id the member's.
+# pg_advisory_xact_lock(class, id): this class is the budget's, the id the member's (0: all).
 LOCK_CLASS = 7021
+# A notice to more people than this takes the one lock over every budget instead of a lock per
+# member: PostgreSQL's lock table holds about 64 locks per connection, shared by the server.
+PER_MEMBER_LOCKS_MAX = 256
+_ALL_SHARED = text("SELECT pg_advisory_xact_lock_shared(:cls, 0)")
+_ALL = text("SELECT pg_advisory_xact_lock(:cls, 0)")
 _LOCK = text(
     "SELECT count(pg_advisory_xact_lock(:cls, pid)) "
     "FROM (SELECT unnest(CAST(:ids AS integer[])) AS pid ORDER BY 1) AS members"
@@ -54,13 +59,18 @@ def month_bounds(now: datetime) -> tuple[datetime, datetime]:
 async def lock_members(session: AsyncSession, *, person_ids: Collection[int]) -> None:
     """Hold each member's budget lock until the transaction ends: on PostgreSQL an advisory
     lock per member (in ascending id order, so two notices to overlapping people cannot
-    deadlock); SQLite has one writer at a time, so a write that changes nothing takes the
+    deadlock) under a shared lock over all budgets, or for a notice to many people that one
+    lock exclusively; SQLite has one writer at a time, so a write that changes nothing takes the
     database's write lock now, before the count is read, rather than at the first insert."""
     bind = session.bind
     if not person_ids or bind is None:
         return
     ids = sorted(set(person_ids))
     if bind.dialect.name == "postgresql":
+        if len(ids) > PER_MEMBER_LOCKS_MAX:  # everyone's budget at once: waits for the others
+            await execute(session, _ALL, {"cls": LOCK_CLASS})
+            return
+        await execute(session, _ALL_SHARED, {"cls": LOCK_CLASS})
         await execute(session, _LOCK, {"cls": LOCK_CLASS, "ids": ids})
     else:
         await execute(session, _SQLITE_LOCK, {"id": ids[0]})
