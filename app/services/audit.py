@@ -128,6 +128,8 @@ ACTIONS = {
     "volunteer.hours_approve": "审批志愿服务时长",
     "volunteer.export": "导出志愿服务时长台账",
     "volunteer.certificate": "下载志愿服务证明",
+    "reports.ledger_export": "导出工作台账",
+    "reports.word_export": "下载年度工作总结",
 }
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -215,3 +215,47 @@ def write_sheet(
     book = Book()
     book.sheet(title, header, widths=widths, wrap=wrap).rows(rows)
     return book.to_bytes()
+
+
+class StreamBook:
+    """A workbook in openpyxl's write-only mode: rows go to a temporary file as they come, so a
+    sheet of 100,000s of rows costs little memory (no merges or validations: use Book for those).
+    """
+
+    def __init__(self) -> None:
+        self._book = Workbook(write_only=True)
+
+    def sheet(
+        self, title: str, header: Sequence[str], *, widths: Sequence[float] | float = DEFAULT_WIDTH
+    ) -> Callable[[Sequence[object]], None]:
+        """A new sheet with its bold header; returns the function that appends a row."""
+        worksheet = self._book.create_sheet(title)
+        for index in range(1, len(header) + 1):
+            width = widths if isinstance(widths, int | float) else widths[index - 1]
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        worksheet.freeze_panes = "A2"
+
+        def cell(value: object, bold: bool = False) -> Cell:
+            """One cell: text stays text, a date is shown as a date."""
+            written = WriteOnlyCell(worksheet, value=_clean(value))
+            if isinstance(value, str):
+                written.data_type = "s"  # never a formula, whatever the text starts with
+            elif isinstance(value, date) and not isinstance(value, datetime):
+                written.number_format = DATE_FORMAT
+            if bold:
+                written.font = HEADER_FONT
+            return written
+
+        worksheet.append([cell(name, bold=True) for name in header])
+
+        def append(values: Sequence[object]) -> None:
+            """The next row."""
+            worksheet.append([cell(value) for value in values])
+
+        return append
+
+    def to_bytes(self) -> bytes:
+        """The .xlsx file."""
+        buffer = io.BytesIO()
+        self._book.save(buffer)
+        return buffer.getvalue()
