@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from docx import Document  # type: ignore[import-untyped]
+from docx import Document
 from openpyxl import load_workbook
 
 from app.models import AdminRole
@@ -66,7 +66,7 @@ async def test_figures_ledger_and_summary_match_the_records_within_scope(
     assert len(meetings) == 1 + 3 and [row[-1] for row in meetings[1:]].count("已签到") == 2
     assert len(list(book["廉洁承诺"].values)) == 1 + 2
     tests = list(book["知识测试"].values)
-    assert sorted(row[4] for row in tests[1:]) == [50, 90]
+    assert sorted(int(str(row[4])) for row in tests[1:]) == [50, 90]
     suggestions = list(book["合理化建议"].values)
     assert len(suggestions) == 1 + 2 and 12000 in [row[7] for row in suggestions[1:]]
     assert list(book["志愿服务"].values)[1][-1] == 3
