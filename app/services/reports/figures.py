@@ -6,13 +6,13 @@ console user's units); nothing here names or ranks a member.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func
+from sqlalchemy import ColumnElement, case, func, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -79,12 +79,16 @@ def _in_year(column: Any, bounds: list[datetime]) -> ColumnElement[bool]:
     return found
 
 
-def people_in(unit_ids: Collection[int] | None) -> Select[Any]:
-    """The ids of the people within the units (everyone for None)."""
-    statement = select(col(Person.id))
-    if unit_ids is not None:
-        statement = statement.where(col(Person.org_unit_id).in_(list(unit_ids)))
-    return statement
+Within = Callable[[Any], ColumnElement[bool]]
+
+
+def people_in(unit_ids: Collection[int] | None) -> Within:
+    """The condition "this person id is of someone within the units" (always true for None:
+    the whole branch needs no filter, and an IN over every person costs a third of the time)."""
+    if unit_ids is None:
+        return lambda column: true()
+    ids = select(col(Person.id)).where(col(Person.org_unit_id).in_(list(unit_ids)))
+    return lambda column: column.in_(ids)
 
 
 async def _monthly(session: AsyncSession, statement: Any) -> list[float]:
@@ -96,7 +100,7 @@ async def _monthly(session: AsyncSession, statement: Any) -> list[float]:
 
 
 async def _attendance(
-    session: AsyncSession, kinds: Collection[str], people: Select[Any], bounds: list[datetime]
+    session: AsyncSession, kinds: Collection[str], people: Within, bounds: list[datetime]
 ) -> tuple[list[float], list[float]]:
     """Check-ins and invitations of the kinds' meetings, by the meeting's month."""
     month = month_of(col(Meeting.starts_at), bounds)
@@ -111,7 +115,7 @@ async def _attendance(
             col(Meeting.kind).in_(list(kinds)),
             col(Meeting.status) != "cancelled",
             _in_year(col(Meeting.starts_at), bounds),
-            col(MeetingAttendance.person_id).in_(people),
+            people(col(MeetingAttendance.person_id)),
         )
         .group_by(month)
     )
@@ -135,20 +139,18 @@ async def _held(
     return {kind: count for kind, count in (await session.exec(statement)).all()}
 
 
-def _count_by_month(
-    column: Any, people_column: Any, people: Select[Any], bounds: list[datetime]
-) -> Any:
+def _count_by_month(column: Any, people_column: Any, people: Within, bounds: list[datetime]) -> Any:
     """(month, count) of rows whose moment falls in the year, of people within the scope."""
     month = month_of(column, bounds)
     return (
         select(month, func.count())
-        .where(_in_year(column, bounds), people_column.in_(people))
+        .where(_in_year(column, bounds), people(people_column))
         .group_by(month)
     )
 
 
 async def _volunteering(
-    session: AsyncSession, people: Select[Any], bounds: list[datetime]
+    session: AsyncSession, people: Within, bounds: list[datetime]
 ) -> tuple[list[float], list[float]]:
     """Approved hours and person-times, by the activity's month."""
     month = month_of(col(VolunteerActivity.starts_at), bounds)
@@ -159,7 +161,7 @@ async def _volunteering(
             col(VolunteerSignup.half_hours).is_not(None),
             col(VolunteerSignup.half_hours) > 0,
             _in_year(col(VolunteerActivity.starts_at), bounds),
-            col(VolunteerSignup.person_id).in_(people),
+            people(col(VolunteerSignup.person_id)),
         )
         .group_by(month)
     )
@@ -171,7 +173,7 @@ async def _volunteering(
 
 
 async def _newsletters(
-    session: AsyncSession, people: Select[Any], bounds: list[datetime]
+    session: AsyncSession, people: Within, bounds: list[datetime]
 ) -> tuple[list[float], list[float]]:
     """Issues' reach (recipients WeChat accepted) and reads, by the month the issue went out."""
     month = month_of(col(NewsletterIssue.sent_at), bounds)
@@ -185,7 +187,7 @@ async def _newsletters(
         .where(
             sent,
             col(BroadcastRecipient.status) == "sent",
-            col(BroadcastRecipient.person_id).in_(people),
+            people(col(BroadcastRecipient.person_id)),
         )
         .group_by(month),
     )
@@ -194,14 +196,14 @@ async def _newsletters(
         select(month, func.count())
         .select_from(NewsletterRead)
         .join(NewsletterIssue, col(NewsletterIssue.id) == col(NewsletterRead.issue_id))
-        .where(sent, col(NewsletterRead.person_id).in_(people))
+        .where(sent, people(col(NewsletterRead.person_id)))
         .group_by(month),
     )
     return reach, reads
 
 
 async def _suggestions(
-    session: AsyncSession, people: Select[Any], bounds: list[datetime], figures: Figures
+    session: AsyncSession, people: Within, bounds: list[datetime], figures: Figures
 ) -> None:
     """Suggestions made, benefit verified and 金点子 awarded, each by its own month."""
     figures.series["suggestions"] = await _monthly(
@@ -215,7 +217,7 @@ async def _suggestions(
         .where(
             _in_year(col(Suggestion.verified_at), bounds),
             col(Suggestion.verified_benefit).is_not(None),
-            col(Suggestion.person_id).in_(people),
+            people(col(Suggestion.person_id)),
         )
         .group_by(verified),
     )
@@ -226,7 +228,7 @@ async def _suggestions(
         .where(
             _in_year(col(Suggestion.awarded_at), bounds),
             col(Suggestion.status) == "golden",
-            col(Suggestion.person_id).in_(people),
+            people(col(Suggestion.person_id)),
         )
         .group_by(awarded),
     )
@@ -269,7 +271,7 @@ async def year_figures(
     )
     stages = (
         select(col(Person.stage), func.count())
-        .where(col(Person.status) == PersonStatus.ACTIVE.value, col(Person.id).in_(people))
+        .where(col(Person.status) == PersonStatus.ACTIVE.value, people(col(Person.id)))
         .group_by(col(Person.stage))
     )
     counts = dict((await session.exec(stages)).all())

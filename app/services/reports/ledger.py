@@ -7,12 +7,11 @@ few dozen MB.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,20 +40,26 @@ from app.models import (
 from app.models.pledges import SignatureChannel
 from app.models.types import CHINA, label_of
 from app.services.admission import procedure
-from app.services.reports.figures import STUDY_DAY, THREE_MEETINGS, month_bounds, people_in
-from app.services.spreadsheets import StreamBook
+from app.services.people import org_units as org_unit_service
+from app.services.reports.figures import (
+    STUDY_DAY,
+    THREE_MEETINGS,
+    Within,
+    month_bounds,
+    people_in,
+)
+from app.services.spreadsheets import StreamBook, off_loop
 
 WHO = ("姓名", "工号", "所在组织")
 
 
-@dataclass
-class SheetRows:
-    """One sheet: its title, header and rows (with the person's unit id to name it)."""
+@dataclass(frozen=True)
+class SheetPlan:
+    """One sheet: its title, header and how its rows are read."""
 
     title: str
     header: Sequence[str]
-    rows: list[Sequence[Any]] = field(default_factory=list)
-    widths: Sequence[float] | float = 18.0
+    fetch: Callable[[AsyncSession, Any, int], Awaitable[list[Sequence[Any]]]]
 
 
 async def _rows(session: AsyncSession, statement: Any) -> list[Any]:
@@ -76,7 +81,7 @@ def _in_year(column: Any, year: int) -> Any:
 
 
 async def _meetings(
-    session: AsyncSession, people: Select[Any], year: int, kinds: Collection[str]
+    session: AsyncSession, people: Within, year: int, kinds: Collection[str]
 ) -> list[Sequence[Any]]:
     statement = (
         core_select(
@@ -94,7 +99,7 @@ async def _meetings(
             col(Meeting.kind).in_(list(kinds)),
             col(Meeting.status) != "cancelled",
             _in_year(col(Meeting.starts_at), year),
-            col(Person.id).in_(people),
+            people(col(Person.id)),
         )
         .order_by(col(Meeting.starts_at), col(Meeting.id), col(Person.employee_no))
     )
@@ -112,7 +117,7 @@ async def _meetings(
     ]
 
 
-async def _pledges(session: AsyncSession, people: Select[Any], year: int) -> list[Sequence[Any]]:
+async def _pledges(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     statement = (
         core_select(
             col(PledgeCampaign.title),
@@ -128,7 +133,7 @@ async def _pledges(session: AsyncSession, people: Select[Any], year: int) -> lis
         .where(
             col(PledgeSignature.voided_at).is_(None),
             _in_year(col(PledgeSignature.signed_at), year),
-            col(Person.id).in_(people),
+            people(col(Person.id)),
         )
         .order_by(col(PledgeSignature.signed_at), col(PledgeSignature.id))
     )
@@ -138,7 +143,7 @@ async def _pledges(session: AsyncSession, people: Select[Any], year: int) -> lis
     ]
 
 
-async def _talks(session: AsyncSession, people: Select[Any], year: int) -> list[Sequence[Any]]:
+async def _talks(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     bounds = month_bounds(year)
     statement = (
         core_select(
@@ -153,7 +158,7 @@ async def _talks(session: AsyncSession, people: Select[Any], year: int) -> list[
         .where(
             col(IntegrityTalk.held_on) >= bounds[0].date(),
             col(IntegrityTalk.held_on) < bounds[-1].date(),
-            col(Person.id).in_(people),
+            people(col(Person.id)),
         )
         .order_by(col(IntegrityTalk.held_on), col(IntegrityTalk.id))
     )
@@ -163,7 +168,7 @@ async def _talks(session: AsyncSession, people: Select[Any], year: int) -> list[
     ]
 
 
-async def _tests(session: AsyncSession, people: Select[Any], year: int) -> list[Sequence[Any]]:
+async def _tests(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     statement = (
         core_select(
             col(Quiz.title),
@@ -176,7 +181,7 @@ async def _tests(session: AsyncSession, people: Select[Any], year: int) -> list[
         )
         .join(Quiz, col(Quiz.id) == col(QuizAttempt.quiz_id))
         .join(Person, col(Person.id) == col(QuizAttempt.person_id))
-        .where(_in_year(col(QuizAttempt.submitted_at), year), col(Person.id).in_(people))
+        .where(_in_year(col(QuizAttempt.submitted_at), year), people(col(Person.id)))
         .order_by(col(Quiz.id), col(Person.employee_no))
     )
     return [
@@ -185,9 +190,7 @@ async def _tests(session: AsyncSession, people: Select[Any], year: int) -> list[
     ]
 
 
-async def _development(
-    session: AsyncSession, people: Select[Any], year: int
-) -> list[Sequence[Any]]:
+async def _development(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     bounds = month_bounds(year)
     titles = {step.code: f"{step.number}. {step.title}" for step in procedure.STEPS}
     statement = (
@@ -205,7 +208,7 @@ async def _development(
         .where(
             col(AdmissionStep.done_on) >= bounds[0].date(),
             col(AdmissionStep.done_on) < bounds[-1].date(),
-            col(Person.id).in_(people),
+            people(col(Person.id)),
         )
         .order_by(col(AdmissionStep.done_on), col(AdmissionStep.id))
     )
@@ -215,9 +218,7 @@ async def _development(
     ]
 
 
-async def _thought_reports(
-    session: AsyncSession, people: Select[Any], year: int
-) -> list[Sequence[Any]]:
+async def _thought_reports(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     statement = (
         core_select(
             col(Person.name),
@@ -229,7 +230,7 @@ async def _thought_reports(
         )
         .join(AdmissionFile, col(AdmissionFile.id) == col(ThoughtReport.file_id))
         .join(Person, col(Person.id) == col(AdmissionFile.person_id))
-        .where(_in_year(col(ThoughtReport.submitted_at), year), col(Person.id).in_(people))
+        .where(_in_year(col(ThoughtReport.submitted_at), year), people(col(Person.id)))
         .order_by(col(ThoughtReport.submitted_at), col(ThoughtReport.id))
     )
     return [
@@ -238,9 +239,7 @@ async def _thought_reports(
     ]
 
 
-async def _suggestions(
-    session: AsyncSession, people: Select[Any], year: int
-) -> list[Sequence[Any]]:
+async def _suggestions(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     statement = (
         core_select(
             col(Suggestion.number),
@@ -253,7 +252,7 @@ async def _suggestions(
             col(Suggestion.verified_benefit),
         )
         .join(Person, col(Person.id) == col(Suggestion.person_id))
-        .where(_in_year(col(Suggestion.submitted_at), year), col(Person.id).in_(people))
+        .where(_in_year(col(Suggestion.submitted_at), year), people(col(Person.id)))
         .order_by(col(Suggestion.submitted_at), col(Suggestion.id))
     )
     return [
@@ -272,9 +271,7 @@ async def _suggestions(
     ]
 
 
-async def _volunteering(
-    session: AsyncSession, people: Select[Any], year: int
-) -> list[Sequence[Any]]:
+async def _volunteering(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
     statement = (
         core_select(
             col(VolunteerActivity.starts_at),
@@ -290,7 +287,7 @@ async def _volunteering(
             col(VolunteerSignup.half_hours).is_not(None),
             col(VolunteerSignup.half_hours) > 0,
             _in_year(col(VolunteerActivity.starts_at), year),
-            col(Person.id).in_(people),
+            people(col(Person.id)),
         )
         .order_by(col(VolunteerActivity.starts_at), col(VolunteerActivity.id))
     )
@@ -300,78 +297,72 @@ async def _volunteering(
     ]
 
 
-async def sheets(
-    session: AsyncSession, *, year: int, unit_ids: Collection[int] | None, talks: bool
-) -> list[SheetRows]:
-    """Every sheet of the year's ledger (廉政谈话 only for admins: `talks`)."""
-    people = people_in(unit_ids)
+Fetch = Callable[[AsyncSession, Within, int], Awaitable[list[Sequence[Any]]]]
+
+
+def _meeting_rows(kinds: Collection[str]) -> Fetch:
+    async def fetch(session: AsyncSession, people: Within, year: int) -> list[Sequence[Any]]:
+        """The kinds' meetings and who came."""
+        return await _meetings(session, people, year, kinds)
+
+    return fetch
+
+
+def plan(*, talks: bool) -> list[SheetPlan]:
+    """The ledger's sheets in order (廉政谈话 only for admins: `talks`)."""
     meeting_header = ("会议时间", "会议类别", "会议", *WHO, "出勤")
     found = [
-        SheetRows(
-            "三会一课", meeting_header, await _meetings(session, people, year, THREE_MEETINGS)
-        ),
-        SheetRows(
-            "固定学习日", meeting_header, await _meetings(session, people, year, (STUDY_DAY,))
-        ),
-        SheetRows(
-            "廉洁承诺",
-            ("承诺书", *WHO, "签署版本", "签署时间", "方式"),
-            await _pledges(session, people, year),
-        ),
+        SheetPlan("三会一课", meeting_header, _meeting_rows(THREE_MEETINGS)),
+        SheetPlan("固定学习日", meeting_header, _meeting_rows((STUDY_DAY,))),
+        SheetPlan("廉洁承诺", ("承诺书", *WHO, "签署版本", "签署时间", "方式"), _pledges),
     ]
     if talks:
-        found.append(
-            SheetRows(
-                "廉政谈话",
-                ("谈话日期", *WHO, "岗位类别", "谈话人"),
-                await _talks(session, people, year),
-            )
-        )
+        found.append(SheetPlan("廉政谈话", ("谈话日期", *WHO, "岗位类别", "谈话人"), _talks))
     found += [
-        SheetRows(
-            "知识测试",
-            ("测试", *WHO, "成绩", "是否合格", "提交时间"),
-            await _tests(session, people, year),
-        ),
-        SheetRows(
-            "发展党员",
-            (*WHO, "当前阶段", "完成步骤", "完成日期", "文号"),
-            await _development(session, people, year),
-        ),
-        SheetRows(
-            "思想汇报",
-            (*WHO, "季度", "提交时间", "是否已阅"),
-            await _thought_reports(session, people, year),
-        ),
-        SheetRows(
+        SheetPlan("知识测试", ("测试", *WHO, "成绩", "是否合格", "提交时间"), _tests),
+        SheetPlan("发展党员", (*WHO, "当前阶段", "完成步骤", "完成日期", "文号"), _development),
+        SheetPlan("思想汇报", (*WHO, "季度", "提交时间", "是否已阅"), _thought_reports),
+        SheetPlan(
             "合理化建议",
             ("编号", "提交日期", *WHO, "类别", "状态", "核定效益（元）", "金点子"),
-            await _suggestions(session, people, year),
+            _suggestions,
         ),
-        SheetRows(
-            "志愿服务",
-            ("活动日期", "活动", *WHO, "时长（小时）"),
-            await _volunteering(session, people, year),
-        ),
+        SheetPlan("志愿服务", ("活动日期", "活动", *WHO, "时长（小时）"), _volunteering),
         # 三亮三挂三考核: when the assessments feature lands, its sheet is added here.
     ]
     return found
 
 
-def _unit_column(header: Sequence[str]) -> int | None:
-    return header.index("所在组织") if "所在组织" in header else None
+def write_sheet(
+    book: StreamBook,
+    sheet: SheetPlan,
+    rows: Sequence[Sequence[Any]],
+    unit_names: dict[int, str],
+) -> None:
+    """One sheet into the book (CPU work: run it off the event loop); unit ids become names."""
+    at = sheet.header.index("所在组织") if "所在组织" in sheet.header else None
+
+    def named(row: Sequence[Any]) -> Sequence[Any]:
+        """The row with its unit's name."""
+        if at is None:
+            return row
+        return [*row[:at], unit_names.get(row[at] or 0, ""), *row[at + 1 :]]
+
+    book.sheet(sheet.title, sheet.header, (named(row) for row in rows), widths=18.0)
 
 
-def workbook(found: Sequence[SheetRows], unit_names: dict[int, str]) -> bytes:
-    """The .xlsx (CPU work: run it off the event loop); unit ids become their names."""
+async def workbook(
+    session: AsyncSession, *, year: int, unit_ids: Collection[int] | None, talks: bool
+) -> tuple[bytes, int]:
+    """The ledger as .xlsx and its number of rows: each sheet read, then written off the event
+    loop before the next is read (one sheet's rows in memory at a time)."""
+    people = people_in(unit_ids)
+    names = await org_unit_service.path_names(session)
     book = StreamBook()
-    for sheet in found:
-        append: Callable[[Sequence[object]], None] = book.sheet(
-            sheet.title, sheet.header, widths=sheet.widths
-        )
-        at = _unit_column(sheet.header)
-        for row in sheet.rows:
-            if at is not None:
-                row = [*row[:at], unit_names.get(row[at] or 0, ""), *row[at + 1 :]]
-            append(row)
-    return book.to_bytes()
+    total = 0
+    for sheet in plan(talks=talks):
+        rows = await sheet.fetch(session, people, year)
+        await off_loop(write_sheet, book, sheet, rows, names)
+        total += len(rows)
+        del rows
+    return await off_loop(book.to_bytes), total
