@@ -53,3 +53,23 @@ async def test_pledges_quizzes_and_talks_read_within_scope(
     async with api.sessions() as session:
         actions = [e.action for e in await audit.recent(session, limit=20)]
     assert "talk.view" in actions and "talk.list" in actions
+
+
+async def test_the_year_figures_over_rest_within_scope(
+    api: AppClient, users: Users, clock: Clock
+) -> None:
+    """The secretary's figures are their unit's; another unit is 404; the admin sees all."""
+    clock.set(china(2026, 9, 1, 9))
+    async with api.sessions() as session:
+        await make_year(session, unit_id=users.group_id, other_unit_id=users.other_group_id)
+        await session.commit()
+    mine = (await api.get("/api/v1/reports/figures", headers=users.secretary)).json()
+    assert mine["year"] == 2026 and sum(mine["series"]["suggestions"]) == 2
+    assert mine["series"]["benefit"][6] == 12000 and mine["meetings"]["general_meeting"] == 1
+    other = f"/api/v1/reports/figures?unit_id={users.other_group_id}"
+    assert_error(await api.get(other, headers=users.secretary), 404, "not_found")
+    everyone = (await api.get(other + "&year=2026", headers=users.admin)).json()
+    assert sum(everyone["series"]["pledges"]) == 1
+    assert (
+        await api.get("/api/v1/reports/figures?year=1999", headers=users.admin)
+    ).status_code == 422
