@@ -137,6 +137,8 @@ ACTIONS = {
     "assessments.sign_off": "签发考核结果",
     "assessments.export": "导出考核表",
     "assessments.sheet_refused": "查看他人考核表被拒绝",
+    "reports.ledger_export": "导出工作台账",
+    "reports.word_export": "下载年度工作总结",
 }
 
 

@@ -1,7 +1,8 @@
 """支部概览与工作台账 in the console."""
 
 from app.features import combined
+from app.web.admin.reports import dashboard
 
-router = combined()
+router = combined(dashboard)
 
 __all__ = ["router"]
