@@ -10,6 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import (
     AdmissionFile,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentSheet,
     IntegrityTalk,
     Meeting,
     MeetingAttendance,
@@ -104,6 +107,28 @@ async def _campaign(session: AsyncSession, unit_id: int, signers: list[int]) -> 
             )
         )
     return campaign.id
+
+
+async def _assessed(session: AsyncSession, people: list[tuple[int, int]]) -> None:
+    """September's 三亮三挂三考核, signed off: 92.5 · 好 for each of these people."""
+    scheme = AssessmentScheme(kind="month", version=1, effective_from=date(YEAR, 1, 1), items=[])
+    session.add(scheme)
+    await session.flush()
+    assert scheme.id is not None
+    period = AssessmentPeriod(
+        kind="month", starts_on=date(YEAR, 9, 1), ends_on=date(YEAR, 9, 30), scheme_id=scheme.id,
+        status="signed", filled_at=china(YEAR, 10, 1, 1), signed_by="书记",
+        signed_at=china(YEAR, 10, 8, 9),
+    )  # fmt: skip
+    session.add(period)
+    await session.flush()
+    assert period.id is not None
+    for person_id, unit in people:
+        session.add(
+            AssessmentSheet(
+                period_id=period.id, person_id=person_id, org_unit_id=unit, score=92.5, level="好"
+            )
+        )
 
 
 async def make_year(session: AsyncSession, *, unit_id: int, other_unit_id: int) -> Made:
@@ -202,5 +227,6 @@ async def make_year(session: AsyncSession, *, unit_id: int, other_unit_id: int) 
             approved_at=china(YEAR, 8, 9, 9),
         )
     )
+    await _assessed(session, [(a, unit_id), (z, other_unit_id)])
     await session.flush()
     return Made([a, b, c], z, campaign_id, other_campaign_id, quiz.id, talk.id)

@@ -70,6 +70,9 @@ async def test_figures_ledger_and_summary_match_the_records_within_scope(
     suggestions = list(book["合理化建议"].values)
     assert len(suggestions) == 1 + 2 and 12000 in [row[7] for row in suggestions[1:]]
     assert list(book["志愿服务"].values)[1][-1] == 3
+    [_, assessed] = list(book["三亮三挂三考核"].values)  # the other unit's sheet not among them
+    assert (assessed[0], assessed[1]) == ("2026年9月", "赵一")
+    assert (assessed[-3], assessed[-2]) == (92.5, "好")
 
     word = await console.get("/admin/reports/summary.docx?year=2026")
     assert word.status_code == 200
