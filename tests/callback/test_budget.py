@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from sqlmodel import select
@@ -57,11 +56,10 @@ async def test_slow_handler_gets_a_holding_reply_and_finishes_once(make_client, 
     openid = random_openid()
     xml = peer.text(openid, "慢")
 
-    started = time.perf_counter()
     first = await client.post("/wechat", params=(d := peer.request(xml, "safe"))[0], content=d[1])
-    elapsed = time.perf_counter() - started
-    # The holding reply went out long before the 2-second handler finished.
-    assert first.status_code == 200 and elapsed < 1.5
+    # The holding reply went out before the 2-second handler finished (judged by what happened,
+    # not by a wall clock that a loaded machine stretches).
+    assert first.status_code == 200 and followups.sent == []
     assert peer.open_reply(first.text)["Content"] == HOLDING_TEXT
     assert (await _row(client, openid)).status == "deferred"
 
