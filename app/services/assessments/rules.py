@@ -71,6 +71,29 @@ def _add(found: Found, person_id: int, value: float, label: str, href: str) -> N
     measure.evidence.append({"label": label, "href": href})
 
 
+async def _counted(
+    session: AsyncSession,
+    people: list[int],
+    start: date,
+    end: date,
+    *,
+    columns: tuple[Any, Any, Any],
+    label: str,
+    path: str,
+) -> Found:
+    """One point for each record of a person dated within the period, linked as evidence:
+    `columns` are the record's person, its id for `path` ("/admin/…/{}") and its date."""
+    person, record, when = columns
+    low, high = bounds(start, end)
+    rows = await session.exec(
+        select(person, record).where(col(person).in_(people), col(when) >= low, col(when) < high)
+    )
+    found: Found = {}
+    for person_id, record_id in rows.all():
+        _add(found, person_id, 1.0, label, path.format(record_id))
+    return found
+
+
 async def study_attendance(
     session: AsyncSession, people: list[int], start: date, end: date
 ) -> Found:
@@ -112,34 +135,22 @@ async def study_attendance(
 
 async def makeups_done(session: AsyncSession, people: list[int], start: date, end: date) -> Found:
     """补学 handed in within the period (a count)."""
-    low, high = bounds(start, end)
-    rows = await session.exec(
-        select(MakeupSubmission.person_id, MakeupSubmission.meeting_id).where(
-            col(MakeupSubmission.person_id).in_(people),
-            col(MakeupSubmission.submitted_at) >= low,
-            col(MakeupSubmission.submitted_at) < high,
-        )
+    columns = (
+        MakeupSubmission.person_id,
+        MakeupSubmission.meeting_id,
+        MakeupSubmission.submitted_at,
     )
-    found: Found = {}
-    for person_id, meeting_id in rows.all():
-        _add(found, person_id, 1.0, "补学", f"/admin/meetings/{meeting_id}")
-    return found
+    return await _counted(
+        session, people, start, end, columns=columns, label="补学", path="/admin/meetings/{}"
+    )
 
 
 async def pledges_signed(session: AsyncSession, people: list[int], start: date, end: date) -> Found:
     """承诺 signed within the period (a count)."""
-    low, high = bounds(start, end)
-    rows = await session.exec(
-        select(PledgeSignature.person_id, PledgeSignature.campaign_id).where(
-            col(PledgeSignature.person_id).in_(people),
-            col(PledgeSignature.signed_at) >= low,
-            col(PledgeSignature.signed_at) < high,
-        )
+    columns = (PledgeSignature.person_id, PledgeSignature.campaign_id, PledgeSignature.signed_at)
+    return await _counted(
+        session, people, start, end, columns=columns, label="签署承诺", path="/admin/pledges/{}"
     )
-    found: Found = {}
-    for person_id, campaign_id in rows.all():
-        _add(found, person_id, 1.0, "签署承诺", f"/admin/pledges/{campaign_id}")
-    return found
 
 
 async def tests_passed(session: AsyncSession, people: list[int], start: date, end: date) -> Found:
@@ -193,18 +204,11 @@ async def suggestions_adopted(
     session: AsyncSession, people: list[int], start: date, end: date
 ) -> Found:
     """合理化建议 adopted within the period (a count)."""
-    low, high = bounds(start, end)
-    rows = await session.exec(
-        select(Suggestion.person_id, Suggestion.id).where(
-            col(Suggestion.person_id).in_(people),
-            col(Suggestion.adopted_at) >= low,
-            col(Suggestion.adopted_at) < high,
-        )
-    )
-    found: Found = {}
-    for person_id, suggestion_id in rows.all():
-        _add(found, person_id, 1.0, "建议被采纳", f"/admin/suggestions/{suggestion_id}")
-    return found
+    columns = (Suggestion.person_id, Suggestion.id, Suggestion.adopted_at)
+    return await _counted(
+        session, people, start, end, columns=columns, label="建议被采纳",
+        path="/admin/suggestions/{}",
+    )  # fmt: skip
 
 
 async def volunteer_hours(
