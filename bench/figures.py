@@ -15,42 +15,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.callback import pg  # noqa: E402
+from bench.console import Console, complete, insert, scratch, served, signed_in  # noqa: E402
 
 PEOPLE = 240
 ADMIN, PASSWORD = "bench", "bench-figures-2026"
-BATCH = 5_000
 FIGURES = "/admin/suggestions/figures"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        await conn.execute(table.insert(), rows[start : start + BATCH])
 
 
 async def seed(database_url: str, *, suggestions: int, reflections: int, records: int) -> None:
@@ -126,7 +107,7 @@ async def seed(database_url: str, *, suggestions: int, reflections: int, records
                         if rng.random() < 0.33:
                             row.update(status="golden", awarded_at=when + timedelta(days=90))
                 rows.append(row)
-            await _insert(conn, Suggestion.__table__, _complete(Suggestion, rows))
+            await insert(conn, Suggestion.__table__, complete(Suggestion, rows))
             rows = [
                 {
                     "topic_id": topics[i % 24].id,
@@ -138,7 +119,7 @@ async def seed(database_url: str, *, suggestions: int, reflections: int, records
                 }
                 for i in range(reflections)
             ]
-            await _insert(conn, Reflection.__table__, _complete(Reflection, rows))
+            await insert(conn, Reflection.__table__, complete(Reflection, rows))
             activities = records // 50
             rows = [
                 {
@@ -155,7 +136,7 @@ async def seed(database_url: str, *, suggestions: int, reflections: int, records
                 }
                 for n in range(activities)
             ]
-            await _insert(conn, VolunteerActivity.__table__, _complete(VolunteerActivity, rows))
+            await insert(conn, VolunteerActivity.__table__, complete(VolunteerActivity, rows))
             ids = (await conn.execute(select(VolunteerActivity.id))).scalars().all()
             rows = [
                 {
@@ -170,28 +151,14 @@ async def seed(database_url: str, *, suggestions: int, reflections: int, records
                 for n, activity_id in enumerate(ids)
                 for k in range(50)
             ]
-            await _insert(conn, VolunteerSignup.__table__, _complete(VolunteerSignup, rows))
+            await insert(conn, VolunteerSignup.__table__, complete(VolunteerSignup, rows))
     finally:
         await engine.dispose()
 
 
-def _complete(model: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with every column the model defaults in Python (Core inserts skip those)."""
-    return [model(**row).model_dump(exclude={"id"}) for row in rows]
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF token on the sign-in page"
-    return found.group(1)
-
-
-def measure(base: str, pages: list[tuple[str, str]], rounds: int) -> None:
+def measure(console: Console, pages: list[tuple[str, str]], rounds: int) -> None:
     """Sign in, warm up, and time each page."""
-    with httpx.Client(base_url=base, timeout=30) as http:
-        token = _csrf(http.get("/admin/login").text)
-        form = {"csrf_token": token, "username": ADMIN, "password": PASSWORD, "next": ""}
-        assert http.post("/admin/login", data=form).status_code == 303, "sign-in failed"
+    with signed_in(console, ADMIN, PASSWORD, timeout=30) as http:
         for label, path in pages:
             for _ in range(3):
                 response = http.get(path)
@@ -216,24 +183,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    name = f"bench_figures_{uuid.uuid4().hex[:8]}"
-    asyncio.run(pg(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    port = _free_port()
-    env = {
-        **os.environ, "APP_ENV": "dev", "DATABASE_URL": url, "REDIS_URL": "",
-        "ADMIN_USERNAME": ADMIN, "ADMIN_PASSWORD": PASSWORD, "LOG_LEVEL": "WARNING",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }  # fmt: skip
-    server = None
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True
-        )
+    with scratch("bench_figures", ADMIN, PASSWORD) as console:
         began = time.perf_counter()
         asyncio.run(
             seed(
-                url,
+                console.database_url,
                 suggestions=args.suggestions,
                 reflections=args.reflections,
                 records=args.records,
@@ -243,41 +197,24 @@ def main() -> None:
             f"seeded {args.suggestions:,} suggestions, {args.reflections:,} reflections,"
             f" {args.records:,} volunteer records in {time.perf_counter() - began:.0f} s"
         )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
         year = date.today().year
         this_year, two_years = (
             f"start={year}-01-01&end={year}-12-31",
             f"start={year - 1}-01-01&end={year}-12-31",
         )
-        measure(
-            base,
-            [
-                ("合理化建议 figures, this year", f"{FIGURES}?{this_year}"),
-                ("合理化建议 figures, 2 years", f"{FIGURES}?{two_years}"),
-                ("合理化建议 queue", "/admin/suggestions"),
-                ("微感悟 topics", "/admin/reflections"),
-                ("微感悟 one topic's queue", "/admin/reflections/topics/24"),
-                ("志愿服务 ledger, this year", f"/admin/volunteering/ledger?year={year}"),
-            ],
-            args.rounds,
-        )  # fmt: skip
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        asyncio.run(pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with served(console):
+            measure(
+                console,
+                [
+                    ("合理化建议 figures, this year", f"{FIGURES}?{this_year}"),
+                    ("合理化建议 figures, 2 years", f"{FIGURES}?{two_years}"),
+                    ("合理化建议 queue", "/admin/suggestions"),
+                    ("微感悟 topics", "/admin/reflections"),
+                    ("微感悟 one topic's queue", "/admin/reflections/topics/24"),
+                    ("志愿服务 ledger, this year", f"/admin/volunteering/ledger?year={year}"),
+                ],
+                args.rounds,
+            )  # fmt: skip
 
 
 if __name__ == "__main__":

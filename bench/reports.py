@@ -17,24 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.callback import pg  # noqa: E402
-from bench.figures import _complete, _csrf, _free_port, _insert  # noqa: E402
+from bench.console import Console, complete, insert, scratch, served, signed_in  # noqa: E402
 
 ADMIN, PASSWORD = "bench", "bench-reports-2026"
 YEAR = 2026
@@ -88,7 +82,7 @@ async def seed(database_url: str, *, people: int) -> None:
                 for i in range(people)
             ]  # fmt: skip
             async with engine.begin() as conn:
-                await _insert(conn, Person.__table__, _complete(Person, rows))
+                await insert(conn, Person.__table__, complete(Person, rows))
             ids = list((await session.exec(select(Person.id))).all())
             person_ids = [i or 0 for i in ids]
             meetings = []
@@ -135,21 +129,21 @@ async def seed(database_url: str, *, people: int) -> None:
                 for mid, start in meeting_rows
                 for pid in person_ids
             ]  # fmt: skip
-            await _insert(conn, MeetingAttendance.__table__, _complete(MeetingAttendance, rows))
+            await insert(conn, MeetingAttendance.__table__, complete(MeetingAttendance, rows))
             rows = [
                 {"campaign_id": campaign_id, "person_id": pid, "version_id": version_id,
                  "version_number": 1, "text_sha256": "0", "channel": "chat",
                  "signed_at": _at(rng, 1)}
                 for pid in person_ids
             ]  # fmt: skip
-            await _insert(conn, PledgeSignature.__table__, _complete(PledgeSignature, rows))
+            await insert(conn, PledgeSignature.__table__, complete(PledgeSignature, rows))
             rows = [
                 {"quiz_id": qid, "person_id": pid, "started_at": _at(rng, 3 * n + 2),
                  "submitted_at": _at(rng, 3 * n + 2), "score": 80, "passed": True}
                 for n, qid in enumerate(quiz_ids)
                 for pid in person_ids
             ]  # fmt: skip
-            await _insert(conn, QuizAttempt.__table__, _complete(QuizAttempt, rows))
+            await insert(conn, QuizAttempt.__table__, complete(QuizAttempt, rows))
             rows = [
                 {"number": f"{YEAR}-{i:05d}", "person_id": person_ids[i % people],
                  "content": "节能降耗。", "submitted_at": _at(rng, 1 + i % 12),
@@ -159,20 +153,20 @@ async def seed(database_url: str, *, people: int) -> None:
                  "verified_benefit": Decimal(rng.randrange(1000, 90000)) if i % 10 == 0 else None}
                 for i in range(10_000)
             ]  # fmt: skip
-            await _insert(conn, Suggestion.__table__, _complete(Suggestion, rows))
+            await insert(conn, Suggestion.__table__, complete(Suggestion, rows))
             rows = [
                 {"file_id": fid, "quarter": f"{YEAR}Q{q}", "submitted_at": _at(rng, 3 * q)}
                 for fid in file_ids
                 for q in range(1, 5)
             ]
-            await _insert(conn, ThoughtReport.__table__, _complete(ThoughtReport, rows))
+            await insert(conn, ThoughtReport.__table__, complete(ThoughtReport, rows))
             rows = [
                 {"team_id": team_id, "title": f"活动{n}", "starts_at": _at(rng, 1 + n % 12),
                  "ends_at": _at(rng, 1 + n % 12), "signup_deadline": _at(rng, 1 + n % 12),
                  "capacity": 50, "taken": 50, "status": "finished"}
                 for n in range(2_000)
             ]  # fmt: skip
-            await _insert(conn, VolunteerActivity.__table__, _complete(VolunteerActivity, rows))
+            await insert(conn, VolunteerActivity.__table__, complete(VolunteerActivity, rows))
             activity_ids = (await conn.execute(select(VolunteerActivity.id))).scalars().all()
             rows = [
                 {"activity_id": aid, "person_id": person_ids[(n * 50 + k) % people],
@@ -181,14 +175,14 @@ async def seed(database_url: str, *, people: int) -> None:
                 for n, aid in enumerate(activity_ids)
                 for k in range(50)
             ]  # fmt: skip
-            await _insert(conn, VolunteerSignup.__table__, _complete(VolunteerSignup, rows))
+            await insert(conn, VolunteerSignup.__table__, complete(VolunteerSignup, rows))
             rows = [
                 {"issue_id": iid, "person_id": pid, "first_opened_at": sent,
                  "last_opened_at": sent, "via": "link"}
                 for iid, sent in issue_rows
                 for pid in person_ids
             ]  # fmt: skip
-            await _insert(conn, NewsletterRead.__table__, _complete(NewsletterRead, rows))
+            await insert(conn, NewsletterRead.__table__, complete(NewsletterRead, rows))
             await conn.exec_driver_sql("ANALYZE")
     finally:
         await engine.dispose()
@@ -202,12 +196,9 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(base: str, pid: int, rounds: int) -> None:
+def measure(console: Console, pid: int, rounds: int) -> None:
     """Sign in; time the dashboard's JSON, then the ledger, with the server's peak RSS."""
-    with httpx.Client(base_url=base, timeout=120) as http:
-        token = _csrf(http.get("/admin/login").text)
-        form = {"csrf_token": token, "username": ADMIN, "password": PASSWORD, "next": ""}
-        assert http.post("/admin/login", data=form).status_code == 303, "sign-in failed"
+    with signed_in(console, ADMIN, PASSWORD, timeout=120) as http:
         path = f"/admin/reports/data?year={YEAR}"
         for _ in range(3):
             assert http.get(path).status_code == 200
@@ -241,42 +232,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
-    asyncio.run(pg(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    port = _free_port()
-    env = {
-        **os.environ, "APP_ENV": "dev", "DATABASE_URL": url, "REDIS_URL": "",
-        "ADMIN_USERNAME": ADMIN, "ADMIN_PASSWORD": PASSWORD, "LOG_LEVEL": "WARNING",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }  # fmt: skip
-    server = None
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True
-        )
+    with scratch("bench_reports", ADMIN, PASSWORD) as console:
         began = time.perf_counter()
-        asyncio.run(seed(url, people=args.people))
+        asyncio.run(seed(console.database_url, people=args.people))
         print(f"seeded {args.people:,} people's year in {time.perf_counter() - began:.0f} s")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        measure(base, server.pid, args.rounds)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        asyncio.run(pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with served(console) as pid:
+            measure(console, pid, args.rounds)
 
 
 if __name__ == "__main__":
