@@ -81,7 +81,8 @@ async def test_slow_handler_gets_a_holding_reply_and_finishes_once(make_client, 
 
 
 async def test_fast_handler_is_not_deferred(make_client, peer):
-    client = await make_client(wechat_reply_budget_seconds=0.5)
+    # A budget a loaded CI worker's first 帮助 (a few queries) stays well inside.
+    client = await make_client(wechat_reply_budget_seconds=2.0)
     openid = random_openid()
     response = await client.post(
         "/wechat", params=(d := peer.request(peer.text(openid, "帮助"), "plain"))[0], content=d[1]
