@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import time
 from functools import lru_cache
 from typing import Literal
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] | None = None
+    # Names this process in every log line, the metrics and the scheduler lease; empty means
+    # <hostname>-<pid>, computed at start-up (each uvicorn worker is its own instance).
+    instance_id: str = ""
 
     wechat_app_id: str = ""
     wechat_app_secret: SecretStr = SecretStr("")
@@ -137,6 +142,8 @@ class Settings(BaseSettings):
 
     def model_post_init(self, context: object, /) -> None:
         """Fill dev/test defaults so the app runs with no WeChat account at all."""
+        if not self.instance_id:
+            self.instance_id = f"{socket.gethostname()[:40]}-{os.getpid()}"
         if self.app_env == "prod":
             if not self.wechat_api_base_url:
                 self.wechat_api_base_url = WECHAT_API

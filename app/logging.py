@@ -49,8 +49,25 @@ class Redactor:
         return event
 
 
+class InstanceId:
+    """A structlog processor that names the process on every line (several run behind a proxy)."""
+
+    def __init__(self, instance_id: str) -> None:
+        self.instance_id = instance_id
+
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
+        """Add `instance_id` unless the line set its own."""
+        event.setdefault("instance_id", self.instance_id)
+        return event
+
+
 def configure_logging(
-    *, level: str, json: bool, secrets: Iterable[str] = (), stream: TextIO | None = None
+    *,
+    level: str,
+    json: bool,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    instance_id: str | None = None,
 ) -> None:
     """Set up structlog (JSON in production, readable lines in dev) for the whole process."""
     renderer: Any = (
@@ -64,6 +81,7 @@ def configure_logging(
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
             structlog.processors.format_exc_info,
+            *([InstanceId(instance_id)] if instance_id else []),
             Redactor(secrets),
             renderer,
         ],

@@ -98,7 +98,10 @@ def create_app(
     settings.check_production()
     log_format = settings.log_format or ("json" if settings.app_env == "prod" else "console")
     configure_logging(
-        level=settings.log_level, json=log_format == "json", secrets=settings.secret_values()
+        level=settings.log_level,
+        json=log_format == "json",
+        secrets=settings.secret_values(),
+        instance_id=settings.instance_id,
     )
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -173,7 +176,9 @@ def create_app(
             app.mount("/sandbox", sandbox)
             dev_pages.mount(app)
     store = token_store(settings=settings, redis=redis, sessions=sessions)
-    app.state.wechat = create_client(settings=settings, store=store, sandbox=sandbox_transport)
+    app.state.wechat = create_client(
+        settings=settings, store=store, sandbox=sandbox_transport, redis=redis
+    )
     # Broadcasts get their own client: their call rate is not the chat's.
     app.state.broadcast_client = create_client(
         settings=settings,
@@ -181,6 +186,7 @@ def create_app(
         sandbox=sandbox_transport,
         rate_per_second=settings.broadcast_rate_per_second,
         max_connections=settings.broadcast_concurrency,
+        redis=redis,
     )
     app.state.broadcasts = SenderPool(
         engine=engine,

@@ -32,7 +32,12 @@ async def command_runtime(
     """Database and client for a command; in dev the client talks to the running sandbox."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    # Bounded like the web process's: a Redis that hangs must not stall a sender's every call.
+    redis = (
+        Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        if settings.redis_url
+        else None
+    )
     store = token_store(settings=settings, redis=redis, sessions=sessions)
     # In dev the sandbox lives inside the server (`make run`): reach it over HTTP.
     base_url = settings.wechat_api_base_url or settings.public_base_url.rstrip("/") + "/sandbox"
@@ -42,6 +47,7 @@ async def command_runtime(
         base_url=base_url,
         rate_per_second=rate_per_second,
         max_connections=max_connections,
+        redis=redis,
     )
     try:
         yield Runtime(engine, sessions, client)

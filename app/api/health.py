@@ -22,7 +22,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers (503 otherwise); Redis is reported but optional."""
+    """Ready when the database answers (503 otherwise); Redis is reported but optional.
+
+    `limits` says whether WeChat's call rates are counted for the whole deployment ("shared",
+    in Redis) or by each process alone ("per-process": no Redis, or Redis failing) — still
+    ready, but N instances may then together exceed the rates.
+    """
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(ping(request.app.state.engine), _READY_TIMEOUT)
@@ -38,6 +43,13 @@ async def readyz(request: Request) -> JSONResponse:
             checks["redis"] = "ok"
         except Exception:
             checks["redis"] = "unavailable"
+    limiters = [
+        client.limiter
+        for client in (request.app.state.wechat, request.app.state.broadcast_client)
+        if client.limiter is not None
+    ]
+    shared = checks["redis"] == "ok" and all(limiter.shared for limiter in limiters)
+    checks["limits"] = "shared" if shared else "per-process"
     ready = checks["database"] == "ok"
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", **checks},

@@ -9,8 +9,6 @@ obligation).
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -61,10 +59,12 @@ class JobRunner:
     def __init__(
         self, ctx: JobContext, *, lease_ttl: timedelta = LEASE_TTL, every: timedelta | None = None
     ) -> None:
-        """Name this runner after the host and process; `every` overrides each job's period."""
+        """Name this runner after the instance; `every` overrides each job's period."""
         self.ctx = ctx
         self.every = every
-        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # The instance's identity, as in its log lines; the suffix tells apart two runners of
+        # one process (tests, a console's run-once beside the in-process scheduler).
+        self.holder = f"{ctx.settings.instance_id[:56]}:{uuid.uuid4().hex[:6]}"
         self.lease_ttl = lease_ttl
         self.leader = False
 
@@ -204,7 +204,10 @@ def wake_job(scheduler: AsyncIOScheduler, runner: JobRunner, job_id: str) -> Non
 async def run_forever(settings: Settings) -> None:
     """Start the scheduler and keep the process alive until it is stopped."""
     configure_logging(
-        level=settings.log_level, json=settings.app_env == "prod", secrets=settings.secret_values()
+        level=settings.log_level,
+        json=settings.app_env == "prod",
+        secrets=settings.secret_values(),
+        instance_id=settings.instance_id,
     )
     async with sender_runtime(settings) as rt:
         ctx = JobContext(rt.engine, rt.sessions, rt.client, settings)

@@ -5,6 +5,51 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+
+class LimiterClosed(Exception):
+    """The limiter was closed (the process is stopping) before this call's turn: it was never
+    made, so whatever it was for can be handed to another process."""
+
+
+class Gate:
+    """Waits that `close()` ends at once with LimiterClosed (a SIGTERM hands unsent work back)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._sleepers: set[asyncio.Task[Any]] = set()
+        self._woken: set[asyncio.Task[Any]] = set()
+
+    def check(self) -> None:
+        """Raise LimiterClosed once closed."""
+        if self.closed:
+            raise LimiterClosed
+
+    async def sleep(self, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        """Sleep `seconds`, unless the gate closes first (then LimiterClosed)."""
+        self.check()
+        task = asyncio.current_task()
+        assert task is not None
+        self._sleepers.add(task)
+        try:
+            await sleep(seconds)
+        except asyncio.CancelledError:
+            if task not in self._woken:
+                raise
+            # Our own cancellation from close(), not the caller's: say "never made" instead.
+            self._woken.discard(task)
+            task.uncancel()
+            raise LimiterClosed from None
+        finally:
+            self._sleepers.discard(task)
+
+    def close(self) -> None:
+        """Refuse every later wait and end the current ones."""
+        self.closed = True
+        for task in self._sleepers:
+            self._woken.add(task)
+            task.cancel()
 
 
 class RateLimiter:
@@ -28,9 +73,19 @@ class RateLimiter:
         self.rate = rate
         self.burst = max(1, burst if burst is not None else int(rate))
         self._clock = clock
-        self._sleep = sleep
+        self.sleep = sleep
         self._tokens = float(self.burst)
         self._updated = clock()
+        self.gate = Gate()
+
+    @property
+    def shared(self) -> bool:
+        """False: this bucket counts for this process only."""
+        return False
+
+    def close(self) -> None:
+        """Stop handing out turns: waiting and later callers get LimiterClosed."""
+        self.gate.close()
 
     def _reserve(self) -> float:
         """Take a token, possibly borrowed from the future; return how long to wait for it."""
@@ -42,14 +97,32 @@ class RateLimiter:
         return max(0.0, -self._tokens / self.rate)
 
     async def acquire(self) -> float:
-        """Wait for this caller's turn; return the seconds waited."""
+        """Wait for this caller's turn; return the seconds waited (LimiterClosed once closed)."""
+        self.gate.check()
         wait = self._reserve()
         if wait <= 0:
             return 0.0
         try:
-            await self._sleep(wait)
-        except asyncio.CancelledError:
+            await self.gate.sleep(wait, self.sleep)
+        except (asyncio.CancelledError, LimiterClosed):
             # The slot was never used: hand it back so the rate is not understated.
             self._tokens = min(float(self.burst), self._tokens + 1.0)
             raise
         return wait
+
+
+class Limiter(Protocol):
+    """What the client needs of a limiter: this process's bucket or the deployment's."""
+
+    @property
+    def shared(self) -> bool:
+        """True while the rate is counted for every process of the deployment."""
+        ...
+
+    async def acquire(self) -> float:
+        """Wait for this caller's turn; return the seconds waited."""
+        ...
+
+    def close(self) -> None:
+        """Refuse later turns with LimiterClosed (shutdown)."""
+        ...

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 import httpx
+import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.wechat.client import WeChatClient
+from app.wechat.ratelimit import Limiter, RateLimiter
 from app.wechat.sharded import ShardedTransport
+from app.wechat.shared_limits import SharedRateLimiter
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import TokenStore
+
+log = structlog.get_logger(__name__)
 
 
 def token_store(
@@ -23,6 +30,24 @@ def token_store(
     return DatabaseTokenStore(sessions)
 
 
+@functools.cache
+def _warn_per_process_limits() -> None:
+    """Say once per process that the call rates are not shared (no REDIS_URL)."""
+    log.warning("wechat_limits_per_process", reason="REDIS_URL not set")
+
+
+def limiter(
+    *, settings: Settings, redis: Redis | None, name: str, rate_per_second: float
+) -> Limiter:
+    """The deployment's limiter for one rate (`name`: "api", "broadcast") when Redis is
+    configured, else this process's own bucket (with a warning: N processes, N times the rate)."""
+    if redis is None:
+        _warn_per_process_limits()
+        return RateLimiter(rate_per_second)
+    key = f"{settings.redis_key_prefix}ratelimit:{settings.wechat_app_id}:{name}"
+    return SharedRateLimiter(redis, key=key, rate=rate_per_second)
+
+
 def create_client(
     *,
     settings: Settings,
@@ -31,12 +56,16 @@ def create_client(
     base_url: str | None = None,
     rate_per_second: float | None = None,
     max_connections: int | None = None,
+    redis: Redis | None = None,
 ) -> WeChatClient:
     """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
 
     `rate_per_second` replaces the interactive call rate (broadcast senders have their own);
-    `max_connections` gives a sender that many pooled connections, in small pools.
+    `max_connections` gives a sender that many pooled connections, in small pools. With
+    `redis` the rate is counted for the whole deployment.
     """
+    rate = rate_per_second or settings.wechat_api_rate_per_second
+    name = "api" if rate_per_second is None else "broadcast"
     if sandbox is not None:
         # OAuth pages are opened by the member's browser, so they need a real URL.
         base_url, oauth_base_url = (
@@ -62,5 +91,5 @@ def create_client(
         owns_http=True,
         timeout=settings.wechat_api_timeout_seconds,
         max_retries=settings.wechat_api_max_retries,
-        rate_limit_per_second=rate_per_second or settings.wechat_api_rate_per_second,
+        limiter=limiter(settings=settings, redis=redis, name=name, rate_per_second=rate),
     )

@@ -21,7 +21,7 @@ from app.wechat.errors import (
     WeChatError,
     classify,
 )
-from app.wechat.ratelimit import RateLimiter
+from app.wechat.ratelimit import Limiter, RateLimiter
 from app.wechat.tokens import TokenManager, TokenStore
 from app.wechat.types import DownloadedMedia
 
@@ -50,11 +50,15 @@ class WeChatTransport:
         timeout: float = 5.0,
         max_retries: int = 3,
         rate_limit_per_second: float | None = 20.0,
+        limiter: Limiter | None = None,
         backoff_base: float = 0.2,
         refresh_margin_seconds: float = 300,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        """Configure the account; `http` is borrowed when given (unless `owns_http`), else owned."""
+        """Configure the account; `http` is borrowed when given (unless `owns_http`), else owned.
+
+        `limiter` (the deployment's shared one) replaces this process's `rate_limit_per_second`.
+        """
         self.app_id = app_id
         self._secret = app_secret
         self._base_url = base_url.rstrip("/")
@@ -68,7 +72,9 @@ class WeChatTransport:
         self._phases = httpx.Timeout(timeout, connect=timeout / 2, pool=timeout / 2)
         self._max_retries = max_retries
         self._backoff_base = backoff_base
-        self._limiter = RateLimiter(rate_limit_per_second) if rate_limit_per_second else None
+        self._limiter: Limiter | None = limiter or (
+            RateLimiter(rate_limit_per_second) if rate_limit_per_second else None
+        )
         self._clock = clock
         self._failed_tokens: set[str] = set()
         self.tokens = TokenManager(
@@ -85,6 +91,11 @@ class WeChatTransport:
             refresh_margin_seconds=refresh_margin_seconds,
             clock=clock,
         )
+
+    @property
+    def limiter(self) -> Limiter | None:
+        """The call-rate limiter (closing it makes calls not yet made raise LimiterClosed)."""
+        return self._limiter
 
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from tests.support.plugin import post
 from tests.support.wechat_peer import random_openid
 
@@ -15,6 +17,24 @@ async def test_readyz_reports_database_and_redis(client, backend):
     body = (await client.get("/readyz")).json()
     assert body["status"] == "ready" and body["database"] == "ok"
     assert body["redis"] == ("ok" if backend.redis_url else "not configured")
+    # Without Redis each process counts WeChat's call rates alone: said, but still ready.
+    assert body["limits"] == ("shared" if backend.redis_url else "per-process")
+
+
+async def test_redis_down_limits_fall_back_per_process_and_readyz_says_so(make_client):
+    client = await make_client(redis_url="redis://127.0.0.1:1/0")
+    with capture_logs() as logs:
+        for _ in range(5):  # every call still gets its turn, paced by this process
+            await client.state.wechat.limiter.acquire()
+            await client.state.broadcast_client.limiter.acquire()
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body == body | {"status": "ready", "redis": "unavailable", "limits": "per-process"}
+    # Once per limiter and outage, not once per call.
+    assert [e["event"] for e in logs].count("wechat_limits_per_process") == 2
+    await client.state.redis.aclose()
+    client.state.redis = None  # nothing to clean up in a Redis that was never there
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(make_client, backend):
