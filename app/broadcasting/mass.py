@@ -18,6 +18,7 @@ from app.models import Broadcast, BroadcastBatch, RecipientStatus
 from app.services.broadcasts import batches as batch_service
 from app.wechat.client import MassSendResult, WeChatClient
 from app.wechat.errors import QuotaError, TransientError, WeChatError
+from app.wechat.ratelimit import LimiterClosed
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +36,7 @@ class MassBatches:
     clock: Callable[[], datetime]
     worker_id: str
     quota: QuotaError | None = None
+    stopped: bool = False  # the process is stopping: the batch went back to pending
 
     async def send(self, broadcast: Broadcast, report: SendReport) -> None:
         """Send each pending mass batch; a resent batch keeps its clientmsgid."""
@@ -55,7 +57,7 @@ class MassBatches:
                     )
                     continue
                 await self._send_batch(session, broadcast, batch, openids, report)
-            if self.quota is not None:
+            if self.quota is not None or self.stopped:
                 return
 
     async def _request(
@@ -87,6 +89,13 @@ class MassBatches:
         fields: dict[str, Any]
         try:
             result = await self._request(broadcast, batch, openids)
+        except LimiterClosed:
+            # SIGTERM before this request left: the next sender takes the batch at once.
+            self.stopped = True
+            await batch_service.release_batch(
+                session, batch=batch, errcode=None, reason="发送进程停止，已交回待发送"
+            )
+            return
         except QuotaError as exc:
             self.quota = exc
             await batch_service.release_batch(

@@ -36,6 +36,8 @@ class SenderPool:
         self._engine, self._sessions, self._client = engine, sessions, client
         self._settings, self._clock = settings, clock
         self._task: asyncio.Task[None] | None = None
+        self._current: BroadcastSender | None = None
+        self._stopping = False
         self._again = False
         self.last_report: SendReport | None = None
 
@@ -51,6 +53,8 @@ class SenderPool:
 
     def kick(self) -> None:
         """Send whatever is due now, in the background."""
+        if self._stopping:
+            return  # shutting down: the next instance's sender (or the scheduler) takes it
         if self._task is not None and not self._task.done():
             self._again = True
             return
@@ -59,12 +63,13 @@ class SenderPool:
     async def _run(self) -> None:
         while True:
             self._again = False
+            self._current = self.sender()
             try:
-                self.last_report = await self.sender().run()
+                self.last_report = await self._current.run()
             except Exception:
                 # The scheduler's next round retries; one bad round must not kill the process.
                 log.exception("in-process broadcast sender failed")
-            if not self._again:
+            if not self._again or self._stopping:
                 return
 
     async def drain(self, seconds: float | None = None) -> None:
@@ -74,7 +79,11 @@ class SenderPool:
             await asyncio.wait({task}, timeout=seconds)
 
     async def stop(self, seconds: float = 10.0) -> None:
-        """Let the current round finish within `seconds`, then cancel it; rows stay reconcilable."""
+        """Hand back what the running sender has not sent, let what it sent finish within
+        `seconds`, then cancel it; rows stay reconcilable."""
+        self._stopping = True
+        if self._current is not None:
+            self._current.stop()
         await self.drain(seconds)
         if self._task is not None and not self._task.done():
             self._task.cancel()

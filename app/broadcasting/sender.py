@@ -6,7 +6,10 @@ The rules that make "exactly once" hold:
 - an outcome is written only while the row is still `sending` and claimed by this sender;
 - a failure that may have reached WeChat (a time-out, a lost answer) is never retried blindly:
   the row becomes `unknown` until WeChat's receipt settles it (see services.broadcasts.workers);
-- a quota error puts the row back and pauses the broadcast instead of dropping anyone.
+- a quota error puts the row back and pauses the broadcast instead of dropping anyone;
+- on stop() (SIGTERM) nothing more is claimed, and a claimed row whose request has not left
+  (it waits for its turn in the rate limiter, which stop() closes) goes back to `pending` at
+  once; a request already on its way finishes and its outcome is written as usual.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from app.wechat.errors import (
     QuotaError,
     WeChatError,
 )
+from app.wechat.ratelimit import LimiterClosed
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +103,23 @@ class BroadcastSender:
         self._lock: AsyncConnection | None = None
         self._quiet: datetime | None = None
         self.quiet_hours = QuietHours.parse(settings.quiet_hours)
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Shut down soon (SIGTERM): claim nothing more and hand back what has not been sent.
+
+        Closing the client's limiter makes every request still waiting for its turn raise
+        LimiterClosed before it leaves: those rows go back to `pending` for the next sender,
+        instead of waiting out the in-doubt grace. Requests already sent finish normally.
+        """
+        self._stopping.set()
+        if self.client.limiter is not None:
+            self.client.limiter.close()
+
+    @property
+    def stopping(self) -> bool:
+        """True once stop() was called."""
+        return self._stopping.is_set()
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, broadcast_id: int | None = None) -> SendReport:
@@ -127,6 +148,8 @@ class BroadcastSender:
                     session, now=self.clock(), broadcast_id=broadcast_id, quiet_now=quiet_now
                 )
             for bid in due:
+                if self.stopping:
+                    break
                 await self._send_broadcast(bid, report)
         return report
 
@@ -190,7 +213,7 @@ class BroadcastSender:
         mass = MassBatches(self.sessions, self.client, self.settings, self.clock, self.worker_id)
         await mass.send(broadcast, report)
         self._quota = mass.quota
-        if self._quota is None:
+        if self._quota is None and not self.stopping:
             await self._send_rows(broadcast, report)
         async with unit_of_work(self.sessions) as session:
             if self._quota is not None:
@@ -261,6 +284,7 @@ class BroadcastSender:
         stopping = False
         low_water = max(1, self.concurrency // 4)
         while True:
+            stopping = stopping or self.stopping
             claimed: list[Claimed] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:
                 claimed = await self._db(
@@ -284,7 +308,8 @@ class BroadcastSender:
                     wait = await self._wait_for_retries(broadcast.id)
                     if wait is None:
                         break
-                    await asyncio.sleep(wait)
+                    with contextlib.suppress(TimeoutError):  # stop() ends the wait
+                        await asyncio.wait_for(self._stopping.wait(), wait)
                 continue
             done, _ = await asyncio.wait(
                 inflight, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED
@@ -334,6 +359,9 @@ class BroadcastSender:
                 template_id=self.settings.wechat_template_notice_id,
                 subscribe_template_id=self.settings.wechat_subscribe_template_id,
             )
+        except LimiterClosed:
+            # Stopping, and this request never left: the row is pending again, due now.
+            return Outcome(row.id, RecipientStatus.PENDING, counts_attempt=False)
         except WeChatError as exc:
             if isinstance(exc, QuotaError):
                 self._quota = exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from typing import Any
 
 import typer
@@ -68,8 +70,15 @@ async def _send(settings: Settings, broadcast_id: int | None, *, show: bool) -> 
             settings=settings,
             on_progress=on_progress,
         )
-        with bar:
-            report = await sender.run(broadcast_id)
+        # SIGTERM (a deploy, `docker stop`): hand unsent rows back and exit within seconds,
+        # instead of dying with them claimed (in doubt until the receipt grace has passed).
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, sender.stop)
+        try:
+            with bar:
+                report = await sender.run(broadcast_id)
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
         finals = []
         async with rt.sessions() as session:
             touched = list(dict.fromkeys([*report.broadcasts, *report.paused]))

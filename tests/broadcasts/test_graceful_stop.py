@@ -1,0 +1,91 @@
+"""A sender stopped with SIGTERM mid-broadcast hands its unsent rows back and exits at once.
+
+The sender is a real `shente broadcasts resume` process on PostgreSQL, sending to the app's
+sandbox over HTTP at a slow call rate, so most rows it claimed still wait for their turn in
+the rate limiter when the signal comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import select
+
+from app.dev.sandbox.server import serve_in_background
+from app.models import BroadcastRecipient
+from tests.support.app import AppClient
+from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast
+from tests.support.commands import SHENTE, run_shente, shente_env
+
+MEMBERS = 60
+
+
+async def _statuses(client: AppClient, broadcast_id: int) -> Counter[str]:
+    async with client.sessions() as session:
+        rows = (
+            await session.exec(
+                select(BroadcastRecipient.status).where(
+                    BroadcastRecipient.broadcast_id == broadcast_id
+                )
+            )
+        ).all()
+    return Counter(rows)
+
+
+async def test_sigterm_hands_unsent_rows_back_and_the_next_sender_finishes(
+    make_client: Callable[..., Any],
+) -> None:
+    client: AppClient = await make_client()
+    sandbox = client.sandbox
+    sandbox.faults.latency_ms = 20
+    sandbox.faults.paths = ["/cgi-bin/message/template/send"]
+    members = await add_members(client, MEMBERS)
+    broadcast_id = await make_broadcast(client, members)
+
+    async with serve_in_background(client.sandbox_app) as sandbox_url:
+        env = shente_env(client, sandbox_url)
+        # Ten rows claimed at a time, twenty calls a second: most claimed rows are waiting.
+        slow = env | {"BROADCAST_CONCURRENCY": "10", "BROADCAST_RATE_PER_SECOND": "20"}
+        proc = await asyncio.create_subprocess_exec(
+            str(SHENTE),
+            "broadcasts",
+            "resume",
+            "--quiet",
+            env=slow,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with asyncio.timeout(60):
+                while len(sandbox.deliveries) < 15:
+                    assert proc.returncode is None, "the sender finished before it was stopped"
+                    await asyncio.sleep(0.005)
+            proc.send_signal(signal.SIGTERM)
+            stopped_at = time.monotonic()
+            _, err = await asyncio.wait_for(proc.communicate(), 10)
+            took = time.monotonic() - stopped_at
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        assert proc.returncode == 0, err.decode()
+        # It did not go on sending for seconds: a row or two in flight, then it stopped.
+        assert took < 3.0, took
+        at_stop = len(sandbox.deliveries)
+        assert at_stop < MEMBERS // 2
+        statuses = await _statuses(client, broadcast_id)
+        # Nothing left claimed or in doubt: what it had not sent is pending again.
+        assert statuses == Counter({"sent": at_stop, "pending": MEMBERS - at_stop}), statuses
+
+        # The next sender takes the handed-back rows at once (no in-doubt grace to wait out).
+        code, out = await run_shente(env, "broadcasts", "resume", "--quiet")
+        assert code == 0, out
+        assert "接续上次中断" not in out
+
+    assert await _statuses(client, broadcast_id) == Counter({"sent": MEMBERS})
+    assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
