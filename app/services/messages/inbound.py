@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -142,3 +143,61 @@ async def complete_deferred(
             error=error,
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """A delivery still `deferred` long after its holding reply: its process likely died."""
+
+    id: int
+    attempt: str
+    openid: str
+    received_at: datetime
+
+
+async def stale_deferred(
+    session: Database, *, before: datetime, after: datetime, limit: int = 100
+) -> list[Stale]:
+    """Deferred deliveries received between `after` and `before` (oldest first)."""
+    statement = (
+        select(_c.id, _c.attempt, _c.openid, _c.received_at)
+        .where(
+            _c.status == InboundStatus.DEFERRED.value,
+            # The received_at index bounds the scan to the window, not the whole message log.
+            _c.received_at < before,
+            _c.received_at >= after,
+        )
+        .order_by(_c.received_at)
+        .limit(limit)
+    )
+    rows = (await _execute(session, statement)).all()
+    return [Stale(r.id, r.attempt, r.openid, r.received_at) for r in rows]
+
+
+async def claim_stale(
+    session: Database, *, stale: Stale, now: datetime, error: str, late_reply: str | None
+) -> bool:
+    """Take a stale deferred delivery over, if it is still the same attempt's and deferred.
+
+    The row gets a new attempt id: should its handler still be alive after all, its late
+    result finds the row no longer its own and gives way, so the member is answered once.
+    """
+    result = await _execute(
+        session,
+        update(_table)
+        .where(
+            and_(
+                _c.id == stale.id,
+                _c.status == InboundStatus.DEFERRED.value,
+                _c.attempt == stale.attempt,
+            )
+        )
+        .values(
+            status=InboundStatus.FAILED.value,
+            attempt=uuid.uuid4().hex,
+            late_reply=late_reply,
+            completed_at=now,
+            error=error,
+        ),
+    )
+    return bool(result.rowcount == 1)
