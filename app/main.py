@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -136,9 +137,16 @@ def create_app(
         if scheduler is not None and runner is not None:
             scheduler.shutdown(wait=False)
             await runner.release()
-        await app.state.broadcasts.stop()
-        await app.state.imports.stop()
-        await app.state.dispatcher.drain()
+        # Shutdown (SIGTERM): uvicorn has stopped accepting and answered what was in flight.
+        # The sender hands back what it has not sent; it, the imports and the deferred handlers
+        # get the reply budget together — a handler still running past it is settled later by
+        # the messages.orphans job, an unfinished import is claimed again.
+        budget = settings.wechat_reply_budget_seconds
+        await asyncio.gather(
+            app.state.broadcasts.stop(budget),
+            app.state.imports.stop(budget),
+            app.state.dispatcher.drain(budget),
+        )
         await app.state.wechat.aclose()
         await app.state.broadcast_client.aclose()
         if redis is not None:

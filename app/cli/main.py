@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,6 +74,9 @@ def serve(
         # them, where httptools buffers any size (a probe sent 50 MB).
         http="h11",
         h11_max_incomplete_event_size=16 * 1024,
+        # SIGTERM: stop accepting, let the requests in flight finish (a callback answers within
+        # the reply budget, with a holding reply at worst), then close what is still open.
+        timeout_graceful_shutdown=math.ceil(settings.wechat_reply_budget_seconds) + 1,
     )
 
 

@@ -1,0 +1,105 @@
+"""SIGTERM to a serving instance (a deploy, a rolling restart): the callback in flight is answered.
+
+`shente serve` runs as a real process on PostgreSQL; the test holds a lock that keeps one
+callback's insert waiting, sends SIGTERM, then lets it go: WeChat still gets the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.support.app import AppClient
+from tests.support.commands import SHENTE, shente_env
+from tests.support.wechat_peer import WeChatPeer, random_openid
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _until_serving(http: httpx.AsyncClient, proc: asyncio.subprocess.Process) -> None:
+    async with asyncio.timeout(60):
+        while True:
+            assert proc.returncode is None, "the server did not start"
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+
+
+async def _waiting_on_a_lock(client: AppClient) -> None:
+    """Until a statement of the server waits for the test's lock (the callback is in flight)."""
+    async with asyncio.timeout(10):
+        while True:
+            async with client.state.engine.connect() as conn:
+                waiting = (
+                    await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+                ).scalar_one()
+            if waiting:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def test_sigterm_lets_the_callback_in_flight_answer(
+    make_client: Callable[..., Any], peer: WeChatPeer
+) -> None:
+    client: AppClient = await make_client()
+    port = _free_port()
+    env = shente_env(client, "http://127.0.0.1:9") | {
+        "WECHAT_TOKEN": peer.token,
+        "WECHAT_ENCODING_AES_KEY": peer.aes_key,
+        "WECHAT_MESSAGE_MODE": "safe",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        str(SHENTE),
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=15) as http:
+            await _until_serving(http, proc)
+            params, body = peer.request(peer.text(random_openid(), "帮助"), "safe")
+            async with client.state.engine.connect() as lock:
+                # Reads go on; the callback's insert of the message waits for this lock.
+                await lock.execute(text("LOCK TABLE inbound_message IN EXCLUSIVE MODE"))
+                callback = asyncio.create_task(http.post("/wechat", params=params, content=body))
+                await _waiting_on_a_lock(client)
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.5)
+                assert proc.returncode is None  # it waits for the callback in flight…
+                with pytest.raises(httpx.TransportError):  # …and takes no new requests
+                    async with httpx.AsyncClient(base_url=base, timeout=2) as fresh:
+                        await fresh.get("/healthz")
+                await lock.rollback()  # the lock goes: the callback completes
+            response = await callback
+        assert response.status_code == 200
+        assert "帮助" in peer.open_reply(response.text).get("Content", "")
+        stopped = time.monotonic()
+        await asyncio.wait_for(proc.wait(), 15)
+        # uvicorn re-raises the signal it caught once it has shut down cleanly.
+        assert proc.returncode in (0, -signal.SIGTERM), proc.returncode
+        assert time.monotonic() - stopped < 10
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
