@@ -118,8 +118,10 @@ class BroadcastSender:
 
     @property
     def stopping(self) -> bool:
-        """True once stop() was called."""
-        return self._stopping.is_set()
+        """True once stop() was called, or the process closed the client's limiter (the
+        scheduler's shutdown does: its jobs' senders then stop like this one)."""
+        limiter = self.client.limiter
+        return self._stopping.is_set() or (limiter is not None and limiter.closed)
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, broadcast_id: int | None = None) -> SendReport:

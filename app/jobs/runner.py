@@ -9,6 +9,7 @@ obligation).
 from __future__ import annotations
 
 import asyncio
+import signal
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -67,6 +68,7 @@ class JobRunner:
         self.holder = f"{ctx.settings.instance_id[:56]}:{uuid.uuid4().hex[:6]}"
         self.lease_ttl = lease_ttl
         self.leader = False
+        self._running: set[asyncio.Task[Any]] = set()
 
     async def keep_lease(self) -> bool:
         """Take or renew the scheduler lease; a database error means not leading for now."""
@@ -125,7 +127,13 @@ class JobRunner:
             log.info("job already run", job=job.id, due_at=due.isoformat())
             return None
         assert claimed.id is not None
-        outcome, detail = await self._execute(job, now)
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            outcome, detail = await self._execute(job, now)
+        finally:
+            self._running.discard(task)
         finished = self.ctx.clock()
         try:
             async with unit_of_work(self.ctx.sessions) as session:
@@ -136,6 +144,11 @@ class JobRunner:
             log.warning("job outcome not stored", job=job.id, error=type(exc).__name__)
         claimed.outcome, claimed.detail, claimed.finished_at = outcome.value, detail, finished
         return claimed
+
+    async def drain(self, seconds: float) -> None:
+        """Wait up to `seconds` for the jobs running now (shutdown)."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=seconds)
 
     async def _execute(self, job: Job, now: datetime) -> tuple[JobOutcome, str | None]:
         try:
@@ -218,9 +231,18 @@ async def run_forever(settings: Settings) -> None:
         )
         scheduler.start()
         log.info("scheduler started", jobs=len(JOBS), holder=runner.holder)
+        stopping = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
+            # SIGTERM: start nothing new; a running sender hands its unsent rows back (the
+            # closed limiter tells it) and finishes the requests already sent; then the lease
+            # goes, so the standby takes over at once.
+            scheduler.pause()
+            if rt.client.limiter is not None:
+                rt.client.limiter.close()
+            await runner.drain(settings.wechat_api_timeout_seconds + 1)
             scheduler.shutdown(wait=False)
             await runner.release()
 

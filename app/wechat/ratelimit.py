@@ -83,6 +83,11 @@ class RateLimiter:
         """False: this bucket counts for this process only."""
         return False
 
+    @property
+    def closed(self) -> bool:
+        """True once close() was called: the process is stopping."""
+        return self.gate.closed
+
     def close(self) -> None:
         """Stop handing out turns: waiting and later callers get LimiterClosed."""
         self.gate.close()
@@ -117,6 +122,11 @@ class Limiter(Protocol):
     @property
     def shared(self) -> bool:
         """True while the rate is counted for every process of the deployment."""
+        ...
+
+    @property
+    def closed(self) -> bool:
+        """True once close() was called: the process is stopping."""
         ...
 
     async def acquire(self) -> float:

@@ -71,6 +71,11 @@ class SharedRateLimiter:
         """True while the rate is counted in Redis (False: this process's bucket, for now)."""
         return self._down_until is None
 
+    @property
+    def closed(self) -> bool:
+        """True once close() was called: the process is stopping."""
+        return self.local.closed
+
     def close(self) -> None:
         """Refuse later turns with LimiterClosed (the process is stopping)."""
         self.local.close()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 
+from app.config import Settings
+from app.jobs.runner import in_process_runner
 from app.logging import Redactor, configure_logging
 from tests.support.plugin import post
 from tests.support.wechat_peer import random_openid
@@ -47,3 +51,20 @@ async def test_request_logs_are_json_with_request_id_and_no_secrets(make_client,
     assert any(line.get("reason") == "bad_signature" for line in lines)
     for secret in (peer.token, peer.aes_key, "13912345678", params["nonce"]):
         assert secret not in output
+
+
+async def test_every_line_names_its_instance(make_client, peer, capsys):
+    """Several instances behind one proxy: each line says which one wrote it, as the lease does."""
+    client = await make_client(log_level="INFO", log_format="json", instance_id="web-2-7")
+    try:
+        await post(client, peer, peer.text(random_openid(), "帮助"))
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    finally:
+        configure_logging(level="WARNING", json=False)
+    assert any(line["event"] == "request" for line in lines)
+    assert lines and all(line["instance_id"] == "web-2-7" for line in lines)
+    assert in_process_runner(client.state).holder.startswith("web-2-7:")
+
+
+def test_the_default_instance_id_is_host_and_process():
+    assert Settings(_env_file=None).instance_id == f"{socket.gethostname()[:40]}-{os.getpid()}"
