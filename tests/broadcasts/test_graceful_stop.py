@@ -19,7 +19,12 @@ from sqlmodel import select
 from app.dev.sandbox.server import serve_in_background
 from app.models import BroadcastRecipient
 from tests.support.app import AppClient
-from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast
+from tests.support.broadcasts import (
+    add_members,
+    deliveries_by_openid,
+    make_broadcast,
+    sender_for,
+)
 from tests.support.commands import SHENTE, run_shente, shente_env
 
 MEMBERS = 60
@@ -89,3 +94,44 @@ async def test_sigterm_hands_unsent_rows_back_and_the_next_sender_finishes(
 
     assert await _statuses(client, broadcast_id) == Counter({"sent": MEMBERS})
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
+
+
+async def _sending_until(client: AppClient, deliveries: int) -> None:
+    async with asyncio.timeout(30):
+        while len(client.sandbox.deliveries) < deliveries:
+            await asyncio.sleep(0.005)
+
+
+async def _slow_sender_app(make_client: Callable[..., Any]) -> tuple[AppClient, int]:
+    client: AppClient = await make_client(broadcast_rate_per_second=20, broadcast_concurrency=10)
+    return client, await make_broadcast(client, await add_members(client, 30))
+
+
+async def _handed_back(client: AppClient, broadcast_id: int) -> None:
+    statuses = await _statuses(client, broadcast_id)
+    # Nothing claimed or in doubt; what was not sent waits for the next sender.
+    assert set(statuses) == {"sent", "pending"} and statuses["pending"] >= 10, statuses
+    assert sum(deliveries_by_openid(client).values()) == statuses["sent"]
+
+
+async def test_a_stopping_scheduler_hands_its_senders_rows_back(
+    make_client: Callable[..., Any],
+) -> None:
+    """The scheduler's SIGTERM closes its client's limiter: the job's sender stops at once."""
+    client, broadcast_id = await _slow_sender_app(make_client)
+    running = asyncio.create_task(sender_for(client).run(broadcast_id))
+    await _sending_until(client, 3)
+    client.state.broadcast_client.limiter.close()
+    await asyncio.wait_for(running, 3)
+    await _handed_back(client, broadcast_id)
+
+
+async def test_a_stopping_instance_hands_its_pools_rows_back(
+    make_client: Callable[..., Any],
+) -> None:
+    """An app instance shutting down (its lifespan on SIGTERM) stops its in-process sender."""
+    client, broadcast_id = await _slow_sender_app(make_client)
+    client.state.broadcasts.kick()  # the console's 立即发送
+    await _sending_until(client, 3)
+    await asyncio.wait_for(client.state.broadcasts.stop(5), 3)
+    await _handed_back(client, broadcast_id)
