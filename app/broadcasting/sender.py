@@ -7,9 +7,7 @@ The rules that make "exactly once" hold:
 - a failure that may have reached WeChat (a time-out, a lost answer) is never retried blindly:
   the row becomes `unknown` until WeChat's receipt settles it (see services.broadcasts.workers);
 - a quota error puts the row back and pauses the broadcast instead of dropping anyone;
-- on stop() (SIGTERM) nothing more is claimed, and a claimed row whose request has not left
-  (it waits for its turn in the rate limiter, which stop() closes) goes back to `pending` at
-  once; a request already on its way finishes and its outcome is written as usual.
+- on stop() (SIGTERM) claimed rows whose request has not left go back to `pending` (stopping).
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.broadcasting.mass import MassBatches
 from app.broadcasting.messages import link_for, send_one
 from app.broadcasting.outcomes import INTERNAL, SendReport, failure_outcome
+from app.broadcasting.stopping import StopSignal
 from app.config import Settings
 from app.db import is_database_unavailable, unit_of_work
 from app.models import (
@@ -103,25 +102,11 @@ class BroadcastSender:
         self._lock: AsyncConnection | None = None
         self._quiet: datetime | None = None
         self.quiet_hours = QuietHours.parse(settings.quiet_hours)
-        self._stopping = asyncio.Event()
+        self._stop = StopSignal(client)
 
     def stop(self) -> None:
-        """Shut down soon (SIGTERM): claim nothing more and hand back what has not been sent.
-
-        Closing the client's limiter makes every request still waiting for its turn raise
-        LimiterClosed before it leaves: those rows go back to `pending` for the next sender,
-        instead of waiting out the in-doubt grace. Requests already sent finish normally.
-        """
-        self._stopping.set()
-        if self.client.limiter is not None:
-            self.client.limiter.close()
-
-    @property
-    def stopping(self) -> bool:
-        """True once stop() was called, or the process closed the client's limiter (the
-        scheduler's shutdown does: its jobs' senders then stop like this one)."""
-        limiter = self.client.limiter
-        return self._stopping.is_set() or (limiter is not None and limiter.closed)
+        """Shut down soon (SIGTERM): claim nothing more and hand back what has not been sent."""
+        self._stop.set()
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, broadcast_id: int | None = None) -> SendReport:
@@ -150,7 +135,7 @@ class BroadcastSender:
                     session, now=self.clock(), broadcast_id=broadcast_id, quiet_now=quiet_now
                 )
             for bid in due:
-                if self.stopping:
+                if self._stop.requested:
                     break
                 await self._send_broadcast(bid, report)
         return report
@@ -215,7 +200,7 @@ class BroadcastSender:
         mass = MassBatches(self.sessions, self.client, self.settings, self.clock, self.worker_id)
         await mass.send(broadcast, report)
         self._quota = mass.quota
-        if self._quota is None and not self.stopping:
+        if self._quota is None and not self._stop.requested:
             await self._send_rows(broadcast, report)
         async with unit_of_work(self.sessions) as session:
             if self._quota is not None:
@@ -286,7 +271,7 @@ class BroadcastSender:
         stopping = False
         low_water = max(1, self.concurrency // 4)
         while True:
-            stopping = stopping or self.stopping
+            stopping = stopping or self._stop.requested
             claimed: list[Claimed] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:
                 claimed = await self._db(
@@ -310,8 +295,7 @@ class BroadcastSender:
                     wait = await self._wait_for_retries(broadcast.id)
                     if wait is None:
                         break
-                    with contextlib.suppress(TimeoutError):  # stop() ends the wait
-                        await asyncio.wait_for(self._stopping.wait(), wait)
+                    await self._stop.wait(wait)
                 continue
             done, _ = await asyncio.wait(
                 inflight, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED
