@@ -3,9 +3,9 @@
 WeChat's limits are per account, not per process: with several app instances and senders, a
 per-process bucket lets each of them spend the whole rate. Here slots are reserved in Redis with
 one atomic script (GCRA: the key holds the "theoretical arrival time" of the next call), a few at
-a time per round trip, so N processes together stay within the rate. When Redis is absent or fails, each process falls back
-to its own bucket — the service keeps working, the rate is then per process — and says so once in
-the log (and on /readyz) instead of failing calls.
+a time per round trip, so N processes together stay within the rate. When Redis is absent or
+fails, each process falls back to its own bucket — the service keeps working, the rate is then
+per process — and says so once in the log (and on /readyz) instead of failing calls.
 """
 
 from __future__ import annotations
