@@ -1,8 +1,8 @@
 """A sender stopped with SIGTERM mid-broadcast hands its unsent rows back and exits at once.
 
-The sender is a real `shente broadcasts resume` process on PostgreSQL, sending to the app's
-sandbox over HTTP at a slow call rate, so most rows it claimed still wait for their turn in
-the rate limiter when the signal comes.
+The sender is a real `shente broadcasts resume` (or `shente scheduler`) process, sending to the
+app's sandbox over HTTP at a slow call rate, so most rows it claimed still wait for their turn
+in the rate limiter when the signal comes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from app.dev.sandbox.server import serve_in_background
@@ -42,8 +43,11 @@ async def _statuses(client: AppClient, broadcast_id: int) -> Counter[str]:
     return Counter(rows)
 
 
+@pytest.mark.parametrize(
+    "command", [("broadcasts", "resume", "--quiet"), ("scheduler",)], ids=["resume", "scheduler"]
+)
 async def test_sigterm_hands_unsent_rows_back_and_the_next_sender_finishes(
-    make_client: Callable[..., Any],
+    make_client: Callable[..., Any], command: tuple[str, ...]
 ) -> None:
     client: AppClient = await make_client()
     sandbox = client.sandbox
@@ -58,9 +62,7 @@ async def test_sigterm_hands_unsent_rows_back_and_the_next_sender_finishes(
         slow = env | {"BROADCAST_CONCURRENCY": "10", "BROADCAST_RATE_PER_SECOND": "20"}
         proc = await asyncio.create_subprocess_exec(
             str(SHENTE),
-            "broadcasts",
-            "resume",
-            "--quiet",
+            *command,
             env=slow,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
