@@ -63,7 +63,11 @@ async def test_figures_ledger_and_summary_match_the_records_within_scope(
     book = load_workbook(io.BytesIO(sheet.content), read_only=True)
     assert "廉政谈话" not in book.sheetnames  # admins only
     meetings = list(book["三会一课"].values)
-    assert len(meetings) == 1 + 3 and [row[-1] for row in meetings[1:]].count("已签到") == 2
+    assert len(meetings) == 1 + 3 and [row[6] for row in meetings[1:]].count("已签到") == 2
+    study = [(*row, None)[6:8] for row in list(book["固定学习日"].values)[1:]]  # 出勤, 补学
+    assert sorted(study, key=str) == sorted(
+        [("已签到", None), ("请假", "已补学"), ("缺席", None)], key=str
+    )
     assert len(list(book["廉洁承诺"].values)) == 1 + 2
     tests = list(book["知识测试"].values)
     assert sorted(int(str(row[4])) for row in tests[1:]) == [50, 90]

@@ -40,7 +40,7 @@ def _meeting_rows(kinds: Collection[str]) -> Callable[[Within, int], Query]:
 
 def plan(*, talks: bool) -> list[SheetPlan]:
     """The ledger's sheets in order (廉政谈话 only for admins: `talks`)."""
-    meeting_header = ("会议时间", "会议类别", "会议", *WHO, "出勤")
+    meeting_header = ("会议时间", "会议类别", "会议", *WHO, "出勤", "补学")
     found = [
         SheetPlan("三会一课", meeting_header, _meeting_rows(THREE_MEETINGS)),
         SheetPlan("固定学习日", meeting_header, _meeting_rows((STUDY_DAY,))),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from sqlalchemy import exists
 from sqlalchemy import select as core_select
 from sqlmodel import col
 
@@ -16,6 +17,9 @@ from app.models import (
     AssessmentPeriod,
     AssessmentSheet,
     IntegrityTalk,
+    LeaveRequest,
+    LeaveStatus,
+    MakeupSubmission,
     Meeting,
     MeetingAttendance,
     MeetingKind,
@@ -66,7 +70,16 @@ def _in_year(column: Any, year: int) -> Any:
 
 
 def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
-    """The kinds' meetings of the year, a row per person invited and whether they came."""
+    """The kinds' meetings of the year, a row per person invited: came, on leave or absent,
+    and whether they made it up (补学)."""
+    attendance = (col(LeaveRequest.meeting_id) == col(MeetingAttendance.meeting_id)) & (
+        col(LeaveRequest.person_id) == col(MeetingAttendance.person_id)
+    )
+    on_leave = exists().where(attendance, col(LeaveRequest.status) == LeaveStatus.APPROVED.value)
+    made_up = exists().where(
+        col(MakeupSubmission.meeting_id) == col(MeetingAttendance.meeting_id),
+        col(MakeupSubmission.person_id) == col(MeetingAttendance.person_id),
+    )
     statement = (
         core_select(
             col(Meeting.starts_at),
@@ -76,6 +89,8 @@ def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
             col(Person.employee_no),
             col(Person.org_unit_id),
             col(MeetingAttendance.checked_in_at),
+            on_leave,
+            made_up,
         )
         .join(Meeting, col(Meeting.id) == col(MeetingAttendance.meeting_id))
         .join(Person, col(Person.id) == col(MeetingAttendance.person_id))
@@ -89,9 +104,9 @@ def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
     )
     return Query(
         statement,
-        lambda at, kind, title, name, no, unit, came: (
+        lambda at, kind, title, name, no, unit, came, leave, makeup: (
             _when(at), label_of(MeetingKind, kind), title, name, no, unit,
-            "已签到" if came else "未签到",
+            "已签到" if came else "请假" if leave else "缺席", "已补学" if makeup else None,
         ),
     )  # fmt: skip
 
