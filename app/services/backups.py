@@ -92,8 +92,7 @@ def backups_in(directory: Path) -> list[Backup]:
 
 
 def expired(found: list[Backup], *, keep: int, keep_weekly: int = 0) -> list[Backup]:
-    """The backups retention removes: beyond the newest `keep`, and beyond the newest of each
-    of the last `keep_weekly` weeks (China time) that have one."""
+    """What retention removes: all but the newest `keep` and the newest of `keep_weekly` weeks."""
     kept = {b.path for b in found[:keep]}
     weeks: dict[tuple[int, int], Backup] = {}
     for backup in found:  # newest first: the first seen in a week is that week's newest
@@ -347,7 +346,8 @@ def restore(database_url: str, path: Path) -> None:
             source.close()
         return
     env = libpq_env(database_url)
-    database = make_url(database_url).database or ""
+    url = make_url(database_url)
+    database = url.database or url.username or "postgres"  # libpq's own default: the user
     # One transaction: a failure leaves the database as empty as it was. Owners and grants
     # name roles of the old server, which the new one need not have.
     _run(
