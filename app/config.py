@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
 
+    # Backups (`shente backup`; the scheduler's housekeeping.backup once a day at BACKUP_TIME,
+    # China time, when set): where they go, how many of the newest are kept, and how many
+    # weeks keep their newest one beyond those.
+    backup_dir: str = "./backups"
+    backup_keep: int = Field(default=14, ge=1)
+    backup_keep_weekly: int = Field(default=0, ge=0)
+    backup_time: str = ""
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours_parse(cls, value: str) -> str:
@@ -133,6 +141,19 @@ class Settings(BaseSettings):
         except ValueError:
             name = str(info.field_name).upper()
             raise ValueError(f"{name} must look like 09:00, not {value!r}") from None
+        return value.strip()
+
+    @field_validator("backup_time")
+    @classmethod
+    def _backup_time(cls, value: str) -> str:
+        if value.strip().lower() in {"", "off"}:
+            return ""  # no scheduled backup
+        try:
+            time.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"BACKUP_TIME must look like 03:30 or be empty, not {value!r}"
+            ) from None
         return value.strip()
 
     def model_post_init(self, context: object, /) -> None:

@@ -1,4 +1,4 @@
-"""The `shente` command: serve, migrate, seed, schedule."""
+"""The `shente` command: serve, migrate, seed, schedule, back up and restore."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from app.cli import eventloop
+from app.cli import backups, eventloop
 from app.cli.broadcasts import broadcasts_cli, push_cli
 from app.cli.common import alembic_config, checked_settings, console
 from app.cli.scheduler import scheduler_cli
@@ -27,6 +27,8 @@ cli.add_typer(menu_cli, name="menu")
 cli.add_typer(broadcasts_cli, name="broadcasts")
 cli.add_typer(push_cli, name="push")
 cli.add_typer(scheduler_cli, name="scheduler")
+cli.command("backup")(backups.backup)
+cli.command("restore")(backups.restore)
 
 
 T = TypeVar("T")
