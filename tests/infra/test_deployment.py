@@ -1,0 +1,199 @@
+"""The deployment artifacts hold together: the compose file, the nginx config (`nginx -t`), and
+the settings they name. No Docker daemon is needed (CI has none)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from app.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+NGINX_CONF = ROOT / "deploy" / "nginx" / "shente.conf"
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+)
+# ${VAR}, ${VAR:-default}, ${VAR:?message}; $$ is compose's escaped dollar (a shell's variable).
+COMPOSE_VAR = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(?::?[-?][^}]*)?\}")
+SERVICES = {"app", "proxy", "scheduler", "scheduler-standby", "postgres", "redis"}
+
+
+def compose() -> dict[str, Any]:
+    """docker-compose.yml as compose reads it (YAML anchors and merges resolved)."""
+    data = yaml.safe_load(COMPOSE.read_text("utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_compose_runs_replicas_behind_the_proxy_and_a_standby_scheduler():
+    services = compose()["services"]
+    assert SERVICES <= services.keys()
+    app = services["app"]
+    assert app["deploy"]["replicas"] == "${APP_REPLICAS:-2}"
+    assert "/readyz" in " ".join(app["healthcheck"]["test"])
+    assert app["command"][:2] == ["shente", "serve"]
+    assert app["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-1}"
+    # Replicas cannot share a published port: only the proxy is reachable from outside.
+    assert "ports" not in app and services["proxy"]["ports"]
+    for name in ("scheduler", "scheduler-standby"):
+        assert services[name]["command"] == ["shente", "scheduler"]
+        assert services[name]["environment"]["APP_ENV"] == "prod"
+    # Migrations run once, before any replica: two replicas migrating at once would race.
+    assert services["migrate"]["command"] == ["shente", "db", "upgrade"]
+    for name in ("app", "scheduler", "scheduler-standby"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    volumes = services["proxy"]["volumes"]
+    assert "./deploy/nginx/shente.conf:/etc/nginx/conf.d/default.conf:ro" in volumes
+    assert any(v.endswith(":/etc/nginx/certs:ro") for v in volumes)
+
+
+def test_every_compose_variable_is_a_setting_or_documented():
+    documented = (ROOT / ".env.example").read_text("utf-8")
+    names = set(COMPOSE_VAR.findall(COMPOSE.read_text("utf-8")))
+    assert {"APP_REPLICAS", "POSTGRES_PASSWORD", "SECRET_KEY"} <= names
+    settings = {name.upper() for name in Settings.model_fields}
+    missing = sorted(n for n in names if n not in settings and f"\n{n}=" not in documented)
+    assert missing == [], f"docker-compose.yml uses variables nobody documents: {missing}"
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    reason="docker compose is not installed (it needs no daemon for `config`)",
+)
+def test_docker_compose_config_accepts_the_file(tmp_path):
+    env = {**os.environ, **{name: "x" * 40 for name in COMPOSE_VAR.findall(COMPOSE.read_text())}}
+    env["APP_REPLICAS"], env["WEB_CONCURRENCY"] = "3", "2"
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(COMPOSE), "--profile", "monitoring", "config", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def nginx_directives(text: str, name: str) -> list[str]:
+    """The values of every `name value;` directive in an nginx config."""
+    return re.findall(rf"^\s*{name}\s+([^;]+);", text, re.MULTILINE)
+
+
+def wechat_location(text: str) -> str:
+    """The body of `location = /wechat { … }`."""
+    match = re.search(r"location = /wechat \{(.*?)\n    \}", text, re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def size_in_bytes(value: str) -> int:
+    """An nginx size (64k, 12m) in bytes."""
+    units = {"k": 1024, "m": 1024 * 1024}
+    return int(value[:-1]) * units[value[-1].lower()] if value[-1].isalpha() else int(value)
+
+
+def nginx_ms(value: str) -> int:
+    """An nginx time (4500ms, 2s) in milliseconds."""
+    return int(value[:-2]) if value.endswith("ms") else int(value.rstrip("s")) * 1000
+
+
+def test_nginx_limits_match_the_app_and_the_wechat_budget():
+    text = NGINX_CONF.read_text("utf-8")
+    defaults = Settings(_env_file=None)
+    server_limit = [size_in_bytes(v) for v in nginx_directives(text, "client_max_body_size")]
+    assert defaults.max_request_body_bytes in server_limit
+    wechat = wechat_location(text)
+    (callback_limit,) = nginx_directives(wechat, "client_max_body_size")
+    assert size_in_bytes(callback_limit) == defaults.wechat_max_body_bytes
+    # Past the app's reply budget (it answers by then), inside WeChat's 5 seconds.
+    (read_timeout,) = nginx_directives(wechat, "proxy_read_timeout")
+    assert defaults.wechat_reply_budget_seconds * 1000 < nginx_ms(read_timeout) < 5000
+    # A callback is retried on another replica (idempotent by its dedup key); nothing else
+    # that was sent is (a console POST may have been carried out).
+    assert nginx_directives(wechat, "proxy_next_upstream")[0].endswith("non_idempotent")
+    retries = nginx_directives(text, "proxy_next_upstream")
+    assert len(retries) == 2 and sum("non_idempotent" in r for r in retries) == 1
+    # The client's address is overwritten, never appended to (uvicorn trusts the leftmost).
+    assert "$proxy_add_x_forwarded_for" not in text
+    assert "X-Forwarded-For $remote_addr" in nginx_directives(text, "proxy_set_header")
+
+
+def self_signed(directory: Path) -> None:
+    """fullchain.pem and privkey.pem for localhost, as TLS_CERT_DIR would hold them."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "privkey.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+def nginx_t(prefix: Path) -> subprocess.CompletedProcess[str]:
+    """`nginx -t` on prefix/nginx.conf, every path of nginx's own inside the prefix."""
+    assert NGINX is not None
+    log = str(prefix / "error.log")
+    command = [NGINX, "-t", "-q", "-p", str(prefix), "-e", log, "-c", str(prefix / "nginx.conf")]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30)
+
+
+def test_nginx_accepts_the_config(tmp_path):
+    if NGINX is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is missing: `make deploy-deps` installs Debian's nginx")
+        pytest.skip("nginx is not installed (`make deploy-deps`)")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    self_signed(certs)
+    text = NGINX_CONF.read_text("utf-8")
+    # The real file, but for two things only the compose network gives: the `app` host name
+    # and the mounted certificates.
+    checked = text.replace("server app:8000", "server 127.0.0.1:8000").replace(
+        "/etc/nginx/certs/", f"{certs}/"
+    )
+    assert checked.count("127.0.0.1:8000") == 1 and str(certs) in checked
+    (tmp_path / "shente.conf").write_text(checked, "utf-8")
+    temp = "\n".join(
+        f"  {kind}_temp_path {tmp_path}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n{temp}\n  include {tmp_path}/shente.conf;\n}}\n",
+        "utf-8",
+    )
+    result = nginx_t(tmp_path)
+    assert result.returncode == 0, result.stderr
+    # nginx -t does fail on a broken config: the check can catch a mistake.
+    (tmp_path / "shente.conf").write_text(checked.replace("proxy_read_timeout", "read_tmo"))
+    broken = nginx_t(tmp_path)
+    assert broken.returncode != 0 and "read_tmo" in broken.stderr
