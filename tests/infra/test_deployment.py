@@ -7,25 +7,18 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from app.config import Settings
+from tests.support import nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-NGINX_CONF = ROOT / "deploy" / "nginx" / "shente.conf"
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-)
+NGINX_CONF = nginx.NGINX_CONF
 # ${VAR}, ${VAR:-default}, ${VAR:?message}; $$ is compose's escaped dollar (a shell's variable).
 COMPOSE_VAR = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(?::?[-?][^}]*)?\}")
 SERVICES = {"app", "proxy", "scheduler", "scheduler-standby", "postgres", "redis"}
@@ -133,67 +126,13 @@ def test_nginx_limits_match_the_app_and_the_wechat_budget():
     assert "X-Forwarded-For $remote_addr" in nginx_directives(text, "proxy_set_header")
 
 
-def self_signed(directory: Path) -> None:
-    """fullchain.pem and privkey.pem for localhost, as TLS_CERT_DIR would hold them."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (directory / "privkey.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
-def nginx_t(prefix: Path) -> subprocess.CompletedProcess[str]:
-    """`nginx -t` on prefix/nginx.conf, every path of nginx's own inside the prefix."""
-    assert NGINX is not None
-    log = str(prefix / "error.log")
-    command = [NGINX, "-t", "-q", "-p", str(prefix), "-e", log, "-c", str(prefix / "nginx.conf")]
-    return subprocess.run(command, capture_output=True, text=True, timeout=30)
-
-
 def test_nginx_accepts_the_config(tmp_path):
-    if NGINX is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is missing: `make deploy-deps` installs Debian's nginx")
-        pytest.skip("nginx is not installed (`make deploy-deps`)")
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    self_signed(certs)
-    text = NGINX_CONF.read_text("utf-8")
-    # The real file, but for two things only the compose network gives: the `app` host name
-    # and the mounted certificates.
-    checked = text.replace("server app:8000", "server 127.0.0.1:8000").replace(
-        "/etc/nginx/certs/", f"{certs}/"
-    )
-    assert checked.count("127.0.0.1:8000") == 1 and str(certs) in checked
-    (tmp_path / "shente.conf").write_text(checked, "utf-8")
-    temp = "\n".join(
-        f"  {kind}_temp_path {tmp_path}/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n  access_log off;\n{temp}\n  include {tmp_path}/shente.conf;\n}}\n",
-        "utf-8",
-    )
-    result = nginx_t(tmp_path)
+    # The real file, but for what only compose gives: the `app` replicas and the certificates.
+    checked = nginx.prepare(tmp_path)
+    assert "server 127.0.0.1:8000 " in checked and f"{tmp_path}/certs/fullchain.pem" in checked
+    result = nginx.check(tmp_path)
     assert result.returncode == 0, result.stderr
     # nginx -t does fail on a broken config: the check can catch a mistake.
     (tmp_path / "shente.conf").write_text(checked.replace("proxy_read_timeout", "read_tmo"))
-    broken = nginx_t(tmp_path)
+    broken = nginx.check(tmp_path)
     assert broken.returncode != 0 and "read_tmo" in broken.stderr
