@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Info
@@ -82,8 +81,9 @@ class Metrics:
         )
 
 
-# WeChat's daily quotas start again at 00:00 Beijing time (China has no daylight saving).
-BEIJING = timezone(timedelta(hours=8))
+# WeChat's daily quotas start again at 00:00 Beijing time (UTC+8, no daylight saving).
+BEIJING_OFFSET_SECONDS = 8 * 3600
+DAY_SECONDS = 86400
 NO_ERRCODE = "none"  # no answer from WeChat at all: a time-out, a 5xx, a connection error
 
 
@@ -118,7 +118,7 @@ class OutboundMetrics:
         registry: CollectorRegistry,
         *,
         quotas: Mapping[str, int],
-        clock: Callable[[], datetime] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.calls = Counter(
             "shente_wechat_api_calls_total",
@@ -131,12 +131,18 @@ class OutboundMetrics:
             "Access tokens fetched from WeChat by this process",
             registry=registry,
         )
-        self.today = DailyCalls(quotas, clock or (lambda: datetime.now(BEIJING)))
+        self.today = DailyCalls(quotas, clock)
         registry.register(self.today)
+        # A broadcast makes thousands of calls: each (api, errcode) child is looked up once.
+        self._children: dict[tuple[str, int | None], Counter] = {}
 
     def api_call(self, api: str, errcode: int | None) -> None:
         """Count one exchange with WeChat."""
-        self.calls.labels(api, NO_ERRCODE if errcode is None else str(errcode)).inc()
+        child = self._children.get((api, errcode))
+        if child is None:
+            label = NO_ERRCODE if errcode is None else str(errcode)
+            child = self._children[api, errcode] = self.calls.labels(api, label)
+        child.inc()
         self.today.add(api)
 
     def token_refresh(self) -> None:
@@ -151,30 +157,30 @@ class DailyCalls(Collector):
     start or midnight; the sum over every scraped instance approximates the account's use.
     """
 
-    def __init__(self, quotas: Mapping[str, int], clock: Callable[[], datetime]) -> None:
+    def __init__(self, quotas: Mapping[str, int], clock: Callable[[], float]) -> None:
         self.quotas = dict(quotas)
         self._clock = clock
-        self._day: date | None = None
+        self._day = -1
+        # /metrics renders in a worker thread while the event loop counts: no lock is needed,
+        # as copying or replacing a dict is one step under the GIL, and a count lost in the
+        # instant of midnight does not matter.
         self._counts: dict[str, int] = {}
-        # /metrics renders in a worker thread while the event loop counts.
-        self._lock = threading.Lock()
 
-    def _today(self) -> date:
-        return self._clock().astimezone(BEIJING).date()
+    def _today(self) -> int:
+        """Days since 1970-01-01 in Beijing."""
+        return int((self._clock() + BEIJING_OFFSET_SECONDS) // DAY_SECONDS)
 
     def add(self, api: str) -> None:
         """Count one call today."""
         today = self._today()
-        with self._lock:
-            if today != self._day:
-                self._day, self._counts = today, {}
-            self._counts[api] = self._counts.get(api, 0) + 1
+        if today != self._day:
+            self._day, self._counts = today, {}
+        counts = self._counts
+        counts[api] = counts.get(api, 0) + 1
 
     def collect(self) -> Iterator[Metric]:
         """Today's calls per API (none after midnight until the next call) and the quotas."""
-        today = self._today()
-        with self._lock:
-            counts = dict(self._counts) if today == self._day else {}
+        counts = dict(self._counts) if self._today() == self._day else {}
         calls = GaugeMetricFamily(
             "shente_wechat_api_calls_today",
             "WeChat API calls of this process since 00:00 Beijing time, by API",

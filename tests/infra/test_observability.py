@@ -6,14 +6,16 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from prometheus_client import CollectorRegistry, generate_latest
 from typer.testing import CliRunner
 
 from app.cli.main import cli
 from app.config import get_settings
 from app.dev.sandbox.faults import QueuedErrcode
 from app.logging import configure_logging
+from app.metrics import OutboundMetrics
 from app.models import InboundMessage, InboundStatus
 from tests.support.app import AppClient
 from tests.support.broadcasts import add_members, make_broadcast, sender_for
@@ -165,3 +167,18 @@ def test_serve_runs_web_concurrency_workers_trusting_the_proxy(monkeypatch):
     assert calls[0]["workers"] == 3 and calls[0]["proxy_headers"] is True
     assert calls[0]["forwarded_allow_ips"] == "10.0.0.2"
     assert calls[1]["workers"] == 1  # uvicorn cannot reload several workers
+
+
+def test_calls_today_start_again_at_beijing_midnight():
+    registry = CollectorRegistry()
+    now = [datetime(2026, 12, 7, 15, 59, tzinfo=UTC).timestamp()]  # 23:59 in Beijing
+    outbound = OutboundMetrics(registry, quotas={"custom/send": 500}, clock=lambda: now[0])
+    outbound.api_call("custom/send", 0)
+    outbound.api_call("custom/send", 45047)
+    today = 'shente_wechat_api_calls_today{api="custom/send"}'
+    assert value(generate_latest(registry).decode(), today) == 2
+    now[0] += 120  # 00:01: WeChat's quotas are new, and so is our count
+    text = generate_latest(registry).decode()
+    assert value(text, today) == 0
+    assert value(text, 'shente_wechat_api_daily_quota{api="custom/send"}') == 500
+    assert value(text, 'shente_wechat_api_calls_total{api="custom/send",errcode="45047"}') == 1
