@@ -3,6 +3,7 @@ the settings they name. No Docker daemon is needed (CI has none)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -136,3 +137,27 @@ def test_nginx_accepts_the_config(tmp_path):
     (tmp_path / "shente.conf").write_text(checked.replace("proxy_read_timeout", "read_tmo"))
     broken = nginx.check(tmp_path)
     assert broken.returncode != 0 and "read_tmo" in broken.stderr
+
+
+def test_prometheus_scrapes_the_replicas_with_the_token_and_loads_the_rules():
+    deploy = ROOT / "deploy"
+    config = yaml.safe_load((deploy / "prometheus" / "prometheus.yml").read_text("utf-8"))
+    service = compose()["services"]["prometheus"]
+    assert "./deploy/prometheus:/etc/prometheus:ro" in service["volumes"]
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    (job,) = config["scrape_configs"]
+    # The rules' up{job="shente"} names this job; each replica of `app` is a target.
+    assert job["job_name"] == "shente" and 'up{job="shente"}' in (
+        deploy / "prometheus" / "alerts.yml"
+    ).read_text("utf-8")
+    assert job["dns_sd_configs"] == [
+        {"names": ["app"], "type": "A", "port": 8000, "refresh_interval": "30s"}
+    ]
+    # The token file is the one the service writes from METRICS_TOKEN before starting.
+    token_file = job["authorization"]["credentials_file"]
+    assert f"> {token_file} &&" in service["command"][0]
+    datasource = yaml.safe_load(
+        (deploy / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )["datasources"][0]
+    dashboard = json.loads((deploy / "grafana" / "shente-dashboard.json").read_text("utf-8"))
+    assert {p["datasource"]["uid"] for p in dashboard["panels"]} == {datasource["uid"]}
