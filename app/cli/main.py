@@ -71,6 +71,9 @@ def serve(
         port=port,
         reload=reload,
         workers=workers,
+        # The supervisor restarts a worker not ready within this; importing the app takes
+        # seconds of CPU (9 s on a busy 2-core machine), past uvicorn's default of 5.
+        timeout_worker_healthcheck=60,
         access_log=False,
         # The client's address from the reverse proxy's X-Forwarded-For, trusted only from
         # FORWARDED_ALLOW_IPS (sign-in lockouts and the audit log record it).
