@@ -19,7 +19,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.config import Settings
+from app.config import Settings, instance_id
 from app.db import unit_of_work
 from app.jobs.context import JobContext
 from app.jobs.registry import JOBS, Job, boundary
@@ -65,7 +65,7 @@ class JobRunner:
         self.every = every
         # The instance's identity, as in its log lines; the suffix tells apart two runners of
         # one process (tests, a console's run-once beside the in-process scheduler).
-        self.holder = f"{ctx.settings.instance_id[:56]}:{uuid.uuid4().hex[:6]}"
+        self.holder = f"{instance_id(ctx.settings)[:56]}:{uuid.uuid4().hex[:6]}"
         self.lease_ttl = lease_ttl
         self.leader = False
         self._running: set[asyncio.Task[Any]] = set()
@@ -220,7 +220,7 @@ async def run_forever(settings: Settings) -> None:
         level=settings.log_level,
         json=settings.app_env == "prod",
         secrets=settings.secret_values(),
-        instance_id=settings.instance_id,
+        instance=instance_id(settings),
     )
     async with sender_runtime(settings) as rt:
         ctx = JobContext(rt.engine, rt.sessions, rt.client, settings)

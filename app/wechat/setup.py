@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.metrics import NO_OUTBOUND_METRICS, OutboundSink
 from app.wechat.client import WeChatClient
 from app.wechat.ratelimit import Limiter, RateLimiter
 from app.wechat.sharded import ShardedTransport
@@ -56,13 +57,15 @@ def create_client(
     base_url: str | None = None,
     rate_per_second: float | None = None,
     max_connections: int | None = None,
+    metrics: OutboundSink = NO_OUTBOUND_METRICS,
     redis: Redis | None = None,
 ) -> WeChatClient:
     """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
 
     `rate_per_second` replaces the interactive call rate (broadcast senders have their own);
-    `max_connections` gives a sender that many pooled connections, in small pools. With
-    `redis` the rate is counted for the whole deployment.
+    `max_connections` gives a sender that many pooled connections, in small pools; `metrics`
+    counts the client's calls (the web app's /metrics). With `redis` the rate is counted for
+    the whole deployment.
     """
     rate = rate_per_second or settings.wechat_api_rate_per_second
     name = "api" if rate_per_second is None else "broadcast"
@@ -92,4 +95,5 @@ def create_client(
         timeout=settings.wechat_api_timeout_seconds,
         max_retries=settings.wechat_api_max_retries,
         limiter=limiter(settings=settings, redis=redis, name=name, rate_per_second=rate),
+        metrics=metrics,
     )

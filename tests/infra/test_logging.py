@@ -7,8 +7,9 @@ import json
 import os
 import socket
 
-from app.config import Settings
-from app.jobs.runner import in_process_runner
+from app.config import Settings, instance_id
+from app.jobs.context import JobContext
+from app.jobs.runner import JobRunner, in_process_runner
 from app.logging import Redactor, configure_logging
 from tests.support.plugin import post
 from tests.support.wechat_peer import random_openid
@@ -67,4 +68,7 @@ async def test_every_line_names_its_instance(make_client, peer, capsys):
 
 
 def test_the_default_instance_id_is_host_and_process():
-    assert Settings(_env_file=None).instance_id == f"{socket.gethostname()[:40]}-{os.getpid()}"
+    expected = f"{socket.gethostname()[:40]}-{os.getpid()}"
+    assert instance_id(Settings(_env_file=None)) == expected
+    runner = JobRunner(JobContext(None, None, None, Settings(_env_file=None)))  # type: ignore[arg-type]
+    assert runner.holder.startswith(f"{expected}:")
