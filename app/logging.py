@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -21,6 +22,7 @@ _TOKEN_IN_URL = re.compile(
 _TOKEN_IN_PATH = re.compile(r"(/m/r/)[^/?#\s\"']+")
 _SENSITIVE_KEYS = re.compile(r"token|secret|password|passwd|aes_key|authorization|cookie", re.I)
 _MASK = "***"
+_CACHED_LENGTH = 200
 
 
 class Redactor:
@@ -28,9 +30,14 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # Most values repeat line after line (a method, a path, an event): scrub each once.
+        self._scrub_short = functools.lru_cache(maxsize=4096)(self._scrub)
 
     def scrub(self, text: str) -> str:
         """Mask everything sensitive inside one string."""
+        return self._scrub_short(text) if len(text) <= _CACHED_LENGTH else self._scrub(text)
+
+    def _scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, _MASK)
         text = _TOKEN_IN_URL.sub(lambda m: m.group(1) + _MASK, text)

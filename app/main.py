@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.api import docs, guards, health, wechat
+from app.api import docs, guards, health, instrumentation, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
 from app.api.guards import BodyLimitMiddleware, HstsMiddleware
@@ -254,7 +254,7 @@ def create_app(
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
     install_error_handlers(app)  # the API's one error schema, only under /api/
     instrumentator = Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"])
-    instrumentator.instrument(app)
+    instrumentation.instrument(app, instrumentator)  # its route lookup, cached
     metrics_token = settings.metrics_token.get_secret_value() or None
     if metrics_token is not None or not prod:  # production: only with METRICS_TOKEN
         guard = guards.metrics_guard(metrics_token)

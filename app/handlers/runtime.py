@@ -48,6 +48,8 @@ class Delivery:
     match: Match | None
     received_at: datetime
     seal: Callable[[str], str]
+    # Redis saw this key for the first time: no earlier attempt to look up in the database.
+    first_sight: bool = False
     attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -85,11 +87,12 @@ class Dispatcher:
     async def answer(self, inbound: InboundMessage, seal: Callable[[str], str]) -> str:
         """The response body for this delivery; `seal` encrypts a plaintext reply when needed."""
         key = dedup_key(inbound.fields)
-        cached = await self.cache.get(key)
+        cached, first_sight = await self.cache.claim(key)
         if cached is not None:
             self.metrics.duplicates.inc()
             return cached
-        delivery = Delivery(inbound, key, self.router.resolve(inbound.message), self.clock(), seal)
+        match = self.router.resolve(inbound.message)
+        delivery = Delivery(inbound, key, match, self.clock(), seal, first_sight)
         try:
             body = await self._run(delivery)
         except DBAPIError as exc:
@@ -174,7 +177,7 @@ class Dispatcher:
 
     async def _handle(self, delivery: Delivery) -> str:
         """Run the handler; its writes (if any) and the stored answer commit as one."""
-        existing = await self._find(delivery.key)
+        existing = None if delivery.first_sight else await self._find(delivery.key)
         if existing is not None:  # a retry of something already answered
             self.metrics.duplicates.inc()
             return existing.response_body

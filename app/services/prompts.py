@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import Table, bindparam, literal, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import execute
@@ -12,6 +12,10 @@ from app.models import ConversationPrompt
 
 # Long enough to type a reason on a phone; short enough that a later message is not taken for it.
 PROMPT_TTL = timedelta(minutes=10)
+
+_table: Table = ConversationPrompt.__table__  # type: ignore[attr-defined]
+_ANY_OPEN = select(literal(1)).where(_table.c.openid == bindparam("openid"))
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 
 
 async def ask(
@@ -26,25 +30,32 @@ async def ask(
     await session.flush()
 
 
-async def _one_at_a_time(session: AsyncSession, openid: str) -> None:
-    """Make a member's messages that consult their open question wait for each other.
+async def _one_at_a_time(session: AsyncSession, openid: str) -> bool:
+    """Make a member's messages that consult their open question wait for each other; False
+    when the member has no question open (most messages), and nothing needs to wait.
 
     WeChat delivers a burst of photos as concurrent callbacks; each would otherwise read the
     question before the others commit (two reports instead of one, a photo lost). PostgreSQL:
-    a transaction-scoped advisory lock per member. SQLite: a write first, which waits for any
-    other writer to commit, so what is read next is what that writer left.
+    a transaction-scoped advisory lock per member, taken only when a question is there: the
+    lock holders only take a question (and perhaps ask the next one in the same transaction),
+    so one that is not there when looked for could not have been seen after waiting either.
+    SQLite: a write first, which waits for any other writer to commit, so what is read next is
+    what that writer left.
     """
     if (await session.connection()).dialect.name == "postgresql":
-        lock = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
-        await execute(session, lock, {"key": f"prompt:{openid}"})
+        if (await execute(session, _ANY_OPEN, {"openid": openid})).first() is None:
+            return False
+        await execute(session, _LOCK, {"key": f"prompt:{openid}"})
     else:
         claim = text("UPDATE conversation_prompt SET purpose = purpose WHERE openid = :openid")
         await execute(session, claim, {"openid": openid})
+    return True
 
 
 async def take(session: AsyncSession, *, openid: str, now: datetime) -> ConversationPrompt | None:
     """The open question, removed as it is answered; None when there is none or it expired."""
-    await _one_at_a_time(session, openid)
+    if not await _one_at_a_time(session, openid):
+        return None
     prompt = await session.get(ConversationPrompt, openid)
     if prompt is None:
         return None
@@ -57,7 +68,8 @@ async def current(
     session: AsyncSession, *, openid: str, now: datetime
 ) -> ConversationPrompt | None:
     """The open question, left open (None when there is none or it expired)."""
-    await _one_at_a_time(session, openid)
+    if not await _one_at_a_time(session, openid):
+        return None
     prompt = await session.get(ConversationPrompt, openid)
     return prompt if prompt is not None and prompt.expires_at > now else None
 

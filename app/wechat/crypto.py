@@ -45,6 +45,8 @@ class MessageCrypto:
         self.key = base64.b64decode(encoding_aes_key + "=")
         self.token = token
         self.app_id = app_id
+        # Built once: each call takes a fresh encryptor or decryptor from it.
+        self._cipher = WeChatCipher(self.key)
 
     def encrypt(self, plaintext: str, *, random_prefix: bytes | None = None) -> str:
         """Return base64(AES-CBC(random16 ‖ len ‖ msg ‖ appid)); the prefix comes from `secrets`."""
@@ -53,7 +55,7 @@ class MessageCrypto:
         raw = prefix + struct.pack(">I", len(body)) + body + self.app_id.encode()
         pad = _BLOCK - len(raw) % _BLOCK
         raw += bytes([pad]) * pad
-        return base64.b64encode(WeChatCipher(self.key).encrypt(raw)).decode()
+        return base64.b64encode(self._cipher.encrypt(raw)).decode()
 
     def decrypt(self, ciphertext: str) -> str:
         """Decrypt and check padding, framing and the trailing appid; raise CryptoError."""
@@ -63,7 +65,7 @@ class MessageCrypto:
             raise CryptoError("Encrypt is not valid base64") from exc
         if not data or len(data) % 16:
             raise CryptoError("Encrypt has a bad length")
-        raw = WeChatCipher(self.key).decrypt(data)
+        raw = self._cipher.decrypt(data)
         pad = raw[-1]
         if not 1 <= pad <= _BLOCK or raw[-pad:] != bytes([pad]) * pad:
             raise CryptoError("bad padding")

@@ -41,6 +41,11 @@ class ResponseCache(Protocol):
         """The answer already sent for this key, if known."""
         ...
 
+    async def claim(self, key: str) -> tuple[str | None, bool]:
+        """The answer already sent (if known), and True when this key was never seen before,
+        so the database need not be asked whether it was answered (False: do ask it)."""
+        ...
+
     async def put(self, key: str, body: str) -> None:
         """Remember the answer sent for this key."""
         ...
@@ -53,6 +58,10 @@ class NoResponseCache:
         """Never a hit."""
         return None
 
+    async def claim(self, key: str) -> tuple[str | None, bool]:
+        """Nothing known: the database decides."""
+        return None, False
+
     async def put(self, key: str, body: str) -> None:
         """Nothing to remember."""
 
@@ -63,6 +72,7 @@ class RedisResponseCache:
     def __init__(self, redis: Redis, *, prefix: str = "shente:") -> None:
         self._redis = redis
         self._prefix = f"{prefix}reply:"
+        self._seen = f"{prefix}seen:"
 
     async def get(self, key: str) -> str | None:
         """The cached answer; a Redis failure is a miss, never an error for the member."""
@@ -71,6 +81,24 @@ class RedisResponseCache:
         except Exception:
             return None
         return value.decode() if isinstance(value, bytes) else value
+
+    async def claim(self, key: str) -> tuple[str | None, bool]:
+        """One round trip: mark the key seen (SET NX) and read any cached answer.
+
+        A first sighting lets the caller skip the database's look-up; should Redis have lost
+        the mark (restarted, flushed), the handler runs again and the database's unique key
+        still answers the retry with the stored reply and rolls the second attempt back.
+        """
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(self._seen + key, b"1", nx=True, ex=RESPONSE_TTL_SECONDS)
+                pipe.get(self._prefix + key)
+                first, value = await pipe.execute()
+        except Exception:
+            return None, False
+        if isinstance(value, bytes):
+            value = value.decode()
+        return value, bool(first) and value is None
 
     async def put(self, key: str, body: str) -> None:
         """Cache the answer; failures are ignored for the same reason."""

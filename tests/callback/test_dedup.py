@@ -94,3 +94,24 @@ async def test_redis_answers_retries_when_configured(client, peer, backend):
         await conn.execute(delete(InboundMessage))
     retry = await _deliver(client, *peer.request(xml, "plain"))
     assert retry.content == first.content
+
+
+async def test_retry_after_redis_forgot_is_answered_from_the_database(client, peer, backend):
+    if backend.redis_url is None:
+        pytest.skip("Redis fast path runs with the PostgreSQL backend")
+    openid = random_openid()
+    first = await _deliver(client, *peer.request(peer.event(openid, "subscribe"), "plain"))
+    # Redis restarted empty: the retry looks like a first sighting, and runs the handler again;
+    # the database's row still decides the answer, and the second attempt's work is undone.
+    redis = client.state.redis
+    for key in await redis.keys(f"{backend.redis_prefix}*"):
+        await redis.delete(key)
+    retry = await _deliver(
+        client,
+        *peer.request(peer.event(openid, "subscribe", create_time=int(peer.timestamp())), "plain"),
+    )
+    assert retry.content == first.content
+    assert await count_rows(client, InboundMessage) == 1
+    async with client.sessions() as session:
+        follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
+    assert follower.subscribe_count == 1

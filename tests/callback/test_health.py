@@ -68,3 +68,15 @@ async def test_responses_carry_a_request_id(client):
     response = await client.get("/healthz", headers={"X-Request-ID": "abc123"})
     assert response.headers["x-request-id"] == "abc123"
     assert len((await client.get("/healthz")).headers["x-request-id"]) == 16
+
+
+async def test_request_metrics_name_each_route_by_its_template(client):
+    # Two ids, one series: the label is the route's template (looked up from a cache).
+    for broadcast_id in (7, 8):
+        await client.get(f"/api/v1/broadcasts/{broadcast_id}")
+    await client.get("/healthz")
+    text = (await client.get("/metrics")).text
+    template = "/api/v1/broadcasts/{broadcast_id:int}"
+    assert f'http_requests_total{{handler="{template}",method="GET",status="4xx"}} 2.0' in text
+    assert 'http_requests_total{handler="/healthz",method="GET",status="2xx"} 1.0' in text
+    assert 'handler="/api/v1/broadcasts/7"' not in text
