@@ -148,6 +148,9 @@ class Cluster:
             "BROADCAST_CONCURRENCY": "10",
             "BROADCAST_RATE_PER_SECOND": "60",
             "LOG_LEVEL": "WARNING",
+            # A row left in doubt is sent again after this grace unless its receipt came: short
+            # here, so a lost receipt shows as a member served twice within the scenario.
+            "BROADCAST_RECEIPT_GRACE_SECONDS": "15",
         }
         py = sys.executable
         redis = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"]
@@ -158,7 +161,7 @@ class Cluster:
             Service(
                 f"app{n}",
                 [py, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                self.env,
+                self.env | {"INSTANCE_ID": f"app{n}"},
                 self.home / f"app{n}.log",
                 health=f"http://127.0.0.1:{port}/healthz",
             )
@@ -168,7 +171,7 @@ class Cluster:
             Service(
                 f"scheduler{n}",
                 [py, "-m", "app.cli", "scheduler"],
-                self.env,
+                self.env | {"INSTANCE_ID": f"scheduler{n}"},
                 self.home / f"scheduler{n}.log",
             )
             for n in (1, 2)
@@ -177,6 +180,16 @@ class Cluster:
         self.proxy = Service("haproxy", ["haproxy", "-db", "-f", cfg], {}, self.home / "proxy.log")
         self.proxy.health = self.proxy_url + "/healthz"
         self.sandbox: Service | None = None
+
+    def lease_owner(self, holder: str) -> Service | None:
+        """The scheduler a lease holder names: INSTANCE_ID first, else host:pid:suffix."""
+        name, _, rest = holder.partition(":")
+        for scheduler in self.schedulers:
+            if name == scheduler.name or rest.split(":")[0] == str(
+                scheduler.proc and scheduler.pid
+            ):
+                return scheduler
+        return None
 
     # --- processes ------------------------------------------------------------------------
     def spawn(self, service: Service) -> None:
