@@ -29,9 +29,8 @@ console = Console(width=110)  # wide enough for a figure and its value, even whe
 def show(outcome: Outcome) -> None:
     """One scenario's figures as a two-column table, then its verdict."""
     verdict = "[green]通过[/green]" if not outcome.problems else "[red]失败[/red]"
-    table = Table(
-        title=f"{outcome.name} — {verdict} ({outcome.seconds:.0f} s)", title_justify="left"
-    )
+    title = f"{outcome.name} — {verdict} ({outcome.seconds:.0f} s)"
+    table = Table(title=title, title_justify="left", min_width=64)  # the title on one line
     table.add_column("figure")
     table.add_column("value", justify="right")
     for name, value in outcome.figures.items():

@@ -25,7 +25,9 @@ from bench.callback import ROOT, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # haproxy in front of the apps, as the compose file's proxy: health checks, and a request whose
-# instance died (refused, reset, no answer) goes once more to the other one.
+# instance died (refused, reset, no answer) goes once more to the other one. The checks are
+# patient (3 s, three misses): an instance busy with the whole load while the other restarts is
+# slow, not down, and with both marked down every request would get haproxy's own 503.
 HAPROXY_CFG = """\
 global
     maxconn 4000
@@ -45,7 +47,8 @@ backend apps
     balance roundrobin
     option httpchk GET /healthz
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
+    timeout check 3s
+    default-server inter 1s fall 3 rise 2
 {servers}
 """
 
