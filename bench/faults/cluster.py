@@ -25,20 +25,24 @@ from bench.callback import ROOT, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # haproxy in front of the apps, as the compose file's proxy: health checks, and a request whose
-# instance died (refused, reset, no answer) goes once more to the other one. The checks are
+# instance died (refused, reset) goes once more to the other one — not one that is only slow:
+# that would double the work of an instance already behind (WeChat retries after 5 s). Checks are
 # patient (3 s, three misses): an instance busy with the whole load while the other restarts is
 # slow, not down, and with both marked down every request would get haproxy's own 503.
 HAPROXY_CFG = """\
 global
     maxconn 4000
+    log stdout format raw local0
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 1s
     timeout client 30s
     timeout server 4500ms
     retries 2
     option redispatch 1
-    retry-on conn-failure empty-response junk-response response-timeout
+    retry-on conn-failure empty-response junk-response
     option http-buffer-request
 frontend wechat
     bind 127.0.0.1:{port}
