@@ -8,6 +8,7 @@ and Redis are never touched. Every process is started here and stopped by its ow
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -24,6 +25,9 @@ from bench.broadcast import Children
 from bench.callback import ROOT, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# haproxy's httplog connection counts: active/frontend/backend/server/retries ("+" redispatched).
+# They come right before the queue counts (server/backend), unlike the timers, before a status.
+PROXY_CONNS = re.compile(r" \d+/\d+/\d+/\d+/(\+?\d+) \d+/\d+ ")
 # haproxy in front of the apps, as the compose file's proxy: health checks, and a request whose
 # instance died (refused, reset) goes once more to the other one — not one that is only slow:
 # that would double the work of an instance already behind (WeChat retries after 5 s). Checks are
@@ -197,6 +201,13 @@ class Cluster:
             ):
                 return scheduler
         return None
+
+    def proxy_retries(self) -> int:
+        """Requests haproxy has sent again (to the other instance) so far, from its log."""
+        if not self.proxy.log.exists():
+            return 0
+        found = (PROXY_CONNS.search(line) for line in self.proxy.log.read_text().splitlines())
+        return sum(1 for m in found if m and m.group(1) != "0")
 
     # --- processes ------------------------------------------------------------------------
     def spawn(self, service: Service) -> None:

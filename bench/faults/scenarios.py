@@ -54,10 +54,11 @@ class Run:
         await asyncio.to_thread(self.cluster.launch, service)
         return time.monotonic() - started
 
-    async def callbacks(self, out: Outcome, result: LoadResult) -> None:
+    async def callbacks(self, out: Outcome, proxy_before: int, result: LoadResult) -> None:
         """Count the load's messages in the database and add their figures and problems."""
         once, doubled = await stored(self.cluster.pg.url, result)
         out.figures |= figures(result, once, doubled)
+        out.figures["resent by haproxy"] = self.cluster.proxy_retries() - proxy_before
         out.problems += problems(result, once, doubled)
 
     async def broadcast(self, tag: str) -> int:
@@ -88,12 +89,13 @@ async def app_killed(run: Run) -> Outcome:
     """SIGKILL one app instance under callback load: WeChat's retries reach the other one."""
     out = Outcome("1. app instance SIGKILLed")
     victim = run.cluster.apps[0]
+    proxy_before = run.cluster.proxy_retries()
     task = asyncio.create_task(run.load(12).run())
     await asyncio.sleep(4)
     run.cluster.kill(victim, signal.SIGKILL)
     run.cluster.spawn(victim)  # its supervisor starts it again at once; it takes a while to serve
     result = await task
-    await run.callbacks(out, result)
+    await run.callbacks(out, proxy_before, result)
     started = time.monotonic()
     await asyncio.to_thread(run.cluster.ready, victim)
     out.figures["back after the load (s)"] = round(time.monotonic() - started, 1)
@@ -104,12 +106,13 @@ async def redis_restarted(run: Run) -> Outcome:
     """Redis stopped and started again under callbacks and a broadcast: the database carries on."""
     out = Outcome("2. Redis stopped and restarted")
     broadcast_id = await run.broadcast("redis")
+    proxy_before = run.cluster.proxy_retries()
     task = asyncio.create_task(run.load(12).run())
     await asyncio.sleep(2)
     run.cluster.kill(run.cluster.redis, signal.SIGTERM)
     await asyncio.sleep(4)
     out.figures["Redis down for (s)"] = round(4 + await run.relaunch(run.cluster.redis), 1)
-    await run.callbacks(out, await task)
+    await run.callbacks(out, proxy_before, await task)
     await run.finish_broadcast(out, broadcast_id, 60)
     return out
 
@@ -225,6 +228,7 @@ async def scheduler_killed(run: Run) -> Outcome:
 async def rolling_restart(run: Run) -> Outcome:
     """SIGTERM and restart each app instance in turn while callbacks flow."""
     out = Outcome("5. rolling restart (SIGTERM)")
+    proxy_before = run.cluster.proxy_retries()
     load = run.load(180)  # until both instances are back (stopped below)
     task = asyncio.create_task(load.run())
     stops = []
@@ -238,7 +242,7 @@ async def rolling_restart(run: Run) -> Outcome:
     await asyncio.sleep(2)
     load.seconds = 0  # no new messages; those under way finish
     out.figures["shutdown took (s)"] = ", ".join(stops)
-    await run.callbacks(out, await task)
+    await run.callbacks(out, proxy_before, await task)
     return out
 
 
