@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: run test install lint format check-python migrate demo serve scheduler bench clean \
-	browser-deps screenshot lock faults faults-deps
+	browser-deps backup-deps deploy-deps screenshot lock faults faults-deps
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found %s)" % sys.version.split()[0])'
@@ -48,7 +48,7 @@ run: install
 ## test: lint, type-check and the whole suite (PostgreSQL + Redis when present; required with CI=true)
 # Two workers (the CI machine has two cores), each with its own databases; an idle worker
 # takes tests queued for the other (worksteal), so a long test at the end does not hold the run.
-test: lint browser-deps
+test: lint browser-deps backup-deps deploy-deps
 	$(BIN)/pytest -n 2 --dist worksteal
 
 ## browser-deps: Debian's Chromium and a CJK font for the browser tests (never `playwright install`)
@@ -57,6 +57,17 @@ browser-deps:
 	@test -x /usr/bin/chromium && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+## backup-deps: pg_dump, pg_restore and psql for `shente backup` / `restore` and their tests
+backup-deps:
+	@test -x /usr/bin/pg_dump && test -x /usr/bin/pg_restore && test -x /usr/bin/psql || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; }
+## deploy-deps: Debian's nginx, for `nginx -t` on deploy/nginx/shente.conf (tests/infra/test_deployment.py)
+deploy-deps:
+	@test -x /usr/sbin/nginx || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx; }
 
 ## screenshot: refresh docs/simulator.png, console.png and broadcast.png from the browser tests
 screenshot: install browser-deps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import time
 from functools import lru_cache
 from typing import Literal
@@ -113,6 +115,24 @@ class Settings(BaseSettings):
     admin_username: str = "admin"
     admin_password: SecretStr = SecretStr("admin")
 
+    # Backups (`shente backup`; the scheduler's housekeeping.backup once a day at BACKUP_TIME,
+    # China time, when set): where they go, how many of the newest are kept, and how many
+    # weeks keep their newest one beyond those.
+    backup_dir: str = "./backups"
+    backup_keep: int = Field(default=14, ge=1)
+    backup_keep_weekly: int = Field(default=0, ge=0)
+    backup_time: str = ""
+    # Worker processes of `shente serve` (uvicorn's workers); one per core is the ceiling.
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (the reverse proxy);
+    # "*" only where nothing but the proxy can reach the app (compose's private network).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Names this process in every log line and in /metrics; empty: <hostname>-<pid>.
+    instance_id: str = Field(default="", max_length=64)
+    # WeChat's daily call limits as the account's 接口权限 page shows them, "api=limit,…"
+    # ("message/custom/send=500000"); /metrics compares today's calls with them.
+    wechat_daily_quotas: str = ""
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours_parse(cls, value: str) -> str:
@@ -125,6 +145,12 @@ class Settings(BaseSettings):
         parse_offsets(value)
         return value
 
+    @field_validator("wechat_daily_quotas")
+    @classmethod
+    def _quotas_parse(cls, value: str) -> str:
+        parse_quotas(value)
+        return value
+
     @field_validator("meeting_followup_time", "pledge_reminder_time", "admission_reminder_time")
     @classmethod
     def _time_of_day(cls, value: str, info: ValidationInfo) -> str:
@@ -133,6 +159,19 @@ class Settings(BaseSettings):
         except ValueError:
             name = str(info.field_name).upper()
             raise ValueError(f"{name} must look like 09:00, not {value!r}") from None
+        return value.strip()
+
+    @field_validator("backup_time")
+    @classmethod
+    def _backup_time(cls, value: str) -> str:
+        if value.strip().lower() in {"", "off"}:
+            return ""  # no scheduled backup
+        try:
+            time.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"BACKUP_TIME must look like 03:30 or be empty, not {value!r}"
+            ) from None
         return value.strip()
 
     def model_post_init(self, context: object, /) -> None:
@@ -210,6 +249,22 @@ class Settings(BaseSettings):
         aes_key = self.aes_key
         if aes_key is not None and len(aes_key) != 43:
             raise ConfigError("启动失败：环境变量 WECHAT_ENCODING_AES_KEY 必须是 43 个字符")
+
+
+def parse_quotas(value: str) -> dict[str, int]:
+    """WECHAT_DAILY_QUOTAS ("api=limit,…") as a mapping; a malformed entry is a ValueError."""
+    quotas: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        api, _, limit = item.partition("=")
+        if not api.strip() or not limit.strip().isdigit():
+            raise ValueError(f"WECHAT_DAILY_QUOTAS entries look like api=500000, not {item!r}")
+        quotas[api.strip()] = int(limit)
+    return quotas
+
+
+def instance_id(settings: Settings) -> str:
+    """This process's name in logs and metrics: INSTANCE_ID, else <hostname>-<pid>."""
+    return settings.instance_id or f"{socket.gethostname()[:40]}-{os.getpid()}"
 
 
 @lru_cache

@@ -50,9 +50,18 @@ class Redactor:
 
 
 def configure_logging(
-    *, level: str, json: bool, secrets: Iterable[str] = (), stream: TextIO | None = None
+    *,
+    level: str,
+    json: bool,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    instance: str | None = None,
 ) -> None:
-    """Set up structlog (JSON in production, readable lines in dev) for the whole process."""
+    """Set up structlog (JSON in production, readable lines in dev) for the whole process.
+
+    `instance` (app.config.instance_id) is added to every line, so the lines of several
+    replicas and workers can be told apart.
+    """
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if json
@@ -62,6 +71,7 @@ def configure_logging(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            *([_InstanceId(instance)] if instance else []),
             structlog.processors.TimeStamper(fmt="iso"),
             structlog.processors.format_exc_info,
             Redactor(secrets),
@@ -71,6 +81,18 @@ def configure_logging(
         logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+class _InstanceId:
+    """A structlog processor naming the process on every line."""
+
+    def __init__(self, instance: str) -> None:
+        self.instance = instance
+
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
+        """Add instance_id unless the line names one itself."""
+        event.setdefault("instance_id", self.instance)
+        return event
 
 
 class RequestIdMiddleware:

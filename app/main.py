@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from importlib.metadata import version
 
 import httpx
 import structlog
@@ -23,8 +24,9 @@ from app.api import docs, guards, health, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
 from app.api.guards import BodyLimitMiddleware, HstsMiddleware
+from app.api.observability import StateMetrics
 from app.broadcasting.pool import SenderPool
-from app.config import ConfigError, Settings, get_settings
+from app.config import ConfigError, Settings, get_settings, instance_id, parse_quotas
 from app.db import create_engine, session_factory, unit_of_work
 from app.dev import simulator as dev_pages
 from app.dev.setup import create_dev_sandbox
@@ -97,8 +99,12 @@ def create_app(
     settings = settings or get_settings()
     settings.check_production()
     log_format = settings.log_format or ("json" if settings.app_env == "prod" else "console")
+    instance = instance_id(settings)
     configure_logging(
-        level=settings.log_level, json=log_format == "json", secrets=settings.secret_values()
+        level=settings.log_level,
+        json=log_format == "json",
+        secrets=settings.secret_values(),
+        instance=instance,
     )
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -112,7 +118,13 @@ def create_app(
         if redis is not None
         else NoResponseCache()
     )
-    metrics = Metrics()
+    metrics = Metrics(
+        instance=instance,
+        version=version("shente"),
+        quotas=parse_quotas(settings.wechat_daily_quotas),
+    )
+    # Broadcasts, the scheduler and deferred replies, read from the database when scraped.
+    state_metrics = StateMetrics(sessions, clock=clock).register(metrics.registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -159,6 +171,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.redis = redis
     app.state.metrics = metrics
+    app.state.state_metrics = state_metrics
     app.state.clock = clock
     # Console sign-ins check passwords in worker threads, this many at once.
     app.state.password_checks = CapacityLimiter(admin_service.MAX_CONCURRENT_PASSWORD_CHECKS)
@@ -173,7 +186,9 @@ def create_app(
             app.mount("/sandbox", sandbox)
             dev_pages.mount(app)
     store = token_store(settings=settings, redis=redis, sessions=sessions)
-    app.state.wechat = create_client(settings=settings, store=store, sandbox=sandbox_transport)
+    app.state.wechat = create_client(
+        settings=settings, store=store, sandbox=sandbox_transport, metrics=metrics.outbound
+    )
     # Broadcasts get their own client: their call rate is not the chat's.
     app.state.broadcast_client = create_client(
         settings=settings,
@@ -181,6 +196,7 @@ def create_app(
         sandbox=sandbox_transport,
         rate_per_second=settings.broadcast_rate_per_second,
         max_connections=settings.broadcast_concurrency,
+        metrics=metrics.outbound,
     )
     app.state.broadcasts = SenderPool(
         engine=engine,
@@ -229,7 +245,11 @@ def create_app(
     metrics_token = settings.metrics_token.get_secret_value() or None
     if metrics_token is not None or not prod:  # production: only with METRICS_TOKEN
         guard = guards.metrics_guard(metrics_token)
-        instrumentator.expose(app, include_in_schema=False, dependencies=[Depends(guard)])
+        instrumentator.expose(
+            app,
+            include_in_schema=False,
+            dependencies=[Depends(guard), Depends(state_metrics.refresh)],
+        )
     # The console's signed session cookie (8 hours; HTTPS-only in production).
     app.add_middleware(
         SessionMiddleware,

@@ -1,4 +1,4 @@
-"""The `shente` command: serve, migrate, seed, schedule."""
+"""The `shente` command: serve, migrate, seed, schedule, back up and restore."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from app.cli import eventloop
+from app.cli import backups, eventloop
 from app.cli.broadcasts import broadcasts_cli, push_cli
 from app.cli.common import alembic_config, checked_settings, console
 from app.cli.scheduler import scheduler_cli
@@ -27,6 +27,8 @@ cli.add_typer(menu_cli, name="menu")
 cli.add_typer(broadcasts_cli, name="broadcasts")
 cli.add_typer(push_cli, name="push")
 cli.add_typer(scheduler_cli, name="scheduler")
+cli.command("backup")(backups.backup)
+cli.command("restore")(backups.restore)
 
 
 T = TypeVar("T")
@@ -56,18 +58,29 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on"),
     reload: bool = typer.Option(False, help="Restart on code changes (development)"),
 ) -> None:
-    """Serve the app with uvicorn."""
+    """Serve the app with uvicorn: WEB_CONCURRENCY worker processes (one with --reload)."""
     import uvicorn
 
     settings = checked_settings()
-    console.print(f"神特党建 serving on http://{host}:{port} (APP_ENV={settings.app_env})")
+    workers = 1 if reload else settings.web_concurrency
+    console.print(
+        f"神特党建 serving on http://{host}:{port} (APP_ENV={settings.app_env}, "
+        f"{workers} worker{'s' if workers > 1 else ''})"
+    )
     uvicorn.run(
         "app.main:app",
         host=host,
         port=port,
         reload=reload,
+        workers=workers,
+        # The supervisor restarts a worker not ready within this; importing the app takes
+        # seconds of CPU (9 s on a busy 2-core machine), past uvicorn's default of 5.
+        timeout_worker_healthcheck=60,
         access_log=False,
+        # The client's address from the reverse proxy's X-Forwarded-For, trusted only from
+        # FORWARDED_ALLOW_IPS (sign-in lockouts and the audit log record it).
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
         # h11, not httptools: h11 refuses request headers past 16 KiB before the app sees
         # them, where httptools buffers any size (a probe sent 50 MB).

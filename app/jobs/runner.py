@@ -20,7 +20,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.config import Settings
+from app.config import Settings, instance_id
 from app.db import unit_of_work
 from app.jobs.context import JobContext
 from app.jobs.registry import JOBS, Job, boundary
@@ -204,7 +204,10 @@ def wake_job(scheduler: AsyncIOScheduler, runner: JobRunner, job_id: str) -> Non
 async def run_forever(settings: Settings) -> None:
     """Start the scheduler and keep the process alive until it is stopped."""
     configure_logging(
-        level=settings.log_level, json=settings.app_env == "prod", secrets=settings.secret_values()
+        level=settings.log_level,
+        json=settings.app_env == "prod",
+        secrets=settings.secret_values(),
+        instance=instance_id(settings),
     )
     async with sender_runtime(settings) as rt:
         ctx = JobContext(rt.engine, rt.sessions, rt.client, settings)

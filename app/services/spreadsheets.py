@@ -9,9 +9,10 @@ import warnings
 import weakref
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ParamSpec, TypeVar
+from typing import IO, Any, ParamSpec, TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -262,6 +263,32 @@ def _cell(ref: str, value: object) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{_text(str(value))}</t></is></c>'
 
 
+class SheetStream:
+    """One StreamBook sheet open for rows: each batch is encoded and compressed as it comes."""
+
+    def __init__(self, out: IO[bytes], letters: list[str]) -> None:
+        self._out = out
+        self._letters = letters
+        self.count = 0
+
+    def rows(self, rows: Iterable[Sequence[object]]) -> None:
+        """Append rows (CPU work: off the event loop), numbered on from the last batch."""
+        letters = self._letters
+        chunk: list[str] = []
+        number = self.count + 1
+        for number, row in enumerate(rows, start=self.count + 2):
+            cells = "".join(
+                _cell(f"{letter}{number}", value)
+                for letter, value in zip(letters, row, strict=False)
+            )
+            chunk.append(f'<row r="{number}">{cells}</row>')
+            if len(chunk) >= 2000:
+                self._out.write("".join(chunk).encode())
+                chunk.clear()
+        self.count = number - 1
+        self._out.write("".join(chunk).encode())
+
+
 class StreamBook:
     """An .xlsx written straight as SpreadsheetML into its zip, one whole sheet at a time: about
     1 µs a cell (openpyxl's write-only mode takes 14), and the caller holds one sheet's rows at
@@ -283,6 +310,14 @@ class StreamBook:
         widths: Sequence[float] | float = DEFAULT_WIDTH,
     ) -> None:
         """A whole sheet: the bold header row (frozen), then the rows (CPU work: off the loop)."""
+        with self.open(title, header, widths=widths) as out:
+            out.rows(rows)
+
+    @contextmanager
+    def open(
+        self, title: str, header: Sequence[str], *, widths: Sequence[float] | float = DEFAULT_WIDTH
+    ) -> Iterator[SheetStream]:
+        """A sheet written a batch of rows at a time (`rows()` as often as needed, off the loop)."""
         self._titles.append(title[:31])
         letters = [get_column_letter(i) for i in range(1, len(header) + 1)]
         sizes = [widths] * len(header) if isinstance(widths, int | float) else list(widths)
@@ -301,17 +336,8 @@ class StreamBook:
                 'ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView>'
                 f'</sheetViews><cols>{cols}</cols><sheetData><row r="1">{head}</row>'.encode()
             )
-            chunk: list[str] = []
-            for number, row in enumerate(rows, start=2):
-                cells = "".join(
-                    _cell(f"{letter}{number}", value)
-                    for letter, value in zip(letters, row, strict=False)
-                )
-                chunk.append(f'<row r="{number}">{cells}</row>')
-                if len(chunk) >= 2000:
-                    out.write("".join(chunk).encode())
-                    chunk.clear()
-            out.write(("".join(chunk) + "</sheetData></worksheet>").encode())
+            yield SheetStream(out, letters)
+            out.write(b"</sheetData></worksheet>")
 
     def to_bytes(self) -> bytes:
         """The .xlsx file (the workbook, its relations and styles written last)."""

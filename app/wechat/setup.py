@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.metrics import NO_OUTBOUND_METRICS, OutboundSink
 from app.wechat.client import WeChatClient
 from app.wechat.sharded import ShardedTransport
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
@@ -31,11 +32,13 @@ def create_client(
     base_url: str | None = None,
     rate_per_second: float | None = None,
     max_connections: int | None = None,
+    metrics: OutboundSink = NO_OUTBOUND_METRICS,
 ) -> WeChatClient:
     """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
 
     `rate_per_second` replaces the interactive call rate (broadcast senders have their own);
-    `max_connections` gives a sender that many pooled connections, in small pools.
+    `max_connections` gives a sender that many pooled connections, in small pools; `metrics`
+    counts the client's calls (the web app's /metrics).
     """
     if sandbox is not None:
         # OAuth pages are opened by the member's browser, so they need a real URL.
@@ -63,4 +66,5 @@ def create_client(
         timeout=settings.wechat_api_timeout_seconds,
         max_retries=settings.wechat_api_max_retries,
         rate_limit_per_second=rate_per_second or settings.wechat_api_rate_per_second,
+        metrics=metrics,
     )

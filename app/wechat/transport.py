@@ -12,6 +12,7 @@ from typing import Any, Literal, Self, TypeVar
 import httpx
 import structlog
 
+from app.metrics import NO_OUTBOUND_METRICS, OutboundSink
 from app.models.types import utcnow
 from app.wechat.errors import (
     PermanentError,
@@ -53,8 +54,13 @@ class WeChatTransport:
         backoff_base: float = 0.2,
         refresh_margin_seconds: float = 300,
         clock: Callable[[], datetime] = utcnow,
+        metrics: OutboundSink = NO_OUTBOUND_METRICS,
     ) -> None:
-        """Configure the account; `http` is borrowed when given (unless `owns_http`), else owned."""
+        """Configure the account; `http` is borrowed when given (unless `owns_http`), else owned.
+
+        `metrics` counts every exchange and token fetch (the web app's /metrics); by default
+        nothing is counted.
+        """
         self.app_id = app_id
         self._secret = app_secret
         self._base_url = base_url.rstrip("/")
@@ -70,6 +76,7 @@ class WeChatTransport:
         self._backoff_base = backoff_base
         self._limiter = RateLimiter(rate_limit_per_second) if rate_limit_per_second else None
         self._clock = clock
+        self._metrics = metrics
         self._failed_tokens: set[str] = set()
         self.tokens = TokenManager(
             token_store,
@@ -220,10 +227,14 @@ class WeChatTransport:
             if auth:
                 query["access_token"] = token
             try:
-                return await once(query)
+                result = await once(query)
             except WeChatError as exc:
                 exc.attempts = attempt
                 error = exc
+                self._metrics.api_call(call, exc.errcode)
+            else:
+                self._metrics.api_call(call, 0)
+                return result
             log.warning(
                 "wechat_call_failed", call=call, path=path, errcode=error.errcode, attempt=attempt
             )
@@ -257,6 +268,7 @@ class WeChatTransport:
                 # 20 forced refreshes a day, 30 s apart: past that, WeChat's current one it is.
                 log.warning("forced_token_refresh_refused", call="stable_token")
         self._failed_tokens = set()
+        self._metrics.token_refresh()
         return data
 
     async def _stable_token(self, *, force: bool) -> tuple[str, int]:

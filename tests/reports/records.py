@@ -14,6 +14,9 @@ from app.models import (
     AssessmentScheme,
     AssessmentSheet,
     IntegrityTalk,
+    LeaveRequest,
+    LeaveStatus,
+    MakeupSubmission,
     Meeting,
     MeetingAttendance,
     Person,
@@ -54,8 +57,16 @@ async def _person(session: AsyncSession, no: str, name: str, unit_id: int, stage
 
 
 async def _meeting(
-    session: AsyncSession, kind: str, unit_id: int, month: int, came: list[int], absent: list[int]
+    session: AsyncSession,
+    kind: str,
+    unit_id: int,
+    month: int,
+    came: list[int],
+    absent: list[int],
+    excused: int | None = None,
 ) -> None:
+    """A meeting: `came` checked in, `absent` did not; `excused` (among them) was on leave and
+    made it up."""
     start = china(YEAR, month, 10, 14)
     meeting = Meeting(
         kind=kind,
@@ -73,6 +84,21 @@ async def _meeting(
         session.add(MeetingAttendance(meeting_id=meeting.id, person_id=pid, checked_in_at=start))
     for pid in absent:
         session.add(MeetingAttendance(meeting_id=meeting.id, person_id=pid))
+    if excused is not None:
+        session.add(
+            LeaveRequest(
+                meeting_id=meeting.id,
+                person_id=excused,
+                reason="出差",
+                requested_at=start,
+                status=LeaveStatus.APPROVED.value,
+            )
+        )
+        session.add(
+            MakeupSubmission(
+                meeting_id=meeting.id, person_id=excused, content="已学习", submitted_at=start
+            )
+        )
 
 
 async def _campaign(session: AsyncSession, unit_id: int, signers: list[int]) -> int:
@@ -142,7 +168,7 @@ async def make_year(session: AsyncSession, *, unit_id: int, other_unit_id: int) 
     c = await _person(session, "R003", "孙三", unit_id, "applicant")
     z = await _person(session, "R009", "周外", other_unit_id, "full")
     await _meeting(session, "general_meeting", unit_id, 3, [a, b], [c])
-    await _meeting(session, "study_day", unit_id, 4, [a], [b, c])
+    await _meeting(session, "study_day", unit_id, 4, [a], [b, c], excused=b)
     await _meeting(session, "general_meeting", other_unit_id, 3, [z], [])
     campaign_id = await _campaign(session, unit_id, [a, b])
     other_campaign_id = await _campaign(session, other_unit_id, [z])

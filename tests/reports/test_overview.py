@@ -63,7 +63,11 @@ async def test_figures_ledger_and_summary_match_the_records_within_scope(
     book = load_workbook(io.BytesIO(sheet.content), read_only=True)
     assert "廉政谈话" not in book.sheetnames  # admins only
     meetings = list(book["三会一课"].values)
-    assert len(meetings) == 1 + 3 and [row[-1] for row in meetings[1:]].count("已签到") == 2
+    assert len(meetings) == 1 + 3 and [row[6] for row in meetings[1:]].count("已签到") == 2
+    study = [(*row, None)[6:8] for row in list(book["固定学习日"].values)[1:]]  # 出勤, 补学
+    assert sorted(study, key=str) == sorted(
+        [("已签到", None), ("请假", "已补学"), ("缺席", None)], key=str
+    )
     assert len(list(book["廉洁承诺"].values)) == 1 + 2
     tests = list(book["知识测试"].values)
     assert sorted(int(str(row[4])) for row in tests[1:]) == [50, 90]
@@ -107,3 +111,38 @@ async def test_figures_ledger_and_summary_match_the_records_within_scope(
         read_only=True,
     )
     assert len(list(full["廉政谈话"].values)) == 1 + 1
+
+
+async def test_every_chart_opens_the_records_behind_the_clicked_month(
+    console: AppClient, clock: Clock
+) -> None:
+    """Each chart's links, with a clicked month filled in as reports.js does, open a console
+    page the unit's secretary may see; the meetings page holds the month clicked."""
+    clock.set(china(2026, 12, 1, 9))
+    units = await default_units(console)
+    mine, other = units.groups[:2]
+    async with console.sessions() as session:
+        await make_year(session, unit_id=mine, other_unit_id=other)
+        await session.commit()
+    await add_user(console, "sec-links", AdminRole.SECRETARY, mine)
+    await sign_in(console, "sec-links")
+    charts = (await console.get("/admin/reports/data?year=2026")).json()["charts"]
+    links = []
+    for chart in charts:
+        links += [chart["link"], chart.get("month_link"), *chart.get("series_links", {}).values()]
+        if chart["kind"] == "pipeline":
+            links.append(chart["bar_link"] + "probationary")
+    # The records made: 三会一课 in March, the study day in April.
+    filled = [
+        link.replace("{month}", "4" if "study_day" in link else "3")
+        .replace("{start}", "2026-03-01")
+        .replace("{end}", "2026-03-31")
+        for link in links
+        if link
+    ]
+    assert not [link for link in filled if "{" in link]
+    for link in filled:
+        page = await console.get(link.split("#")[0])
+        assert page.status_code == 200, link
+        if "#" in link:
+            assert f'id="{link.split("#")[1]}"' in page.text, link

@@ -31,3 +31,16 @@ def test_text_stays_text_dates_are_dates_and_the_header_is_bold_and_frozen() -> 
     spare = StreamBook()
     spare.sheet("备注", ("说明",), [("a\x01b<&>",)])
     assert load_workbook(io.BytesIO(spare.to_bytes()))["备注"]["A2"].value == "ab<&>"
+
+
+def test_rows_written_in_batches_are_numbered_on_and_counted() -> None:
+    """The ledger streams a sheet in batches: no row is lost, overwritten or renumbered."""
+    book = StreamBook()
+    with book.open("出勤", ("序号", "姓名")) as out:
+        out.rows([(n, f"党员{n}") for n in range(1, 2_501)])
+        out.rows([])
+        out.rows((n, f"党员{n}") for n in range(2_501, 2_504))
+    assert out.count == 2_503
+    sheet = load_workbook(io.BytesIO(book.to_bytes()), read_only=True)["出勤"]
+    numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert numbers == list(range(1, 2_504))

@@ -14,8 +14,9 @@ def _url(path: str, **params: object) -> str:
 def charts(year: int, unit_id: int | None) -> list[dict[str, Any]]:
     """The charts in page order: title, kind, series (key, name) and links.
 
-    `link` is the page for the whole year; `month_link`, where that page filters by dates, has
-    {start} and {end} for the clicked month; `bar_links` for the pipeline are per stage.
+    `link` is the page for the whole year; `month_link` (and `series_links`, per series) may
+    name the clicked month as {month}, or its first and last day as {start} and {end};
+    `bar_link` for the pipeline is per stage.
     """
     unit = unit_id or ""
     return [
@@ -30,6 +31,11 @@ def charts(year: int, unit_id: int | None) -> list[dict[str, Any]]:
                 ("study_came", "学习日实到"),
             ],
             "link": _url("/admin/meetings", year=year),
+            "month_link": _url("/admin/meetings", year=year) + "#month-{month}",
+            "series_links": {
+                key: _url("/admin/meetings", year=year, kind="study_day") + "#month-{month}"
+                for key in ("study_asked", "study_came")
+            },
         },
         {
             "id": "integrity",

@@ -60,14 +60,20 @@
     }
     plot.setOption(option);
     plot.on("click", function (event) {
+      // A link may name the clicked month: {month}, or its first and last day {start} {end}.
       var url = chart.link;
+      var picked = option.series[event.seriesIndex];
       if (chart.kind === "pipeline") {
         url = chart.bar_link + data.pipeline[event.dataIndex].stage;
-      } else if (chart.series_links && option.series[event.seriesIndex] && chart.series_links[option.series[event.seriesIndex].key]) {
-        url = chart.series_links[option.series[event.seriesIndex].key];
+      } else if (chart.series_links && picked && chart.series_links[picked.key]) {
+        url = chart.series_links[picked.key];
       } else if (chart.month_link) {
+        url = chart.month_link;
+      }
+      if (chart.kind !== "pipeline" && event.dataIndex !== undefined) {
         var range = monthRange(data.year, event.dataIndex + 1);
-        url = chart.month_link.replace("{start}", range.start).replace("{end}", range.end);
+        url = url.replace("{start}", range.start).replace("{end}", range.end)
+          .replace("{month}", String(event.dataIndex + 1));
       }
       window.location.href = url;
     });
