@@ -159,6 +159,8 @@ class Cluster:
             "BROADCAST_CONCURRENCY": "10",
             "BROADCAST_RATE_PER_SECOND": "60",
             "LOG_LEVEL": "WARNING",
+            # One process per instance: a SIGKILL of `shente serve` then takes the whole instance.
+            "WEB_CONCURRENCY": "1",
             # A row left in doubt is sent again after this grace unless its receipt came: short
             # here, so a lost receipt shows as a member served twice within the scenario.
             "BROADCAST_RECEIPT_GRACE_SECONDS": "15",
