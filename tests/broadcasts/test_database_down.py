@@ -61,11 +61,14 @@ async def test_a_restart_still_starting_up_is_waited_out(proxied: Any) -> None:
     await proxy.restarting()  # past the sender's first wait (0.5 s), within its last
     await asyncio.sleep(1.2)
     await proxy.start()
-    report = await sending
+    report = await sending  # waited out: before, "starting up" was taken for a bug and raised
 
-    assert report.sent == 40
+    assert report.sent >= 39  # one outcome may ride on a commit whose answer was cut
+    assert max(deliveries_by_openid(client, "template").values()) == 1
+    await sender_for(client, concurrency=4).run()  # the scheduler's next round
     assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
-    assert {r.status for r in await rows_of(client, broadcast_id)} == {"sent"}
+    statuses = Counter(r.status for r in await rows_of(client, broadcast_id))
+    assert statuses["sent"] >= 39 and statuses["pending"] == statuses["sending"] == 0
 
 
 async def test_an_outage_stops_the_sender_and_the_resume_finishes(
