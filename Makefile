@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: run test install lint format check-python migrate demo serve scheduler bench clean \
-	browser-deps backup-deps deploy-deps screenshot lock
+	browser-deps backup-deps deploy-deps screenshot lock faults faults-deps
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found %s)" % sys.version.split()[0])'
@@ -89,6 +89,20 @@ migrate: install
 
 scheduler: install
 	$(BIN)/shente scheduler
+
+## faults-deps: Debian's haproxy, redis-server and PostgreSQL 15 binaries for the fault suite
+faults-deps:
+	@test -x /usr/sbin/haproxy && command -v redis-server >/dev/null && \
+	  test -x /usr/lib/postgresql/15/bin/initdb || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy redis-server \
+	    postgresql-15; }
+
+## faults: the fault suite (bench/faults/): two apps behind haproxy, a scheduler and a standby,
+# private PostgreSQL and Redis, each broken under load; prints figures, fails on a lost or
+# doubled message. About 5 minutes; uses nothing of the machine's own PostgreSQL or Redis.
+faults: install faults-deps
+	$(BIN)/python -m bench.faults
 
 ## bench: the callback benchmark (by hand, never in CI)
 bench: install

@@ -16,13 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# A server that is restarting answers new connections with these SQLSTATEs (class 08: connection
+# exceptions; 57P01-03: shut down by the admin or a crash, "the database system is starting up"),
+# which SQLAlchemy's asyncpg dialect maps to a plain DBAPIError not marked as a lost connection.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
 
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when the database is not there right now (retry later), as opposed to a bug."""
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
         return True
     if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        return bool(exc.connection_invalidated) or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
 
 

@@ -47,6 +47,30 @@ async def test_a_short_blip_is_waited_out(proxied: Any) -> None:
     assert {r.status for r in await rows_of(client, broadcast_id)} == {"sent"}
 
 
+async def test_a_restart_still_starting_up_is_waited_out(proxied: Any) -> None:
+    """pg_ctl restart: for a moment new connections get "the database system is starting up"
+    (57P03); the sender waits that out like any blip instead of dying with rows claimed."""
+    client, proxy = proxied
+    members = await add_members(client, 40)
+    broadcast_id = await make_broadcast(client, members)
+    client.sandbox.faults.latency_ms = 20
+    client.sandbox.faults.paths = [TEMPLATE_SEND]
+
+    sending = asyncio.create_task(sender_for(client, concurrency=4).run())
+    await _when_delivered(client, 10)
+    await proxy.restarting()  # past the sender's first wait (0.5 s), within its last
+    await asyncio.sleep(1.2)
+    await proxy.start()
+    report = await sending  # waited out: before, "starting up" was taken for a bug and raised
+
+    assert report.sent >= 39  # one outcome may ride on a commit whose answer was cut
+    assert max(deliveries_by_openid(client, "template").values()) == 1
+    await sender_for(client, concurrency=4).run()  # the scheduler's next round
+    assert deliveries_by_openid(client, "template") == Counter({m.openid: 1 for m in members})
+    statuses = Counter(r.status for r in await rows_of(client, broadcast_id))
+    assert statuses["sent"] >= 39 and statuses["pending"] == statuses["sending"] == 0
+
+
 async def test_an_outage_stops_the_sender_and_the_resume_finishes(
     proxied: Any, clock: Clock
 ) -> None:

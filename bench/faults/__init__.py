@@ -1,0 +1,1 @@
+"""The fault suite (`make faults`): the production topology as processes, broken part by part."""
