@@ -64,6 +64,36 @@ def next_china_midnight(now: datetime) -> datetime:
     return (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
 
 
+class _Finished:
+    """The send tasks that ended since the pump last looked.
+
+    Each task reports itself once (a done callback): waiting with asyncio.wait on all ~50 in
+    flight would add and remove a callback on every one of them at each wake-up.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[Outcome]] = []
+        self._wake = asyncio.Event()
+
+    def watch(self, task: asyncio.Task[Outcome]) -> None:
+        """Report `task` when it ends."""
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[Outcome]) -> None:
+        self._tasks.append(task)
+        self._wake.set()
+
+    async def wait(self, timeout: float) -> list[asyncio.Task[Outcome]]:
+        """The tasks that ended, waiting up to `timeout` for the first if none has yet."""
+        if not self._tasks:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+        self._wake.clear()
+        ended, self._tasks = self._tasks, []
+        return ended
+
+
 class BroadcastSender:
     """One sender process (or task); several may run at once against one database."""
 
@@ -260,6 +290,7 @@ class BroadcastSender:
         last_flush = last_check = time.monotonic()
         stopping = False
         low_water = max(1, self.concurrency // 4)
+        finished = _Finished()
         while True:
             claimed: list[Claimed] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:
@@ -273,7 +304,9 @@ class BroadcastSender:
                     )
                 )
                 for row in claimed:
-                    inflight.add(asyncio.create_task(self._send_row(broadcast, row)))
+                    task = asyncio.create_task(self._send_row(broadcast, row))
+                    inflight.add(task)
+                    finished.watch(task)
             if not inflight:
                 if outcomes:
                     await self._flush(broadcast.id, outcomes, report)
@@ -286,10 +319,7 @@ class BroadcastSender:
                         break
                     await asyncio.sleep(wait)
                 continue
-            done, _ = await asyncio.wait(
-                inflight, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
+            for task in await finished.wait(FLUSH_SECONDS):
                 inflight.discard(task)
                 outcomes.append(task.result())
             if self._quota is not None:
