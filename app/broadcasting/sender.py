@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.broadcasting.finished import Finished
 from app.broadcasting.mass import MassBatches
 from app.broadcasting.messages import link_for, send_one
 from app.broadcasting.outcomes import INTERNAL, SendReport, failure_outcome
@@ -62,36 +63,6 @@ def next_china_midnight(now: datetime) -> datetime:
     """When WeChat's daily quotas reset (00:00 China time)."""
     local = now.astimezone(CHINA)
     return (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
-
-
-class _Finished:
-    """The send tasks that ended since the pump last looked.
-
-    Each task reports itself once (a done callback): waiting with asyncio.wait on all ~50 in
-    flight would add and remove a callback on every one of them at each wake-up.
-    """
-
-    def __init__(self) -> None:
-        self._tasks: list[asyncio.Task[Outcome]] = []
-        self._wake = asyncio.Event()
-
-    def watch(self, task: asyncio.Task[Outcome]) -> None:
-        """Report `task` when it ends."""
-        task.add_done_callback(self._ended)
-
-    def _ended(self, task: asyncio.Task[Outcome]) -> None:
-        self._tasks.append(task)
-        self._wake.set()
-
-    async def wait(self, timeout: float) -> list[asyncio.Task[Outcome]]:
-        """The tasks that ended, waiting up to `timeout` for the first if none has yet."""
-        if not self._tasks:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self._wake.wait()
-        self._wake.clear()
-        ended, self._tasks = self._tasks, []
-        return ended
 
 
 class BroadcastSender:
@@ -290,7 +261,7 @@ class BroadcastSender:
         last_flush = last_check = time.monotonic()
         stopping = False
         low_water = max(1, self.concurrency // 4)
-        finished = _Finished()
+        finished = Finished()
         while True:
             claimed: list[Claimed] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:

@@ -87,7 +87,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
-        """httpx's per-phase timeouts as aiohttp's (pool wait and connect → `connect`)."""
+        """httpx's per-phase timeouts as aiohttp's: its `connect` bounds the pool wait and the
+        connecting together, so it gets the pool's budget and ends before the call's bound."""
         phases = request.extensions.get("timeout") or {}
         key = (phases.get("pool"), phases.get("connect"), phases.get("read"))
         timeout = self._timeouts.get(key)
@@ -95,7 +96,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             pool, connect, read = key
             timeout = aiohttp.ClientTimeout(
                 total=None,
-                connect=None if pool is None or connect is None else pool + connect,
+                connect=pool,
                 sock_connect=connect,
                 sock_read=read,
             )
