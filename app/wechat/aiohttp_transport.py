@@ -5,6 +5,10 @@ A broadcast sender keeps ~50 calls in flight; httpcore's pool, anyio's cancel sc
 cost it more CPU per message than everything else together (py-spy), aiohttp about half.
 aiohttp's errors are mapped to the httpx ones `WeChatTransport` sorts by "certainly not sent"
 (ConnectError, ConnectTimeout, PoolTimeout) and "may have reached WeChat" (everything else).
+
+Not wired in yet (app/wechat/setup.py keeps httpcore's sharded pools): in bench/broadcast.py's
+crash phase (60 calls/s, receipts to a loaded app) a sender on it stalled, all 50 calls timing
+out together every 5 s, where httpcore's did not; until that is understood, it is opt-in.
 """
 
 from __future__ import annotations

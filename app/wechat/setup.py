@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.wechat.aiohttp_transport import AiohttpTransport
 from app.wechat.client import WeChatClient
+from app.wechat.sharded import ShardedTransport
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import TokenStore
 
@@ -35,7 +35,7 @@ def create_client(
     """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
 
     `rate_per_second` replaces the interactive call rate (broadcast senders have their own);
-    `max_connections` gives a sender that many pooled connections, through aiohttp.
+    `max_connections` gives a sender that many pooled connections, in small pools.
     """
     if sandbox is not None:
         # OAuth pages are opened by the member's browser, so they need a real URL.
@@ -48,7 +48,7 @@ def create_client(
         base_url = base_url or settings.wechat_api_base_url or "https://api.weixin.qq.com"
         oauth_base_url = settings.wechat_oauth_base_url
         http = (
-            httpx.AsyncClient(transport=AiohttpTransport(max_connections))
+            httpx.AsyncClient(transport=ShardedTransport(max_connections))
             if max_connections
             else None
         )
