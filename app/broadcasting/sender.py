@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.broadcasting.finished import Finished
 from app.broadcasting.mass import MassBatches
 from app.broadcasting.messages import link_for, send_one
 from app.broadcasting.outcomes import INTERNAL, SendReport, failure_outcome
@@ -270,6 +271,7 @@ class BroadcastSender:
         last_flush = last_check = time.monotonic()
         stopping = False
         low_water = max(1, self.concurrency // 4)
+        finished = Finished()
         while True:
             stopping = stopping or self._stop.requested
             claimed: list[Claimed] = []
@@ -284,7 +286,9 @@ class BroadcastSender:
                     )
                 )
                 for row in claimed:
-                    inflight.add(asyncio.create_task(self._send_row(broadcast, row)))
+                    task = asyncio.create_task(self._send_row(broadcast, row))
+                    inflight.add(task)
+                    finished.watch(task)
             if not inflight:
                 if outcomes:
                     await self._flush(broadcast.id, outcomes, report)
@@ -297,10 +301,7 @@ class BroadcastSender:
                         break
                     await self._stop.wait(wait)
                 continue
-            done, _ = await asyncio.wait(
-                inflight, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
+            for task in await finished.wait(FLUSH_SECONDS):
                 inflight.discard(task)
                 outcomes.append(task.result())
             if self._quota is not None:

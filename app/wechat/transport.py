@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 from collections.abc import Awaitable, Callable
@@ -133,7 +134,10 @@ class WeChatTransport:
             async with (
                 asyncio.timeout(self._timeout),
                 self._http.stream(
-                    method, self._base_url + path, params=params, timeout=self._phases, **kwargs
+                    method,
+                    _url(self._base_url + path, tuple(params.items())),
+                    timeout=self._phases,
+                    **kwargs,
                 ) as response,
             ):
                 if response.status_code >= 500:
@@ -295,6 +299,13 @@ class WeChatTransport:
             "getticket", "/cgi-bin/ticket/getticket", method="GET", params={"type": "jsapi"}
         )
         return str(data["ticket"]), int(data["expires_in"])
+
+
+@functools.lru_cache(maxsize=64)
+def _url(address: str, query: tuple[tuple[str, str], ...]) -> httpx.URL:
+    """The request's URL, parsed once per path and token (httpx parses it char by char, and
+    a broadcast sends thousands of calls to one URL; the cache is small, tokens change)."""
+    return httpx.URL(address, params=dict(query) if query else None)
 
 
 async def _read_bounded(response: httpx.Response, call: str, max_bytes: int | None) -> bytes:

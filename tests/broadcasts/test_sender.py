@@ -108,3 +108,31 @@ async def test_scheduled_newsletter_goes_out_at_its_time(client: AppClient, cloc
     async with app.state.sessions() as session:
         stored = await session.get(NewsletterIssue, issue.id)
     assert stored is not None and stored.status == "sent"
+
+
+async def test_concurrent_claims_take_at_most_their_limit_and_never_the_same_row(
+    client: AppClient,
+) -> None:
+    from app.db import unit_of_work
+    from app.models.types import utcnow
+    from app.services.broadcasts import rows as row_service
+
+    members = await add_members(client, 100)
+    broadcast_id = await make_broadcast(client, members)
+
+    async def take(worker: str) -> list[int]:
+        async with unit_of_work(client.app.state.sessions) as session:
+            claimed = await row_service.claim(
+                session, broadcast_id=broadcast_id, worker=worker, limit=6, now=utcnow()
+            )
+        return [c.id for c in claimed]
+
+    takes = await asyncio.gather(*(take(f"w{i}") for i in range(12)))
+    # Each takes its six (100 are pending), none more (a rescanned pick once took 80 for 6).
+    assert [len(ids) for ids in takes] == [6] * 12
+    taken = [i for ids in takes for i in ids]
+    assert len(set(taken)) == 72
+    rows = {r.id: r for r in await rows_of(client, broadcast_id)}
+    assert {rows[i].status for i in taken} == {"sending"}
+    assert sum(r.status == "sending" for r in rows.values()) == len(taken)
+    assert all(rows[i].claimed_by == f"w{n}" for n, ids in enumerate(takes) for i in ids)
