@@ -236,11 +236,9 @@ def _sqlite_path(database_url: str) -> Path:
     return Path(database)
 
 
-def _sqlite_copy(database_url: str, target: Path) -> None:
-    source_path = _sqlite_path(database_url)
-    if not source_path.is_file():
-        raise BackupError(f"找不到 SQLite 数据库文件：{source_path}")
-    # The online backup API copies a consistent state while the app keeps writing.
+def _online_copy(source_path: Path, target: Path) -> None:
+    """Copy a SQLite database with the online backup API: a consistent state while the app
+    keeps writing."""
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     copy = sqlite3.connect(target)
     try:
@@ -248,6 +246,13 @@ def _sqlite_copy(database_url: str, target: Path) -> None:
     finally:
         copy.close()
         source.close()
+
+
+def _sqlite_copy(database_url: str, target: Path) -> None:
+    source_path = _sqlite_path(database_url)
+    if not source_path.is_file():
+        raise BackupError(f"找不到 SQLite 数据库文件：{source_path}")
+    _online_copy(source_path, target)
 
 
 def kind_of(path: Path) -> str:
@@ -337,13 +342,7 @@ def restore(database_url: str, path: Path) -> None:
         for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _online_copy(path, target)
         return
     env = libpq_env(database_url)
     url = make_url(database_url)
