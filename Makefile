@@ -49,7 +49,7 @@ run: install
 # Two workers (the CI machine has two cores), each with its own databases; an idle worker
 # takes tests queued for the other (worksteal), so a long test at the end does not hold the run.
 test: lint browser-deps backup-deps deploy-deps
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2 --dist worksteal --durations=25
 
 ## browser-deps: Debian's Chromium and a CJK font for the browser tests (never `playwright install`)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -115,8 +115,9 @@ async def test_redis_stopped_falls_back_to_this_process_warning_once() -> None:
             with capture_logs() as logs:
                 started = time.monotonic()
                 await _times(limiter, 30)
-                # The per-process bucket still paces: 30 calls, a burst of 10, then 100 a second.
-                assert 0.15 <= time.monotonic() - started < 2.0
+                # The per-process bucket still paces: 30 calls, a burst of 10, then 100 a second
+                # (0.2 s), less the tenth of a second's turns booked in Redis before it went.
+                assert 0.08 <= time.monotonic() - started < 2.0
                 assert not limiter.shared
                 await asyncio.sleep(0.3)
                 await limiter.acquire()  # Redis is tried again, fails again: no second warning
