@@ -37,10 +37,6 @@ def dedup_key(fields: dict[str, Any]) -> str:
 class ResponseCache(Protocol):
     """Where a finished answer is kept so a retry can be answered without the database."""
 
-    async def get(self, key: str) -> str | None:
-        """The answer already sent for this key, if known."""
-        ...
-
     async def claim(self, key: str) -> tuple[str | None, bool]:
         """The answer already sent (if known), and True when this key was never seen before,
         so the database need not be asked whether it was answered (False: do ask it)."""
@@ -53,10 +49,6 @@ class ResponseCache(Protocol):
 
 class NoResponseCache:
     """Without Redis the database's unique key does the whole job."""
-
-    async def get(self, key: str) -> str | None:
-        """Never a hit."""
-        return None
 
     async def claim(self, key: str) -> tuple[str | None, bool]:
         """Nothing known: the database decides."""
@@ -74,20 +66,13 @@ class RedisResponseCache:
         self._prefix = f"{prefix}reply:"
         self._seen = f"{prefix}seen:"
 
-    async def get(self, key: str) -> str | None:
-        """The cached answer; a Redis failure is a miss, never an error for the member."""
-        try:
-            value = await self._redis.get(self._prefix + key)
-        except Exception:
-            return None
-        return value.decode() if isinstance(value, bytes) else value
-
     async def claim(self, key: str) -> tuple[str | None, bool]:
         """One round trip: mark the key seen (SET NX) and read any cached answer.
 
         A first sighting lets the caller skip the database's look-up; should Redis have lost
         the mark (restarted, flushed), the handler runs again and the database's unique key
-        still answers the retry with the stored reply and rolls the second attempt back.
+        still answers the retry with the stored reply and rolls the second attempt back. A Redis
+        failure is a miss that the database decides, never an error for the member.
         """
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
