@@ -290,10 +290,10 @@ class SheetStream:
 
 
 class StreamBook:
-    """An .xlsx written straight as SpreadsheetML into its zip, one whole sheet at a time: about
-    1 µs a cell (openpyxl's write-only mode takes 14), and the caller holds one sheet's rows at
-    once. Text is inline text (never a formula), dates are dates, the header is bold and frozen;
-    no merges or validations (Book has those).
+    """An .xlsx written straight as SpreadsheetML into its zip, one sheet after another: about
+    1 µs a cell (openpyxl's write-only mode takes 14); `open` takes a sheet's rows in batches, so
+    the caller holds one batch at a time. Text is inline text (never a formula), dates are
+    dates, the header is bold and frozen; no merges or validations (Book has those).
     """
 
     def __init__(self) -> None:
