@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import select
 
-from app.jobs.housekeeping import DEFERRED_GRACE, ORPHAN_APOLOGY
+from app.jobs.messages import DEFERRED_GRACE, ORPHAN_APOLOGY
 from app.models import Follower, InboundMessage
 from tests.callback.test_budget import RecordingFollowUps, slow_router
 from tests.support.app import AppClient
