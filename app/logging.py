@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, MutableMapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -85,9 +85,22 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
+        logger_factory=structlog.WriteLoggerFactory(file=stream or cast(TextIO, _Stderr())),
         cache_logger_on_first_use=False,
     )
+
+
+class _Stderr:
+    """sys.stderr as it is at each write, not at set-up: a command set up while a test runner
+    had swapped it in (CliRunner) must not keep writing to that runner's stream once closed."""
+
+    def write(self, text: str) -> int:
+        """Write to the current sys.stderr."""
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        """Flush the current sys.stderr."""
+        sys.stderr.flush()
 
 
 class _InstanceId:

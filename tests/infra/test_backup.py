@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 from app.cli.main import cli
 from app.config import get_settings
 from app.dev.demo import seed
-from app.logging import configure_logging
 from app.models import Meeting, NewsletterIssue, Person
 from app.services import backups
 from tests.support.app import AppClient, MakeClient
@@ -72,9 +71,6 @@ async def shente(env: dict[str, str], *args: str) -> tuple[int, str]:
             result = CliRunner().invoke(cli, list(args), env=env)
         finally:
             get_settings.cache_clear()
-            # The command set logging up on CliRunner's stderr, closed now: back to the real one,
-            # or every later log line of this worker raises "I/O operation on closed file".
-            configure_logging(level="WARNING", json=False)
         return result.exit_code, result.output
 
     return await asyncio.to_thread(invoke)

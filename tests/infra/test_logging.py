@@ -7,6 +7,8 @@ import json
 import os
 import socket
 
+import structlog
+
 from app.config import Settings, instance_id
 from app.jobs.context import JobContext
 from app.jobs.runner import JobRunner, in_process_runner
@@ -72,3 +74,21 @@ def test_the_default_instance_id_is_host_and_process():
     assert instance_id(Settings(_env_file=None)) == expected
     runner = JobRunner(JobContext(None, None, None, Settings(_env_file=None)))  # type: ignore[arg-type]
     assert runner.holder.startswith(f"{expected}:")
+
+
+def test_logging_set_up_under_a_swapped_stderr_writes_to_the_real_one_afterwards(
+    monkeypatch, capsys
+):
+    """A command run by CliRunner sets logging up while stderr is the runner's stream, which
+    is closed afterwards: later lines go to the process's stderr instead of raising."""
+    swapped = io.StringIO()
+    monkeypatch.setattr("sys.stderr", swapped)
+    configure_logging(level="INFO", json=False)
+    structlog.get_logger("test").info("under the runner")
+    monkeypatch.undo()
+    swapped.close()
+    try:
+        structlog.get_logger("test").info("after the runner")
+    finally:
+        configure_logging(level="WARNING", json=False)
+    assert "after the runner" in capsys.readouterr().err
