@@ -45,6 +45,9 @@ from app.services.admission import procedure
 from app.services.assessments.periods import name_of as period_name
 from app.services.reports.figures import Within, month_bounds
 
+# Who each row is about, the columns under the sheets' 姓名, 工号, 所在组织.
+_WHO = (col(Person.name), col(Person.employee_no), col(Person.org_unit_id))
+
 
 class Query(NamedTuple):
     """A sheet's statement and how one of its rows becomes the sheet's row."""
@@ -88,9 +91,7 @@ def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
             col(Meeting.starts_at),
             col(Meeting.kind),
             col(Meeting.title),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(MeetingAttendance.checked_in_at),
             on_leave,
             made_up,
@@ -119,9 +120,7 @@ def pledges(people: Within, year: int) -> Query:
     statement = (
         core_select(
             col(PledgeCampaign.title),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(PledgeSignature.version_number),
             col(PledgeSignature.signed_at),
             col(PledgeSignature.channel),
@@ -155,9 +154,7 @@ def talks(people: Within, year: int) -> Query:
     statement = (
         core_select(
             col(IntegrityTalk.held_on),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(IntegrityTalk.category),
             col(IntegrityTalk.held_by),
         )
@@ -187,9 +184,7 @@ def tests(people: Within, year: int) -> Query:
     statement = (
         core_select(
             col(Quiz.title),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(QuizAttempt.score),
             col(QuizAttempt.passed),
             col(QuizAttempt.submitted_at),
@@ -219,9 +214,7 @@ def development(people: Within, year: int) -> Query:
     titles = {step.code: f"{step.number}. {step.title}" for step in procedure.STEPS}
     statement = (
         core_select(
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(Person.stage),
             col(AdmissionStep.code),
             col(AdmissionStep.done_on),
@@ -254,9 +247,7 @@ def thought_reports(people: Within, year: int) -> Query:
     """The year's 思想汇报 and whether each was read."""
     statement = (
         core_select(
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(ThoughtReport.quarter),
             col(ThoughtReport.submitted_at),
             col(ThoughtReport.acknowledged_at),
@@ -285,9 +276,7 @@ def suggestions(people: Within, year: int) -> Query:
         core_select(
             col(Suggestion.number),
             col(Suggestion.submitted_at),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(Suggestion.category),
             col(Suggestion.status),
             col(Suggestion.verified_benefit),
@@ -318,9 +307,7 @@ def volunteering(people: Within, year: int) -> Query:
         core_select(
             col(VolunteerActivity.starts_at),
             col(VolunteerActivity.title),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(VolunteerSignup.half_hours),
         )
         .join(VolunteerActivity, col(VolunteerActivity.id) == col(VolunteerSignup.activity_id))
@@ -352,9 +339,7 @@ def assessments(people: Within, year: int) -> Query:
         core_select(
             col(AssessmentPeriod.kind),
             col(AssessmentPeriod.starts_on),
-            col(Person.name),
-            col(Person.employee_no),
-            col(Person.org_unit_id),
+            *_WHO,
             col(AssessmentSheet.score),
             col(AssessmentSheet.level),
             col(AssessmentSheet.review_requested_at),
