@@ -28,15 +28,20 @@ async def _when_delivered(client: Any, count: int) -> None:
             await asyncio.sleep(0.005)
 
 
-async def test_a_short_blip_is_waited_out(proxied: Any) -> None:
-    client, proxy = proxied
+async def _sending_40(client: Any) -> tuple[list[Any], int, asyncio.Task[Any]]:
+    """A broadcast to 40 members (20 ms a call) whose sender has delivered 10 of them."""
     members = await add_members(client, 40)
     broadcast_id = await make_broadcast(client, members)
     client.sandbox.faults.latency_ms = 20
     client.sandbox.faults.paths = [TEMPLATE_SEND]
-
     sending = asyncio.create_task(sender_for(client, concurrency=4).run())
     await _when_delivered(client, 10)
+    return members, broadcast_id, sending
+
+
+async def test_a_short_blip_is_waited_out(proxied: Any) -> None:
+    client, proxy = proxied
+    members, broadcast_id, sending = await _sending_40(client)
     await proxy.stop()  # every connection cut, new ones refused…
     await asyncio.sleep(0.3)
     await proxy.start()  # …and back before the sender gives up
@@ -51,13 +56,7 @@ async def test_a_restart_still_starting_up_is_waited_out(proxied: Any) -> None:
     """pg_ctl restart: for a moment new connections get "the database system is starting up"
     (57P03); the sender waits that out like any blip instead of dying with rows claimed."""
     client, proxy = proxied
-    members = await add_members(client, 40)
-    broadcast_id = await make_broadcast(client, members)
-    client.sandbox.faults.latency_ms = 20
-    client.sandbox.faults.paths = [TEMPLATE_SEND]
-
-    sending = asyncio.create_task(sender_for(client, concurrency=4).run())
-    await _when_delivered(client, 10)
+    members, broadcast_id, sending = await _sending_40(client)
     await proxy.restarting()  # past the sender's first wait (0.5 s), within its last
     await asyncio.sleep(1.2)
     await proxy.start()
