@@ -16,20 +16,20 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.broadcasting.finished import Finished
 from app.broadcasting.mass import MassBatches
 from app.broadcasting.messages import link_for, send_one
 from app.broadcasting.outcomes import INTERNAL, SendReport, failure_outcome
+from app.broadcasting.presence import Presence
 from app.broadcasting.stopping import StopSignal
 from app.config import Settings
 from app.db import is_database_unavailable, unit_of_work
@@ -95,15 +95,16 @@ class BroadcastSender:
         self.max_idle_wait = max_idle_wait
         self.on_progress = on_progress
         self.worker_id = f"w-{uuid.uuid4().hex[:16]}"
+        self.presence = Presence(engine, sessions, self.worker_id, clock)
         self.links = RecipientLinks(
             settings.public_base_url, settings.secret_key.get_secret_value(), clock
         )
         self._quota: QuotaError | None = None
         self._last_heartbeat = 0.0
-        self._lock: AsyncConnection | None = None
         self._quiet: datetime | None = None
         self.quiet_hours = QuietHours.parse(settings.quiet_hours)
         self._stop = StopSignal(client)
+        self._blips = 0  # database blips waited out: a claim's answer may have been lost
 
     def stop(self) -> None:
         """Shut down soon (SIGTERM): claim nothing more and hand back what has not been sent."""
@@ -126,7 +127,7 @@ class BroadcastSender:
                 quiet_now=quiet_now,
             ):
                 return report  # the scheduler asks every 30 s; most rounds find nothing
-        async with self._registered():
+        async with self.presence.held():
             async with unit_of_work(self.sessions) as session:
                 report.reconciled = await worker_service.reconcile(
                     session, now=self.clock(), grace=grace, exclude=self.worker_id
@@ -140,43 +141,6 @@ class BroadcastSender:
                     break
                 await self._send_broadcast(bid, report)
         return report
-
-    @contextlib.asynccontextmanager
-    async def _registered(self) -> AsyncIterator[None]:
-        """Exist as a worker (a row, and on PostgreSQL an advisory lock) for the run's length."""
-        async with unit_of_work(self.sessions) as session:
-            await worker_service.register(session, worker_id=self.worker_id, now=self.clock())
-        await self._relock()
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):
-                async with unit_of_work(self.sessions) as session:
-                    await worker_service.stopped(
-                        session, worker_id=self.worker_id, now=self.clock()
-                    )
-            if self._lock is not None:
-                with contextlib.suppress(Exception):
-                    await self._lock.close()
-
-    async def _relock(self) -> None:
-        """Hold this worker's advisory lock (PostgreSQL), on a new connection if the old died."""
-        if self.engine.dialect.name != "postgresql":
-            return
-        if self._lock is not None:
-            with contextlib.suppress(Exception):
-                await self._lock.execute(text("SELECT 1"))
-                await self._lock.commit()  # never leave it idle in a transaction
-                return  # still holding it
-            with contextlib.suppress(Exception):
-                await self._lock.invalidate()
-            self._lock = None
-        with contextlib.suppress(Exception):  # the database may still be away: next time
-            lock = await self.engine.connect()
-            key = worker_service.lock_key(self.worker_id)
-            await lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            await lock.commit()  # the session-level lock outlives the transaction
-            self._lock = lock
 
     def _quiet_until(self, broadcast: Broadcast) -> datetime | None:
         """The end of the quiet hours we are in (None: send), unless the broadcast is urgent or
@@ -272,19 +236,13 @@ class BroadcastSender:
         stopping = False
         low_water = max(1, self.concurrency // 4)
         finished = Finished()
+        held: set[int] = set()  # claimed rows in flight or with an outcome not yet written
         while True:
             stopping = stopping or self._stop.requested
             claimed: list[Claimed] = []
             if not stopping and self.concurrency - len(inflight) >= low_water:
-                claimed = await self._db(
-                    partial(
-                        row_service.claim,
-                        broadcast_id=broadcast.id,
-                        worker=self.worker_id,
-                        limit=self.concurrency - len(inflight),
-                        now=self.clock(),
-                    )
-                )
+                claimed = await self._claim(broadcast.id, self.concurrency - len(inflight), held)
+                held.update(row.id for row in claimed)
                 for row in claimed:
                     task = asyncio.create_task(self._send_row(broadcast, row))
                     inflight.add(task)
@@ -292,6 +250,7 @@ class BroadcastSender:
             if not inflight:
                 if outcomes:
                     await self._flush(broadcast.id, outcomes, report)
+                    held.difference_update(o.row_id for o in outcomes)
                     outcomes.clear()
                 if stopping:
                     break
@@ -309,12 +268,38 @@ class BroadcastSender:
             now = time.monotonic()
             if outcomes and (len(outcomes) >= low_water or now - last_flush >= FLUSH_SECONDS):
                 await self._flush(broadcast.id, outcomes, report)
+                held.difference_update(o.row_id for o in outcomes)
                 outcomes.clear()
                 last_flush = now
             if not stopping and now - last_check >= STATUS_CHECK_SECONDS:
                 last_check = now
                 self._quiet = self._quiet_until(broadcast)  # 22:00 came mid-broadcast
                 stopping = self._quiet is not None or not await self._still_wanted(broadcast.id)
+
+    async def _claim(self, broadcast_id: int, limit: int, held: set[int]) -> list[Claimed]:
+        """Claim up to `limit` rows, plus any an earlier claim took while its answer was lost."""
+        blips = self._blips
+        claimed = await self._db(
+            partial(
+                row_service.claim,
+                broadcast_id=broadcast_id,
+                worker=self.worker_id,
+                limit=limit,
+                now=self.clock(),
+            )
+        )
+        while blips != self._blips:  # the database blipped: a claim may have committed unseen
+            blips = self._blips
+            known = held | {row.id for row in claimed}
+            claimed += await self._db(
+                partial(
+                    row_service.unknown_claims,
+                    broadcast_id=broadcast_id,
+                    worker=self.worker_id,
+                    known=known,
+                )
+            )
+        return claimed
 
     async def _wait_for_retries(self, broadcast_id: int) -> float | None:
         """Seconds until the next retry is due, or None when nothing is left for this run."""
@@ -376,8 +361,9 @@ class BroadcastSender:
                 if not is_database_unavailable(exc) or attempt == DB_ATTEMPTS - 1:
                     raise
                 log.warning("broadcast database unavailable, waiting", error=type(exc).__name__)
+                self._blips += 1
                 await asyncio.sleep(0.5 * 2**attempt)
-                await self._relock()
+                await self.presence.relock()
         raise AssertionError("unreachable")
 
     async def _flush(self, broadcast_id: int, outcomes: list[Outcome], report: SendReport) -> None:

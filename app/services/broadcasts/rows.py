@@ -173,6 +173,26 @@ async def claim(
     )
 
 
+async def unknown_claims(
+    session: AsyncSession, *, broadcast_id: int, worker: str, known: Collection[int]
+) -> list[Claimed]:
+    """Rows this worker holds `sending` but has no request for: a claim that committed while
+    its answer was cut by a database blip. Nothing was sent for them, so they are safe to send."""
+    result = await execute(
+        session,
+        select(_R.id, _R.openid, _R.channel, _R.attempts)
+        .where(
+            _R.broadcast_id == broadcast_id,
+            _R.status == RecipientStatus.SENDING.value,
+            _R.claimed_by == worker,
+            _R.batch_id.is_(None),
+            _R.id.not_in(list(known)),
+        )
+        .order_by(_R.id),
+    )
+    return [Claimed(r.id, r.openid, r.channel, r.attempts) for r in result]
+
+
 async def next_due(session: AsyncSession, *, broadcast_id: int, now: datetime) -> datetime | None:
     """When the earliest pending per-person row becomes due (None: nothing is pending)."""
     pending = (
