@@ -12,7 +12,12 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,6 +101,38 @@ async def execute(
 ) -> CursorResult[Any]:
     """Run a Core statement (executemany given a list) in the session's transaction."""
     return await (await session.connection()).execute(statement, parameters)
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """The session's database kind, without beginning its transaction."""
+    bind = session.bind
+    return bind.dialect.name if bind is not None else "postgresql"
+
+
+class Standalone:
+    """One autocommitted connection, opened on first use and closed by its owner.
+
+    A statement that stands alone (a look that decides whether a transaction is needed, one
+    insert) costs one round trip on it, instead of BEGIN, the statement and COMMIT in a session:
+    on the callback path each round trip costs more CPU (the loopback send) than the statement.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        """`engine`: one with isolation_level AUTOCOMMIT; nothing connects until connection()."""
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def connection(self) -> AsyncConnection:
+        """The connection, checked out of the pool on first use."""
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        return self._connection
+
+    async def close(self) -> None:
+        """Return the connection to the pool (if one was taken)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
 
 
 async def ping(engine: AsyncEngine) -> None:

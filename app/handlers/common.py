@@ -91,7 +91,9 @@ async def on_help(ctx: HandlerContext) -> Reply:
 @router.register(msg_type="text")
 async def on_other_text(ctx: HandlerContext) -> Reply:
     """Answer an open question (a leave reason, …); otherwise guide the member."""
-    prompt = await prompts.take(ctx.session, openid=ctx.openid, now=ctx.now)
+    prompt = await prompts.take(
+        ctx.session, openid=ctx.openid, now=ctx.now, standalone=ctx.standalone
+    )
     if prompt is not None and (answer := ctx.router.answer_handler(prompt.purpose)) is not None:
         return await answer(ctx, prompt.subject_id)
     return UNKNOWN_TEXT
@@ -102,12 +104,14 @@ async def on_image(ctx: HandlerContext) -> Reply:
     """A photo answers an open question that takes photos (a handwritten 思想汇报); while a
     question that wants text is open, it is asked for and the question stays; otherwise the
     photo is recorded and nothing is said."""
-    prompt = await prompts.current(ctx.session, openid=ctx.openid, now=ctx.now)
+    prompt = await prompts.current(
+        ctx.session, openid=ctx.openid, now=ctx.now, standalone=ctx.standalone
+    )
     if prompt is None or (answer := ctx.router.answer_handler(prompt.purpose)) is None:
         return None
     if not ctx.router.accepts_images(prompt.purpose):
         return TEXT_PLEASE
-    await prompts.take(ctx.session, openid=ctx.openid, now=ctx.now)
+    await prompts.take(ctx.session, openid=ctx.openid, now=ctx.now, standalone=ctx.standalone)
     return await answer(ctx, prompt.subject_id)
 
 
@@ -118,7 +122,9 @@ async def on_anything_else(ctx: HandlerContext) -> Reply:
     what the question takes (the question stays open)."""
     if str(ctx.fields.get("MsgType") or "") == "event":
         return None
-    prompt = await prompts.current(ctx.session, openid=ctx.openid, now=ctx.now)
+    prompt = await prompts.current(
+        ctx.session, openid=ctx.openid, now=ctx.now, standalone=ctx.standalone
+    )
     if prompt is None or ctx.router.answer_handler(prompt.purpose) is None:
         return None
     return TEXT_OR_PHOTO_PLEASE if ctx.router.accepts_images(prompt.purpose) else TEXT_PLEASE

@@ -12,6 +12,7 @@ from typing import Any, Concatenate, ParamSpec, TypeAlias
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.db import Standalone
 from app.models import Person
 from app.services.binding import codes as binding_service
 from app.wechat.replies import BaseMessage, BaseReply
@@ -41,6 +42,8 @@ class HandlerContext:
     )
     button_key: str = ""  # a menu button's key, when its name was typed instead of tapped
     person: Person | None = None  # the bound sender, found for handlers that ask for a member
+    # Statements that stand alone, outside the session's transaction (prompts look there first).
+    standalone: Standalone | None = None
 
     @property
     def openid(self) -> str:

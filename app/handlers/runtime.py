@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.db import is_database_unavailable, unit_of_work
+from app.db import Standalone, is_database_unavailable, unit_of_work
 from app.handlers.followups import FollowUpSender
 from app.handlers.registry import HandlerContext, Match, MessageRouter, Reply
 from app.metrics import Metrics
@@ -81,7 +81,6 @@ class Dispatcher:
 
     def __post_init__(self) -> None:
         self._background: set[asyncio.Task[str]] = set()
-        # Same pool; single statements commit on their own, saving BEGIN and COMMIT trips.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def answer(self, inbound: InboundMessage, seal: Callable[[str], str]) -> str:
@@ -150,18 +149,17 @@ class Dispatcher:
             error=error,
         )
 
-    async def _find(self, key: str) -> inbound_service.Answer | None:
-        async with self._autocommit.connect() as connection:
-            return await inbound_service.find(connection, dedup_key=key)
-
-    async def _call_handler(self, delivery: Delivery, session: AsyncSession) -> Reply:
+    async def _call_handler(
+        self, delivery: Delivery, session: AsyncSession, standalone: Standalone
+    ) -> Reply:
         if delivery.match is None:
             return None
         rule = delivery.match.rule
         if rule.keyword or rule.pattern or rule.event_key or delivery.match.button_key:
             # A keyword or a button is the member doing something else: an open question (a
             # leave reason, a test's next answer) must not take their next text any more.
-            await prompts.clear(session, openid=str(delivery.inbound.fields.get("FromUserName")))
+            openid = str(delivery.inbound.fields.get("FromUserName"))
+            await prompts.clear(session, openid=openid, standalone=standalone)
         return await rule.handler(
             HandlerContext(
                 message=delivery.inbound.message,
@@ -172,19 +170,32 @@ class Dispatcher:
                 router=self.router,
                 keyword_args=delivery.match.keyword_args,
                 button_key=delivery.match.button_key,
+                standalone=standalone,
             )
         )
 
     async def _handle(self, delivery: Delivery) -> str:
         """Run the handler; its writes (if any) and the stored answer commit as one."""
-        existing = None if delivery.first_sight else await self._find(delivery.key)
-        if existing is not None:  # a retry of something already answered
-            self.metrics.duplicates.inc()
-            return existing.response_body
+        # Most messages need no transaction: a text with no question open is one look and one
+        # insert, each a single autocommitted round trip on this one connection.
+        standalone = Standalone(self._autocommit)
+        try:
+            return await self._handle_on(delivery, standalone)
+        finally:
+            await standalone.close()
+
+    async def _handle_on(self, delivery: Delivery, standalone: Standalone) -> str:
+        if not delivery.first_sight:
+            existing = await inbound_service.find(
+                await standalone.connection(), dedup_key=delivery.key
+            )
+            if existing is not None:  # a retry of something already answered
+                self.metrics.duplicates.inc()
+                return existing.response_body
         late: Reply = None
         try:
             async with self.sessions() as session:
-                reply = await self._call_handler(delivery, session)
+                reply = await self._call_handler(delivery, session, standalone)
                 xml = self._render(reply, delivery)
                 body = self._seal(xml, delivery)
                 if session.new or session.dirty or session.deleted:
@@ -192,19 +203,15 @@ class Dispatcher:
                 db: inbound_service.Database
                 if session.in_transaction():
                     db = session  # the handler's transaction carries the answer too
+                    await standalone.close()  # one pooled connection per delivery is enough
                 else:
-                    # Nothing of the handler's to commit: one autocommitted insert suffices.
-                    db = await self._autocommit.connect()
-                try:
-                    stored = await self._record(db, delivery, InboundStatus.REPLIED, xml, body)
-                    if stored is None:
-                        body = await self._settle_conflict(db, delivery, late_reply=xml)
-                        late = reply
-                    if db is session:
-                        await session.commit()
-                finally:
-                    if db is not session:
-                        await db.close()
+                    db = await standalone.connection()
+                stored = await self._record(db, delivery, InboundStatus.REPLIED, xml, body)
+                if stored is None:
+                    body = await self._settle_conflict(db, delivery, late_reply=xml)
+                    late = reply
+                if db is session:
+                    await session.commit()
         except _AlreadyAnswered as answered:
             self.metrics.duplicates.inc()
             return answered.response_body

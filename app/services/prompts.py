@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Table, bindparam, literal, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import execute
+from app.db import Standalone, dialect_name, execute
 from app.models import ConversationPrompt
 
 # Long enough to type a reason on a phone; short enough that a later message is not taken for it.
@@ -30,7 +30,19 @@ async def ask(
     await session.flush()
 
 
-async def _one_at_a_time(session: AsyncSession, openid: str) -> bool:
+async def _any_open(session: AsyncSession, openid: str, standalone: Standalone | None) -> bool:
+    """Whether the member has a question open; looked up outside the session when it has not
+    begun (most messages find none, and then their session never needs a transaction)."""
+    if standalone is None or session.in_transaction():
+        found = await execute(session, _ANY_OPEN, {"openid": openid})
+    else:
+        found = await (await standalone.connection()).execute(_ANY_OPEN, {"openid": openid})
+    return found.first() is not None
+
+
+async def _one_at_a_time(
+    session: AsyncSession, openid: str, standalone: Standalone | None = None
+) -> bool:
     """Make a member's messages that consult their open question wait for each other; False
     when the member has no question open (most messages), and nothing needs to wait.
 
@@ -38,12 +50,13 @@ async def _one_at_a_time(session: AsyncSession, openid: str) -> bool:
     question before the others commit (two reports instead of one, a photo lost). PostgreSQL:
     a transaction-scoped advisory lock per member, taken only when a question is there: the
     lock holders only take a question (and perhaps ask the next one in the same transaction),
-    so one that is not there when looked for could not have been seen after waiting either.
+    so one that is not there when looked for could not have been seen after waiting either
+    (a statement sees what was committed when it started, in the session or outside it).
     SQLite: a write first, which waits for any other writer to commit, so what is read next is
     what that writer left.
     """
-    if (await session.connection()).dialect.name == "postgresql":
-        if (await execute(session, _ANY_OPEN, {"openid": openid})).first() is None:
+    if dialect_name(session) == "postgresql":
+        if not await _any_open(session, openid, standalone):
             return False
         await execute(session, _LOCK, {"key": f"prompt:{openid}"})
     else:
@@ -52,9 +65,13 @@ async def _one_at_a_time(session: AsyncSession, openid: str) -> bool:
     return True
 
 
-async def take(session: AsyncSession, *, openid: str, now: datetime) -> ConversationPrompt | None:
-    """The open question, removed as it is answered; None when there is none or it expired."""
-    if not await _one_at_a_time(session, openid):
+async def take(
+    session: AsyncSession, *, openid: str, now: datetime, standalone: Standalone | None = None
+) -> ConversationPrompt | None:
+    """The open question, removed as it is answered; None when there is none or it expired.
+
+    `standalone`: where to look first without beginning the session's transaction."""
+    if not await _one_at_a_time(session, openid, standalone):
         return None
     prompt = await session.get(ConversationPrompt, openid)
     if prompt is None:
@@ -65,21 +82,25 @@ async def take(session: AsyncSession, *, openid: str, now: datetime) -> Conversa
 
 
 async def current(
-    session: AsyncSession, *, openid: str, now: datetime
+    session: AsyncSession, *, openid: str, now: datetime, standalone: Standalone | None = None
 ) -> ConversationPrompt | None:
     """The open question, left open (None when there is none or it expired)."""
-    if not await _one_at_a_time(session, openid):
+    if not await _one_at_a_time(session, openid, standalone):
         return None
     prompt = await session.get(ConversationPrompt, openid)
     return prompt if prompt is not None and prompt.expires_at > now else None
 
 
-async def clear(session: AsyncSession, *, openid: str) -> None:
+async def clear(
+    session: AsyncSession, *, openid: str, standalone: Standalone | None = None
+) -> None:
     """Forget any open question (the member did something else).
 
     Looked up first: most messages have none, and a DELETE would make the handler's
     transaction a writer (on SQLite, one that holds the lock for as long as the handler runs).
     """
+    if standalone is not None and not await _any_open(session, openid, standalone):
+        return
     prompt = await session.get(ConversationPrompt, openid)
     if prompt is not None:
         await session.delete(prompt)
