@@ -59,15 +59,19 @@ class NoResponseCache:
 
 
 class RedisResponseCache:
-    """Answers kept in Redis for a few minutes, shared by every process."""
+    """Answers kept in Redis for a few minutes, shared by every process.
+
+    One key per delivery: empty once seen, the answer once there is one. (A new name, not the
+    `reply:`/`seen:` pair of before: during a rolling restart old and new processes do not read
+    each other's marks, and the database's unique key still answers every retry.)
+    """
 
     def __init__(self, redis: Redis, *, prefix: str = "shente:") -> None:
         self._redis = redis
-        self._prefix = f"{prefix}reply:"
-        self._seen = f"{prefix}seen:"
+        self._prefix = f"{prefix}answer:"
 
     async def claim(self, key: str) -> tuple[str | None, bool]:
-        """One round trip: mark the key seen (SET NX) and read any cached answer.
+        """One command, SET NX GET: mark the key seen and read any cached answer.
 
         A first sighting lets the caller skip the database's look-up; should Redis have lost
         the mark (restarted, flushed), the handler runs again and the database's unique key
@@ -75,18 +79,18 @@ class RedisResponseCache:
         failure is a miss that the database decides, never an error for the member.
         """
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.set(self._seen + key, b"1", nx=True, ex=RESPONSE_TTL_SECONDS)
-                pipe.get(self._prefix + key)
-                first, value = await pipe.execute()
+            value = await self._redis.set(
+                self._prefix + key, b"", nx=True, get=True, ex=RESPONSE_TTL_SECONDS
+            )
         except Exception:
             return None, False
-        if isinstance(value, bytes):
-            value = value.decode()
-        return value, bool(first) and value is None
+        if value is None:
+            return None, True  # never seen: we just marked it
+        answer = value.decode() if isinstance(value, bytes) else str(value)
+        return answer or None, False  # empty: seen, not answered yet
 
     async def put(self, key: str, body: str) -> None:
-        """Cache the answer; failures are ignored for the same reason."""
+        """Cache the answer (never empty: at least "success"); failures are ignored too."""
         try:
             await self._redis.set(self._prefix + key, body, ex=RESPONSE_TTL_SECONDS)
         except Exception:  # noqa: S110

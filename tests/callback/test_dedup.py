@@ -87,7 +87,7 @@ async def test_redis_answers_retries_when_configured(client, peer, backend):
         pytest.skip("Redis fast path runs with the PostgreSQL backend")
     xml = peer.text(random_openid(), "帮助")
     first = await _deliver(client, *peer.request(xml, "plain"))
-    keys = await client.state.redis.keys(f"{backend.redis_prefix}reply:*")
+    keys = await client.state.redis.keys(f"{backend.redis_prefix}answer:*")
     assert len(keys) == 1
     # Even with the database row gone, the retry is answered from Redis, byte for byte.
     async with client.state.engine.begin() as conn:
