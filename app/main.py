@@ -25,6 +25,7 @@ from app.api import docs, guards, health, instrumentation, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
 from app.api.guards import BodyLimitMiddleware, HstsMiddleware
+from app.api.lane import CallbackLane
 from app.api.observability import StateMetrics
 from app.broadcasting.pool import SenderPool
 from app.config import ConfigError, Settings, get_settings, instance_id, parse_quotas
@@ -173,6 +174,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None if prod else "/openapi.json",
+        # Metrics go to Prometheus (app.metrics); FastAPI's OpenTelemetry hooks, with no
+        # provider configured, would only look for one on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -278,6 +282,13 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     if prod:
         app.add_middleware(HstsMiddleware)
+    # Before all of them: WeChat's callbacks take their own short lane (api/lane.py).
+    app.add_middleware(
+        CallbackLane,
+        owner=app,
+        routes=wechat.routes,
+        metrics=instrumentation.metrics_middleware(app),
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -9,7 +9,7 @@ serves, so this middleware flattens them once and remembers the template of ever
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 from prometheus_fastapi_instrumentator import Instrumentator, routing
@@ -76,3 +76,12 @@ def instrument(app: FastAPI, instrumentator: Instrumentator) -> None:
             middleware = Middleware(RouteMetricsMiddleware, *args, **kwargs)  # type: ignore[arg-type]
         swapped.append(middleware)
     app.user_middleware = swapped
+
+
+def metrics_middleware(app: FastAPI) -> Middleware:
+    """The request-metrics middleware as instrument() installed it, to wrap another app the same
+    way (same metrics, same registry)."""
+    for middleware in app.user_middleware:
+        if middleware.cls is cast(Any, RouteMetricsMiddleware):
+            return middleware
+    raise LookupError("instrument(app, …) first")
