@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -18,13 +21,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # A server that is restarting answers new connections with these SQLSTATEs (class 08: connection
 # exceptions; 57P01-03: shut down by the admin or a crash, "the database system is starting up"),
 # which SQLAlchemy's asyncpg dialect maps to a plain DBAPIError not marked as a lost connection.
 _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -35,6 +40,14 @@ def is_database_unavailable(exc: BaseException) -> bool:
         sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
         return bool(exc.connection_invalidated) or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """A driver error (asyncpg's own, not SQLAlchemy's) meaning the connection or server is gone."""
+    if isinstance(exc, asyncpg.InterfaceError | OSError | TimeoutError):
+        return True
+    sqlstate = str(getattr(exc, "sqlstate", None) or "")
+    return isinstance(exc, asyncpg.PostgresError) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 def async_url(database_url: str) -> URL:
@@ -109,6 +122,30 @@ def dialect_name(session: AsyncSession) -> str:
     return bind.dialect.name if bind is not None else "postgresql"
 
 
+@dataclass(frozen=True, slots=True)
+class DriverSQL:
+    """A Core statement compiled once the way SQLAlchemy hands it to asyncpg: the same SQL and
+    the order of its $n parameters (values given as SQLAlchemy binds them: JSON as text)."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+
+    @classmethod
+    def of(cls, statement: ClauseElement, columns: Sequence[str] | None = None) -> DriverSQL:
+        """Compile `statement` (an insert: for these `columns`) for asyncpg."""
+        compiled = cast(
+            SQLCompiler,
+            statement.compile(dialect=_ASYNCPG, column_keys=list(columns or ()) or None),
+        )
+        names = tuple(compiled.positiontup or ())
+        return cls(str(compiled), names, dict(compiled.params))
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments for these named values (literals compiled in as fixed)."""
+        return [values[name] if name in values else self.fixed[name] for name in self.names]
+
+
 class Standalone:
     """One autocommitted connection, opened on first use and closed by its owner.
 
@@ -127,6 +164,41 @@ class Standalone:
         if self._connection is None:
             self._connection = await self._engine.connect()
         return self._connection
+
+    @property
+    def direct(self) -> bool:
+        """Whether statements may go straight to the driver (asyncpg, on PostgreSQL)."""
+        return self._engine.dialect.name == "postgresql"
+
+    async def fetchval(self, statement: DriverSQL, values: Mapping[str, Any]) -> Any:
+        """The first value of the statement's first row, straight through asyncpg."""
+        return await self._direct("fetchval", statement.sql, statement.args(values))
+
+    async def fetchrow(self, statement: DriverSQL, values: Mapping[str, Any]) -> Any:
+        """The statement's first row (None: no row), straight through asyncpg."""
+        return await self._direct("fetchrow", statement.sql, statement.args(values))
+
+    async def _direct(self, method: str, sql: str, args: Sequence[Any]) -> Any:
+        """Run on the pooled connection's asyncpg connection: SQLAlchemy's execution layers cost
+        about as much CPU as the round trip itself. A lost connection is raised as SQLAlchemy's
+        invalidated OperationalError, as any statement's would be, without the parameters (they
+        carry what members wrote)."""
+        connection = await self.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        try:
+            return await getattr(driver, method)(sql, *args)
+        except Exception as exc:
+            if not _connection_lost(exc):
+                raise
+            self._connection = None
+            try:
+                # SQLAlchemy meets the loss itself on this connection: it invalidates it and
+                # the pool, as on any disconnect (after a restart its siblings are dead too).
+                await connection.exec_driver_sql("SELECT 1")
+            finally:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+            raise OperationalError(sql, None, exc, connection_invalidated=True) from exc
 
     async def close(self) -> None:
         """Return the connection to the pool (if one was taken)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from fastapi import FastAPI
-from prometheus_fastapi_instrumentator import Instrumentator, routing
+from prometheus_fastapi_instrumentator import Instrumentator, metrics, routing
 from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -66,7 +66,15 @@ class RouteMetricsMiddleware(PrometheusInstrumentatorMiddleware):
 
 
 def instrument(app: FastAPI, instrumentator: Instrumentator) -> None:
-    """`instrumentator.instrument(app)`, with its middleware swapped for the cached one."""
+    """`instrumentator.instrument(app)`, with its middleware swapped for the cached one.
+
+    The default metrics are made here, once, not by the middleware: a second middleware over
+    the same registry (the callback's lane) would otherwise find them taken and count nothing.
+    """
+    if not instrumentator.instrumentations:
+        default = metrics.default(registry=instrumentator.registry)
+        if default is not None:
+            instrumentator.add(default)
     instrumentator.instrument(app)
     swapped: list[Middleware] = []
     for middleware in app.user_middleware:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Table, bindparam, literal, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import Standalone, dialect_name, execute
+from app.db import DriverSQL, Standalone, dialect_name, execute
 from app.models import ConversationPrompt
 
 # Long enough to type a reason on a phone; short enough that a later message is not taken for it.
@@ -15,6 +15,7 @@ PROMPT_TTL = timedelta(minutes=10)
 
 _table: Table = ConversationPrompt.__table__  # type: ignore[attr-defined]
 _ANY_OPEN = select(literal(1)).where(_table.c.openid == bindparam("openid"))
+_ANY_OPEN_DRIVER = DriverSQL.of(_ANY_OPEN)
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 
 
@@ -35,6 +36,8 @@ async def _any_open(session: AsyncSession, openid: str, standalone: Standalone |
     begun (most messages find none, and then their session never needs a transaction)."""
     if standalone is None or session.in_transaction():
         found = await execute(session, _ANY_OPEN, {"openid": openid})
+    elif standalone.direct:
+        return await standalone.fetchval(_ANY_OPEN_DRIVER, {"openid": openid}) is not None
     else:
         found = await (await standalone.connection()).execute(_ANY_OPEN, {"openid": openid})
     return found.first() is not None

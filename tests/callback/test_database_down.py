@@ -28,3 +28,21 @@ async def test_database_down_means_503_then_recovery(proxied, peer):
     assert "「帮助」" in peer.open_reply(retry.text)["Content"]
     assert await count_rows(client, InboundMessage) == 1
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_connections_cut_while_idle_cost_no_member_an_error(proxied, peer):
+    """The server restarted between messages: every pooled connection is dead. The first
+    statement (a plain text's look for an open question, straight through the driver) meets
+    that, the pool is refreshed, and the one retry answers the member at once."""
+    client, proxy = proxied
+    for n in range(3):  # a few pooled connections
+        assert (
+            await post(client, peer, peer.text(random_openid(), f"心得 {n}"))
+        ).status_code == 200
+    await proxy.stop()  # every connection cut…
+    await proxy.start()  # …and the server back before the next message
+
+    for n in range(3):
+        response = await post(client, peer, peer.text(random_openid(), f"之后 {n}"))
+        assert response.status_code == 200, response.text
+    assert await count_rows(client, InboundMessage) == 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import DriverSQL, Standalone
 from app.models import InboundMessage, InboundStatus
 
 _table: Table = InboundMessage.__table__  # type: ignore[attr-defined]
@@ -31,15 +33,42 @@ _INSERTS = {
 }
 
 
-# A session (inside its transaction) or a bare connection (autocommit: one statement, one trip).
-Database = AsyncSession | AsyncConnection
+# The callback's two hot statements as asyncpg takes them (Standalone.direct).
+_FIND_DRIVER = DriverSQL.of(_FIND)
+_INSERT_COLUMNS = (
+    "dedup_key",
+    "attempt",
+    "account",
+    "openid",
+    "msg_type",
+    "event",
+    "event_key",
+    "msg_id",
+    "content",
+    "payload",
+    "encrypted",
+    "sent_at",
+    "received_at",
+    "status",
+    "handler",
+    "reply",
+    "response_body",
+    "replied_at",
+    "completed_at",
+    "error",
+)
+_INSERT_DRIVER = DriverSQL.of(_INSERTS["postgresql"], _INSERT_COLUMNS)
+
+# A session (inside its transaction), a bare connection (autocommit: one statement, one trip),
+# or the delivery's Standalone (the same, straight through the driver on PostgreSQL).
+Database = AsyncSession | AsyncConnection | Standalone
 
 
 async def _execute(
     db: Database, statement: Executable, parameters: dict[str, Any] | None = None
 ) -> CursorResult[Any]:
     """Run a Core statement on the session's connection, or on the connection itself."""
-    connection = await db.connection() if isinstance(db, AsyncSession) else db
+    connection = db if isinstance(db, AsyncConnection) else await db.connection()
     return await connection.execute(statement, parameters)
 
 
@@ -53,7 +82,7 @@ class Answer:
     attempt: str
 
 
-def _dialect(db: Database) -> str:
+def _dialect(db: AsyncSession | AsyncConnection) -> str:
     bind = db.bind if isinstance(db, AsyncSession) else db.engine
     return bind.dialect.name if bind is not None else "postgresql"
 
@@ -69,6 +98,11 @@ def _content(fields: dict[str, Any]) -> str | None:
 
 async def find(session: Database, *, dedup_key: str, lock: bool = False) -> Answer | None:
     """The answer already stored for this delivery, if any (optionally locking the row)."""
+    if isinstance(session, Standalone) and session.direct and not lock:
+        row = await session.fetchrow(_FIND_DRIVER, {"dedup_key": dedup_key})
+        if row is None:
+            return None
+        return Answer(row["id"], InboundStatus(row["status"]), row["response_body"], row["attempt"])
     statement = _FIND_FOR_UPDATE if lock else _FIND
     row = (await _execute(session, statement, {"dedup_key": dedup_key})).one_or_none()
     if row is None:
@@ -117,6 +151,13 @@ async def record(
         "completed_at": None if status is InboundStatus.DEFERRED else now,
         "error": error,
     }
+    if isinstance(session, Standalone):
+        if session.direct:
+            # JSON goes as text, as SQLAlchemy's JSON type binds it.
+            row = values | {"payload": json.dumps(fields)}
+            inserted_id: int | None = await session.fetchval(_INSERT_DRIVER, row)
+            return inserted_id
+        session = await session.connection()
     dialect = _dialect(session)
     result = await _execute(session, _INSERTS[dialect], values)
     inserted: int | None = result.scalar_one_or_none()
