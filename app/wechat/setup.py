@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.metrics import NO_OUTBOUND_METRICS, OutboundSink
 from app.wechat.client import WeChatClient
+from app.wechat.http11 import Http11Transport
 from app.wechat.ratelimit import Limiter, RateLimiter
-from app.wechat.sharded import ShardedTransport
 from app.wechat.shared_limits import SharedRateLimiter
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import TokenStore
@@ -63,9 +63,9 @@ def create_client(
     """The client; with `sandbox`, calls go in-process to the fake WeChat; `base_url` overrides.
 
     `rate_per_second` replaces the interactive call rate (broadcast senders have their own);
-    `max_connections` gives a sender that many pooled connections, in small pools; `metrics`
-    counts the client's calls (the web app's /metrics). With `redis` the rate is counted for
-    the whole deployment.
+    `max_connections` gives a sender that many pooled connections (on Http11Transport);
+    `metrics` counts the client's calls (the web app's /metrics). With `redis` the rate is
+    counted for the whole deployment.
     """
     rate = rate_per_second or settings.wechat_api_rate_per_second
     name = "api" if rate_per_second is None else "broadcast"
@@ -80,7 +80,7 @@ def create_client(
         base_url = base_url or settings.wechat_api_base_url or "https://api.weixin.qq.com"
         oauth_base_url = settings.wechat_oauth_base_url
         http = (
-            httpx.AsyncClient(transport=ShardedTransport(max_connections))
+            httpx.AsyncClient(transport=Http11Transport(max_connections))
             if max_connections
             else None
         )
