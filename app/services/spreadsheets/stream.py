@@ -147,7 +147,7 @@ class StreamBook:
 
     def __init__(self) -> None:
         self._buffer = io.BytesIO()
-        self._zip = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        self._zip = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=4)
         self._titles: list[str] = []
         self._strings = _Strings()
 
