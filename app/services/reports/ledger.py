@@ -4,10 +4,12 @@ written off the event loop (spreadsheets.StreamBook)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.services.people import org_units as org_unit_service
@@ -80,6 +82,34 @@ def _named(query: Query, header: Sequence[str], unit_names: dict[int, str]) -> C
     return row
 
 
+async def _batches(connection: AsyncConnection, statement: Any) -> AsyncIterator[Sequence[Any]]:
+    """The statement's rows, PARTITION at a time. On PostgreSQL straight from asyncpg's cursor:
+    SQLAlchemy's result (a tuple, then a Row, each moment converted again) cost a third more
+    than asyncpg's own reading; the rows' values are the same."""
+    if connection.dialect.name != "postgresql":
+        result = await connection.stream(statement.execution_options(yield_per=PARTITION))
+        async for batch in result.partitions():
+            yield batch
+        return
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    values = compiled.construct_params()
+    convert = compiled._bind_processors  # what SQLAlchemy does to each parameter, as it would
+    args = [
+        convert[name](values[name]) if name in convert else values[name]
+        for name in compiled.positiontup or ()
+    ]
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    # A cursor lives in a transaction: the session's, begun by its first statement.
+    scope = nullcontext() if driver.is_in_transaction() else driver.transaction()
+    async with scope:
+        cursor = await driver.cursor(compiled.string, *args)
+        while batch := await cursor.fetch(PARTITION):
+            yield batch
+
+
 async def _stream_sheet(
     session: AsyncSession, book: StreamBook, sheet: SheetPlan, query: Query, names: dict[int, str]
 ) -> int:
@@ -90,9 +120,8 @@ async def _stream_sheet(
     # Core, not the session's ORM result: these are plain columns, and the ORM's per-row
     # loading cost more than the database on a year's ledger.
     connection = await session.connection()
-    result = await connection.stream(query.statement.execution_options(yield_per=PARTITION))
     with book.open(sheet.title, sheet.header, widths=18.0) as out:
-        async for batch in result.partitions():
+        async for batch in _batches(connection, query.statement):
             await off_loop(out.rows, map(row, batch))
         return out.count
 
