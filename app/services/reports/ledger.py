@@ -4,8 +4,8 @@ written off the event loop (spreadsheets.StreamBook)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from contextlib import nullcontext
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
+from contextlib import aclosing, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,9 @@ def plan(*, talks: bool) -> list[SheetPlan]:
     return found
 
 
-async def _batches(connection: AsyncConnection, statement: Any) -> AsyncIterator[Sequence[Any]]:
+async def _batches(
+    connection: AsyncConnection, statement: Any
+) -> AsyncGenerator[Sequence[Any], None]:
     """The statement's rows, PARTITION at a time. On PostgreSQL straight from asyncpg's cursor:
     SQLAlchemy's result (a tuple, then a Row, each moment converted again) cost a third more
     than asyncpg's own reading; the rows' values are the same."""
@@ -105,9 +107,11 @@ async def _stream_sheet(
     # Core, not the session's ORM result: these are plain columns, and the ORM's per-row
     # loading cost more than the database on a year's ledger.
     connection = await session.connection()
+    batches = aclosing(_batches(connection, query.statement))  # the cursor closed on an error too
     with book.open(sheet.title, sheet.header, widths=18.0) as out:
-        async for batch in _batches(connection, query.statement):
-            await off_loop(out.rows, batch if query.row is None else map(query.row, batch))
+        async with batches as rows:
+            async for batch in rows:
+                await off_loop(out.rows, batch if query.row is None else map(query.row, batch))
         return out.count
 
 
