@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -25,6 +26,7 @@ def _month(values: list[float], month: int) -> float:
     return values[month - 1]
 
 
+@pytest.mark.both_databases  # the 台账's cells are made in SQL, each database its own way
 async def test_figures_ledger_and_summary_match_the_records_within_scope(
     console: AppClient, clock: Clock
 ) -> None:
@@ -64,16 +66,26 @@ async def test_figures_ledger_and_summary_match_the_records_within_scope(
     assert "廉政谈话" not in book.sheetnames  # admins only
     meetings = list(book["三会一课"].values)
     assert len(meetings) == 1 + 3 and [row[6] for row in meetings[1:]].count("已签到") == 2
+    # China time to the minute, the kind's label, the unit's name.
+    assert meetings[1][:5] == ("2026-03-10 14:00", "支部党员大会", "3月会议", "赵一", "R001")
+    assert str(meetings[1][5]).endswith("党小组")
     study = [(*row, None)[6:8] for row in list(book["固定学习日"].values)[1:]]  # 出勤, 补学
     assert sorted(study, key=str) == sorted(
         [("已签到", None), ("请假", "已补学"), ("缺席", None)], key=str
     )
-    assert len(list(book["廉洁承诺"].values)) == 1 + 2
+    pledged = list(book["廉洁承诺"].values)
+    assert len(pledged) == 1 + 2 and pledged[1][4:6] == ("第 1 版", "2026-01-08 10:00")
     tests = list(book["知识测试"].values)
     assert sorted(int(str(row[4])) for row in tests[1:]) == [50, 90]
+    assert {row[6] for row in tests[1:]} == {"2026-05-06 10:00"}
     suggestions = list(book["合理化建议"].values)
     assert len(suggestions) == 1 + 2 and 12000 in [row[7] for row in suggestions[1:]]
-    assert list(book["志愿服务"].values)[1][-1] == 3
+    assert [(row[1], row[8]) for row in suggestions[1:]] == [
+        ("2026-07-01", ""),
+        ("2026-07-02", "是"),
+    ]
+    served = list(book["志愿服务"].values)[1]
+    assert (served[0], served[-1]) == ("2026-08-08", 3)
     [_, assessed] = list(book["三亮三挂三考核"].values)  # the other unit's sheet not among them
     assert (assessed[0], assessed[1]) == ("2026年9月", "赵一")
     assert (assessed[-3], assessed[-2]) == (92.5, "好")

@@ -1,14 +1,14 @@
-"""The 台账's queries: one statement per sheet and how each of its rows is written."""
+"""The 台账's queries: one statement per sheet, its columns the sheet's cells (ledger_sql), so
+rows go from the database to the sheet as they come; only 三亮三挂三考核 names its periods here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from datetime import date, datetime
-from functools import lru_cache
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date
 from typing import Any, NamedTuple
 
+from sqlalchemy import Float, String, case, cast, func, literal, tuple_
 from sqlalchemy import select as core_select
-from sqlalchemy import tuple_
 from sqlmodel import col
 
 from app.models import (
@@ -40,31 +40,25 @@ from app.models import (
     VolunteerSignup,
 )
 from app.models.pledges import SignatureChannel
-from app.models.types import CHINA, label_of
 from app.services.admission import procedure
 from app.services.assessments.periods import name_of as period_name
 from app.services.reports.figures import Within, month_bounds
+from app.services.reports.ledger_sql import china_day, china_minute, label, labels, when
 
-# Who each row is about, the columns under the sheets' 姓名, 工号, 所在组织.
-_WHO = (col(Person.name), col(Person.employee_no), col(Person.org_unit_id))
+Units = Mapping[int, str]  # each unit's name, for 所在组织
 
 
 class Query(NamedTuple):
-    """A sheet's statement and how one of its rows becomes the sheet's row."""
+    """A sheet's statement and, where a cell is not made in SQL, how a row becomes the sheet's."""
 
     statement: Any
-    row: Callable[..., Sequence[Any]]
+    row: Callable[[Sequence[Any]], Sequence[Any]] | None = None
 
 
-@lru_cache(maxsize=4096)
-def _when(moment: datetime | None) -> str:
-    """A moment as Beijing time to the minute (cached: a meeting's time repeats per person)."""
-    return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}" if moment else ""
-
-
-@lru_cache(maxsize=4096)
-def _day(moment: datetime | None) -> str:
-    return f"{moment.astimezone(CHINA):%Y-%m-%d}" if moment else ""
+def _who(units: Units) -> tuple[Any, ...]:
+    """Who each row is about: the columns under the sheets' 姓名, 工号, 所在组织."""
+    unit = labels(units, col(Person.org_unit_id), other="")
+    return col(Person.name), col(Person.employee_no), unit
 
 
 def _in_year(column: Any, year: int) -> Any:
@@ -72,7 +66,7 @@ def _in_year(column: Any, year: int) -> Any:
     return (column >= bounds[0]) & (column < bounds[-1])
 
 
-def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
+def meetings(people: Within, year: int, units: Units, kinds: Collection[str]) -> Query:
     """The kinds' meetings of the year, a row per person invited: came, on leave or absent,
     and whether they made it up (补学)."""
     # Uncorrelated IN over (meeting, person): PostgreSQL hashes each set once instead of
@@ -86,15 +80,15 @@ def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
     made_up = pair.in_(
         core_select(col(MakeupSubmission.meeting_id), col(MakeupSubmission.person_id))
     )
+    came = col(MeetingAttendance.checked_in_at).is_not(None)
     statement = (
         core_select(
-            col(Meeting.starts_at),
-            col(Meeting.kind),
+            china_minute(col(Meeting.starts_at)),
+            label(MeetingKind, col(Meeting.kind)),
             col(Meeting.title),
-            *_WHO,
-            col(MeetingAttendance.checked_in_at),
-            on_leave,
-            made_up,
+            *_who(units),
+            case((came, "已签到"), (on_leave, "请假"), else_="缺席"),
+            when(made_up, "已补学", None),
         )
         .join(Meeting, col(Meeting.id) == col(MeetingAttendance.meeting_id))
         .join(Person, col(Person.id) == col(MeetingAttendance.person_id))
@@ -106,24 +100,19 @@ def meetings(people: Within, year: int, kinds: Collection[str]) -> Query:
         )
         .order_by(col(Meeting.starts_at), col(Meeting.id), col(Person.employee_no))
     )
-    return Query(
-        statement,
-        lambda at, kind, title, name, no, unit, came, leave, makeup: (
-            _when(at), label_of(MeetingKind, kind), title, name, no, unit,
-            "已签到" if came else "请假" if leave else "缺席", "已补学" if makeup else None,
-        ),
-    )  # fmt: skip
+    return Query(statement)
 
 
-def pledges(people: Within, year: int) -> Query:
+def pledges(people: Within, year: int, units: Units) -> Query:
     """The year's signatures of 廉洁承诺书 that stand (not voided)."""
+    version = cast(col(PledgeSignature.version_number), String)
     statement = (
         core_select(
             col(PledgeCampaign.title),
-            *_WHO,
-            col(PledgeSignature.version_number),
-            col(PledgeSignature.signed_at),
-            col(PledgeSignature.channel),
+            *_who(units),
+            literal("第 ", String) + version + literal(" 版", String),
+            china_minute(col(PledgeSignature.signed_at)),
+            label(SignatureChannel, col(PledgeSignature.channel)),
         )
         .join(PledgeCampaign, col(PledgeCampaign.id) == col(PledgeSignature.campaign_id))
         .join(Person, col(Person.id) == col(PledgeSignature.person_id))
@@ -134,28 +123,17 @@ def pledges(people: Within, year: int) -> Query:
         )
         .order_by(col(PledgeSignature.signed_at), col(PledgeSignature.id))
     )
-    return Query(
-        statement,
-        lambda title, name, no, unit, number, at, how: (
-            title,
-            name,
-            no,
-            unit,
-            f"第 {number} 版",
-            _when(at),
-            label_of(SignatureChannel, how),
-        ),
-    )
+    return Query(statement)
 
 
-def talks(people: Within, year: int) -> Query:
+def talks(people: Within, year: int, units: Units) -> Query:
     """The year's 廉政谈话 (admins only: the plan leaves it out for others)."""
     bounds = month_bounds(year)
     statement = (
         core_select(
             col(IntegrityTalk.held_on),
-            *_WHO,
-            col(IntegrityTalk.category),
+            *_who(units),
+            label(TalkCategory, col(IntegrityTalk.category)),
             col(IntegrityTalk.held_by),
         )
         .join(Person, col(Person.id) == col(IntegrityTalk.person_id))
@@ -166,59 +144,38 @@ def talks(people: Within, year: int) -> Query:
         )
         .order_by(col(IntegrityTalk.held_on), col(IntegrityTalk.id))
     )
-    return Query(
-        statement,
-        lambda held_on, name, no, unit, category, by: (
-            held_on,
-            name,
-            no,
-            unit,
-            label_of(TalkCategory, category),
-            by,
-        ),
-    )
+    return Query(statement)
 
 
-def tests(people: Within, year: int) -> Query:
+def tests(people: Within, year: int, units: Units) -> Query:
     """The year's submitted knowledge tests and their results."""
     statement = (
         core_select(
             col(Quiz.title),
-            *_WHO,
+            *_who(units),
             col(QuizAttempt.score),
-            col(QuizAttempt.passed),
-            col(QuizAttempt.submitted_at),
+            when(col(QuizAttempt.passed), "合格", "不合格"),
+            china_minute(col(QuizAttempt.submitted_at)),
         )
         .join(Quiz, col(Quiz.id) == col(QuizAttempt.quiz_id))
         .join(Person, col(Person.id) == col(QuizAttempt.person_id))
         .where(_in_year(col(QuizAttempt.submitted_at), year), people(col(Person.id)))
         .order_by(col(Quiz.id), col(Person.employee_no))
     )
-    return Query(
-        statement,
-        lambda title, name, no, unit, score, passed, at: (
-            title,
-            name,
-            no,
-            unit,
-            score,
-            "合格" if passed else "不合格",
-            _when(at),
-        ),
-    )
+    return Query(statement)
 
 
-def development(people: Within, year: int) -> Query:
+def development(people: Within, year: int, units: Units) -> Query:
     """The admission steps done in the year, with each person's stage today."""
     bounds = month_bounds(year)
     titles = {step.code: f"{step.number}. {step.title}" for step in procedure.STEPS}
     statement = (
         core_select(
-            *_WHO,
-            col(Person.stage),
-            col(AdmissionStep.code),
+            *_who(units),
+            label(PoliticalStage, col(Person.stage)),
+            labels(titles, col(AdmissionStep.code)),
             col(AdmissionStep.done_on),
-            col(AdmissionStep.document_no),
+            func.coalesce(col(AdmissionStep.document_no), ""),
         )
         .join(AdmissionFile, col(AdmissionFile.id) == col(AdmissionStep.file_id))
         .join(Person, col(Person.id) == col(AdmissionFile.person_id))
@@ -229,86 +186,54 @@ def development(people: Within, year: int) -> Query:
         )
         .order_by(col(AdmissionStep.done_on), col(AdmissionStep.id))
     )
-    return Query(
-        statement,
-        lambda name, no, unit, stage, code, done, doc: (
-            name,
-            no,
-            unit,
-            label_of(PoliticalStage, stage),
-            titles.get(code, code),
-            done,
-            doc or "",
-        ),
-    )
+    return Query(statement)
 
 
-def thought_reports(people: Within, year: int) -> Query:
+def thought_reports(people: Within, year: int, units: Units) -> Query:
     """The year's 思想汇报 and whether each was read."""
     statement = (
         core_select(
-            *_WHO,
+            *_who(units),
             col(ThoughtReport.quarter),
-            col(ThoughtReport.submitted_at),
-            col(ThoughtReport.acknowledged_at),
+            china_minute(col(ThoughtReport.submitted_at)),
+            when(col(ThoughtReport.acknowledged_at).is_not(None), "已阅", "未阅"),
         )
         .join(AdmissionFile, col(AdmissionFile.id) == col(ThoughtReport.file_id))
         .join(Person, col(Person.id) == col(AdmissionFile.person_id))
         .where(_in_year(col(ThoughtReport.submitted_at), year), people(col(Person.id)))
         .order_by(col(ThoughtReport.submitted_at), col(ThoughtReport.id))
     )
-    return Query(
-        statement,
-        lambda name, no, unit, quarter, at, seen: (
-            name,
-            no,
-            unit,
-            quarter,
-            _when(at),
-            "已阅" if seen else "未阅",
-        ),
-    )
+    return Query(statement)
 
 
-def suggestions(people: Within, year: int) -> Query:
+def suggestions(people: Within, year: int, units: Units) -> Query:
     """The year's 合理化建议, with the verified benefit and 金点子."""
+    status = col(Suggestion.status)
     statement = (
         core_select(
-            col(Suggestion.number),
-            col(Suggestion.submitted_at),
-            *_WHO,
-            col(Suggestion.category),
-            col(Suggestion.status),
-            col(Suggestion.verified_benefit),
+            func.coalesce(col(Suggestion.number), ""),
+            china_day(col(Suggestion.submitted_at)),
+            *_who(units),
+            label(SuggestionCategory, col(Suggestion.category)),
+            label(SuggestionStatus, status),
+            cast(col(Suggestion.verified_benefit), Float),
+            when(status == SuggestionStatus.GOLDEN.value, "是", ""),
         )
         .join(Person, col(Person.id) == col(Suggestion.person_id))
         .where(_in_year(col(Suggestion.submitted_at), year), people(col(Person.id)))
         .order_by(col(Suggestion.submitted_at), col(Suggestion.id))
     )
-    return Query(
-        statement,
-        lambda number, at, name, no, unit, category, status, benefit: (
-            number or "",
-            _day(at),
-            name,
-            no,
-            unit,
-            label_of(SuggestionCategory, category),
-            label_of(SuggestionStatus, status),
-            float(benefit) if benefit is not None else None,
-            "是" if status == SuggestionStatus.GOLDEN.value else "",
-        ),
-    )
+    return Query(statement)
 
 
-def volunteering(people: Within, year: int) -> Query:
+def volunteering(people: Within, year: int, units: Units) -> Query:
     """The year's volunteer service with recorded hours."""
     statement = (
         core_select(
-            col(VolunteerActivity.starts_at),
+            china_day(col(VolunteerActivity.starts_at)),
             col(VolunteerActivity.title),
-            *_WHO,
-            col(VolunteerSignup.half_hours),
+            *_who(units),
+            cast(func.coalesce(col(VolunteerSignup.half_hours), 0), Float) / 2,
         )
         .join(VolunteerActivity, col(VolunteerActivity.id) == col(VolunteerSignup.activity_id))
         .join(Person, col(Person.id) == col(VolunteerSignup.person_id))
@@ -318,31 +243,24 @@ def volunteering(people: Within, year: int) -> Query:
             _in_year(col(VolunteerActivity.starts_at), year),
             people(col(Person.id)),
         )
-        .order_by(col(VolunteerActivity.starts_at), col(VolunteerActivity.id))
+        .order_by(
+            col(VolunteerActivity.starts_at), col(VolunteerActivity.id), col(Person.employee_no)
+        )
     )
-    return Query(
-        statement,
-        lambda at, title, name, no, unit, halves: (
-            _day(at),
-            title,
-            name,
-            no,
-            unit,
-            (halves or 0) / 2,
-        ),
-    )
+    return Query(statement)
 
 
-def assessments(people: Within, year: int) -> Query:
+def assessments(people: Within, year: int, units: Units) -> Query:
     """The signed-off sheets of the year's periods (months, quarters, the year)."""
+    level = col(AssessmentSheet.level)
     statement = (
         core_select(
             col(AssessmentPeriod.kind),
             col(AssessmentPeriod.starts_on),
-            *_WHO,
+            *_who(units),
             col(AssessmentSheet.score),
-            col(AssessmentSheet.level),
-            col(AssessmentSheet.review_requested_at),
+            case((func.coalesce(level, "") == "", "待评定"), else_=level),
+            when(col(AssessmentSheet.review_requested_at).is_not(None), "是", ""),
         )
         .join(AssessmentPeriod, col(AssessmentPeriod.id) == col(AssessmentSheet.period_id))
         .join(Person, col(Person.id) == col(AssessmentSheet.person_id))
@@ -356,8 +274,5 @@ def assessments(people: Within, year: int) -> Query:
     )
     return Query(
         statement,
-        lambda kind, on, name, no, unit, score, level, review: (
-            period_name(PeriodKind(kind), on), name, no, unit, score, level or "待评定",
-            "是" if review else "",
-        ),
-    )  # fmt: skip
+        lambda row: (period_name(PeriodKind(row[0]), row[1]), *row[2:]),
+    )
