@@ -16,7 +16,6 @@ from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -147,28 +146,34 @@ class DriverSQL:
 
 
 class Standalone:
-    """One autocommitted connection, opened on first use and closed by its owner.
+    """Statements that stand alone, each autocommitted on a pooled connection taken for it and
+    given back at once.
 
-    A statement that stands alone (a look that decides whether a transaction is needed, one
-    insert) costs one round trip on it, instead of BEGIN, the statement and COMMIT in a session:
-    on the callback path each round trip costs more CPU (the loopback send) than the statement.
+    A look that decides whether a transaction is needed, or one insert, costs one round trip
+    this way instead of BEGIN, the statement and COMMIT in a session: on the callback path each
+    round trip costs more CPU (the loopback send) than the statement. No connection is held
+    between statements, so a caller whose session takes one meanwhile never holds two: with
+    every connection held by a caller waiting for a second, the pool would deadlock.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
-        """`engine`: one with isolation_level AUTOCOMMIT; nothing connects until connection()."""
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
-
-    async def connection(self) -> AsyncConnection:
-        """The connection, checked out of the pool on first use."""
-        if self._connection is None:
-            self._connection = await self._engine.connect()
-        return self._connection
+        """`engine`: the app's; its autocommit form is made here, once."""
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def direct(self) -> bool:
-        """Whether statements may go straight to the driver (asyncpg, on PostgreSQL)."""
+        """Whether statements go straight to the driver (asyncpg, on PostgreSQL)."""
         return self._engine.dialect.name == "postgresql"
+
+    @property
+    def dialect_name(self) -> str:
+        """The database kind."""
+        return self._engine.dialect.name
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        """Run a Core statement through SQLAlchemy (its result is buffered: read it after)."""
+        async with self._engine.connect() as connection:
+            return await connection.execute(statement, parameters)
 
     async def fetchval(self, statement: DriverSQL, values: Mapping[str, Any]) -> Any:
         """The first value of the statement's first row, straight through asyncpg."""
@@ -183,28 +188,17 @@ class Standalone:
         about as much CPU as the round trip itself. A lost connection is raised as SQLAlchemy's
         invalidated OperationalError, as any statement's would be, without the parameters (they
         carry what members wrote)."""
-        connection = await self.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        try:
-            return await getattr(driver, method)(sql, *args)
-        except Exception as exc:
-            if not _connection_lost(exc):
-                raise
-            self._connection = None
+        async with self._engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
             try:
+                return await getattr(driver, method)(sql, *args)
+            except Exception as exc:
+                if not _connection_lost(exc):
+                    raise
                 # SQLAlchemy meets the loss itself on this connection: it invalidates it and
                 # the pool, as on any disconnect (after a restart its siblings are dead too).
                 await connection.exec_driver_sql("SELECT 1")
-            finally:
-                with contextlib.suppress(Exception):
-                    await connection.close()
-            raise OperationalError(sql, None, exc, connection_invalidated=True) from exc
-
-    async def close(self) -> None:
-        """Return the connection to the pool (if one was taken)."""
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.close()
+                raise OperationalError(sql, None, exc, connection_invalidated=True) from exc
 
 
 async def ping(engine: AsyncEngine) -> None:

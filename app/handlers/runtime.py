@@ -81,7 +81,9 @@ class Dispatcher:
 
     def __post_init__(self) -> None:
         self._background: set[asyncio.Task[str]] = set()
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Most messages need no transaction: a text with no question open is one look and one
+        # insert, each a single autocommitted round trip.
+        self._standalone = Standalone(self.engine)
 
     async def answer(self, inbound: InboundMessage, seal: Callable[[str], str]) -> str:
         """The response body for this delivery; `seal` encrypts a plaintext reply when needed."""
@@ -176,19 +178,9 @@ class Dispatcher:
 
     async def _handle(self, delivery: Delivery) -> str:
         """Run the handler; its writes (if any) and the stored answer commit as one."""
-        # Most messages need no transaction: a text with no question open is one look and one
-        # insert, each a single autocommitted round trip on this one connection.
-        standalone = Standalone(self._autocommit)
-        try:
-            return await self._handle_on(delivery, standalone)
-        finally:
-            await standalone.close()
-
-    async def _handle_on(self, delivery: Delivery, standalone: Standalone) -> str:
+        standalone = self._standalone
         if not delivery.first_sight:
-            existing = await inbound_service.find(
-                await standalone.connection(), dedup_key=delivery.key
-            )
+            existing = await inbound_service.find(standalone, dedup_key=delivery.key)
             if existing is not None:  # a retry of something already answered
                 self.metrics.duplicates.inc()
                 return existing.response_body
@@ -200,12 +192,8 @@ class Dispatcher:
                 body = self._seal(xml, delivery)
                 if session.new or session.dirty or session.deleted:
                     await session.flush()
-                db: inbound_service.Database
-                if session.in_transaction():
-                    db = session  # the handler's transaction carries the answer too
-                    await standalone.close()  # one pooled connection per delivery is enough
-                else:
-                    db = await standalone.connection()
+                # The handler's transaction carries the answer too; without one, it stands alone.
+                db: inbound_service.Database = session if session.in_transaction() else standalone
                 stored = await self._record(db, delivery, InboundStatus.REPLIED, xml, body)
                 if stored is None:
                     body = await self._settle_conflict(db, delivery, late_reply=xml)

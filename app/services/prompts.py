@@ -39,7 +39,7 @@ async def _any_open(session: AsyncSession, openid: str, standalone: Standalone |
     elif standalone.direct:
         return await standalone.fetchval(_ANY_OPEN_DRIVER, {"openid": openid}) is not None
     else:
-        found = await (await standalone.connection()).execute(_ANY_OPEN, {"openid": openid})
+        found = await standalone.execute(_ANY_OPEN, {"openid": openid})
     return found.first() is not None
 
 

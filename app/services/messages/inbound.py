@@ -60,14 +60,16 @@ _INSERT_COLUMNS = (
 _INSERT_DRIVER = DriverSQL.of(_INSERTS["postgresql"], _INSERT_COLUMNS)
 
 # A session (inside its transaction), a bare connection (autocommit: one statement, one trip),
-# or the delivery's Standalone (the same, straight through the driver on PostgreSQL).
+# or the dispatcher's Standalone (the same, straight through the driver on PostgreSQL).
 Database = AsyncSession | AsyncConnection | Standalone
 
 
 async def _execute(
     db: Database, statement: Executable, parameters: dict[str, Any] | None = None
 ) -> CursorResult[Any]:
-    """Run a Core statement on the session's connection, or on the connection itself."""
+    """Run a Core statement in the session, on the connection, or standing alone."""
+    if isinstance(db, Standalone):
+        return await db.execute(statement, parameters)
     connection = db if isinstance(db, AsyncConnection) else await db.connection()
     return await connection.execute(statement, parameters)
 
@@ -82,7 +84,9 @@ class Answer:
     attempt: str
 
 
-def _dialect(db: AsyncSession | AsyncConnection) -> str:
+def _dialect(db: Database) -> str:
+    if isinstance(db, Standalone):
+        return db.dialect_name
     bind = db.bind if isinstance(db, AsyncSession) else db.engine
     return bind.dialect.name if bind is not None else "postgresql"
 
@@ -157,7 +161,6 @@ async def record(
             row = values | {"payload": json.dumps(fields)}
             inserted_id: int | None = await session.fetchval(_INSERT_DRIVER, row)
             return inserted_id
-        session = await session.connection()
     dialect = _dialect(session)
     result = await _execute(session, _INSERTS[dialect], values)
     inserted: int | None = result.scalar_one_or_none()
