@@ -81,6 +81,7 @@ class Dispatcher:
 
     def __post_init__(self) -> None:
         self._background: set[asyncio.Task[str]] = set()
+        self._puts: set[asyncio.Task[None]] = set()  # answers on their way to the cache
         # Most messages need no transaction: a text with no question open is one look and one
         # insert, each a single autocommitted round trip.
         self._standalone = Standalone(self.engine)
@@ -103,7 +104,11 @@ class Dispatcher:
                 raise
             log.warning("database connection was stale; retrying once")
             body = await self._run(delivery)
-        await self.cache.put(key, body)
+        # Remembered after the answer leaves: a retry comes seconds later, and one that finds
+        # no cached answer is answered from the database's row all the same.
+        remember = asyncio.create_task(self.cache.put(key, body))
+        self._puts.add(remember)
+        remember.add_done_callback(self._puts.discard)
         return body
 
     async def _run(self, delivery: Delivery) -> str:
@@ -273,6 +278,8 @@ class Dispatcher:
             log.error("deferred handler failed", error=repr(task.exception()))
 
     async def drain(self, seconds: float = 10.0) -> None:
-        """Let deferred handlers finish before the process exits."""
+        """Let deferred handlers (and answers on their way to the cache) finish before exit."""
         if self._background:
             await asyncio.wait(set(self._background), timeout=seconds)
+        if self._puts:
+            await asyncio.wait(set(self._puts), timeout=1.0)

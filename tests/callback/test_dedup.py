@@ -89,6 +89,10 @@ async def test_redis_answers_retries_when_configured(client, peer, backend):
     first = await _deliver(client, *peer.request(xml, "plain"))
     keys = await client.state.redis.keys(f"{backend.redis_prefix}answer:*")
     assert len(keys) == 1
+    # The answer is cached just after it left (the request does not wait for Redis).
+    async with asyncio.timeout(2):
+        while not await client.state.redis.get(keys[0]):
+            await asyncio.sleep(0.01)
     # Even with the database row gone, the retry is answered from Redis, byte for byte.
     async with client.state.engine.begin() as conn:
         await conn.execute(delete(InboundMessage))
