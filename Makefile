@@ -104,9 +104,12 @@ faults-deps:
 faults: install faults-deps
 	$(BIN)/python -m bench.faults
 
-## bench: the callback benchmark (by hand, never in CI)
+## bench: the callback benchmark (by hand, never in CI); its load generator is Debian's wrk
 bench: install
-	$(BIN)/python bench/callback.py
+	@command -v wrk >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
+	$(BIN)/python bench/callback.py --redis --stack serve
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
