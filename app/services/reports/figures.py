@@ -74,7 +74,8 @@ def month_of(column: Any, bounds: list[datetime]) -> ColumnElement[int]:
     return case(*((column < bounds[m], m) for m in range(1, MONTHS)), else_=MONTHS)
 
 
-def _in_year(column: Any, bounds: list[datetime]) -> ColumnElement[bool]:
+def in_year(column: Any, bounds: list[datetime]) -> ColumnElement[bool]:
+    """The moment falls within the year of these month bounds (China time)."""
     found: ColumnElement[bool] = (column >= bounds[0]) & (column < bounds[-1])
     return found
 
@@ -114,7 +115,7 @@ async def _attendance(
         .where(
             col(Meeting.kind).in_(list(kinds)),
             col(Meeting.status) != "cancelled",
-            _in_year(col(Meeting.starts_at), bounds),
+            in_year(col(Meeting.starts_at), bounds),
             people(col(MeetingAttendance.person_id)),
         )
         .group_by(month)
@@ -131,7 +132,7 @@ async def _held(
     """Meetings held in the year by kind (of the units' own meetings)."""
     statement = (
         select(col(Meeting.kind), func.count())
-        .where(col(Meeting.status) != "cancelled", _in_year(col(Meeting.starts_at), bounds))
+        .where(col(Meeting.status) != "cancelled", in_year(col(Meeting.starts_at), bounds))
         .group_by(col(Meeting.kind))
     )
     if unit_ids is not None:
@@ -144,7 +145,7 @@ def _count_by_month(column: Any, people_column: Any, people: Within, bounds: lis
     month = month_of(column, bounds)
     return (
         select(month, func.count())
-        .where(_in_year(column, bounds), people(people_column))
+        .where(in_year(column, bounds), people(people_column))
         .group_by(month)
     )
 
@@ -160,7 +161,7 @@ async def _volunteering(
         .where(
             col(VolunteerSignup.half_hours).is_not(None),
             col(VolunteerSignup.half_hours) > 0,
-            _in_year(col(VolunteerActivity.starts_at), bounds),
+            in_year(col(VolunteerActivity.starts_at), bounds),
             people(col(VolunteerSignup.person_id)),
         )
         .group_by(month)
@@ -177,7 +178,7 @@ async def _newsletters(
 ) -> tuple[list[float], list[float]]:
     """Issues' reach (recipients WeChat accepted) and reads, by the month the issue went out."""
     month = month_of(col(NewsletterIssue.sent_at), bounds)
-    sent = _in_year(col(NewsletterIssue.sent_at), bounds)
+    sent = in_year(col(NewsletterIssue.sent_at), bounds)
     reach = await _monthly(
         session,
         select(month, func.count())
@@ -215,7 +216,7 @@ async def _suggestions(
         session,
         select(verified, func.sum(col(Suggestion.verified_benefit)))
         .where(
-            _in_year(col(Suggestion.verified_at), bounds),
+            in_year(col(Suggestion.verified_at), bounds),
             col(Suggestion.verified_benefit).is_not(None),
             people(col(Suggestion.person_id)),
         )
@@ -226,7 +227,7 @@ async def _suggestions(
         session,
         select(awarded, func.count())
         .where(
-            _in_year(col(Suggestion.awarded_at), bounds),
+            in_year(col(Suggestion.awarded_at), bounds),
             col(Suggestion.status) == "golden",
             people(col(Suggestion.person_id)),
         )

@@ -42,7 +42,7 @@ from app.models import (
 from app.models.pledges import SignatureChannel
 from app.services.admission import procedure
 from app.services.assessments.periods import name_of as period_name
-from app.services.reports.figures import Within, month_bounds
+from app.services.reports.figures import Within, in_year, month_bounds
 from app.services.reports.ledger_sql import china_day, china_minute, label, labels, when
 
 Units = Mapping[int, str]  # each unit's name, for 所在组织
@@ -59,11 +59,6 @@ def _who(units: Units) -> tuple[Any, ...]:
     """Who each row is about: the columns under the sheets' 姓名, 工号, 所在组织."""
     unit = labels(units, col(Person.org_unit_id), other="")
     return col(Person.name), col(Person.employee_no), unit
-
-
-def _in_year(column: Any, year: int) -> Any:
-    bounds = month_bounds(year)
-    return (column >= bounds[0]) & (column < bounds[-1])
 
 
 def meetings(people: Within, year: int, units: Units, kinds: Collection[str]) -> Query:
@@ -95,7 +90,7 @@ def meetings(people: Within, year: int, units: Units, kinds: Collection[str]) ->
         .where(
             col(Meeting.kind).in_(list(kinds)),
             col(Meeting.status) != "cancelled",
-            _in_year(col(Meeting.starts_at), year),
+            in_year(col(Meeting.starts_at), month_bounds(year)),
             people(col(Person.id)),
         )
         .order_by(col(Meeting.starts_at), col(Meeting.id), col(Person.employee_no))
@@ -118,7 +113,7 @@ def pledges(people: Within, year: int, units: Units) -> Query:
         .join(Person, col(Person.id) == col(PledgeSignature.person_id))
         .where(
             col(PledgeSignature.voided_at).is_(None),
-            _in_year(col(PledgeSignature.signed_at), year),
+            in_year(col(PledgeSignature.signed_at), month_bounds(year)),
             people(col(Person.id)),
         )
         .order_by(col(PledgeSignature.signed_at), col(PledgeSignature.id))
@@ -159,7 +154,7 @@ def tests(people: Within, year: int, units: Units) -> Query:
         )
         .join(Quiz, col(Quiz.id) == col(QuizAttempt.quiz_id))
         .join(Person, col(Person.id) == col(QuizAttempt.person_id))
-        .where(_in_year(col(QuizAttempt.submitted_at), year), people(col(Person.id)))
+        .where(in_year(col(QuizAttempt.submitted_at), month_bounds(year)), people(col(Person.id)))
         .order_by(col(Quiz.id), col(Person.employee_no))
     )
     return Query(statement)
@@ -200,7 +195,7 @@ def thought_reports(people: Within, year: int, units: Units) -> Query:
         )
         .join(AdmissionFile, col(AdmissionFile.id) == col(ThoughtReport.file_id))
         .join(Person, col(Person.id) == col(AdmissionFile.person_id))
-        .where(_in_year(col(ThoughtReport.submitted_at), year), people(col(Person.id)))
+        .where(in_year(col(ThoughtReport.submitted_at), month_bounds(year)), people(col(Person.id)))
         .order_by(col(ThoughtReport.submitted_at), col(ThoughtReport.id))
     )
     return Query(statement)
@@ -220,7 +215,7 @@ def suggestions(people: Within, year: int, units: Units) -> Query:
             when(status == SuggestionStatus.GOLDEN.value, "是", ""),
         )
         .join(Person, col(Person.id) == col(Suggestion.person_id))
-        .where(_in_year(col(Suggestion.submitted_at), year), people(col(Person.id)))
+        .where(in_year(col(Suggestion.submitted_at), month_bounds(year)), people(col(Person.id)))
         .order_by(col(Suggestion.submitted_at), col(Suggestion.id))
     )
     return Query(statement)
@@ -240,7 +235,7 @@ def volunteering(people: Within, year: int, units: Units) -> Query:
         .where(
             col(VolunteerSignup.half_hours).is_not(None),
             col(VolunteerSignup.half_hours) > 0,
-            _in_year(col(VolunteerActivity.starts_at), year),
+            in_year(col(VolunteerActivity.starts_at), month_bounds(year)),
             people(col(Person.id)),
         )
         .order_by(
