@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -115,12 +116,6 @@ async def execute(
     return await (await session.connection()).execute(statement, parameters)
 
 
-def dialect_name(session: AsyncSession) -> str:
-    """The session's database kind, without beginning its transaction."""
-    bind = session.bind
-    return bind.dialect.name if bind is not None else "postgresql"
-
-
 @dataclass(frozen=True, slots=True)
 class DriverSQL:
     """A Core statement compiled once the way SQLAlchemy hands it to asyncpg: the same SQL and
@@ -158,21 +153,16 @@ class Standalone:
 
     def __init__(self, engine: AsyncEngine) -> None:
         """`engine`: the app's; its autocommit form is made here, once."""
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def direct(self) -> bool:
         """Whether statements go straight to the driver (asyncpg, on PostgreSQL)."""
-        return self._engine.dialect.name == "postgresql"
-
-    @property
-    def dialect_name(self) -> str:
-        """The database kind."""
-        return self._engine.dialect.name
+        return dialect_name(self) == "postgresql"
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         """Run a Core statement through SQLAlchemy (its result is buffered: read it after)."""
-        async with self._engine.connect() as connection:
+        async with self.engine.connect() as connection:
             return await connection.execute(statement, parameters)
 
     async def fetchval(self, statement: DriverSQL, values: Mapping[str, Any]) -> Any:
@@ -188,7 +178,7 @@ class Standalone:
         about as much CPU as the round trip itself. A lost connection is raised as SQLAlchemy's
         invalidated OperationalError, as any statement's would be, without the parameters (they
         carry what members wrote)."""
-        async with self._engine.connect() as connection:
+        async with self.engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             try:
                 return await getattr(driver, method)(sql, *args)
@@ -199,6 +189,13 @@ class Standalone:
                 # the pool, as on any disconnect (after a restart its siblings are dead too).
                 await connection.exec_driver_sql("SELECT 1")
                 raise OperationalError(sql, None, exc, connection_invalidated=True) from exc
+
+
+def dialect_name(db: AsyncSession | AsyncConnection | Standalone) -> str:
+    """The database kind of a session, a connection or standalone statements (a session's
+    transaction is not begun to find out)."""
+    bind = db.bind if isinstance(db, AsyncSession) else db.engine
+    return bind.dialect.name if bind is not None else "postgresql"
 
 
 async def ping(engine: AsyncEngine) -> None:

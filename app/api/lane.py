@@ -13,29 +13,28 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Router
+from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.logging import RequestIdMiddleware
 
-PATH = "/wechat"
-
 
 class CallbackLane:
-    """Outermost middleware: /wechat to a small stack of its own, everything else on."""
+    """Outermost middleware: the callback's paths to a small stack of their own, the rest on."""
 
     def __init__(
-        self, app: ASGIApp, *, owner: FastAPI, routes: Sequence[BaseRoute], metrics: Middleware
+        self, app: ASGIApp, *, owner: FastAPI, routes: Sequence[Route], metrics: Middleware
     ) -> None:
         """`owner`: the app the endpoints find as request.app; `metrics`: its metrics middleware."""
         self.app = app
         self.owner = owner
+        self.paths = frozenset(route.path for route in routes)
         metered = metrics.cls(Router(routes=list(routes)), *metrics.args, **metrics.kwargs)
         self.lane = RequestIdMiddleware(metered)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Route /wechat to its lane."""
-        if scope["type"] == "http" and scope["path"] == PATH:
+        """Route the callback's paths to their lane."""
+        if scope["type"] == "http" and scope["path"] in self.paths:
             scope["app"] = self.owner
             await self.lane(scope, receive, send)
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import DriverSQL, Standalone
+from app.db import DriverSQL, Standalone, dialect_name
 from app.models import InboundMessage, InboundStatus
 
 _table: Table = InboundMessage.__table__  # type: ignore[attr-defined]
@@ -84,13 +85,6 @@ class Answer:
     attempt: str
 
 
-def _dialect(db: Database) -> str:
-    if isinstance(db, Standalone):
-        return db.dialect_name
-    bind = db.bind if isinstance(db, AsyncSession) else db.engine
-    return bind.dialect.name if bind is not None else "postgresql"
-
-
 def _content(fields: dict[str, Any]) -> str | None:
     """The human-readable part of a message, for the message log."""
     for name in ("Content", "Recognition", "Label", "Url", "PicUrl", "Title"):
@@ -102,16 +96,16 @@ def _content(fields: dict[str, Any]) -> str | None:
 
 async def find(session: Database, *, dedup_key: str, lock: bool = False) -> Answer | None:
     """The answer already stored for this delivery, if any (optionally locking the row)."""
+    row: Sequence[Any] | None
     if isinstance(session, Standalone) and session.direct and not lock:
         row = await session.fetchrow(_FIND_DRIVER, {"dedup_key": dedup_key})
-        if row is None:
-            return None
-        return Answer(row["id"], InboundStatus(row["status"]), row["response_body"], row["attempt"])
-    statement = _FIND_FOR_UPDATE if lock else _FIND
-    row = (await _execute(session, statement, {"dedup_key": dedup_key})).one_or_none()
+    else:
+        statement = _FIND_FOR_UPDATE if lock else _FIND
+        row = (await _execute(session, statement, {"dedup_key": dedup_key})).one_or_none()
     if row is None:
         return None
-    return Answer(row.id, InboundStatus(row.status), row.response_body, row.attempt)
+    inbound_id, status, response_body, attempt = row
+    return Answer(inbound_id, InboundStatus(status), response_body, attempt)
 
 
 async def record(
@@ -155,13 +149,12 @@ async def record(
         "completed_at": None if status is InboundStatus.DEFERRED else now,
         "error": error,
     }
-    if isinstance(session, Standalone):
-        if session.direct:
-            # JSON goes as text, as SQLAlchemy's JSON type binds it.
-            row = values | {"payload": json.dumps(fields)}
-            inserted_id: int | None = await session.fetchval(_INSERT_DRIVER, row)
-            return inserted_id
-    dialect = _dialect(session)
+    if isinstance(session, Standalone) and session.direct:
+        # JSON goes as text, as SQLAlchemy's JSON type binds it.
+        row = values | {"payload": json.dumps(fields)}
+        inserted_id: int | None = await session.fetchval(_INSERT_DRIVER, row)
+        return inserted_id
+    dialect = dialect_name(session)
     result = await _execute(session, _INSERTS[dialect], values)
     inserted: int | None = result.scalar_one_or_none()
     return inserted
