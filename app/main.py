@@ -25,7 +25,7 @@ from app.api import docs, guards, health, instrumentation, wechat
 from app.api import v1 as api_v1
 from app.api.errors import install_error_handlers
 from app.api.guards import BodyLimitMiddleware, HstsMiddleware
-from app.api.lane import CallbackLane
+from app.api.lane import CallbackLane, LanedApp
 from app.api.observability import StateMetrics
 from app.broadcasting.pool import SenderPool
 from app.config import ConfigError, Settings, get_settings, instance_id, parse_quotas
@@ -164,7 +164,7 @@ def create_app(
         await engine.dispose()
 
     prod = settings.app_env == "prod"
-    app = FastAPI(
+    app = LanedApp(
         title="神特党建",
         summary="WeChat Official Account backend of the Shente Party branch",
         version="0.1.0",
@@ -258,7 +258,7 @@ def create_app(
     app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
     install_error_handlers(app)  # the API's one error schema, only under /api/
     instrumentator = Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"])
-    instrumentation.instrument(app, instrumentator)  # its route lookup, cached
+    request_metrics = instrumentation.instrument(app, instrumentator)  # its lookup, cached
     metrics_token = settings.metrics_token.get_secret_value() or None
     if metrics_token is not None or not prod:  # production: only with METRICS_TOKEN
         guard = guards.metrics_guard(metrics_token)
@@ -282,13 +282,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     if prod:
         app.add_middleware(HstsMiddleware)
-    # Before all of them: WeChat's callbacks take their own short lane (api/lane.py).
-    app.add_middleware(
-        CallbackLane,
-        owner=app,
-        routes=wechat.routes,
-        metrics=instrumentation.metrics_middleware(app),
-    )
+    # Ahead of all of them: WeChat's callbacks take their own short lane (api/lane.py).
+    app.lane = CallbackLane(owner=app, routes=wechat.routes, metrics=request_metrics)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -9,9 +9,10 @@ serves, so this middleware flattens them once and remembers the template of ever
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter, Histogram, Summary
 from prometheus_fastapi_instrumentator import Instrumentator, metrics, routing
 from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
 from starlette.middleware import Middleware
@@ -65,16 +66,106 @@ class RouteMetricsMiddleware(PrometheusInstrumentatorMiddleware):
         return name, True
 
 
-def instrument(app: FastAPI, instrumentator: Instrumentator) -> None:
-    """`instrumentator.instrument(app)`, with its middleware swapped for the cached one.
+# The instrumentator's own default buckets.
+_HIGHR_BUCKETS: tuple[float, ...] = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2)
+_HIGHR_BUCKETS += (2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60)
+_LOWR_BUCKETS = (0.1, 0.5, 1)
+_MAX_LABELLED = 1024  # (method, handler, status) kinds whose children are kept at hand
 
-    The default metrics are made here, once, not by the middleware: a second middleware over
-    the same registry (the callback's lane) would otherwise find them taken and count nothing.
-    """
-    if not instrumentator.instrumentations:
-        default = metrics.default(registry=instrumentator.registry)
-        if default is not None:
-            instrumentator.add(default)
+
+class RequestMetrics:
+    """The instrumentator's default request metrics, with its names, labels and buckets, made
+    here so that the callback's lane records into them directly: the middleware's work per
+    request (a Request, a Response rebuilt from the headers, an Info, an empty gather, five
+    label look-ups) was about a twentieth of the callback's CPU."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        """Register the five metrics in `registry`."""
+        self.total = Counter(
+            "http_requests_total",
+            "Total number of requests by method, status and handler.",
+            ("method", "status", "handler"),
+            registry=registry,
+        )
+        self.request_size = Summary(
+            "http_request_size_bytes",
+            "Content length of incoming requests by handler. Only value of header is "
+            "respected. Otherwise ignored. No percentile calculated. ",
+            ("handler",),
+            registry=registry,
+        )
+        self.response_size = Summary(
+            "http_response_size_bytes",
+            "Content length of outgoing responses by handler. Only value of header is "
+            "respected. Otherwise ignored. No percentile calculated. ",
+            ("handler",),
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_highr_seconds",
+            "Latency with many buckets but no API specific labels. Made for more accurate "
+            "percentile calculations. ",
+            buckets=_HIGHR_BUCKETS,
+            registry=registry,
+        )
+        self.latency_by_handler = Histogram(
+            "http_request_duration_seconds",
+            "Latency with only few buckets by handler. Made to be only used if aggregation "
+            "by handler is important. ",
+            ("method", "handler"),
+            buckets=_LOWR_BUCKETS,
+            registry=registry,
+        )
+        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any, Any]] = {}
+
+    def __call__(self, info: metrics.Info) -> None:
+        """The instrumentator's instrumentation, for every route outside the lane."""
+        response = info.response
+        headers = getattr(response, "headers", None) if response is not None else None
+        self.observe(
+            method=info.method,
+            handler=info.modified_handler,
+            status=info.modified_status,
+            request_size=int(info.request.headers.get("Content-Length", 0)),
+            response_size=int(headers.get("Content-Length", 0)) if headers is not None else 0,
+            duration=info.modified_duration,
+        )
+
+    def observe(
+        self,
+        *,
+        method: str,
+        handler: str,
+        status: str,
+        request_size: int,
+        response_size: int,
+        duration: float,
+    ) -> None:
+        """Count one request (`status` grouped as the instrumentator does: "2xx")."""
+        key = (method, handler, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.total.labels(method, status, handler),
+                self.request_size.labels(handler),
+                self.response_size.labels(handler),
+                self.latency_by_handler.labels(method, handler),
+            )
+            if len(self._children) < _MAX_LABELLED:
+                self._children[key] = children
+        total, request_size_child, response_size_child, latency_child = children
+        total.inc()
+        request_size_child.observe(request_size)
+        response_size_child.observe(response_size)
+        self.latency.observe(duration)
+        latency_child.observe(duration)
+
+
+def instrument(app: FastAPI, instrumentator: Instrumentator) -> RequestMetrics:
+    """`instrumentator.instrument(app)` with the request metrics made here and its middleware
+    swapped for the cached one; the metrics are returned for the callback's lane."""
+    request_metrics = RequestMetrics(instrumentator.registry)
+    instrumentator.add(request_metrics)
     instrumentator.instrument(app)
     swapped: list[Middleware] = []
     for middleware in app.user_middleware:
@@ -84,12 +175,4 @@ def instrument(app: FastAPI, instrumentator: Instrumentator) -> None:
             middleware = Middleware(RouteMetricsMiddleware, *args, **kwargs)  # type: ignore[arg-type]
         swapped.append(middleware)
     app.user_middleware = swapped
-
-
-def metrics_middleware(app: FastAPI) -> Middleware:
-    """The request-metrics middleware as instrument() installed it, to wrap another app the same
-    way (same metrics, same registry)."""
-    for middleware in app.user_middleware:
-        if middleware.cls is cast(Any, RouteMetricsMiddleware):
-            return middleware
-    raise LookupError("instrument(app, …) first")
+    return request_metrics

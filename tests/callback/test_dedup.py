@@ -9,6 +9,7 @@ from sqlmodel import delete, select
 
 from app.models import Follower, InboundMessage
 from app.wechat.dedup import dedup_key
+from tests.callback.test_budget import slow_router
 from tests.support.plugin import count_rows
 from tests.support.wechat_peer import random_openid
 
@@ -82,10 +83,14 @@ def test_keys_follow_wxjava():
     assert long_key.startswith("sha256:") and len(long_key) < 255
 
 
-async def test_redis_answers_retries_when_configured(client, peer, backend):
+async def test_redis_answers_retries_of_late_answers(make_client, peer, backend):
     if backend.redis_url is None:
         pytest.skip("Redis fast path runs with the PostgreSQL backend")
-    xml = peer.text(random_openid(), "帮助")
+    # A budget of 0.4 s: an answer taking 0.2 s is late enough (a quarter) to be retried.
+    client = await make_client(
+        router=slow_router([], 0.2), wechat_reply_budget_seconds=0.4, wechat_message_mode="plain"
+    )
+    xml = peer.text(random_openid(), "慢")
     first = await _deliver(client, *peer.request(xml, "plain"))
     keys = await client.state.redis.keys(f"{backend.redis_prefix}answer:*")
     assert len(keys) == 1
@@ -98,6 +103,24 @@ async def test_redis_answers_retries_when_configured(client, peer, backend):
         await conn.execute(delete(InboundMessage))
     retry = await _deliver(client, *peer.request(xml, "plain"))
     assert retry.content == first.content
+
+
+async def test_prompt_answers_are_only_marked_and_retries_come_from_the_database(
+    client, peer, backend
+):
+    if backend.redis_url is None:
+        pytest.skip("Redis fast path runs with the PostgreSQL backend")
+    xml = peer.text(random_openid(), "帮助")
+    first = await _deliver(client, *peer.request(xml, "plain"))
+    keys = await client.state.redis.keys(f"{backend.redis_prefix}answer:*")
+    assert len(keys) == 1
+    await client.state.dispatcher.drain(1)
+    assert await client.state.redis.get(keys[0]) == b""  # seen, its answer not kept
+    retry = await _deliver(client, *peer.request(xml, "plain"))
+    assert retry.content == first.content
+    assert await count_rows(client, InboundMessage) == 1
+    metrics = (await client.get("/metrics")).text
+    assert "shente_wechat_duplicates_total 1.0" in metrics
 
 
 async def test_retry_after_redis_forgot_is_answered_from_the_database(client, peer, backend):
