@@ -10,8 +10,8 @@ it recognises that row by its attempt id and records its result as a late reply.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,7 +53,7 @@ class Delivery:
     seal: Callable[[str], str]
     # Redis saw this key for the first time: no earlier attempt to look up in the database.
     first_sight: bool = False
-    attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
+    attempt: str = field(default_factory=lambda: secrets.token_hex(16))  # as uuid4().hex: 32
 
     @property
     def handler_name(self) -> str:
