@@ -8,18 +8,20 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import cache
 from importlib.metadata import version
 
 import httpx
 import structlog
 from anyio import CapacityLimiter
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
 
 from app.api import docs, guards, health, instrumentation, wechat
 from app.api import v1 as api_v1
@@ -88,6 +90,28 @@ async def _ensure_first_run(settings: Settings, sessions: async_sessionmaker[Asy
         return
     if created is not None:
         log.info("first admin created", username=settings.admin_username)
+
+
+@cache
+def _page_routes(prod: bool) -> tuple[BaseRoute, ...]:
+    """Every router's routes in matching order, included once per process and kind of app."""
+    # FastAPI builds an included router's routes (signatures, dependants, pydantic schemas) on
+    # first use, once per inclusion: included into each app, that was ~0.4 s on each app's
+    # first request, paid by every test that builds an app. Included here once, the built
+    # routes are shared by a process's apps, as `wechat.routes` are. (So they would not see an
+    # `app.dependency_overrides`; nothing uses it: tests pass create_app their own parts.)
+    pages = APIRouter()
+    pages.include_router(health.router)
+    if prod:
+        pages.include_router(guards.signed_in_docs)  # /docs, /openapi.json behind the console
+    else:
+        pages.include_router(docs.router)  # /docs
+    # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
+    pages.include_router(combined(member_reader, *layer_modules("web.member")))
+    pages.include_router(member_reader.missing)  # any other /m/ address: the member 404 page
+    pages.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
+    pages.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
+    return tuple(pages.routes)
 
 
 def create_app(
@@ -245,17 +269,12 @@ def create_app(
         queries=SignedQueries(redis, prefix=settings.redis_key_prefix),
     )
     app.router.routes.extend(wechat.routes)
-    app.include_router(health.router)
-    if prod:
-        app.include_router(guards.signed_in_docs)  # /docs, /openapi.json behind the console
-    else:
-        app.include_router(docs.router)  # /docs
-    # /m/oauth/callback, then every feature's member pages: /m/me, /m/bind, /m/meetings/<id>, …
-    app.include_router(combined(member_reader, *layer_modules("web.member")))
-    app.include_router(member_reader.missing)  # any other /m/ address: the member 404 page
-    app.include_router(admin_console.router)  # /admin/…, CSRF checked on every POST
+    # Before the pages: every page's url_for("static", …) walks the routes up to this one
+    # (after all of them it was ~1 ms a call, three or more a console page); no page route
+    # lies under /static/, so what matches what is unchanged.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.router.routes.extend(_page_routes(prod))  # /healthz, /docs, /m/…, /admin/…, /api/v1/…
     admin_console.add_error_pages(app)  # the console's 302-to-login, 403 and 404 pages
-    app.include_router(api_v1.router)  # /api/v1/…: bearer token or the console's cookie
     install_error_handlers(app)  # the API's one error schema, only under /api/
     instrumentator = Instrumentator(registry=metrics.registry, excluded_handlers=["/metrics"])
     request_metrics = instrumentation.instrument(app, instrumentator)  # its lookup, cached
@@ -284,7 +303,6 @@ def create_app(
         app.add_middleware(HstsMiddleware)
     # Ahead of all of them: WeChat's callbacks take their own short lane (api/lane.py).
     app.lane = CallbackLane(owner=app, routes=wechat.routes, metrics=request_metrics)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

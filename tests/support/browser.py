@@ -107,8 +107,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# How long a dev server may take to answer /healthz. Importing app.main alone is ~6 s of CPU;
+# with the other worker busy on a shared two-core machine, 20 s was missed (a setup error).
+STARTUP_SECONDS = 60
+
+
 def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
@@ -118,7 +123,7 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log_path: Path) -> N
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"server not healthy within 20 s:\n{log_path.read_text()}")
+    pytest.fail(f"server not healthy within {STARTUP_SECONDS} s:\n{log_path.read_text()}")
 
 
 @functools.cache

@@ -32,6 +32,10 @@ from tests.support.wechat_peer import Mode, WeChatPeer
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_HOST, PG_PORT = os.environ.get("TEST_PG_HOST", "127.0.0.1"), 5432
 REDIS_HOST, REDIS_PORT = os.environ.get("TEST_REDIS_HOST", "127.0.0.1"), 6379
+# Keys looked at per SCAN round trip when cleaning up. The machine's Redis is shared and may
+# hold tens of thousands of other keys; at SCAN's default of 10 a test's clean-up took ~3,000
+# round trips (about a second) to find its own few.
+SCAN_BATCH = 1000
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -96,7 +100,7 @@ def _clean_redis(prefix: str) -> None:
     import redis
 
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    keys = list(client.scan_iter(match=f"{prefix}*", count=SCAN_BATCH))
     if keys:
         client.delete(*keys)
     client.close()
@@ -234,7 +238,8 @@ async def make_client(
         await app.state.imports.stop(5)
         await app.state.dispatcher.drain(5)
         if app.state.redis is not None:
-            keys = [k async for k in app.state.redis.scan_iter(match=f"{backend.redis_prefix}*")]
+            matching = app.state.redis.scan_iter(match=f"{backend.redis_prefix}*", count=SCAN_BATCH)
+            keys = [k async for k in matching]
             if keys:
                 await app.state.redis.delete(*keys)
             await app.state.redis.aclose()

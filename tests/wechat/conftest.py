@@ -22,7 +22,7 @@ from app.models import WeChatCredential, WeChatLease
 from app.wechat.client import WeChatClient
 from app.wechat.token_stores import DatabaseTokenStore, RedisTokenStore
 from app.wechat.tokens import TokenStore
-from tests.support.plugin import Backend, Clock
+from tests.support.plugin import SCAN_BATCH, Backend, Clock
 from tests.support.tokens import APP_ID, APP_SECRET, SANDBOX_URL, MemoryTokenStore
 
 
@@ -127,7 +127,7 @@ async def store_factory(backend: Backend, kind: str) -> AsyncIterator[Callable[.
 
     yield make
     if redis is not None:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=SCAN_BATCH)]
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
