@@ -77,13 +77,29 @@ class RedisResponseCache:
         the mark (restarted, flushed), the handler runs again and the database's unique key
         still answers the retry with the stored reply and rolls the second attempt back. A Redis
         failure is a miss that the database decides, never an error for the member.
+
+        Sent on a pooled connection directly: redis-py's client layers (retries, option
+        parsing, its command wrappers) cost 200 µs of CPU a command here against 115 µs, and
+        the database stands behind a failure anyway.
         """
+        pool = self._redis.connection_pool
         try:
-            value = await self._redis.set(
-                self._prefix + key, b"", nx=True, get=True, ex=RESPONSE_TTL_SECONDS
-            )
+            connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         except Exception:
             return None, False
+        try:
+            await connection.send_command(
+                "SET", self._prefix + key, b"", "NX", "GET", "EX", RESPONSE_TTL_SECONDS
+            )
+            value = await connection.read_response()
+        except BaseException as exc:
+            # An answer half read must never be taken for the next command's.
+            await connection.disconnect(nowait=True)
+            if not isinstance(exc, Exception):
+                raise
+            return None, False
+        finally:
+            await pool.release(connection)
         if value is None:
             return None, True  # never seen: we just marked it
         answer = value.decode() if isinstance(value, bytes) else str(value)

@@ -142,3 +142,15 @@ async def test_retry_after_redis_forgot_is_answered_from_the_database(client, pe
     async with client.sessions() as session:
         follower = (await session.exec(select(Follower).where(Follower.openid == openid))).one()
     assert follower.subscribe_count == 1
+
+
+async def test_redis_unreachable_leaves_the_database_to_decide(make_client, peer):
+    client = await make_client(redis_url="redis://127.0.0.1:1/0")
+    xml = peer.text(random_openid(), "帮助")
+    first = await _deliver(client, *peer.request(xml, "plain"))
+    retry = await _deliver(client, *peer.request(xml, "plain"))
+    assert first.status_code == retry.status_code == 200
+    assert retry.content == first.content and "帮助" in first.text
+    assert await count_rows(client, InboundMessage) == 1
+    await client.state.redis.aclose()
+    client.state.redis = None  # nothing to clean up in a Redis that was never there
