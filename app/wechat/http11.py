@@ -255,12 +255,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
         if self._closed:
             self._drop(conn)
             return
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(conn)
-                return
-        self._idle.setdefault(conn.origin, []).append(conn)
+        if not self._to_waiter(conn):
+            self._idle.setdefault(conn.origin, []).append(conn)
 
     def _discard(self, conn: _Connection) -> None:
         """Close a connection that cannot carry another request; its slot goes to a waiter."""
@@ -281,13 +277,18 @@ class Http11Transport(httpx.AsyncBaseTransport):
         """Hand a connection (or, for None, a free slot) to the first waiter still waiting."""
         if conn is not None:
             self._release(conn)
-            return
+        elif not self._to_waiter(None):
+            self._open -= 1
+
+    def _to_waiter(self, handed: _Connection | None) -> bool:
+        """Give a connection (or, for None, a free slot) to the first waiter still waiting;
+        False when none is."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                return
-        self._open -= 1
+                waiter.set_result(handed)
+                return True
+        return False
 
     async def aclose(self) -> None:
         """Close the idle connections; those in use close when their answer is in."""
