@@ -165,18 +165,20 @@ class _DriverConnections:
     async def run(self, method: str, sql: str, args: Sequence[Any]) -> Any:
         """Run one statement (`fetchval`, `fetchrow`, …) on a connection taken for it."""
         connection = await self._take()
+        reusable = True
         try:
-            result = await getattr(connection, method)(sql, *args)
+            return await getattr(connection, method)(sql, *args)
         except BaseException as exc:
-            if isinstance(exc, asyncpg.PostgresError) and not _connection_lost(exc):
-                self._free.append(connection)  # the server refused the statement, nothing more
-            else:
+            # A statement the server refused leaves the connection as it was; anything else
+            # (lost, cancelled mid-statement) leaves it in a state nobody knows.
+            if not isinstance(exc, asyncpg.PostgresError) or _connection_lost(exc):
+                reusable = False
                 connection.terminate()
-            self._slots.release()
             raise
-        self._free.append(connection)
-        self._slots.release()
-        return result
+        finally:
+            if reusable:
+                self._free.append(connection)
+            self._slots.release()
 
     async def _take(self) -> asyncpg.Connection:
         if self._slots.locked():  # every connection busy: wait, as long as the pool would
