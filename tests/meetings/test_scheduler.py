@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import col, select
 
 from app.dev.sandbox.server import serve_in_background
+from app.jobs import runner as runner_module
 from app.jobs.context import JobContext
+from app.jobs.registry import JOBS
 from app.jobs.runner import JobRunner, build_scheduler
 from app.models import Broadcast, BroadcastRecipient, JobOutcome, JobRun, RecipientStatus
 from app.models.types import utcnow
@@ -102,8 +104,14 @@ async def test_each_run_is_recorded_with_its_outcome_and_a_failure_does_not_stop
     assert all(r.finished_at is not None and r.runner == runner.holder for r in records)
 
 
-async def test_two_real_schedulers_enqueue_a_due_reminder_once_within_two_seconds(make_client):
+async def test_two_real_schedulers_enqueue_a_due_reminder_once_within_two_seconds(
+    make_client, monkeypatch
+):
     """Real APScheduler, real time, on a one-second beat: the latency the issue asks for."""
+    # Only the job under test beats: all 21 jobs every second on two schedulers are ~40 runs a
+    # second, which a loaded two-core CI machine cannot keep up with (runs were skipped and
+    # the reminder came 2.4 s late), while in production they beat every minute or slower.
+    monkeypatch.setattr(runner_module, "JOBS", {"meetings.remind": JOBS["meetings.remind"]})
     client = await make_client(meeting_reminders="1h")
     members = await add_party_members(client, 4)
     state = client.app.state
