@@ -253,6 +253,11 @@ class Standalone:
         """The statement's first row (None: no row), straight through asyncpg."""
         return await self._direct("fetchrow", statement.sql, statement.args(values))
 
+    async def fetch_sql(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        """All rows of a statement written for asyncpg ($n parameters), straight through it."""
+        rows: list[Any] = await self._direct("fetch", sql, args)
+        return rows
+
     async def close(self) -> None:
         """Close the driver's idle connections (new ones are made if statements follow)."""
         if self._driver is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.handlers.registry import HandlerContext, MessageRouter, Reply
+from app.handlers.registry import HandlerContext, MessageRouter, Reply, Unprompted
 from app.services import prompts
 from app.services.binding import followers as follower_service
 from app.services.newsletters import issues as newsletter_service
@@ -88,7 +88,7 @@ async def on_help(ctx: HandlerContext) -> Reply:
     return await help_text(ctx)
 
 
-@router.register(msg_type="text")
+@router.register(msg_type="text", unprompted=Unprompted(UNKNOWN_TEXT))
 async def on_other_text(ctx: HandlerContext) -> Reply:
     """Answer an open question (a leave reason, …); otherwise guide the member."""
     prompt = await prompts.take(
@@ -99,7 +99,7 @@ async def on_other_text(ctx: HandlerContext) -> Reply:
     return UNKNOWN_TEXT
 
 
-@router.register(msg_type="image")
+@router.register(msg_type="image", unprompted=Unprompted(None))
 async def on_image(ctx: HandlerContext) -> Reply:
     """A photo answers an open question that takes photos (a handwritten 思想汇报); while a
     question that wants text is open, it is asked for and the question stays; otherwise the
@@ -115,7 +115,7 @@ async def on_image(ctx: HandlerContext) -> Reply:
     return await answer(ctx, prompt.subject_id)
 
 
-@router.fallback()
+@router.fallback(unprompted=Unprompted(None))
 async def on_anything_else(ctx: HandlerContext) -> Reply:
     """Other messages and events are recorded; WeChat gets "success" and the member nothing,
     except that a voice, video, location, link or file sent while a question is open is told

@@ -93,6 +93,15 @@ def members_only(
 
 
 @dataclass(frozen=True, slots=True)
+class Unprompted:
+    """A rule's whole answer to a member with no question open: it looks nothing up and writes
+    nothing, so the runtime may store it in one statement that holds only while no question is
+    open, and run the handler only when one is."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One registration: what it matches and the handler that answers."""
 
@@ -104,6 +113,7 @@ class Rule:
     keyword: str | None = None
     pattern: re.Pattern[str] | None = None
     help: str | None = None
+    unprompted: Unprompted | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +228,13 @@ class MessageRouter:
         pattern: str | None = None,
         help: str | None = None,
         requires_member: str | None = None,
+        unprompted: Unprompted | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register the decorated coroutine for what the arguments describe.
 
         With `requires_member` ("签到": what the member is trying to do) only a bound sender
         reaches the handler, their person in `ctx.member`; others are told how to bind.
+        `unprompted`: what the handler answers when no question is open, if that is all it does.
         """
 
         def decorate(handler: Handler) -> Handler:
@@ -238,6 +250,7 @@ class MessageRouter:
                     keyword=keyword,
                     pattern=re.compile(pattern) if pattern else None,
                     help=help,
+                    unprompted=unprompted,
                 )
             )
             return handler
@@ -275,9 +288,9 @@ class MessageRouter:
         """Handle a menu button of type click with this key."""
         return self.event("click", key, requires_member=requires_member)
 
-    def fallback(self) -> Callable[[Handler], Handler]:
+    def fallback(self, *, unprompted: Unprompted | None = None) -> Callable[[Handler], Handler]:
         """Handle whatever nothing else matched."""
-        return self.register()
+        return self.register(unprompted=unprompted)
 
     def answer(
         self, purpose: str, *, requires_member: str | None = None, accepts_images: bool = False

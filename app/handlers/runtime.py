@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import DBAPIError
@@ -53,6 +54,8 @@ class Delivery:
     seal: Callable[[str], str]
     # Redis saw this key for the first time: no earlier attempt to look up in the database.
     first_sight: bool = False
+    # The rule's answer without a question open is fixed: one statement may store it.
+    one_statement: bool = False
     attempt: str = field(default_factory=lambda: secrets.token_hex(16))  # as uuid4().hex: 32
 
     @property
@@ -88,17 +91,26 @@ class Dispatcher:
         # Most messages need no transaction: a text with no question open is one look and one
         # insert, each a single autocommitted round trip.
         self._standalone = Standalone(self.engine)
+        self._grouped = inbound_service.GroupedRecords(self._standalone)
 
     async def answer(self, inbound: InboundMessage, seal: Callable[[str], str]) -> str:
         """The response body for this delivery; `seal` encrypts a plaintext reply when needed."""
         started = time.monotonic()
         key = dedup_key(inbound.fields)
-        cached, first_sight = await self.cache.claim(key)
-        if cached is not None:
-            self.metrics.duplicates.inc()
-            return cached
         match = self.router.resolve(inbound.message)
-        delivery = Delivery(inbound, key, match, self.clock(), seal, first_sight)
+        # Most messages (a text, a photo, an event with no question open) are answered and
+        # stored by one statement, whose unique key also tells a retry: asking Redis first
+        # would add a round trip and save none.
+        one_statement = (
+            self._standalone.direct and match is not None and bool(match.rule.unprompted)
+        )
+        first_sight = False
+        if not one_statement:
+            cached, first_sight = await self.cache.claim(key)
+            if cached is not None:
+                self.metrics.duplicates.inc()
+                return cached
+        delivery = Delivery(inbound, key, match, self.clock(), seal, first_sight, one_statement)
         try:
             body = await self._run(delivery)
         except DBAPIError as exc:
@@ -145,9 +157,18 @@ class Dispatcher:
         error: str | None = None,
     ) -> int | None:
         """Insert the delivery with this answer; None when another attempt got there first."""
+        return await inbound_service.record(session, self._row(delivery, status, xml, body, error))
+
+    def _row(
+        self,
+        delivery: Delivery,
+        status: InboundStatus,
+        xml: str,
+        body: str,
+        error: str | None = None,
+    ) -> dict[str, Any]:
         inbound = delivery.inbound
-        return await inbound_service.record(
-            session,
+        return inbound_service.row(
             dedup_key=delivery.key,
             attempt=delivery.attempt,
             fields=inbound.fields,
@@ -189,50 +210,73 @@ class Dispatcher:
         )
 
     async def _handle(self, delivery: Delivery) -> str:
-        """Run the handler; its writes (if any) and the stored answer commit as one."""
-        standalone = self._standalone
-        if not delivery.first_sight:
-            existing = await inbound_service.find(standalone, dedup_key=delivery.key)
-            if existing is not None:  # a retry of something already answered
-                self.metrics.duplicates.inc()
-                return existing.response_body
-        late: Reply = None
+        """Answer the delivery; a handler's writes (if any) and the stored answer commit as one."""
         try:
-            session = self.sessions()
-            try:
-                reply = await self._call_handler(delivery, session, standalone)
-                xml = self._render(reply, delivery)
-                body = self._seal(xml, delivery)
-                if session.new or session.dirty or session.deleted:
-                    await session.flush()
-                # The handler's transaction carries the answer too; without one, it stands alone.
-                db: inbound_service.Database = session if session.in_transaction() else standalone
-                stored = await self._record(db, delivery, InboundStatus.REPLIED, xml, body)
-                if stored is None:
-                    body = await self._settle_conflict(db, delivery, late_reply=xml)
-                    late = reply
-                if db is session:
-                    await session.commit()
-            finally:
-                # Most deliveries never begin the session's transaction: closing it then
-                # releases nothing and costs about 50 µs (a greenlet), so only a begun one is
-                # closed (rolled back, before a failure is recorded in a transaction of its own).
-                if session.in_transaction():
-                    await session.close()
-        except _AlreadyAnswered as answered:
+            answered = await self._answer_unprompted(delivery) if delivery.one_statement else None
+            if answered is None:
+                if not delivery.first_sight:
+                    existing = await inbound_service.find(self._standalone, dedup_key=delivery.key)
+                    if existing is not None:  # a retry of something already answered
+                        self.metrics.duplicates.inc()
+                        return existing.response_body
+                answered = await self._answer_in_session(delivery)
+        except _AlreadyAnswered as already:
             self.metrics.duplicates.inc()
-            return answered.response_body
+            return already.response_body
         except Exception as exc:
             if is_database_unavailable(exc):
                 raise  # the edge answers 503, WeChat retries, and nothing was written
             log.exception("handler failed", handler=delivery.handler_name)
             self.metrics.handler_errors.labels(handler=delivery.handler_name).inc()
             return await self._record_failure(delivery, exc)
+        body, late = answered
         if late is not None:
             await self.followups.send(
                 openid=str(delivery.inbound.fields["FromUserName"]), reply=late
             )
         return body
+
+    async def _answer_in_session(self, delivery: Delivery) -> tuple[str, Reply]:
+        """Run the handler in a session: (the body, and the reply again if it comes late)."""
+        standalone = self._standalone
+        late: Reply = None
+        session = self.sessions()
+        try:
+            reply = await self._call_handler(delivery, session, standalone)
+            xml = self._render(reply, delivery)
+            body = self._seal(xml, delivery)
+            if session.new or session.dirty or session.deleted:
+                await session.flush()
+            # The handler's transaction carries the answer too; without one, it stands alone.
+            db: inbound_service.Database = session if session.in_transaction() else standalone
+            stored = await self._record(db, delivery, InboundStatus.REPLIED, xml, body)
+            if stored is None:
+                body = await self._settle_conflict(db, delivery, late_reply=xml)
+                late = reply
+            if db is session:
+                await session.commit()
+        finally:
+            # Most deliveries never begin the session's transaction: closing it then releases
+            # nothing and costs about 50 µs (a greenlet), so only a begun one is closed (rolled
+            # back, before a failure is recorded in a transaction of its own).
+            if session.in_transaction():
+                await session.close()
+        return body, late
+
+    async def _answer_unprompted(self, delivery: Delivery) -> tuple[str, Reply] | None:
+        """The rule's fixed answer, stored in one statement; None when a question is open (the
+        handler decides then). Also (body, late reply) when our holding reply went first."""
+        assert delivery.match is not None and delivery.match.rule.unprompted is not None
+        reply = delivery.match.rule.unprompted.reply
+        xml = self._render(reply, delivery)
+        body = self._seal(xml, delivery)
+        row = self._row(delivery, InboundStatus.REPLIED, xml, body)
+        stored, prompted = await self._grouped.record(row)
+        if prompted:
+            return None
+        if stored is None:  # a retry (raises _AlreadyAnswered), or our own holding reply
+            return await self._settle_conflict(self._standalone, delivery, late_reply=xml), reply
+        return body, None
 
     async def _settle_conflict(
         self,

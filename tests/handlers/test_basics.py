@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
-from app.handlers.common import UNKNOWN_TEXT, WELCOME
+from app.handlers.common import TEXT_PLEASE, UNKNOWN_TEXT, WELCOME
 from app.models import Follower, InboundMessage
-from tests.support.plugin import post
-from tests.support.wechat_peer import random_openid
+from tests.quizzes.test_quiz_chat import a_test
+from tests.support.chat import add_party_members
+from tests.support.plugin import count_rows, post
+from tests.support.wechat_peer import cdata, random_openid
 
 
 async def _follower(client, openid):
@@ -52,6 +55,39 @@ async def test_help_lists_keywords(client, peer):
 async def test_unmatched_text_gets_guidance(client, peer):
     reply = peer.open_reply((await post(client, peer, peer.text(random_openid(), "你好"))).text)
     assert reply["Content"] == UNKNOWN_TEXT
+
+
+@pytest.mark.both_databases
+async def test_a_question_open_or_not_gets_the_same_answers_on_either_path(
+    client, clock, peer, chat
+):
+    """PostgreSQL stores a text's, a photo's or a voice's fixed answer in one statement while no
+    question is open, and runs the handler when one is; SQLite always runs the handler."""
+    [member] = await add_party_members(client, 1)
+    await a_test(client, clock)
+
+    async def answer(msg_type: str, inner: str) -> str:
+        peer.now = clock().timestamp()
+        text = peer.text(member.openid, "x")
+        xml = text.replace(
+            f"<MsgType>{cdata('text')}</MsgType><Content>{cdata('x')}</Content>",
+            f"<MsgType>{cdata(msg_type)}</MsgType>{inner}",
+        )
+        response = await post(client, peer, xml)
+        assert response.status_code == 200
+        return str(peer.open_reply(response.text).get("Content", response.text))
+
+    photo = f"<PicUrl>{cdata('http://mmbiz.test/1.jpg')}</PicUrl><MediaId>{cdata('m1')}</MediaId>"
+    voice = f"<MediaId>{cdata('v1')}</MediaId><Format>{cdata('amr')}</Format>"
+    text = f"<Content>{cdata('A')}</Content>"
+    assert [
+        await answer(t, inner) for t, inner in [("text", text), ("image", photo), ("voice", voice)]
+    ] == [UNKNOWN_TEXT, "success", "success"]
+    await chat.say(member.openid, "答题")  # a question is open now: the handlers decide
+    assert await answer("image", photo) == TEXT_PLEASE
+    assert await answer("voice", voice) == TEXT_PLEASE
+    assert (await answer("text", text)).startswith("第 2/3 题")
+    assert await count_rows(client, InboundMessage) == 7
 
 
 async def test_unknown_message_type_gets_success_and_is_stored(client, peer):
