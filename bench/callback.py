@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -103,7 +104,21 @@ def build_requests(peer: WeChatPeer, count: int, path: Path) -> None:
             out.write(f"/wechat?{urlencode(params)}\t{body.decode()}\n")
 
 
-def run_wrk(port: int, seconds: int, requests_file: Path | None) -> dict[str, float]:
+def run_wrk(port: int, seconds: int, requests_file: Path | None, server: int) -> dict[str, float]:
+    """Drive one server; its figures, and the CPU per request of each party (µs)."""
+    before, wrk_before = process_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = _wrk(port, seconds, requests_file)
+    after, wrk_after = process_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = max(figures["total"], 1)
+    wrk = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
+    figures["cpu_app"] = server_cpu(before, after, server) / total * 1e6
+    figures["cpu_postgres"] = (after["postgres"] - before["postgres"]) / total * 1e6
+    figures["cpu_redis"] = (after["redis"] - before["redis"]) / total * 1e6
+    figures["cpu_wrk"] = wrk / total * 1e6
+    return figures
+
+
+def _wrk(port: int, seconds: int, requests_file: Path | None) -> dict[str, float]:
     env = os.environ | {"BENCH_THREADS": str(THREADS)}
     cmd = [
         "wrk",
@@ -149,6 +164,23 @@ async def pg(sql: str) -> None:
         await conn.close()
 
 
+async def settle(database: str, timeout: float = 60) -> None:
+    """Wait until no autovacuum works on the bench database: the rows one phase stored must
+    not cost the next phase CPU (PostgreSQL vacuums and analyzes after many inserts)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+    try:
+        deadline = time.monotonic() + timeout
+        busy = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'autovacuum:%'"
+        )
+        while time.monotonic() < deadline and await conn.fetchval(busy, database):
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
 async def stored_rows(database: str) -> int:
     import asyncpg
 
@@ -167,6 +199,42 @@ def start_py_spy(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
     cmd = [binary, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "250"]
     cmd += ["--format", "raw", "--output", str(out), "--nonblocking", "--subprocesses"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu() -> dict[str, float]:
+    """CPU seconds so far of each process group that shares the cores: by pid (servers) and,
+    summed, PostgreSQL's and Redis's processes."""
+    totals: dict[str, float] = {"postgres": 0.0, "redis": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+        ppid = fields[1]
+        if comm.startswith("postgres"):
+            totals["postgres"] += seconds
+        elif comm.startswith("redis-server"):
+            totals["redis"] += seconds
+        else:
+            totals[stat.parent.name] = seconds
+            totals[f"parent:{stat.parent.name}"] = float(ppid)
+    return totals
+
+
+def server_cpu(before: dict[str, float], after: dict[str, float], pid: int) -> float:
+    """CPU seconds a server (the process and its workers) used between two readings."""
+    pids = {str(pid)} | {
+        key.removeprefix("parent:")
+        for key, value in after.items()
+        if key.startswith("parent:") and int(value) == pid
+    }
+    return sum(after.get(p, 0.0) - before.get(p, 0.0) for p in pids)
 
 
 def verdict(ok: bool) -> str:
@@ -243,14 +311,19 @@ def main() -> None:
             wait_for(ports[name], "/healthz")
         per_round = int(args.seconds * 3000)  # comfortably more than one round can send
         for n in range(args.rounds):
-            runs["bare"].append(run_wrk(ports["bare"], args.seconds, None))
+            runs["bare"].append(run_wrk(ports["bare"], args.seconds, None, servers["bare"].pid))
             spy = None
             if args.py_spy is not None and n == 0:
                 spy = start_py_spy(servers["full"].pid, args.seconds, args.py_spy)
-            for name in servers.keys() - {"bare"}:
+            # Alternate which full server goes first, and start each on a settled database.
+            full_servers = sorted(servers.keys() - {"bare"}, reverse=n % 2 == 1)
+            for name in full_servers:
                 requests_file = workdir / f"requests-{name}-{n}.txt"
                 build_requests(peer, per_round, requests_file)
-                runs[name].append(run_wrk(ports[name], args.seconds, requests_file))
+                asyncio.run(settle(database))
+                runs[name].append(
+                    run_wrk(ports[name], args.seconds, requests_file, servers[name].pid)
+                )
                 if spy is not None:
                     spy.wait(timeout=60)
                     spy = None
@@ -285,6 +358,16 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict[str, float]]], ro
         print(
             f"{labels[name]:32}{med(name, 'rps'):>10.0f}{med(name, 'p50'):>10.2f}"
             f"{med(name, 'p99'):>10.2f}"
+        )
+    print("\nCPU per request, µs (wrk counts what it sent, so slightly more than answered):")
+    print(f"{'':32}{'app':>10}{'postgres':>10}{'redis':>10}{'wrk':>10}")
+    for name in runs:
+        print(
+            f"{labels[name]:32}"
+            + "".join(
+                f"{med(name, key):>10.0f}"
+                for key in ("cpu_app", "cpu_postgres", "cpu_redis", "cpu_wrk")
+            )
         )
     ratio = med("full", "rps") / med("bare", "rps")
     p99 = med("full", "p99")
