@@ -5,7 +5,8 @@ Needs PostgreSQL at 127.0.0.1:5432 (trust auth) and `wrk` (apt-get install wrk).
 Three servers on loopback, each driven in turn by wrk with 16 connections: the bare endpoint
 (one process), the full path in one process, and the full path with `--workers 2` processes.
 It prints the three targets of issue 18 with PASS/FAIL: full/bare ≥ 0.25, p99 ≤ 50 ms (one
-process), two processes ≥ 1.3 × one. `--py-spy PATH` samples the one-process server during the
+process), two processes ≥ 1.3 × one, and the CPU per request of each party (the server,
+PostgreSQL, Redis, wrk), read from /proc: on two shared cores, who takes what. `--py-spy PATH` samples the one-process server during the
 first round (raw collapsed stacks, for flamegraph.pl or speedscope; pip install py-spy).
 """
 
@@ -309,7 +310,7 @@ def main() -> None:
         wait_for(ports["bare"])
         for name in servers.keys() - {"bare"}:
             wait_for(ports[name], "/healthz")
-        per_round = int(args.seconds * 3000)  # comfortably more than one round can send
+        per_round = int(args.seconds * 5000)  # comfortably more than one round can send
         for n in range(args.rounds):
             runs["bare"].append(run_wrk(ports["bare"], args.seconds, None, servers["bare"].pid))
             spy = None
