@@ -102,7 +102,7 @@ class Dispatcher:
         # stored by one statement, whose unique key also tells a retry: asking Redis first
         # would add a round trip and save none.
         one_statement = (
-            self._standalone.direct and match is not None and bool(match.rule.unprompted)
+            self._standalone.direct and match is not None and match.rule.unprompted is not None
         )
         first_sight = False
         if not one_statement:

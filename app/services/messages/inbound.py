@@ -63,17 +63,17 @@ _ARRAYS = ", ".join(
     f"${n}::{_c[name].type.compile(dialect=_PG)}[]" for n, name in enumerate(_INSERT_COLUMNS, 1)
 )
 _NAMES = ", ".join(_INSERT_COLUMNS)
-_PROMPTED = f"EXISTS (SELECT FROM {prompts.TABLE} p WHERE p.openid = incoming.openid)"
+_PROMPTED = f"EXISTS (SELECT FROM {prompts.TABLE} p WHERE p.openid = u.openid) AS prompted"
 # Only the table's own names go into the text; every value is a parameter.
 _GROUPED_SQL = f"""
-WITH incoming AS (SELECT * FROM unnest({_ARRAYS}) AS incoming({_NAMES})),
+WITH incoming AS MATERIALIZED (SELECT u.*, {_PROMPTED} FROM unnest({_ARRAYS}) AS u({_NAMES})),
 stored AS (
     INSERT INTO {_table.name} ({_NAMES})
-    SELECT {_NAMES} FROM incoming WHERE NOT {_PROMPTED}
+    SELECT {_NAMES} FROM incoming WHERE NOT prompted
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id, attempt
 )
-SELECT incoming.attempt, stored.id, {_PROMPTED}
+SELECT incoming.attempt, stored.id, incoming.prompted
 FROM incoming LEFT JOIN stored ON stored.attempt = incoming.attempt
 """  # noqa: S608
 
