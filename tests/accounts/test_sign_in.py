@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from argon2 import PasswordHasher
+
 from app.models import AdminRole
+from app.services.accounts.admins import _DUMMY_HASH
 from tests.support.app import AppClient
 from tests.support.console import PASSWORD, add_user, audit_entries, csrf, second_browser, sign_in
 from tests.support.plugin import Clock
@@ -110,3 +113,9 @@ async def test_sign_out_revokes_a_copied_cookie(console: AppClient) -> None:
     assert (await console.post("/admin/logout", data={"csrf_token": token})).status_code == 303
     assert (await thief.get("/admin/")).status_code == 302
     assert (await thief.get("/api/v1/me")).status_code == 401
+
+
+def test_the_no_such_user_check_costs_what_a_real_one_does() -> None:
+    """The written-out dummy hash has the hasher's own parameters (else "no such user" would
+    answer faster or slower than "wrong password", and tell who has an account)."""
+    assert not PasswordHasher().check_needs_rehash(_DUMMY_HASH)
