@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 
 from app.dev.demo import DEMO_OPENIDS, seed
-from app.dev.demo.meetings import TRY_IT_TITLE
+from app.dev.demo.meetings import TRY_IT_TITLE, seed_meetings
 from app.models import Meeting, StudyDayRule
+from tests.support.chat import china
 
 
 async def _count(client, statement):
@@ -26,6 +27,19 @@ async def test_the_demo_has_this_years_meetings_and_one_to_check_in_to(client, c
     clock.advance(60)  # the demo's meeting opens for check-in 40 minutes before it starts
     reply = await chat.click(DEMO_OPENIDS[0], "STUDY_CHECKIN")
     assert reply.startswith("签到成功！") and TRY_IT_TITLE in reply
+
+
+async def test_run_again_just_before_midnight_it_adds_no_second_meeting_to_try(client):
+    """At 23:50 the meeting to try starts after midnight: a second run must still find it."""
+    await seed(client.settings)
+    late = china(2030, 6, 1, 23, 50)  # a day of its own, whenever the suite runs
+    async with client.sessions() as session:
+        first = await seed_meetings(session, now=late)
+        again = await seed_meetings(session, now=late)
+        await session.commit()
+    tried = select(func.count()).where(Meeting.title == TRY_IT_TITLE, Meeting.starts_at > late)
+    assert first > 0 and again == 0
+    assert await _count(client, tried) == 1
 
 
 async def test_the_demo_committee_meetings_invite_only_the_committee(client):

@@ -189,13 +189,15 @@ async def _try_it_today(session: AsyncSession, branch: OrgUnit, now: datetime) -
     """A meeting starting within the hour, so 「学习日签到」 answers in the simulator today."""
     local = now.astimezone(CHINA)
     day_start = datetime.combine(local.date(), time(0), CHINA)
+    start = (now + timedelta(minutes=20)).astimezone(UTC).replace(second=0, microsecond=0)
     assert branch.id is not None
+    # Up to its start: one made after 23:40 starts tomorrow, and must be found when run again.
+    end = max(day_start + timedelta(days=1), start + timedelta(minutes=1))
     existing = await meeting_service.between(
-        session, start=day_start, end=day_start + timedelta(days=1), unit_ids={branch.id}
+        session, start=day_start, end=end, unit_ids={branch.id}
     )
     if any(m.title == TRY_IT_TITLE for m in existing):
         return 0
-    start = (now + timedelta(minutes=20)).astimezone(UTC).replace(second=0, microsecond=0)
     await _create(
         session,
         now,
