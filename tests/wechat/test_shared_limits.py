@@ -95,8 +95,9 @@ async def test_two_processes_share_one_rate(backend: Backend) -> None:
     assert first.shared and second.shared
     assert booked >= 2 * CALLS / RATE - 0.01, booked
     # Together 120 calls: a burst of 10, then 100 a second, so the last turn comes after
-    # 1.1 s. Each counting alone would have let both through in 0.5 s.
-    assert times[-1] - started >= 1.0, times[-1] - started
+    # 1.1 s. Each counting alone would have let both through in 0.5 s; each caller reserving a
+    # batch of its own (one refill at a time no longer) put the last turn 3.4–6.6 s on.
+    assert 1.0 <= times[-1] - started < 2.0, times[-1] - started
 
 
 async def test_redis_stopped_falls_back_to_this_process_warning_once() -> None:
