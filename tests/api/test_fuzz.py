@@ -68,7 +68,8 @@ async def fuzz_app(api, users, backend) -> AsyncIterator[Any]:
     app.state.sessions = own
     assert len(loops) <= 1, loops
     for loop in loops:  # asyncpg closes a connection only on the loop that opened it
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(engine.dispose(), loop))
+        disposed = asyncio.run_coroutine_threadsafe(engine.dispose(), loop)
+        await asyncio.wait_for(asyncio.wrap_future(disposed), 30)  # a stopped loop never would
 
 
 def _examples(operation: Operation) -> int:
