@@ -243,11 +243,11 @@ class GroupedRecords:
             self._sender = None
 
     async def _send(self, group: list[_Waiting]) -> None:
-        rows = [_for_driver(values) for values, _ in group]
         try:
             if len(group) == 1:
                 answers = [await record_unless_prompted(self._standalone, group[0][0])]
             else:
+                rows = [_for_driver(values) for values, _ in group]
                 columns = [[row[name] for row in rows] for name in _INSERT_COLUMNS]
                 found = await self._standalone.fetch_sql(_GROUPED_SQL, columns)
                 by_attempt = {attempt: (stored, prompted) for attempt, stored, prompted in found}
