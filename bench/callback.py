@@ -6,8 +6,9 @@ Three servers on loopback, each driven in turn by wrk with 16 connections: the b
 (one process), the full path in one process, and the full path with `--workers 2` processes.
 It prints the three targets of issue 18 with PASS/FAIL: full/bare ≥ 0.25, p99 ≤ 50 ms (one
 process), two processes ≥ 1.3 × one, and the CPU per request of each party (the server,
-PostgreSQL, Redis, wrk), read from /proc: on two shared cores, who takes what. `--py-spy PATH` samples the one-process server during the
-first round (raw collapsed stacks, for flamegraph.pl or speedscope; pip install py-spy).
+PostgreSQL, Redis, wrk), read from /proc: on two shared cores, who takes what. `--py-spy PATH`
+samples the one-process server during the first round (raw collapsed stacks, for flamegraph.pl
+or speedscope; pip install py-spy).
 """
 
 from __future__ import annotations
