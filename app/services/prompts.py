@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, exists, literal, select, text
+from sqlalchemy import Table, bindparam, literal, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import DriverSQL, Standalone, dialect_name, execute
@@ -14,11 +14,8 @@ from app.models import ConversationPrompt
 PROMPT_TTL = timedelta(minutes=10)
 
 _table: Table = ConversationPrompt.__table__  # type: ignore[attr-defined]
-TABLE = _table.name
+TABLE = _table.name  # for statements written out (messages.inbound)
 _ANY_OPEN = select(literal(1)).where(_table.c.openid == bindparam("openid"))
-# True while the sender (the `openid` parameter) has a question open, expired or not: for a
-# statement that does something only when none is (messages.inbound.record_unless_prompted).
-OPEN = exists().where(_table.c.openid == bindparam("openid"))
 _ANY_OPEN_DRIVER = DriverSQL.of(_ANY_OPEN)
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 

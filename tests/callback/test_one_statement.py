@@ -31,7 +31,7 @@ class _Trips:
 
     def __init__(self, standalone, monkeypatch) -> None:
         self.count = 0
-        for method in ("fetchrow", "fetchval", "execute"):
+        for method in ("fetchrow", "fetchval", "fetch_sql", "execute"):
             original = getattr(standalone, method)
             monkeypatch.setattr(standalone, method, self._counting(original))
 

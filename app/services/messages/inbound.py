@@ -42,22 +42,11 @@ _FIND_DRIVER = DriverSQL.of(_FIND)
 # column added to the table and not to record()'s values fails the first insert, never left out.
 _INSERT_COLUMNS = tuple(c.name for c in _table.c if c.name not in ("id", "late_reply"))
 _INSERT_DRIVER = DriverSQL.of(_INSERTS["postgresql"], _INSERT_COLUMNS)
-# The same insert, made only while the sender has no question open, and whether one is: both
-# read in the statement's one snapshot, so the answer stored is the one a look would have given.
-_UNPROMPTED_ROW = select(*(bindparam(name, type_=_c[name].type) for name in _INSERT_COLUMNS)).where(
-    ~prompts.OPEN
-)
-_STORED = (
-    postgresql.insert(_table)
-    .from_select(_INSERT_COLUMNS, _UNPROMPTED_ROW)
-    .on_conflict_do_nothing(index_elements=["dedup_key"])
-    .returning(_c.id)
-    .cte("stored")
-)
-_RECORD_UNLESS_PROMPTED = DriverSQL.of(select(select(_STORED.c.id).scalar_subquery(), prompts.OPEN))
-# The same for many rows, one array per column: each row's (attempt, new id, question open).
-# Every part of a statement reads one snapshot, and two rows with one key (a retry in the same
-# group) are told apart by their attempts: the second finds the first and is not stored.
+# The same insert for one row or many, one array per column, made only while the row's sender
+# has no question open: each row's (attempt, new id, question open). Every part of a statement
+# reads one snapshot, so the answer stored is the one a look would have given; two rows with
+# one key (a retry in the same group) are told apart by their attempts, and the second is not
+# stored.
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 _ARRAYS = ", ".join(
     f"${n}::{_c[name].type.compile(dialect=_PG)}[]" for n, name in enumerate(_INSERT_COLUMNS, 1)
@@ -65,7 +54,7 @@ _ARRAYS = ", ".join(
 _NAMES = ", ".join(_INSERT_COLUMNS)
 _PROMPTED = f"EXISTS (SELECT FROM {prompts.TABLE} p WHERE p.openid = u.openid) AS prompted"
 # Only the table's own names go into the text; every value is a parameter.
-_GROUPED_SQL = f"""
+_RECORD_UNLESS_PROMPTED = f"""
 WITH incoming AS MATERIALIZED (SELECT u.*, {_PROMPTED} FROM unnest({_ARRAYS}) AS u({_NAMES})),
 stored AS (
     INSERT INTO {_table.name} ({_NAMES})
@@ -184,13 +173,16 @@ async def record(session: Database, values: dict[str, Any]) -> int | None:
 
 
 async def record_unless_prompted(
-    standalone: Standalone, values: dict[str, Any]
-) -> tuple[int | None, bool]:
-    """Insert the delivery's row unless its sender has a question open, in one statement
-    (PostgreSQL): (the new id or None, whether a question is open). Neither an id nor a
-    question: another attempt recorded it first."""
-    stored, prompted = await standalone.fetchrow(_RECORD_UNLESS_PROMPTED, _for_driver(values))
-    return stored, bool(prompted)
+    standalone: Standalone, rows: list[dict[str, Any]]
+) -> list[tuple[int | None, bool]]:
+    """Insert the deliveries' rows whose senders have no question open, in one statement
+    (PostgreSQL): for each row, (the new id or None, whether a question is open). Neither an id
+    nor a question: another attempt recorded it first."""
+    driver_rows = [_for_driver(values) for values in rows]
+    columns = [[row[name] for row in driver_rows] for name in _INSERT_COLUMNS]
+    found = await standalone.fetch_sql(_RECORD_UNLESS_PROMPTED, columns)
+    by_attempt = {attempt: (stored, prompted) for attempt, stored, prompted in found}
+    return [by_attempt[values["attempt"]] for values in rows]
 
 
 # Loop turns a group waits before it leaves: requests the loop already holds (read, being
@@ -203,7 +195,7 @@ _Waiting = tuple[dict[str, Any], "asyncio.Future[tuple[int | None, bool]]"]
 
 
 class GroupedRecords:
-    """`record_unless_prompted` for many deliveries in one statement (PostgreSQL).
+    """`record_unless_prompted` for the deliveries that arrive together (PostgreSQL).
 
     The rows that arrive while a statement is out go together in the next one: one round trip,
     one statement start and one commit (its WAL flush) for all of them. Under load that is most
@@ -218,7 +210,7 @@ class GroupedRecords:
         self._sender: asyncio.Task[None] | None = None
 
     async def record(self, values: dict[str, Any]) -> tuple[int | None, bool]:
-        """As `record_unless_prompted`, in the next statement out."""
+        """As `record_unless_prompted` for this row, in the next statement out."""
         result: asyncio.Future[tuple[int | None, bool]] = asyncio.get_running_loop().create_future()
         self._waiting.append((values, result))
         if self._sender is None:
@@ -244,14 +236,9 @@ class GroupedRecords:
 
     async def _send(self, group: list[_Waiting]) -> None:
         try:
-            if len(group) == 1:
-                answers = [await record_unless_prompted(self._standalone, group[0][0])]
-            else:
-                rows = [_for_driver(values) for values, _ in group]
-                columns = [[row[name] for row in rows] for name in _INSERT_COLUMNS]
-                found = await self._standalone.fetch_sql(_GROUPED_SQL, columns)
-                by_attempt = {attempt: (stored, prompted) for attempt, stored, prompted in found}
-                answers = [by_attempt[row["attempt"]] for row in rows]
+            answers = await record_unless_prompted(
+                self._standalone, [values for values, _ in group]
+            )
         except Exception as exc:
             if len(group) > 1 and not is_database_unavailable(exc):
                 # A row the server refused must not fail the others: each goes on its own.
