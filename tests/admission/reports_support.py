@@ -3,7 +3,6 @@ services as the console builds them, photos sent from a phone, notices by key.""
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 from sqlmodel import col, select
@@ -88,20 +87,15 @@ async def photos_of(client: AppClient, report_id: int | None) -> list[Attachment
 
 async def send_photo(chat: Chat, openid: str, number: int) -> str:
     """The member sends a photo (an image message); the reply's text ("" for none)."""
-    chat.clock.advance(2)
-    chat.sandbox.clock_offset = chat.clock().timestamp() - time.time()
     chat.sandbox.open_window(openid, "message")
-    result = await chat.callbacks.push(
+    return await chat.send(
         openid,
         {
             "MsgType": "image",
             "PicUrl": f"http://mmbiz.qpic.cn/report-{number}.jpg",
             "MediaId": f"media-{number}",
-            "MsgId": chat.sandbox.next_msgid(),
         },
     )
-    assert result.status == 200, result.error
-    return str((result.reply or {}).get("content", ""))
 
 
 async def reports_of(client: AppClient, file_id: int) -> list[ThoughtReport]:

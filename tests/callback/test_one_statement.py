@@ -17,7 +17,7 @@ from app.services import prompts
 from app.services.messages import inbound as inbound_service
 from tests.quizzes.test_quiz_chat import a_test
 from tests.support.chat import add_party_members
-from tests.support.plugin import count_rows
+from tests.support.plugin import count_rows, post
 from tests.support.quizzes import attempts
 from tests.support.wechat_peer import random_openid
 
@@ -43,23 +43,17 @@ class _Trips:
         return counted
 
 
-async def _deliver(client, peer, xml):
-    return await client.post(
-        "/wechat", params=(request := peer.request(xml, "safe"))[0], content=request[1]
-    )
-
-
 async def test_a_text_with_no_question_open_is_one_round_trip_and_its_retry_the_same_bytes(
     client, peer, backend, monkeypatch
 ):
     trips = _Trips(client.state.dispatcher._standalone, monkeypatch)
     xml = peer.text(random_openid(), "随便说一句")
-    first = await _deliver(client, peer, xml)
+    first = await post(client, peer, xml)
     assert peer.open_reply(first.text)["Content"] == UNKNOWN_TEXT
     assert trips.count == 1
     # Redis is not asked: the database's unique key tells the retry.
     assert not await client.state.redis.keys(f"{backend.redis_prefix}answer:*")
-    retry = await _deliver(client, peer, xml)
+    retry = await post(client, peer, xml)
     assert retry.content == first.content
     assert await count_rows(client, InboundMessage) == 1
     metrics = (await client.get("/metrics")).text
@@ -68,7 +62,7 @@ async def test_a_text_with_no_question_open_is_one_round_trip_and_its_retry_the_
 
 async def test_concurrent_deliveries_of_a_text_store_one_row_and_give_one_answer(client, peer):
     xml = peer.text(random_openid(), "你好")
-    responses = await asyncio.gather(*(_deliver(client, peer, xml) for _ in range(4)))
+    responses = await asyncio.gather(*(post(client, peer, xml) for _ in range(4)))
     assert all(r.status_code == 200 for r in responses)
     assert len({r.content for r in responses}) == 1
     assert await count_rows(client, InboundMessage) == 1
@@ -77,7 +71,7 @@ async def test_concurrent_deliveries_of_a_text_store_one_row_and_give_one_answer
 async def test_a_photo_and_an_event_are_stored_and_answered_with_success(client, peer):
     openid = random_openid()
     for xml in (peer.event(openid, "LOCATION"), peer.event(openid, "VIEW", "https://x.test/")):
-        response = await _deliver(client, peer, xml)
+        response = await post(client, peer, xml)
         assert response.text == "success"
     assert await count_rows(client, InboundMessage) == 2
 
@@ -92,9 +86,9 @@ async def test_a_retry_of_an_answer_does_not_answer_the_question_asked_next(
     await chat.say(member.openid, "答题")
     peer.now = clock().timestamp()
     xml = peer.text(member.openid, "A")
-    first = await _deliver(client, peer, xml)
+    first = await post(client, peer, xml)
     assert peer.open_reply(first.text)["Content"].startswith("第 2/3 题（多选题）")
-    retry = await _deliver(client, peer, xml)
+    retry = await post(client, peer, xml)
     assert retry.content == first.content
     [attempt] = await attempts(client, quiz_id)
     assert attempt.answers == {str(first_question): "A"}

@@ -3,7 +3,6 @@ the service, photos sent from a phone, what the database holds."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -65,33 +64,21 @@ async def write(
 
 async def send_photo(chat: Chat, openid: str, number: int) -> str:
     """The member sends a photo (an image message); the reply's text ("" for none)."""
-    chat.clock.advance(2)
-    chat.sandbox.clock_offset = chat.clock().timestamp() - time.time()
     chat.sandbox.open_window(openid, "message")
-    result = await chat.callbacks.push(
+    return await chat.send(
         openid,
         {
             "MsgType": "image",
             "PicUrl": f"http://mmbiz.qpic.cn/reflection-{number}.jpg",
             "MediaId": f"media-{number}",
-            "MsgId": chat.sandbox.next_msgid(),
         },
     )
-    assert result.status == 200, result.error
-    return str((result.reply or {}).get("content", ""))
 
 
 async def send_voice(chat: Chat, openid: str) -> str:
     """The member sends a voice message; the reply's text."""
-    chat.clock.advance(2)
-    chat.sandbox.clock_offset = chat.clock().timestamp() - time.time()
     chat.sandbox.open_window(openid, "message")
-    result = await chat.callbacks.push(
-        openid, {"MsgType": "voice", "MediaId": "voice-1", "Format": "amr",
-                 "MsgId": chat.sandbox.next_msgid()},
-    )  # fmt: skip
-    assert result.status == 200, result.error
-    return str((result.reply or {}).get("content", ""))
+    return await chat.send(openid, {"MsgType": "voice", "MediaId": "voice-1", "Format": "amr"})
 
 
 async def reflections_of(client: AppClient, person_id: int) -> list[Reflection]:

@@ -139,6 +139,14 @@ class Chat:
         self._tick()
         return self._text(await self.callbacks.send_text(openid, text))
 
+    async def send(self, openid: str, fields: dict[str, Any]) -> str:
+        """Send any message (a photo, a voice: its fields but sender, account and time); the
+        reply's text ("" for none)."""
+        self._tick()
+        return self._text(
+            await self.callbacks.push(openid, {**fields, "MsgId": self.sandbox.next_msgid()})
+        )
+
     async def scan(self, openid: str, scene: str) -> str:
         """Scan a parametric QR code (a non-follower follows through it); the reply's text."""
         self._tick()
