@@ -95,19 +95,18 @@ class SharedRateLimiter:
     async def acquire(self) -> float:
         """Wait for this caller's turn in the deployment; return the seconds waited."""
         self.local.gate.check()
-        if self._down_until is not None and self._clock() < self._down_until:
-            return await self.local.acquire()
         # One caller refills at a time: callers arriving together with no slot left each
         # reserved a batch of their own, and the turns went in the order Redis answered, not
-        # in time (120 callers booked 12 s of turns where 1.1 s was needed).
+        # in time (120 callers booked 12 s of turns where 1.1 s was needed). Whether Redis is
+        # down is read inside: callers that waited behind a failed refill do not try again.
         async with self._refilling:
             now = self._clock()
-            while self._slots and self._slots[0] < now - STALE_SLOT_SECONDS:
-                self._slots.popleft()
-            if not self._slots and not await self._refill():
+            if self._down_until is not None and now < self._down_until:
                 slot = None
             else:
-                slot = self._slots.popleft()
+                while self._slots and self._slots[0] < now - STALE_SLOT_SECONDS:
+                    self._slots.popleft()
+                slot = self._slots.popleft() if self._slots or await self._refill() else None
         if slot is None:
             return await self.local.acquire()
         wait = slot - self._clock()

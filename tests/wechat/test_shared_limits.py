@@ -11,6 +11,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -113,9 +114,20 @@ async def test_redis_stopped_falls_back_to_this_process_warning_once() -> None:
                 check=False,
                 capture_output=True,
             )
+            refills = 0
+            script = limiter._script
+
+            async def counted(**kwargs: Any) -> Any:
+                nonlocal refills
+                refills += 1
+                return await script(**kwargs)
+
+            limiter._script = counted  # type: ignore[assignment]
             with capture_logs() as logs:
                 started = time.monotonic()
                 await _times(limiter, 30)
+                # One refill failed; the callers queued behind it used the bucket at once.
+                assert refills == 1, refills
                 # The per-process bucket still paces: 30 calls, a burst of 10, then 100 a second
                 # (0.2 s), less the tenth of a second's turns booked in Redis before it went.
                 assert 0.08 <= time.monotonic() - started < 2.0
