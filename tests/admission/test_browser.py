@@ -33,7 +33,8 @@ from app.services import audit
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
 from app.services.workdays import months_after
-from tests.support.browser import NewContext, dev_server
+from tests.support.browser import NewContext
+from tests.support.dev_app import dev_server
 
 pytestmark = pytest.mark.browser
 

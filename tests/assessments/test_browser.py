@@ -43,7 +43,8 @@ from app.services.appraisal.rounds import Windows
 from app.services.assessments import filling
 from app.services.people import org_units as org_unit_service
 from tests.assessments.support import default_scheme
-from tests.support.browser import NewContext, dev_server, migrated_copy
+from tests.support.browser import NewContext
+from tests.support.dev_app import dev_server, migrated_copy
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.support.browser import ROOT, dev_server
+from tests.support.browser import ROOT
+from tests.support.dev_app import dev_server
 
 pytestmark = pytest.mark.browser
 

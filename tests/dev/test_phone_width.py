@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.support.browser import NewContext, demo_database, dev_server
+from tests.support.browser import NewContext
+from tests.support.dev_app import demo_database, dev_server
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""The phone simulator at /dev/ in a real Chromium, against a real server in a subprocess.
+"""The phone simulator at /dev/ in a real Chromium, against a real server (uvicorn).
 
 Needs Debian's Chromium (`apt-get install chromium fonts-wqy-microhei`); without it the test is
 skipped, or fails with CI=true. With SCREENSHOT=1 it also refreshes docs/simulator.png.
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.support.browser import ROOT, dev_server
+from tests.support.browser import ROOT
+from tests.support.dev_app import dev_server
 
 pytestmark = pytest.mark.browser
 

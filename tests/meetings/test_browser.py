@@ -33,7 +33,7 @@ from app.services.meetings import meetings as meeting_service
 from app.services.meetings.meetings import MeetingDraft
 from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
-from tests.support.browser import dev_server
+from tests.support.dev_app import dev_server
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,8 @@ import pytest
 from playwright.async_api import Dialog, FilePayload, Page, expect
 
 from app.dev.demo import DEMO_OPENIDS
-from tests.support.browser import ROOT, demo_database, dev_server
+from tests.support.browser import ROOT
+from tests.support.dev_app import demo_database, dev_server
 
 pytestmark = pytest.mark.browser
 

@@ -40,7 +40,8 @@ from app.services.people import org_units as org_unit_service
 from app.services.people import roster as people_service
 from app.services.pledges import campaigns
 from app.services.pledges.campaigns import CampaignDraft, text_hash
-from tests.support.browser import NewContext, dev_server
+from tests.support.browser import NewContext
+from tests.support.dev_app import dev_server
 from tests.support.pledges import draft_with_text
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,7 @@ from app.db import create_engine, session_factory, unit_of_work
 from app.models import OrgUnit, OrgUnitKind
 from app.services.people import org_units as org_unit_service
 from tests.reports.records import make_year
-from tests.support.browser import dev_server
+from tests.support.dev_app import dev_server
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,8 @@ from app.dev.demo.people import DEMO_OPENIDS
 from app.models import Follower, Person, PoliticalStage, SuggestionCampaign
 from app.models.types import utcnow
 from app.services.people import org_units as org_unit_service
-from tests.support.browser import NewContext, dev_server, migrated_copy
+from tests.support.browser import NewContext
+from tests.support.dev_app import dev_server, migrated_copy
 
 pytestmark = pytest.mark.browser
 
