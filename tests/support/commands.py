@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import runpy
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,22 +62,40 @@ def shente_env(client: AppClient, sandbox_url: str) -> dict[str, str]:
     return env
 
 
-def _child(env: dict[str, str], args: list[str], output: str, go: str | None) -> None:
-    """In the forked process: the command's environment and output file, then `shente` itself."""
-    fd = os.open(output, os.O_WRONLY | os.O_APPEND)
+@dataclass(frozen=True)
+class _Launch:
+    """What a forked child runs: `shente` or a module as `python -m`, in what environment."""
+
+    env: dict[str, str]
+    args: tuple[str, ...]
+    output: str
+    module: str | None = None
+    go: str | None = None
+    new_session: bool = False
+
+
+def _child(launch: _Launch) -> None:
+    """In the forked process: the environment and output file, then the command itself."""
+    if launch.new_session:
+        os.setsid()
+    fd = os.open(launch.output, os.O_WRONLY | os.O_APPEND)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(launch.env)
     get_settings.cache_clear()
-    if go is not None:
+    if launch.go is not None:
         deadline = time.monotonic() + _GO_DEADLINE
-        while not os.path.exists(go):
+        while not os.path.exists(launch.go):
             if time.monotonic() > deadline:
                 sys.exit("never told to go")
             time.sleep(0.005)
-    sys.argv = ["shente", *args]
+    if launch.module is not None:
+        sys.argv = [launch.module, *launch.args]
+        runpy.run_module(launch.module, run_name="__main__", alter_sys=True)
+        return
+    sys.argv = ["shente", *launch.args]
     main()
 
 
@@ -85,17 +105,30 @@ def _settle(future: asyncio.Future[None]) -> None:
 
 
 class Shente:
-    """A running `shente` command: signal it, wait for it, read what it printed."""
+    """A running `shente` command (or module): signal it, wait for it, read what it printed."""
 
-    def __init__(self, env: dict[str, str], args: tuple[str, ...], go: Path | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        args: tuple[str, ...],
+        *,
+        module: str | None = None,
+        go: Path | None = None,
+        new_session: bool = False,
+    ) -> None:
         self._output = tempfile.NamedTemporaryFile(prefix="shente-", suffix=".out")
-        self._process = _FORKS.Process(
-            target=_child,
-            args=(env, list(args), self._output.name, None if go is None else str(go)),
-            daemon=False,
+        launch = _Launch(
+            env, args, self._output.name, module, None if go is None else str(go), new_session
         )
+        self._process = _FORKS.Process(target=_child, args=(launch,), daemon=False)
         self._process.start()
         self._code: int | None = None
+
+    @property
+    def pid(self) -> int:
+        """Its process id (the process group's too, when started in a session of its own)."""
+        assert self._process.pid is not None
+        return self._process.pid
 
     @property
     def returncode(self) -> int | None:
@@ -140,9 +173,15 @@ class Shente:
         self._output.close()
 
 
-def start_shente(env: dict[str, str], *args: str) -> Shente:
-    """Start a `shente` command (a process of its own); reap it when done."""
-    return Shente(env, args)
+def start_shente(env: dict[str, str], *args: str, new_session: bool = False) -> Shente:
+    """Start a `shente` command (a process of its own, of its own session if asked); reap it
+    when done."""
+    return Shente(env, args, new_session=new_session)
+
+
+def start_module(env: dict[str, str], module: str, *args: str) -> Shente:
+    """Start a module as `python -m module args` would, forked like a `shente` command."""
+    return Shente(env, args, module=module)
 
 
 async def run_shente(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -163,7 +202,7 @@ async def shente_ready(
     falls outside a window the test times (exit code and output, as run_shente)."""
     with tempfile.TemporaryDirectory() as directory:
         go = Path(directory) / "go"
-        proc = Shente(env, args, go)
+        proc = Shente(env, args, go=go)
 
         async def run() -> tuple[int, str]:
             go.touch()
