@@ -25,8 +25,6 @@ from app.cli.main import main
 from app.config import get_settings
 from tests.support.app import AppClient
 
-# The installed script, for tests that need a fresh interpreter (a server, a process group).
-SHENTE = Path(sys.executable).with_name("shente")
 GRACE_SECONDS = 1
 # What the fork server imports before it forks: the command, this module (the child's entry
 # point) and pytest (the worker's __main__, which every child imports again as __mp_main__).
@@ -140,7 +138,9 @@ class Shente:
     def send_signal(self, signum: int) -> None:
         """Send a signal, unless it has already ended."""
         if self.returncode is None and self._process.pid is not None:
-            os.kill(self._process.pid, signum)
+            # It may end (and be reaped by the fork server) between the check and the kill.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._process.pid, signum)
 
     async def wait(self) -> int:
         """Wait for its end without blocking the event loop; its exit code."""
@@ -174,8 +174,7 @@ class Shente:
 
 
 def start_shente(env: dict[str, str], *args: str, new_session: bool = False) -> Shente:
-    """Start a `shente` command (a process of its own, of its own session if asked); reap it
-    when done."""
+    """Start a `shente` command, a process of its own (its own session if asked); reap it."""
     return Shente(env, args, new_session=new_session)
 
 
