@@ -24,6 +24,7 @@ from app.services.admission import courses as course_service
 from app.services.admission.dossiers import Dossier
 from app.services.people import roster as people_service
 from tests.support.app import AppClient
+from tests.support.demo import seed_demo
 
 
 async def _file(client: AppClient, employee_no: str) -> Dossier:
@@ -36,7 +37,7 @@ async def _file(client: AppClient, employee_no: str) -> Dossier:
 
 
 async def test_the_demo_has_a_file_at_every_stage(client: AppClient) -> None:
-    await seed(client.settings)
+    await seed_demo(client)
     async with client.sessions() as session:
         count = select(func.count()).select_from(AdmissionFile)
         files = int((await session.exec(count)).one())

@@ -11,11 +11,12 @@ from app.services.appraisal import rounds, voting
 from app.services.people import roster as people_service
 from tests.support.app import AppClient
 from tests.support.chat import Chat
+from tests.support.demo import seed_demo
 from tests.support.plugin import Clock
 
 
 async def test_the_demo_round_awaits_the_simulators_vote(client: AppClient, clock: Clock) -> None:
-    await seed(client.settings)
+    await seed_demo(client)
     assert await seed(client.settings) >= 0  # run again: nothing doubled
     async with client.sessions() as session:
         [appraisal] = (await session.exec(select(AppraisalRound))).all()

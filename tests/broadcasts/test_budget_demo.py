@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from app.dev.demo import seed
 from app.jobs.context import JobContext
 from app.jobs.registry import JOBS
 from app.models import Broadcast, BroadcastRecipient, Follower, Person
 from app.models.types import CHINA
 from app.services.broadcasts.budget import COUNTED
 from tests.support.app import AppClient
+from tests.support.demo import seed_demo
 from tests.support.plugin import Clock
 
 # Jobs that push nothing to a member (or need files): left out to keep the month short.
@@ -34,7 +34,7 @@ async def _bind_everyone(client: AppClient) -> None:
 
 
 async def test_a_month_of_the_demo_stays_within_budget(client: AppClient, clock: Clock) -> None:
-    await seed(client.settings)
+    await seed_demo(client)
     await _bind_everyone(client)
     app = client.app
     ctx = JobContext(

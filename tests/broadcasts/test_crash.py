@@ -23,7 +23,7 @@ from app.models import Broadcast, BroadcastRecipient, NewsletterIssue
 from app.services.newsletters import issues as newsletter_service
 from tests.support.app import AppClient
 from tests.support.broadcasts import add_members, deliveries_by_openid, make_broadcast
-from tests.support.commands import GRACE_SECONDS, SHENTE, run_shente, shente_env
+from tests.support.commands import GRACE_SECONDS, run_shente, shente_env, start_shente
 
 MEMBERS = 200
 
@@ -73,15 +73,7 @@ async def test_sigkill_mid_broadcast_then_resume(
         # Ten in flight (the shared environment has three): half the members are reached in
         # about a second instead of three, and the kill leaves more rows in doubt, not fewer.
         env = shente_env(client, sandbox_url) | {"BROADCAST_CONCURRENCY": "10"}
-        proc = await asyncio.create_subprocess_exec(
-            str(SHENTE),
-            "broadcasts",
-            "resume",
-            "--quiet",
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        proc = start_shente(env, "broadcasts", "resume", "--quiet")
         try:
             # WeChat's own count, in memory: the kill must not wait for a database query.
             async with asyncio.timeout(60):
@@ -90,7 +82,7 @@ async def test_sigkill_mid_broadcast_then_resume(
                     await asyncio.sleep(0.005)
         finally:
             proc.send_signal(signal.SIGKILL)
-            await proc.wait()
+            await proc.reap()
         at_kill = len(sandbox.deliveries)
         assert MEMBERS // 2 <= at_kill < MEMBERS, f"killed too late to prove anything: {at_kill}"
         in_flight = await _count(client, broadcast_id, "sending")

@@ -26,7 +26,7 @@ from tests.support.broadcasts import (
     make_broadcast,
     sender_for,
 )
-from tests.support.commands import SHENTE, shente_env
+from tests.support.commands import shente_env, start_shente
 
 MEMBERS = 60
 
@@ -60,13 +60,7 @@ async def test_sigterm_hands_unsent_rows_back_and_the_next_sender_finishes(
         env = shente_env(client, sandbox_url)
         # Ten rows claimed at a time, twenty calls a second: most claimed rows are waiting.
         slow = env | {"BROADCAST_CONCURRENCY": "10", "BROADCAST_RATE_PER_SECOND": "20"}
-        proc = await asyncio.create_subprocess_exec(
-            str(SHENTE),
-            *command,
-            env=slow,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = start_shente(slow, *command)
         try:
             async with asyncio.timeout(60):
                 while len(sandbox.deliveries) < 15:
@@ -74,13 +68,11 @@ async def test_sigterm_hands_unsent_rows_back_and_the_next_sender_finishes(
                     await asyncio.sleep(0.005)
             proc.send_signal(signal.SIGTERM)
             stopped_at = time.monotonic()
-            _, err = await asyncio.wait_for(proc.communicate(), 10)
+            out = await asyncio.wait_for(proc.communicate(), 10)
             took = time.monotonic() - stopped_at
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-        assert proc.returncode == 0, err.decode()
+            await proc.reap()
+        assert proc.returncode == 0, out
         # It did not go on sending for seconds: a row or two in flight, then it stopped.
         assert took < 3.0, took
         at_stop = len(sandbox.deliveries)

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.app import AppClient
-from tests.support.commands import SHENTE, shente_env
+from tests.support.commands import Shente, shente_env, start_shente
 from tests.support.wechat_peer import WeChatPeer, random_openid
 
 pytestmark = pytest.mark.postgres_only
@@ -30,7 +30,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _until_serving(http: httpx.AsyncClient, proc: asyncio.subprocess.Process) -> None:
+async def _until_serving(http: httpx.AsyncClient, proc: Shente) -> None:
     async with asyncio.timeout(60):
         while True:
             assert proc.returncode is None, "the server did not start"
@@ -65,15 +65,7 @@ async def test_sigterm_lets_the_callback_in_flight_answer(
         "WECHAT_ENCODING_AES_KEY": peer.aes_key,
         "WECHAT_MESSAGE_MODE": "safe",
     }
-    proc = await asyncio.create_subprocess_exec(
-        str(SHENTE),
-        "serve",
-        "--port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = start_shente(env, "serve", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=15) as http:
@@ -100,6 +92,4 @@ async def test_sigterm_lets_the_callback_in_flight_answer(
         assert proc.returncode in (0, -signal.SIGTERM), proc.returncode
         assert time.monotonic() - stopped < 10
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await proc.reap()

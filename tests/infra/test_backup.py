@@ -22,7 +22,7 @@ from app.dev.demo import seed
 from app.models import Meeting, NewsletterIssue, Person
 from app.services import backups
 from tests.support.app import AppClient, MakeClient
-from tests.support.commands import SHENTE
+from tests.support.commands import start_shente
 from tests.support.console import admin_console, csrf, sign_in
 from tests.support.plugin import Backend, create_pg_database, drop_pg_database, migrate
 
@@ -171,16 +171,10 @@ async def test_a_killed_backup_leaves_no_backup_and_retention_keeps_the_newest(
     blocked = holder.transaction()
     await blocked.start()
     await holder.execute("LOCK TABLE person IN ACCESS EXCLUSIVE MODE")
-    process = await asyncio.create_subprocess_exec(
-        str(SHENTE),
-        "backup",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    # Forked from the worker's fork server (no seconds of imports), in a session of its own:
+    # the group is the command and its pg_dump.
+    process = start_shente(env, "backup", new_session=True)
     try:
-        # A new process spends seconds importing the app first (tens of them on a loaded CI).
         deadline = asyncio.get_running_loop().time() + 90
         while asyncio.get_running_loop().time() < deadline:
             waiting = await watcher.fetchval(
@@ -196,7 +190,7 @@ async def test_a_killed_backup_leaves_no_backup_and_retention_keeps_the_newest(
             assert PASSWORD not in command_line and "postgresql://" not in command_line
     finally:
         os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
+        await process.reap()
         await blocked.rollback()
         await holder.close()
         await watcher.close()

@@ -8,6 +8,7 @@ from app.dev.demo import DEMO_OPENIDS, seed
 from app.dev.demo.meetings import TRY_IT_TITLE, seed_meetings
 from app.models import Meeting, StudyDayRule
 from tests.support.chat import china
+from tests.support.demo import seed_demo
 
 
 async def _count(client, statement):
@@ -17,7 +18,7 @@ async def _count(client, statement):
 
 async def test_the_demo_has_this_years_meetings_and_one_to_check_in_to(client, clock, chat):
     settings = client.settings
-    await seed(settings)
+    await seed_demo(client)
     meetings = await _count(client, select(func.count()).select_from(Meeting))
     await seed(settings)
 
@@ -31,7 +32,7 @@ async def test_the_demo_has_this_years_meetings_and_one_to_check_in_to(client, c
 
 async def test_run_again_just_before_midnight_it_adds_no_second_meeting_to_try(client):
     """At 23:50 the meeting to try starts after midnight: a second run must still find it."""
-    await seed(client.settings)
+    await seed_demo(client)
     late = china(2030, 6, 1, 23, 50)  # a day of its own, whenever the suite runs
     async with client.sessions() as session:
         first = await seed_meetings(session, now=late)
@@ -46,7 +47,7 @@ async def test_the_demo_committee_meetings_invite_only_the_committee(client):
     from app.dev.demo.people import DEMO_COMMITTEE
     from app.models import MeetingAttendance, MeetingKind, Person
 
-    await seed(client.settings)
+    await seed_demo(client)
     async with client.sessions() as session:
         committees = (
             await session.exec(select(Meeting).where(Meeting.kind == MeetingKind.COMMITTEE.value))

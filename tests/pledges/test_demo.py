@@ -8,6 +8,7 @@ from app.dev.demo import DEMO_OPENIDS, seed
 from app.models import IntegrityTalk, PledgeCampaign, PledgeSignature, Question, Quiz
 from tests.support.app import AppClient
 from tests.support.chat import Chat
+from tests.support.demo import seed_demo
 from tests.support.plugin import Clock
 
 
@@ -20,7 +21,7 @@ async def test_the_demo_pledge_can_be_signed_in_the_simulator(
     client: AppClient, clock: Clock, chat: Chat
 ) -> None:
     settings = client.settings
-    await seed(settings)
+    await seed_demo(client)
     await seed(settings)  # idempotent
 
     assert await _count(client, PledgeCampaign) == 1
@@ -40,7 +41,7 @@ async def test_the_demo_signatures_say_how_an_unbound_member_could_sign(client: 
     """WeChat login identifies only bound members: the others signed through their own link."""
     from app.models import Follower, SignatureChannel
 
-    await seed(client.settings)
+    await seed_demo(client)
     async with client.sessions() as session:
         bound = set(
             (await session.exec(select(Follower.person_id).where(Follower.person_id != None))).all()  # noqa: E711

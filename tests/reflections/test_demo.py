@@ -9,12 +9,13 @@ from app.dev.demo import seed
 from app.models import Broadcast, IssueStatus, NewsletterIssue, Reflection
 from tests.support.app import AppClient
 from tests.support.console import admin_console
+from tests.support.demo import seed_demo
 
 
 async def test_the_demo_has_a_published_selection_and_reflections_waiting(
     client: AppClient,
 ) -> None:
-    await seed(client.settings)
+    await seed_demo(client)
     await seed(client.settings)  # idempotent
     async with client.sessions() as session:
         rows = list((await session.exec(select(Reflection))).all())

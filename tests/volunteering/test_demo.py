@@ -9,10 +9,11 @@ from app.dev.demo import DEMO_OPENIDS, seed
 from app.models import VolunteerActivity, VolunteerMember, VolunteerSignup, VolunteerTeam
 from tests.support.app import AppClient
 from tests.support.chat import Chat
+from tests.support.demo import seed_demo
 
 
 async def test_the_demo_volunteering(client: AppClient, chat: Chat) -> None:
-    await seed(client.settings)
+    await seed_demo(client)
     await seed(client.settings)  # idempotent
     async with client.sessions() as session:
         assert len((await session.exec(select(VolunteerTeam))).all()) == 1

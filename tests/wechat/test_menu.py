@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
 from app.dev.sandbox import SandboxConfig, create_sandbox_app
 from app.dev.sandbox.server import serve_in_background
 from app.wechat.menu import MENU_FILE, MenuError, button_names, load_menu, validate_menu
+from tests.support.commands import run_shente
 from tests.support.plugin import migrate
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _menu(*tops):
@@ -87,21 +84,6 @@ def test_each_limit_is_named_in_one_line(menu, message):
     assert message in str(raised.value) and "\n" not in str(raised.value)
 
 
-async def _shente(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.cli",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode or 0, out.decode()
-
-
 async def test_sync_pushes_a_valid_menu_and_nothing_when_invalid(tmp_path):
     config = SandboxConfig(
         app_id="wxmenutest000001", app_secret="s" * 32, token="t" * 16, encoding_aes_key=None
@@ -120,15 +102,15 @@ async def test_sync_pushes_a_valid_menu_and_nothing_when_invalid(tmp_path):
             "WECHAT_APP_ID": config.app_id,
             "WECHAT_APP_SECRET": config.app_secret,
         }
-        code, out = await _shente("menu", "sync", "--file", str(bad), env=env)
+        code, out = await run_shente(env, "menu", "sync", "--file", str(bad))
         assert code == 1 and "name is 24 bytes" in out
         assert sandbox.state.sandbox.menu is None  # nothing was pushed
 
-        code, out = await _shente("menu", "sync", env=env)
+        code, out = await run_shente(env, "menu", "sync")
         assert code == 0, out
         pushed = sandbox.state.sandbox.menu
         assert pushed is not None
         assert [top["name"] for top in pushed["button"]] == ["学习", "参与", "我的"]
 
-        code, out = await _shente("menu", "show", env=env)
+        code, out = await run_shente(env, "menu", "show")
         assert code == 0 and "学习日签到" in out and "STUDY_CHECKIN" in out

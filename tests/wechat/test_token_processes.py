@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import sys
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from app.models.types import utcnow
 from app.wechat.client import WeChatClient
 from app.wechat.token_stores import RedisTokenStore
 from app.wechat.tokens import StoredToken, TokenStore
+from tests.support.commands import Shente, start_module
 from tests.support.plugin import Backend
 from tests.support.tokens import APP_ID, APP_SECRET
 
@@ -26,8 +26,8 @@ from tests.support.tokens import APP_ID, APP_SECRET
 pytestmark = pytest.mark.both_databases
 
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
+WORKER = "tests.wechat.token_race_worker"
 
 
 async def _wait_for(paths: list[Path], seconds: float) -> None:
@@ -46,6 +46,7 @@ async def test_two_processes_fetch_once(
     sandbox = create_sandbox_app(config)
     state = sandbox.state.sandbox
     name = f"access_token:{APP_ID}"
+    env = dict(os.environ)
     async with serve_in_background(sandbox) as base_url:
         seeder = WeChatClient(
             base_url=base_url, app_id=APP_ID, app_secret=APP_SECRET, token_store=store
@@ -57,7 +58,7 @@ async def test_two_processes_fetch_once(
         state.advance(7200 - 60)
 
         prefix = store.prefix if isinstance(store, RedisTokenStore) else ""
-        procs: list[asyncio.subprocess.Process] = []
+        procs: list[Shente] = []
         specs: list[dict[str, Any]] = []
         for i in range(WORKERS):
             spec = {
@@ -76,29 +77,17 @@ async def test_two_processes_fetch_once(
             spec_path.write_text(json.dumps(spec))
             specs.append(spec)
         try:
+            # Each a process of its own, forked from the worker's fork server (no imports).
             for i in range(WORKERS):
-                procs.append(
-                    await asyncio.create_subprocess_exec(
-                        sys.executable,
-                        "-m",
-                        "tests.wechat.token_race_worker",
-                        str(tmp_path / f"spec-{i}.json"),
-                        cwd=ROOT,
-                        stdout=asyncio.subprocess.PIPE,
-                        stderr=asyncio.subprocess.STDOUT,
-                    )
-                )
+                procs.append(start_module(env, WORKER, str(tmp_path / f"spec-{i}.json")))
             await _wait_for([Path(s["ready"]) for s in specs], 20)
             (tmp_path / "go").touch()
             outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 30)
         finally:
             for proc in procs:  # always reap, even when the test failed half-way
-                if proc.returncode is None:
-                    with contextlib.suppress(ProcessLookupError):
-                        proc.kill()
-                    await proc.wait()
-        for proc, (output, _) in zip(procs, outputs, strict=True):
-            assert proc.returncode == 0, output.decode()
+                await proc.reap()
+        for proc, output in zip(procs, outputs, strict=True):
+            assert proc.returncode == 0, output
 
     results = [json.loads(Path(s["out"]).read_text()) for s in specs]
     new = state.current_tokens["stable"]
