@@ -3,7 +3,8 @@
 Run by hand (never in CI):  .venv/bin/python bench/callback.py [--seconds 10] [--rounds 3]
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth) and `wrk` (apt-get install wrk).
 Three servers on loopback, each driven in turn by wrk with 16 connections: the bare endpoint
-(one process), the full path in one process, and the full path with `--workers 2` processes.
+(one process), the full path in one process, and the full path with `--workers 2` processes
+(with `--stack serve`, both full servers are started as production starts them: `shente serve`).
 It prints the three targets of issue 18 with PASS/FAIL: full/bare ≥ 0.25, p99 ≤ 50 ms (one
 process), two processes ≥ 1.3 × one, and the CPU per request of each party (the server,
 PostgreSQL, Redis, wrk), read from /proc: on two shared cores, who takes what. `--py-spy PATH`
@@ -28,6 +29,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,6 +76,14 @@ STACKS = {
 def start_server(
     target: str, port: int, env: dict[str, str], log: Path, stack: str, workers: int = 1
 ) -> subprocess.Popen[bytes]:
+    if stack == "serve" and target == "app.main:app":
+        # The app as production serves it: `shente serve`, WEB_CONCURRENCY workers, each on a
+        # listener of its own (app/serving.py).
+        cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        env = env | {"WEB_CONCURRENCY": str(workers)}
+        return subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        )
     cmd = [
         sys.executable,
         "-m",
@@ -106,7 +116,7 @@ def build_requests(peer: WeChatPeer, count: int, path: Path) -> None:
             out.write(f"/wechat?{urlencode(params)}\t{body.decode()}\n")
 
 
-def run_wrk(port: int, seconds: int, requests_file: Path | None, server: int) -> dict[str, float]:
+def run_wrk(port: int, seconds: int, requests_file: Path | None, server: int) -> dict[str, Any]:
     """Drive one server; its figures, and the CPU per request of each party (µs)."""
     before, wrk_before = process_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = _wrk(port, seconds, requests_file)
@@ -120,7 +130,21 @@ def run_wrk(port: int, seconds: int, requests_file: Path | None, server: int) ->
     return figures
 
 
-def _wrk(port: int, seconds: int, requests_file: Path | None) -> dict[str, float]:
+def connections_by_process(port: int) -> str:
+    """How wrk's connections fall on the server's processes, e.g. "9/7" (most first)."""
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return "/".join(str(n) for n in sorted(counts.values(), reverse=True)) or "?"
+
+
+def _wrk(port: int, seconds: int, requests_file: Path | None) -> dict[str, Any]:
     env = os.environ | {"BENCH_THREADS": str(THREADS)}
     cmd = [
         "wrk",
@@ -136,13 +160,14 @@ def _wrk(port: int, seconds: int, requests_file: Path | None) -> dict[str, float
         cmd += ["-s", str(ROOT / "bench" / "requests.lua")]
     else:
         cmd += ["-s", str(ROOT / "bench" / "bare.lua")]
-    out = subprocess.run(
-        [*cmd, f"http://127.0.0.1:{port}/wechat"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    wrk = subprocess.Popen(
+        [*cmd, f"http://127.0.0.1:{port}/wechat"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    time.sleep(min(1.0, seconds / 2))
+    split = connections_by_process(port)
+    out, _ = wrk.communicate()
+    if wrk.returncode:
+        raise SystemExit(f"wrk failed ({wrk.returncode}):\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = int(re.search(r"non2xx_or_errors=(\d+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -153,7 +178,8 @@ def _wrk(port: int, seconds: int, requests_file: Path | None) -> dict[str, float
         value, unit = float(m.group(1)), m.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": errors, "total": total}
+    figures = {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": errors, "total": total}
+    return figures | {"split": split}
 
 
 async def pg(sql: str) -> None:
@@ -306,7 +332,7 @@ def main() -> None:
         servers["scaled"] = start_server(
             "app.main:app", ports["scaled"], env, workdir / "scaled.log", args.stack, args.workers
         )
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
     try:
         wait_for(ports["bare"])
         for name in servers.keys() - {"bare"}:
@@ -331,6 +357,7 @@ def main() -> None:
                     spy = None
             line = " | ".join(
                 f"{name} {r[-1]['rps']:.0f} req/s p99 {r[-1]['p99']:.1f} ms"
+                + (f" (connections {r[-1]['split']})" if name == "scaled" else "")
                 for name, r in runs.items()
             )
             print(f"round {n + 1}: {line}", flush=True)
@@ -343,11 +370,11 @@ def main() -> None:
     report(args, runs, rows)
 
 
-def report(args: argparse.Namespace, runs: dict[str, list[dict[str, float]]], rows: int) -> None:
+def report(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]], rows: int) -> None:
     """The medians per server, the three targets with PASS/FAIL, and the stored-rows check."""
 
     def med(name: str, key: str) -> float:
-        return statistics.median(r[key] for r in runs[name])
+        return float(statistics.median(r[key] for r in runs[name]))
 
     labels = {
         "bare": "bare endpoint, 1 process",
@@ -386,6 +413,10 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict[str, float]]], ro
         print(
             f"{args.workers} processes / 1: {scaling:.2f}×  (target ≥ {TARGET_SCALING}×)"
             f"  {verdict(scaling >= TARGET_SCALING)}"
+        )
+        splits = ", ".join(r["split"] for r in runs["scaled"])
+        print(
+            f"  wrk's {CONNECTIONS} connections on the {args.workers} processes, by round: {splits}"
         )
     full_runs = [r for name in runs if name != "bare" for r in runs[name]]
     sent = sum(int(r["total"]) for r in full_runs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Coroutine
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from app import serving
 from app.cli import backups, eventloop
 from app.cli.broadcasts import broadcasts_cli, push_cli
 from app.cli.common import alembic_config, checked_settings, console
@@ -33,6 +35,8 @@ cli.command("restore")(backups.restore)
 
 
 T = TypeVar("T")
+# What `shente serve` serves, as uvicorn imports it in each worker.
+APP = "app.main:app"
 
 
 @db_cli.command("upgrade")
@@ -61,6 +65,7 @@ def serve(
 ) -> None:
     """Serve the app with uvicorn: WEB_CONCURRENCY worker processes (one with --reload)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     settings = checked_settings()
     workers = 1 if reload else settings.web_concurrency
@@ -68,8 +73,7 @@ def serve(
         f"神特党建 serving on http://{host}:{port} (APP_ENV={settings.app_env}, "
         f"{workers} worker{'s' if workers > 1 else ''})"
     )
-    uvicorn.run(
-        "app.main:app",
+    options: dict[str, Any] = dict(
         host=host,
         port=port,
         reload=reload,
@@ -91,6 +95,13 @@ def serve(
         # the reply budget, with a holding reply at worst), then close what is still open.
         timeout_graceful_shutdown=math.ceil(settings.wechat_reply_budget_seconds) + 1,
     )
+    if workers > 1 and serving.SPREADS_CONNECTIONS:
+        # uvicorn.run with its own supervisor, each worker on a listener of its own.
+        with contextlib.suppress(KeyboardInterrupt):
+            config = uvicorn.Config(APP, **options)
+            Multiprocess(config, sockets=[serving.reserve(host, port)]).run()
+    else:
+        uvicorn.run(APP, **options)
 
 
 @cli.command("seed-demo")

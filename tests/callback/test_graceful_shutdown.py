@@ -1,7 +1,8 @@
 """SIGTERM to a serving instance (a deploy, a rolling restart): the callback in flight is answered.
 
-`shente serve` runs as a real process on PostgreSQL; the test holds a lock that keeps one
-callback's insert waiting, sends SIGTERM, then lets it go: WeChat still gets the answer.
+`shente serve` runs as a real process on PostgreSQL, with one worker or two; the test holds a
+lock that keeps one callback's insert waiting, sends SIGTERM, then lets it go: WeChat still gets
+the answer, and no new connection is taken meanwhile.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ async def _waiting_on_a_lock(client: AppClient) -> None:
             await asyncio.sleep(0.02)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 async def test_sigterm_lets_the_callback_in_flight_answer(
-    make_client: Callable[..., Any], peer: WeChatPeer
+    make_client: Callable[..., Any], peer: WeChatPeer, workers: int
 ) -> None:
     client: AppClient = await make_client()
     port = _free_port()
@@ -64,6 +66,8 @@ async def test_sigterm_lets_the_callback_in_flight_answer(
         "WECHAT_TOKEN": peer.token,
         "WECHAT_ENCODING_AES_KEY": peer.aes_key,
         "WECHAT_MESSAGE_MODE": "safe",
+        # Two: the supervisor hands SIGTERM on to workers that each listen on their own socket.
+        "WEB_CONCURRENCY": str(workers),
     }
     proc = start_shente(env, "serve", "--port", str(port))
     base = f"http://127.0.0.1:{port}"

@@ -9,10 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
-from typer.testing import CliRunner
 
-from app.cli.main import cli
-from app.config import get_settings
 from app.dev.sandbox.faults import QueuedErrcode
 from app.logging import configure_logging
 from app.metrics import OutboundMetrics
@@ -150,25 +147,6 @@ async def test_instance_identity_is_on_metrics_and_every_log_line(make_client):
         configure_logging(level="WARNING", json=False)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and all(line["instance_id"] == "app-7" for line in lines)
-
-
-def test_serve_runs_web_concurrency_workers_trusting_the_proxy(monkeypatch):
-    calls: list[dict[str, object]] = []
-    monkeypatch.setattr("uvicorn.run", lambda app, **options: calls.append(options))
-    monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
-    get_settings.cache_clear()  # the command reads the environment of now
-    try:
-        result = CliRunner().invoke(cli, ["serve"])
-        assert result.exit_code == 0, result.output
-        assert CliRunner().invoke(cli, ["serve", "--reload"]).exit_code == 0
-    finally:
-        get_settings.cache_clear()
-    assert calls[0]["workers"] == 3 and calls[0]["proxy_headers"] is True
-    assert calls[0]["forwarded_allow_ips"] == "10.0.0.2"
-    healthcheck = calls[0]["timeout_worker_healthcheck"]
-    assert isinstance(healthcheck, int) and healthcheck >= 30  # workers start slowly when busy
-    assert calls[1]["workers"] == 1  # uvicorn cannot reload several workers
 
 
 def test_calls_today_start_again_at_beijing_midnight():
