@@ -179,6 +179,8 @@ _UNNEST = text(
 
 async def _insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert the entries in bulk."""
+    if not rows:  # a scheme without items: an executemany of nothing is an error to come
+        return
     if (await session.connection()).dialect.name != "postgresql":
         await execute(session, insert(AssessmentEntry), rows)
         return
