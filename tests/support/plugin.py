@@ -10,6 +10,7 @@ skipped, with the reason in pytest's summary.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import uuid
@@ -123,6 +124,16 @@ def pytest_report_header(config: pytest.Config) -> str:
         f"databases: SQLite only (PostgreSQL not reachable at {PG_HOST}:{PG_PORT}); "
         "the PostgreSQL half of both_databases tests and postgres_only tests are skipped"
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collect garbage as the app does once started (app.main's lifespan): frozen, less often."""
+    # What collection loaded (modules, the app built at import, the test items) lives as long
+    # as the worker: frozen, full collections stop walking it. Tests make thousands of
+    # short-lived objects a request, and the heap grows (SQLAlchemy's statement caches): at
+    # the default thresholds, collecting took 5.6 s of a 37.5 s run of two directories.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
