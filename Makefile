@@ -7,6 +7,13 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
+# Bytecode for the project's own modules is written and read back. The environment may set
+# PYTHONDONTWRITEBYTECODE (this machine's and CI's do): then every process compiled the ~450
+# modules of app/ again (each test worker and every `shente`, uvicorn or scheduler a test
+# starts: ~1 s of CPU each), and pytest rewrote the asserts of every test module again on
+# each worker's collection (~7 s of CPU a worker). __pycache__/ is ignored by git.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test install lint format check-python migrate demo serve scheduler bench clean \
 	browser-deps backup-deps deploy-deps screenshot lock faults faults-deps
 
@@ -49,6 +56,7 @@ run: install
 # Two workers (the CI machine has two cores), each with its own databases; an idle worker
 # takes tests queued for the other (worksteal), so a long test at the end does not hold the run.
 test: lint browser-deps backup-deps deploy-deps
+	$(BIN)/python -m compileall -q -j 0 app  # once, before two workers each compile it
 	$(BIN)/pytest -n 2 --dist worksteal --durations=25
 
 ## browser-deps: Debian's Chromium and a CJK font for the browser tests (never `playwright install`)

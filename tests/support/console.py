@@ -24,12 +24,16 @@ PASSWORD = "correct-horse-battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+# Made once per worker, not once per test (a hash, even at these costs, is ~1 ms).
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_FAST_DUMMY_HASH = _FAST_HASHER.hash("not-a-real-password")
+
+
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Still argon2id, with test-sized costs: the production ones take 0.3 s per sign-in here."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(admin_service, "_hasher", hasher)
-    monkeypatch.setattr(admin_service, "_DUMMY_HASH", hasher.hash("not-a-real-password"))
+    monkeypatch.setattr(admin_service, "_hasher", _FAST_HASHER)
+    monkeypatch.setattr(admin_service, "_DUMMY_HASH", _FAST_DUMMY_HASH)
 
 
 @pytest.fixture
