@@ -255,10 +255,12 @@ async def test_every_console_action_is_scoped_for_every_role(console: AppClient)
     for role in ("viewer", "sec", "admin"):
         browser = second_browser(console)
         assert (await sign_in(browser, role)).status_code == 303
+        # The token is the session's: read once, not from a page before every post (most time).
+        token = await csrf(browser)
         for path, scope in ACTIONS.items():
             if scope is Scope.SELF:
                 continue
-            response = await _posts(browser, _url(path, ids))
+            response = await browser.post(_url(path, ids), data={"csrf_token": token})
             status = response.status_code
             if role == "viewer":
                 expected = "not 403" if scope is Scope.READ else "403"
@@ -276,6 +278,8 @@ async def test_every_console_action_is_scoped_for_every_role(console: AppClient)
             }[expected]
             if not ok or status >= 500:
                 problems.append(f"{role}: POST {path} ({scope.name}) → {status}, want {expected}")
+        # Still signed in with the same token: every refusal above was by scope, not by CSRF.
+        assert await csrf(browser) == token
         # Signing out is the one action of one's own session.
         assert (await _posts(browser, "/admin/logout")).status_code in (302, 303)
     assert not problems, "\n".join(problems)
