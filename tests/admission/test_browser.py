@@ -165,6 +165,9 @@ async def test_an_applicant_becomes_a_probationary_member(
 ) -> None:
     base, seeded = admission_server
     page.set_default_timeout(STEP_TIMEOUT_MS)
+    # Each 办理 lands on the file's #step anchor; Bootstrap scrolls there smoothly unless the
+    # user asks for less motion, and the next click waits ~1 s for its button to stop moving.
+    await page.emulate_media(reduced_motion="reduce")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     phone = await (await new_context(viewport={"width": 1280, "height": 900})).new_page()
@@ -257,6 +260,9 @@ async def test_an_applicant_becomes_a_probationary_member(
 
     # On the roster, and to the member in WeChat: probation runs a year from the resolution.
     ends = months_after(china_today() - timedelta(days=4), 12)
+    # Back from the notice page to the chat: a tab in the background gets its animation frames
+    # throttled, and the send button's stability check would wait ~1 s for them.
+    await phone.bring_to_front()
     record = await _say(phone, "我的记录", "预备期")
     assert "距预备期满还有" in record and f"{ends.year}年{ends.month}月{ends.day}日" in record
     assert errors == []
