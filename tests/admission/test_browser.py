@@ -165,9 +165,6 @@ async def test_an_applicant_becomes_a_probationary_member(
 ) -> None:
     base, seeded = admission_server
     page.set_default_timeout(STEP_TIMEOUT_MS)
-    # Each 办理 lands on the file's #step anchor; Bootstrap scrolls there smoothly unless the
-    # user asks for less motion, and the next click waits ~1 s for its button to stop moving.
-    await page.emulate_media(reduced_motion="reduce")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     phone = await (await new_context(viewport={"width": 1280, "height": 900})).new_page()

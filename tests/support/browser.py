@@ -70,11 +70,15 @@ NewContext = Callable[..., Awaitable["BrowserContext"]]
 
 @pytest.fixture
 async def new_context(browser: Browser) -> AsyncIterator[NewContext]:
-    """Make fresh browser contexts (own cookies: a new person), zh-CN unless told; closed after."""
+    """Make fresh browser contexts (own cookies: a new person), zh-CN and reduced motion unless
+    told; closed after."""
     contexts: list[BrowserContext] = []
 
     async def make(**options: Any) -> BrowserContext:
         options.setdefault("locale", "zh-CN")
+        # Bootstrap scrolls smoothly to an anchor unless the user asks for less motion, and
+        # Playwright waits for a moving button to stop before it clicks (~1 s a click).
+        options.setdefault("reduced_motion", "reduce")
         context = await browser.new_context(**options)
         contexts.append(context)
         return context
