@@ -21,7 +21,6 @@ import re
 import resource
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.ports import free_port  # noqa: E402
 from tests.support.wechat_peer import WeChatPeer, random_openid  # noqa: E402
 
 CONNECTIONS = 16
@@ -44,12 +44,6 @@ TARGET_P99_MS = 50.0
 TARGET_SCALING = 1.3
 # Starting the full app takes seconds (tens of seconds on a loaded machine).
 START_TIMEOUT = 240
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(port: int, path: str = "/", timeout: float = START_TIMEOUT) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.callback import pg  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 BATCH = 5_000
 
@@ -41,19 +41,13 @@ class Console:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def scratch(prefix: str, admin: str, password: str) -> Iterator[Console]:
     """A fresh, migrated database (dropped at the end) and the app's environment for it."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     asyncio.run(pg(f'CREATE DATABASE "{name}"'))
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ, "APP_ENV": "dev", "DATABASE_URL": url, "REDIS_URL": "",
         "ADMIN_USERNAME": admin, "ADMIN_PASSWORD": password, "LOG_LEVEL": "WARNING",

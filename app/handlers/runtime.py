@@ -167,6 +167,7 @@ class Dispatcher:
         body: str,
         error: str | None = None,
     ) -> dict[str, Any]:
+        """The delivery's row with this answer, as inbound_service stores it."""
         inbound = delivery.inbound
         return inbound_service.row(
             dedup_key=delivery.key,

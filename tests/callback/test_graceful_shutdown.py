@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,15 +19,10 @@ from sqlalchemy import text
 
 from tests.support.app import AppClient
 from tests.support.commands import Shente, shente_env, start_shente
+from tests.support.ports import free_port
 from tests.support.wechat_peer import WeChatPeer, random_openid
 
 pytestmark = pytest.mark.postgres_only
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _until_serving(http: httpx.AsyncClient, proc: Shente) -> None:
@@ -61,7 +55,7 @@ async def test_sigterm_lets_the_callback_in_flight_answer(
     make_client: Callable[..., Any], peer: WeChatPeer, workers: int
 ) -> None:
     client: AppClient = await make_client()
-    port = _free_port()
+    port = free_port()
     env = shente_env(client, "http://127.0.0.1:9") | {
         "WECHAT_TOKEN": peer.token,
         "WECHAT_ENCODING_AES_KEY": peer.aes_key,

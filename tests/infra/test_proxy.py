@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support import nginx
+from tests.support.ports import free_port
 
 
 class Replica(ThreadingHTTPServer):
@@ -58,13 +59,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         """Quiet."""
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (a dead replica's, or one for nginx)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def running_nginx(prefix: Path, upstreams: list[str]) -> Iterator[tuple[str, str]]:

@@ -12,14 +12,9 @@ from typer.testing import CliRunner
 from app import serving
 from app.cli.main import cli
 from app.config import get_settings
+from tests.support.ports import free_port
 
 CONNECTIONS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_runs_web_concurrency_workers_trusting_the_proxy(monkeypatch):
@@ -38,7 +33,7 @@ def test_serve_runs_web_concurrency_workers_trusting_the_proxy(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
     get_settings.cache_clear()  # the command reads the environment of now
-    port = _free_port()
+    port = free_port()
     try:
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
         assert result.exit_code == 0, result.output

@@ -20,14 +20,9 @@ from structlog.testing import capture_logs
 from app.wechat.ratelimit import LimiterClosed
 from app.wechat.shared_limits import SharedRateLimiter
 from tests.support.plugin import Backend
+from tests.support.ports import free_port
 
 RATE, BURST, CALLS = 100.0, 10, 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -35,7 +30,7 @@ def private_redis() -> Iterator[int]:
     """A Redis of this test's own (the shared one on 6379 must never be stopped)."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as directory:
         proc = subprocess.Popen(
             ["redis-server", "--port", str(port), "--save", "", "--dir", directory],
